@@ -1,0 +1,90 @@
+#pragma once
+// Durable state of one profile on SQLite (WAL): contacts, messages, outbox.
+// Not thread-safe: owned by the network thread. Every write is durable when
+// the call returns (synchronous=FULL on the write that matters for delivery).
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hallway::core {
+
+using PeerKey = std::array<std::uint8_t, 32>;
+using MessageId = std::array<std::uint8_t, 16>;
+
+enum class Trust { unverified, verified, blocked };
+std::string_view to_string(Trust t);
+
+enum class Direction { in, out };
+std::string_view to_string(Direction d);
+
+enum class MessageState { queued, sent, delivered, failed };
+std::string_view to_string(MessageState s);
+
+struct Contact {
+    PeerKey key{};
+    std::string nick;              // last display name seen
+    std::int64_t first_seen_ms = 0;
+    std::int64_t last_seen_ms = 0;
+    Trust trust = Trust::unverified;
+};
+
+struct StoredMessage {
+    MessageId id{};
+    PeerKey peer{};                // the conversation: the other identity
+    Direction direction = Direction::out;
+    std::string body;
+    std::int64_t sent_at_ms = 0;   // sender's timestamp
+    std::int64_t received_at_ms = 0;  // local time we stored it (in) / queued it (out)
+    MessageState state = MessageState::queued;
+    std::string failure;           // reason when state == failed
+    std::int64_t seq = 0;          // local insertion order within the store
+};
+
+enum class StoreError {
+    ok,
+    cannot_open,      // path unreadable / not creatable
+    not_a_database,   // corrupt or not SQLite: left untouched
+    foreign_schema,   // a SQLite file that is not ours, or from a newer Hallway
+    io,               // a write failed (disk full...)
+};
+std::string_view to_string(StoreError e);
+
+class Store {
+public:
+    // Opens or creates the database at path and migrates it to the current schema.
+    // Returns nullptr with err and a human message when the file is unusable; the
+    // file is then never modified.
+    static std::unique_ptr<Store> open(const std::string& path, StoreError& err, std::string& message);
+    ~Store();
+
+    // Contacts -------------------------------------------------------------
+    // Creates the contact on first sight (trust unverified) or updates nick/last_seen.
+    StoreError touch_contact(const PeerKey& key, std::string_view nick, std::int64_t now_ms);
+    std::optional<Contact> contact(const PeerKey& key) const;
+    std::vector<Contact> contacts() const;
+    StoreError set_trust(const PeerKey& key, Trust trust);
+
+    // Messages -------------------------------------------------------------
+    // Writes an outgoing message durably in state queued (the outbox).
+    StoreError add_outgoing(const StoredMessage& m);
+    // Writes an incoming message durably. inserted=false when the id was already
+    // stored (a resend): the caller acks again and shows nothing.
+    StoreError add_incoming(const StoredMessage& m, bool& inserted);
+    StoreError set_state(const MessageId& id, MessageState state, std::string_view failure = {});
+    // Outgoing messages not yet delivered to peer, oldest first (what to (re)send).
+    std::vector<StoredMessage> outbox(const PeerKey& peer) const;
+    std::optional<StoredMessage> message(const MessageId& id) const;
+    // The conversation with peer, oldest first; at most limit of the newest.
+    std::vector<StoredMessage> history(const PeerKey& peer, std::size_t limit = 1000) const;
+
+private:
+    Store() = default;
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hallway::core

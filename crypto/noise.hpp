@@ -1,0 +1,116 @@
+#pragma once
+// The Noise Protocol Framework (revision 34) for the suite
+// 25519_ChaChaPoly_BLAKE2b, as a pure state machine: bytes in, bytes out, no
+// sockets, clocks or threads. Any handshake pattern of the spec (fundamental,
+// one-way, deferred, psk modifiers) is interpreted from its protocol name.
+// All types are single-threaded; move them between threads only whole.
+#include "crypto/rng.hpp"
+#include "crypto/secret.hpp"
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace hallway::crypto {
+
+inline constexpr std::size_t kDhLen = 32;       // X25519
+inline constexpr std::size_t kHashLen = 64;     // BLAKE2b-512
+inline constexpr std::size_t kKeyLen = 32;      // ChaCha20-Poly1305
+inline constexpr std::size_t kTagLen = 16;
+inline constexpr std::size_t kMaxNoiseMessage = 65535;  // spec §3
+
+using PublicKey = std::array<std::uint8_t, kDhLen>;
+
+enum class NoiseError {
+    ok,
+    bad_protocol_name,   // not Noise_<pattern>_25519_ChaChaPoly_BLAKE2b or unknown pattern
+    missing_key,         // the pattern needs s, rs or a psk that was not given
+    wrong_state,         // write when it is the peer's turn, split before the end, use after failure
+    message_too_short,   // truncated handshake or transport message
+    message_too_long,    // would exceed kMaxNoiseMessage
+    decrypt_failed,      // AEAD tag mismatch
+    bad_dh,              // libsodium refused the DH (low-order point)
+    nonce_exhausted,     // n reached 2^64-1
+};
+std::string_view to_string(NoiseError e);
+
+struct KeyPair {
+    Secret<kDhLen> private_key;
+    PublicKey public_key{};
+
+    static KeyPair generate(const Rng& rng);
+    static KeyPair from_private(std::span<const std::uint8_t, kDhLen> private_key);
+};
+
+// Noise §5.1.
+class CipherState {
+public:
+    CipherState() = default;
+    void initialize_key(std::span<const std::uint8_t, kKeyLen> key);
+    bool has_key() const { return has_key_; }
+    void set_nonce(std::uint64_t n) { n_ = n; }
+    std::uint64_t nonce() const { return n_; }
+
+    // Appends ciphertext (plaintext + 16-byte tag when keyed) to out.
+    // A failed call changes neither the nonce nor out.
+    NoiseError encrypt_with_ad(std::span<const std::uint8_t> ad, std::span<const std::uint8_t> plaintext,
+                               std::vector<std::uint8_t>& out);
+    // Appends plaintext to out. On failure the nonce does not advance and out is unchanged.
+    NoiseError decrypt_with_ad(std::span<const std::uint8_t> ad, std::span<const std::uint8_t> ciphertext,
+                               std::vector<std::uint8_t>& out);
+    void rekey();
+
+private:
+    Secret<kKeyLen> k_;
+    bool has_key_ = false;
+    std::uint64_t n_ = 0;
+};
+
+enum class Role { initiator, responder };
+
+// What the caller should do next with a HandshakeState (noise-c's "action").
+enum class HandshakeAction { write_message, read_message, split, failed };
+
+struct HandshakeConfig {
+    std::string protocol_name;               // e.g. "Noise_XX_25519_ChaChaPoly_BLAKE2b"
+    Role role = Role::initiator;
+    std::vector<std::uint8_t> prologue;
+    std::optional<KeyPair> s;                 // local static
+    std::optional<KeyPair> e;                 // fixed ephemeral: tests and vectors only
+    std::optional<PublicKey> rs;              // remote static known in advance
+    std::vector<Secret<kKeyLen>> psks;        // in psk-modifier order
+    Rng rng;                                  // for ephemeral keys when e is not fixed
+};
+
+class HandshakeState {
+public:
+    // Returns nullptr and sets err when the configuration is unusable.
+    static std::unique_ptr<HandshakeState> create(HandshakeConfig config, NoiseError& err);
+    ~HandshakeState();
+
+    HandshakeAction action() const;
+
+    // Writes the next handshake message (payload encrypted when a key exists).
+    // On any error the state becomes failed for good.
+    NoiseError write_message(std::span<const std::uint8_t> payload, std::vector<std::uint8_t>& message);
+    NoiseError read_message(std::span<const std::uint8_t> message, std::vector<std::uint8_t>& payload);
+
+    // After the last message: the two CipherStates (initiator->responder, responder->initiator).
+    NoiseError split(CipherState& c1, CipherState& c2);
+
+    std::array<std::uint8_t, kHashLen> handshake_hash() const;
+    std::optional<PublicKey> remote_static() const;
+
+private:
+    HandshakeState() = default;
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hallway::crypto

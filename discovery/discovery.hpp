@@ -1,0 +1,66 @@
+#pragma once
+// Presence over mDNS/DNS-SD through avahi-client: publish our _hallway._tcp
+// service, browse and resolve others. Avahi runs on the caller's io_context
+// through an AvahiPoll adapter (no extra thread). All calls and callbacks on
+// the io_context's thread.
+#include <asio.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hallway::discovery {
+
+inline constexpr const char* kServiceType = "_hallway._tcp";
+
+struct Announcement {
+    std::string nick;
+    std::string fingerprint;  // crypto::fingerprint() of our static key, digits only
+    std::uint16_t port = 0;
+};
+
+// One resolved service instance (an instance may be seen once per interface/protocol).
+struct Sighting {
+    std::string service_name;  // the DNS-SD instance name
+    std::string fingerprint;
+    std::string nick;
+    std::uint32_t version = 0;
+    asio::ip::tcp::endpoint endpoint;  // link-local IPv6 carries its scope id
+    int interface = -1;
+};
+
+enum class DaemonState { connecting, running, missing, failed };
+
+struct DiscoveryCallbacks {
+    std::function<void(const Sighting&)> on_found;
+    // The instance (name) is gone from every interface.
+    std::function<void(const std::string& service_name, const std::string& fingerprint)> on_lost;
+    // Human-readable status of avahi-daemon (missing, restarted, name collision renamed...).
+    std::function<void(DaemonState, std::string_view message)> on_daemon;
+};
+
+class Discovery {
+public:
+    Discovery(asio::io_context& io, DiscoveryCallbacks callbacks);
+    ~Discovery();
+    Discovery(const Discovery&) = delete;
+    Discovery& operator=(const Discovery&) = delete;
+
+    // Starts the avahi client (AVAHI_CLIENT_NO_FAIL: it waits for a daemon that is
+    // missing and re-registers when the daemon restarts), publishes, and browses.
+    // Our own service (same fingerprint) is never reported.
+    void start(Announcement announcement);
+    // Re-publishes with a new nick.
+    void update(Announcement announcement);
+    // Withdraws the service and stops browsing (mDNS goodbye).
+    void stop();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hallway::discovery

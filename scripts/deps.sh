@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Hallway needs, only those that are missing.
+# Usage: scripts/deps.sh run|test
+# Never starts a service: avahi-daemon is the system's to run (and on a test
+# machine it must not multicast on the real interface), so package scripts are
+# told not to start anything while we install.
+set -euo pipefail
+
+build=(cmake ninja-build g++ pkg-config libsodium-dev libasio-dev libavahi-client-dev
+       libsqlite3-dev libcli11-dev nlohmann-json3-dev)
+gui=(libimgui-dev libstb-dev libglfw3-dev libgl-dev fonts-dejavu-core)
+runtime=(avahi-daemon)
+tests=(doctest-dev avahi-utils dbus iproute2 procps xvfb xauth xdotool x11-utils
+       clang libclang-rt-14-dev)
+
+case "${1:-}" in
+  run)  want=("${build[@]}" "${gui[@]}" "${runtime[@]}") ;;
+  test) want=("${build[@]}" "${gui[@]}" "${runtime[@]}" "${tests[@]}") ;;
+  *) echo "usage: $0 run|test" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=()
+[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+echo "Installing: ${missing[*]}"
+
+policy=/usr/sbin/policy-rc.d
+made_policy=0
+if [ ! -e "$policy" ]; then
+  # exit 101 = "action forbidden": invoke-rc.d and deb-systemd-invoke start nothing.
+  printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
+  "${sudo[@]}" chmod 755 "$policy"
+  made_policy=1
+fi
+cleanup() { [ "$made_policy" = 1 ] && "${sudo[@]}" rm -f "$policy"; }
+trap cleanup EXIT
+
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,84 @@
+#pragma once
+// The node's TCP transport: a listener, dialers, and at most one authenticated
+// Noise_XX session per peer identity (static key). Everything here runs on the
+// thread that runs the io_context; callbacks are invoked on that thread.
+#include "crypto/noise.hpp"
+#include "transport/messages.hpp"
+
+#include <asio.hpp>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hallway::transport {
+
+using PeerKey = crypto::PublicKey;
+
+struct TransportConfig {
+    std::uint16_t port = 0;  // 0: ephemeral
+    Hello hello;             // what we tell peers about ourselves
+};
+
+struct SessionInfo {
+    PeerKey peer{};
+    Hello hello;
+    asio::ip::tcp::endpoint remote;
+    bool we_dialed = false;
+};
+
+struct TransportCallbacks {
+    // Authenticated peer: return false to refuse it (blocked) — it is closed
+    // after the handshake without being told why.
+    std::function<bool(const PeerKey&)> accept_peer;
+    std::function<void(const SessionInfo&)> on_session_up;
+    std::function<void(const PeerKey&, std::string_view reason)> on_session_down;
+    std::function<void(const PeerKey&, const AppMessage&)> on_message;
+    // A dial with an expected key met another key (spoofed TXT record).
+    std::function<void(const PeerKey& expected, const PeerKey& actual, const asio::ip::tcp::endpoint&)> on_spoof;
+    // A dial failed before any session existed (refused, timeout, handshake failure).
+    std::function<void(const asio::ip::tcp::endpoint&, std::string_view reason)> on_dial_failed;
+    std::function<void(std::string_view line)> on_log;
+};
+
+class Transport {
+public:
+    Transport(asio::io_context& io, const crypto::KeyPair& identity, TransportConfig config,
+              TransportCallbacks callbacks);
+    ~Transport();
+    Transport(const Transport&) = delete;
+    Transport& operator=(const Transport&) = delete;
+
+    // Binds IPv6 dual-stack (falls back to IPv4) on config.port; returns the bound port.
+    // Throws std::system_error when the port cannot be bound.
+    std::uint16_t listen();
+
+    // Connects (with a timeout) and runs the handshake as initiator. When expected
+    // is set and the authenticated key differs, the session is refused and
+    // on_spoof fires. A dial to a peer that already has a session is a no-op.
+    void dial(const asio::ip::tcp::endpoint& endpoint, std::optional<PeerKey> expected = std::nullopt);
+
+    // Queues a message on the peer's session. False when there is no session or
+    // its write queue is full (back-pressure: try again after a later ack).
+    bool send(const PeerKey& peer, const AppMessage& message);
+
+    bool has_session(const PeerKey& peer) const;
+    std::vector<SessionInfo> sessions() const;
+
+    // Orderly close (a Close message with the reason, then FIN).
+    void close(const PeerKey& peer, std::string_view reason);
+    // Orderly close of every session and the listener; the io_context can then run out.
+    void shutdown(std::string_view reason);
+
+    // New hello for sessions opened from now on (nick change).
+    void set_hello(Hello hello);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hallway::transport
