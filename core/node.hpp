@@ -1,0 +1,81 @@
+#pragma once
+// The messenger: one node of Hallway. It owns the identity, the store, the
+// transport, discovery and the control socket, and runs entirely on the thread
+// that runs its io_context ("the network thread"). Front ends call its
+// functions on that thread (asio::post from elsewhere) and hear back through
+// subscribe(), also on that thread (forward to an EventQueue for a UI thread).
+#include "core/events.hpp"
+#include "core/store.hpp"
+
+#include <asio.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hallway::core {
+
+struct NodeOptions {
+    std::filesystem::path profile_dir;
+    std::string nick;                        // empty: remembered one, else the user name
+    std::uint16_t port = 0;                  // 0: ephemeral
+    std::vector<std::string> manual_peers;   // "HOST:PORT", dialed without mDNS
+    bool mdns = true;
+    bool control_socket = true;
+};
+
+class Node {
+public:
+    // Opens the profile (lock, identity, store, settings). nullptr with a
+    // one-line reason when it cannot (profile in use, corrupt store, ...).
+    static std::unique_ptr<Node> create(asio::io_context& io, NodeOptions options, std::string& error);
+    ~Node();
+
+    // Listens, serves the control socket, starts discovery, dials manual peers.
+    // Throws std::system_error when the port cannot be bound.
+    void start();
+    // Graceful exit: peers are told at once, the mDNS service is withdrawn.
+    void stop(std::string_view reason = "bye");
+
+    // Called for every event, on the network thread. Right after subscribing,
+    // the current state is replayed (OwnIdentity, one PeerChanged per buddy).
+    void subscribe(std::function<void(const Event&)> sink);
+
+    OwnIdentity own() const;
+    std::vector<PeerView> peers() const;
+
+    // PEER as people type it: a display name or a fingerprint prefix. Empty
+    // error and a key on success; else why (unknown, or ambiguous with the
+    // candidates' fingerprints).
+    std::optional<PeerKey> resolve(std::string_view name_or_fingerprint, std::string& error) const;
+
+    // Stores the message durably (queued), sends it when a session exists,
+    // resends after reconnects until acknowledged. nullopt + error when refused
+    // (empty or oversized text, blocked peer, key changed and not yet accepted).
+    std::optional<MessageId> send_text(const PeerKey& peer, std::string_view body, std::string& error);
+
+    std::vector<StoredMessage> history(const PeerKey& peer, std::size_t limit = 1000) const;
+    // Emits HistoryLoaded and clears the unread count (the conversation is open).
+    void request_history(const PeerKey& peer, std::size_t limit = 1000);
+    void mark_read(const PeerKey& peer);
+
+    void set_nick(std::string_view nick);
+    void set_presence(std::string_view presence, std::string_view message);
+
+    std::string safety_number(const PeerKey& peer) const;
+    void set_trust(const PeerKey& peer, Trust trust);
+
+    std::uint16_t port() const;
+    const std::filesystem::path& profile_dir() const;
+
+private:
+    Node() = default;
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hallway::core
