@@ -7,6 +7,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -54,6 +55,17 @@ std::vector<std::uint8_t> encode(const Message& m);
 // nullopt: not a message we know (unknown type, or a known type with missing/ill-typed
 // fields); the caller skips it. Never throws.
 std::optional<Message> decode(std::span<const std::uint8_t> bytes);
+
+// decode() that also tells the two nullopt cases apart: a message to skip (CBOR map
+// with a text "t" we do not know, or a known type with missing/ill-typed fields)
+// versus bytes that are not a CBOR map with a text "t" at all (the session closes).
+enum class DecodeStatus { ok, skipped, malformed };
+std::string_view to_string(DecodeStatus s);
+DecodeStatus decode_checked(std::span<const std::uint8_t> bytes, std::optional<Message>& out);
+
+// Text fields are UTF-8: invalid sequences are replaced by U+FFFD, both when
+// encoding and when decoding, so no layer above ever sees invalid UTF-8.
+std::string sanitize_utf8(std::string_view s);
 
 std::vector<std::uint8_t> encode_hello(const Hello& h);
 std::optional<Hello> decode_hello(std::span<const std::uint8_t> bytes);

@@ -1,0 +1,141 @@
+#include "transport/messages.hpp"
+#include "transport/wire.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <random>
+
+using namespace hallway::transport;
+using nlohmann::json;
+
+namespace {
+std::vector<std::uint8_t> cbor(const json& j) {
+    std::vector<std::uint8_t> out;
+    json::to_cbor(j, out);
+    return out;
+}
+MessageId some_id() {
+    MessageId id{};
+    for (std::size_t i = 0; i < id.size(); ++i) id[i] = static_cast<std::uint8_t>(0xa0 + i);
+    return id;
+}
+}  // namespace
+
+TEST_CASE("every message type round-trips through CBOR") {
+    const std::vector<Message> all{
+        Text{some_id(), 1700000000123ull, "héllo 👋"},
+        Ack{some_id()},
+        Status{"away", "at lunch", "ana"},
+        Ping{42},
+        Pong{UINT64_MAX},
+        Close{"bye"},
+    };
+    for (const auto& m : all) {
+        const auto bytes = encode(m);
+        std::optional<Message> back;
+        CHECK(decode_checked(bytes, back) == DecodeStatus::ok);
+        REQUIRE(back);
+        CHECK(back->index() == m.index());
+        CHECK(encode(*back) == bytes);
+    }
+    const auto t = std::get<Text>(*decode(encode(all[0])));
+    CHECK(t.id == some_id());
+    CHECK(t.sent_at_ms == 1700000000123ull);
+    CHECK(t.body == "héllo 👋");
+}
+
+TEST_CASE("a text message is a CBOR map with the documented keys") {
+    const json j = json::from_cbor(encode(Text{some_id(), 5, "hi"}));
+    CHECK(j.at("t") == "text");
+    CHECK(j.at("id").is_binary());
+    CHECK(j.at("id").get_binary().size() == 16);
+    CHECK(j.at("ts") == 5);
+    CHECK(j.at("body") == "hi");
+}
+
+TEST_CASE("unknown types and ill-typed fields are skipped, non-maps are malformed") {
+    std::optional<Message> out;
+    CHECK(decode_checked(cbor({{"t", "file"}, {"x", 1}}), out) == DecodeStatus::skipped);
+    CHECK(decode_checked(cbor({{"t", "text"}, {"id", json::binary({1, 2})}, {"ts", 1}, {"body", "x"}}), out) ==
+          DecodeStatus::skipped);
+    CHECK(decode_checked(cbor({{"t", "text"}, {"id", json::binary(std::vector<std::uint8_t>(16))}, {"ts", -1},
+                               {"body", "x"}}),
+                         out) == DecodeStatus::skipped);
+    CHECK(decode_checked(cbor({{"t", "ping"}, {"n", "7"}}), out) == DecodeStatus::skipped);
+    CHECK(decode_checked(cbor({{"t", "ack"}}), out) == DecodeStatus::skipped);
+    CHECK_FALSE(out);
+    CHECK(decode_checked(cbor(json::array({1, 2})), out) == DecodeStatus::malformed);
+    CHECK(decode_checked(cbor({{"t", 3}}), out) == DecodeStatus::malformed);
+    CHECK(decode_checked(cbor({{"x", "text"}}), out) == DecodeStatus::malformed);
+    const std::vector<std::uint8_t> junk{0xff, 0x00, 0x13};
+    CHECK(decode_checked(junk, out) == DecodeStatus::malformed);
+    CHECK(decode_checked({}, out) == DecodeStatus::malformed);
+    // A map that claims 2^32 entries but ends at once.
+    const std::vector<std::uint8_t> huge{0xba, 0xff, 0xff, 0xff, 0xff};
+    CHECK(decode_checked(huge, out) == DecodeStatus::malformed);
+}
+
+TEST_CASE("unknown keys are ignored") {
+    auto m = decode(cbor({{"t", "ping"}, {"n", 9}, {"future", {1, 2, 3}}}));
+    REQUIRE(m);
+    CHECK(std::get<Ping>(*m).nonce == 9);
+}
+
+TEST_CASE("invalid UTF-8 in a body is replaced, never passed up") {
+    json j = {{"t", "text"}, {"id", json::binary(std::vector<std::uint8_t>(16))}, {"ts", 1}};
+    // CBOR text string with invalid bytes built by hand: nlohmann writes std::string bytes as they are.
+    j["body"] = std::string("a\xff" "b\xc0\xaf" "c\xed\xa0\x80");
+    const auto m = decode(cbor(j));
+    REQUIRE(m);
+    CHECK(std::get<Text>(*m).body == "a\xEF\xBF\xBD" "b\xEF\xBF\xBD\xEF\xBF\xBD" "c\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+    CHECK(sanitize_utf8("ok ✓ 𝄞") == "ok ✓ 𝄞");
+    CHECK(sanitize_utf8("\xf4\x90\x80\x80") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+    CHECK(sanitize_utf8("\xe2\x82") == "\xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
+TEST_CASE("hello round-trips and is bounded") {
+    Hello h{1, "ana", {"groups", "files"}};
+    auto back = decode_hello(encode_hello(h));
+    REQUIRE(back);
+    CHECK(back->version == 1);
+    CHECK(back->nick == "ana");
+    CHECK(back->capabilities == h.capabilities);
+
+    // Encoding never emits an over-long nick; it cuts at a character boundary.
+    Hello long_nick{1, std::string(63, 'x') + "é", {}};
+    auto cut = decode_hello(encode_hello(long_nick));
+    REQUIRE(cut);
+    CHECK(cut->nick == std::string(63, 'x'));
+
+    CHECK_FALSE(decode_hello(cbor({{"v", 1}, {"nick", std::string(65, 'x')}})));
+    CHECK_FALSE(decode_hello(cbor({{"v", 1}})));
+    CHECK_FALSE(decode_hello(cbor({{"v", "1"}, {"nick", "a"}})));
+    CHECK_FALSE(decode_hello(cbor({{"v", 1}, {"nick", "a"}, {"caps", {1}}})));
+    CHECK_FALSE(decode_hello(cbor({{"v", 1}, {"nick", "a"}, {"pad", std::string(wire::kMaxHello, 'p')}})));
+    auto no_caps = decode_hello(cbor({{"v", 1}, {"nick", "a"}, {"extra", true}}));
+    REQUIRE(no_caps);
+    CHECK(no_caps->capabilities.empty());
+}
+
+TEST_CASE("decoding random bytes and mutated messages never throws") {
+    std::mt19937 gen(1234);
+    const auto base = encode(Text{some_id(), 77, "mutate me"});
+    for (int i = 0; i < 20000; ++i) {
+        std::vector<std::uint8_t> b = base;
+        if (i % 2 == 0) {
+            b[gen() % b.size()] = static_cast<std::uint8_t>(gen());
+            b.resize(gen() % (b.size() + 1));
+        } else {
+            b.resize(gen() % 40);
+            for (auto& x : b) x = static_cast<std::uint8_t>(gen());
+        }
+        std::optional<Message> out;
+        CHECK_NOTHROW(decode_checked(b, out));
+        CHECK_NOTHROW(decode_hello(b));
+        if (out) {
+            // Round-trip property: what decodes re-encodes to something that decodes the same.
+            CHECK(encode(*decode(encode(*out))) == encode(*out));
+        }
+    }
+}

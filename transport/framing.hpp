@@ -1,0 +1,49 @@
+#pragma once
+// Frames on the TCP stream: a 2-byte big-endian length, then that many bytes
+// (one Noise message). Sans-I/O: the caller feeds whatever the socket gave.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace hallway::transport {
+
+enum class FrameError {
+    ok,
+    zero_length,  // a frame must carry a Noise message
+    bad_length,   // outside the bounds the current protocol stage allows
+};
+std::string_view to_string(FrameError e);
+
+// Appends the frame for body (1..65535 bytes) to out. Returns false (out unchanged)
+// when body is empty or too long.
+bool encode_frame(std::span<const std::uint8_t> body, std::vector<std::uint8_t>& out);
+
+// Splits a byte stream into frames. Buffers at most one partial frame; a
+// length outside [min, max] fails the reader for good as soon as the header is read.
+class FrameReader {
+public:
+    // Length bounds for the next frames (the session narrows them per message type).
+    void set_bounds(std::size_t min_len, std::size_t max_len);
+
+    // Takes bytes from the front of input (advancing it) until one frame is
+    // complete or input is exhausted. Returns the frame body when complete;
+    // nullopt when more bytes are needed or the reader failed (see error()).
+    std::optional<std::vector<std::uint8_t>> next(std::span<const std::uint8_t>& input);
+
+    FrameError error() const { return error_; }
+    std::size_t buffered() const { return header_fill_ + body_.size(); }
+
+private:
+    std::uint8_t header_[2]{};
+    std::size_t header_fill_ = 0;
+    std::size_t expected_ = 0;  // body length once the header is complete
+    std::vector<std::uint8_t> body_;
+    std::size_t min_len_ = 1;
+    std::size_t max_len_ = 65535;
+    FrameError error_ = FrameError::ok;
+};
+
+}  // namespace hallway::transport

@@ -1,0 +1,91 @@
+#pragma once
+// The whole Hallway/1 wire format in one place: every size, timeout and limit
+// the transport enforces, each with the reason for its value. docs/PROTOCOL.md
+// is the normative description; keep the two in step.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace hallway::transport::wire {
+
+using std::chrono::milliseconds;
+
+// Protocol version carried in Hello.v and the TXT record "v". Bumped only on an
+// incompatible change; compatible additions use new map keys or message types.
+inline constexpr std::uint32_t kVersion = 1;
+
+// The Noise protocol: mutual authentication without prior knowledge of the
+// peer's key (XX), so a peer found by mDNS can be verified afterwards by fp.
+inline constexpr std::string_view kProtocolName = "Noise_XX_25519_ChaChaPoly_BLAKE2b";
+// Mixed into the handshake hash: a peer speaking another application or
+// version over the same Noise suite fails the handshake instead of confusing us.
+inline constexpr std::string_view kPrologue = "Hallway/1 Noise_XX_25519_ChaChaPoly_BLAKE2b";
+
+// Frame = 2-byte big-endian length + one Noise message. Noise caps a message at
+// 65535 bytes, which is exactly what a 16-bit length can say.
+inline constexpr std::size_t kFrameHeaderLen = 2;
+inline constexpr std::size_t kMaxFrameBody = 65535;
+inline constexpr std::size_t kDhLen = 32;
+inline constexpr std::size_t kTagLen = 16;
+
+// Handshake message sizes, checked from the length header before decryption.
+// msg1 -> e with an empty cleartext payload: exactly one public key.
+inline constexpr std::size_t kMsg1Len = kDhLen;
+// msg2 <- e, ee, s, es, payload: e + encrypted s (key + tag) + encrypted Hello (tag at least).
+inline constexpr std::size_t kMinMsg2Len = kDhLen + (kDhLen + kTagLen) + kTagLen;
+// msg3 -> s, se, payload: encrypted s + encrypted Hello.
+inline constexpr std::size_t kMinMsg3Len = (kDhLen + kTagLen) + kTagLen;
+// A transport message carries at least the fragment flag byte plus the tag.
+inline constexpr std::size_t kFlagLen = 1;
+inline constexpr std::size_t kMinTransportLen = kFlagLen + kTagLen;
+
+// Fragment flag: first plaintext byte of every transport message.
+inline constexpr std::uint8_t kFlagLast = 0x00;  // last (or only) chunk of a message
+inline constexpr std::uint8_t kFlagMore = 0x01;  // more chunks of the same message follow
+// Largest chunk one transport message can carry (frame body minus tag minus flag).
+inline constexpr std::size_t kMaxChunk = kMaxFrameBody - kTagLen - kFlagLen;
+
+// Largest reassembled application message: a long text is far smaller; the cap
+// bounds the memory one peer can make us hold. Files will need their own chunking.
+inline constexpr std::size_t kMaxMessage = 1024 * 1024;
+
+// Largest encoded Hello (a nick of 64 bytes and a few capability names fit many
+// times over); it is read before the peer is known, so it stays small.
+inline constexpr std::size_t kMaxHello = 4096;
+// Longest nick in bytes (UTF-8), the same bound as the TXT record's "nick".
+inline constexpr std::size_t kMaxNick = 64;
+// Longest capability list in a Hello (unknown capabilities are ignored anyway).
+inline constexpr std::size_t kMaxCapabilities = 32;
+
+// A half-open handshake holds a slot for unauthenticated input: it must finish
+// quickly; three LAN round trips take milliseconds.
+inline constexpr milliseconds kHandshakeTimeout{5000};
+// TCP connect on a LAN either succeeds within milliseconds or the address is stale.
+inline constexpr milliseconds kConnectTimeout{3000};
+// After this much silence from the peer we send a Ping, so an idle but live
+// session keeps receiving (Pong) frames.
+inline constexpr milliseconds kKeepaliveInterval{1000};
+// No frame at all for this long: the peer is gone (sleep, cable, crash without FIN).
+// Three keepalive intervals tolerate a lost or late Pong.
+inline constexpr milliseconds kDeadPeerTimeout{3000};
+// How often the transport drives Session::tick; well below the intervals above.
+inline constexpr milliseconds kTickInterval{250};
+// After sending Close we wait this long for the peer's FIN before dropping the
+// socket, so the Close is not destroyed by an RST.
+inline constexpr milliseconds kCloseLinger{2000};
+
+// Connections that have not finished the handshake cost memory and DH work
+// from anyone on the LAN: cap them in total and per source address.
+inline constexpr std::size_t kMaxUnauthenticated = 64;
+inline constexpr std::size_t kMaxUnauthenticatedPerAddress = 8;
+
+// Bytes queued for writing on one session before send() refuses (back-pressure):
+// a few reassembled messages' worth, so a stalled peer cannot grow us without bound.
+inline constexpr std::size_t kMaxWriteQueue = 4 * 1024 * 1024;
+
+// Close reasons with meaning to both sides.
+inline constexpr std::string_view kReasonDuplicate = "duplicate session";
+inline constexpr std::string_view kReasonPeerTimeout = "peer timed out";
+
+}  // namespace hallway::transport::wire
