@@ -30,13 +30,14 @@ using PublicKey = std::array<std::uint8_t, kDhLen>;
 enum class NoiseError {
     ok,
     bad_protocol_name,   // not Noise_<pattern>_25519_ChaChaPoly_BLAKE2b or unknown pattern
-    missing_key,         // the pattern needs s, rs or a psk that was not given
+    missing_key,         // the pattern needs s, rs or a psk that was not given (psks: fewer than its modifiers)
     wrong_state,         // write when it is the peer's turn, split before the end, use after failure
     message_too_short,   // truncated handshake or transport message
     message_too_long,    // would exceed kMaxNoiseMessage
     decrypt_failed,      // AEAD tag mismatch
     bad_dh,              // libsodium refused the DH (low-order point)
     nonce_exhausted,     // n reached 2^64-1
+    unexpected_key,      // s, e, rs or a psk was given that the pattern never uses
 };
 std::string_view to_string(NoiseError e);
 
@@ -57,13 +58,17 @@ public:
     void set_nonce(std::uint64_t n) { n_ = n; }
     std::uint64_t nonce() const { return n_; }
 
-    // Appends ciphertext (plaintext + 16-byte tag when keyed) to out.
+    // Appends ciphertext (plaintext + 16-byte tag when keyed) to out; plaintext must not
+    // alias out. Errors: nonce_exhausted, message_too_long (ciphertext > kMaxNoiseMessage).
     // A failed call changes neither the nonce nor out.
     NoiseError encrypt_with_ad(std::span<const std::uint8_t> ad, std::span<const std::uint8_t> plaintext,
                                std::vector<std::uint8_t>& out);
-    // Appends plaintext to out. On failure the nonce does not advance and out is unchanged.
+    // Appends plaintext to out. Errors: nonce_exhausted, message_too_long, message_too_short
+    // (shorter than the tag), decrypt_failed. On failure the nonce does not advance and out is unchanged.
     NoiseError decrypt_with_ad(std::span<const std::uint8_t> ad, std::span<const std::uint8_t> ciphertext,
                                std::vector<std::uint8_t>& out);
+    // Noise §4.2 REKEY: k = first 32 bytes of ENCRYPT(k, 2^64-1, "", 32 zero bytes);
+    // the nonce is kept. No effect without a key.
     void rekey();
 
 private:
@@ -90,18 +95,23 @@ struct HandshakeConfig {
 
 class HandshakeState {
 public:
-    // Returns nullptr and sets err when the configuration is unusable.
+    // Returns nullptr and sets err when the configuration is unusable: bad_protocol_name,
+    // missing_key (also: no rng and no fixed e), unexpected_key. Otherwise err = ok.
     static std::unique_ptr<HandshakeState> create(HandshakeConfig config, NoiseError& err);
     ~HandshakeState();
 
     HandshakeAction action() const;
 
-    // Writes the next handshake message (payload encrypted when a key exists).
-    // On any error the state becomes failed for good.
+    // Appends the next handshake message to `message` (payload encrypted when a key exists).
+    // On any error (wrong_state when it is not our turn, bad_dh, message_too_long, ...)
+    // nothing is appended and the state becomes failed for good.
     NoiseError write_message(std::span<const std::uint8_t> payload, std::vector<std::uint8_t>& message);
+    // Reads the peer's next handshake message and appends its payload to `payload`.
+    // Errors as for write_message plus message_too_short and decrypt_failed; same failure rule.
     NoiseError read_message(std::span<const std::uint8_t> message, std::vector<std::uint8_t>& payload);
 
     // After the last message: the two CipherStates (initiator->responder, responder->initiator).
+    // wrong_state before the end, after a failure, or when called a second time.
     NoiseError split(CipherState& c1, CipherState& c2);
 
     std::array<std::uint8_t, kHashLen> handshake_hash() const;
