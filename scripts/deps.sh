@@ -7,11 +7,11 @@
 set -euo pipefail
 
 build=(cmake ninja-build g++ pkg-config libsodium-dev libasio-dev libavahi-client-dev
-       libsqlite3-dev libcli11-dev nlohmann-json3-dev)
+       libsqlite3-dev libcli11-dev nlohmann-json3-dev libreadline-dev)
 gui=(libimgui-dev libstb-dev libglfw3-dev libgl-dev fonts-dejavu-core)
 runtime=(avahi-daemon)
 tests=(doctest-dev avahi-utils dbus iproute2 procps xvfb xauth xdotool x11-utils
-       clang libclang-rt-14-dev)
+       jq clang libclang-rt-14-dev)
 
 case "${1:-}" in
   run)  want=("${build[@]}" "${gui[@]}" "${runtime[@]}") ;;

@@ -1,0 +1,282 @@
+// `hallway chat`: the network thread runs the node; this thread owns the
+// terminal. Events arrive through the one EventQueue; a pipe wakes poll().
+// With a terminal, GNU readline's callback mode keeps the line being typed
+// intact while messages are printed above it.
+#include "cli/chat.hpp"
+#include "cli/format.hpp"
+#include "crypto/identity.hpp"
+
+#include <readline/history.h>
+#include <readline/readline.h>
+
+#include <atomic>
+#include <cstdio>
+#include <fcntl.h>
+#include <future>
+#include <iostream>
+#include <poll.h>
+#include <sstream>
+#include <thread>
+#include <unistd.h>
+
+namespace hallway::cli {
+
+namespace {
+
+constexpr const char* kHelp =
+    "Commands:\n"
+    "  /msg NAME [TEXT]   talk to NAME (a display name or fingerprint prefix); TEXT sends at once\n"
+    "  /peers             list buddies\n"
+    "  /history [NAME]    show the conversation\n"
+    "  /verify NAME       show the safety number; /verify NAME confirm marks NAME verified\n"
+    "  /block NAME        refuse NAME from now on\n"
+    "  /nick NAME         change your display name\n"
+    "  /status available|away|busy [MESSAGE]\n"
+    "  /quit              leave (peers see you go at once)\n"
+    "Anything else is sent to the current conversation.";
+
+// Runs f on the network thread and waits for its result.
+template <class F>
+auto on_net(asio::io_context& io, F f) -> decltype(f()) {
+    auto task = std::make_shared<std::packaged_task<decltype(f())()>>(std::move(f));
+    auto result = task->get_future();
+    asio::post(io, [task] { (*task)(); });
+    return result.get();
+}
+
+class Chat {
+public:
+    Chat(asio::io_context& io, core::Node& node) : io_(io), node_(node) {}
+
+    int run();
+
+private:
+    void print(const std::string& text);
+    void on_line(const std::string& line);
+    void send(const std::string& text);
+    void command(const std::string& cmd, std::istringstream& rest);
+    std::optional<core::PeerKey> resolve(const std::string& name);
+    void drain_events();
+
+    static Chat* current_;  // readline's C callback has no user pointer
+    asio::io_context& io_;
+    core::Node& node_;
+    core::EventQueue events_;
+    EventPrinter printer_;
+    int wake_[2] = {-1, -1};
+    bool tty_ = false;
+    bool quit_ = false;
+    std::string target_name_;
+    std::optional<core::PeerKey> target_;
+    std::string pending_input_;
+};
+
+Chat* Chat::current_ = nullptr;
+
+void Chat::print(const std::string& text) {
+    if (!tty_) {
+        std::cout << text << std::endl;
+        return;
+    }
+    // Save what is being typed, print above it, put it back.
+    int point = rl_point;
+    char* saved = rl_copy_text(0, rl_end);
+    rl_save_prompt();
+    rl_replace_line("", 0);
+    rl_redisplay();
+    std::printf("\r%s\n", text.c_str());
+    rl_restore_prompt();
+    rl_replace_line(saved, 0);
+    rl_point = point;
+    rl_redisplay();
+    std::free(saved);
+}
+
+std::optional<core::PeerKey> Chat::resolve(const std::string& name) {
+    std::string error;
+    auto key = on_net(io_, [&] { return node_.resolve(name, error); });
+    if (!key) print("! " + sanitize(error));
+    return key;
+}
+
+void Chat::send(const std::string& text) {
+    if (!target_) {
+        print("! no conversation yet: /msg NAME first (/peers lists who is here)");
+        return;
+    }
+    std::string error;
+    bool online = false;
+    auto id = on_net(io_, [&] {
+        for (auto& p : node_.peers())
+            if (p.key == *target_) online = p.online;
+        return node_.send_text(*target_, text, error);
+    });
+    if (!id) print("! not sent: " + sanitize(error));
+    else print("[" + format_time(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count()) +
+               "] <me -> " + target_name_ + "> " + sanitize(text) + (online ? "" : "  (queued: offline)"));
+}
+
+void Chat::command(const std::string& cmd, std::istringstream& rest) {
+    std::string arg;
+    rest >> arg;
+    std::string tail;
+    std::getline(rest >> std::ws, tail);
+    if (cmd == "/quit" || cmd == "/exit") {
+        quit_ = true;
+    } else if (cmd == "/help") {
+        print(kHelp);
+    } else if (cmd == "/peers") {
+        auto peers = on_net(io_, [&] { return node_.peers(); });
+        if (peers.empty()) print("No buddies yet.");
+        for (auto& p : peers) print(describe_peer(p));
+    } else if (cmd == "/msg") {
+        if (arg.empty()) return print("! usage: /msg NAME [TEXT]");
+        auto key = resolve(arg);
+        if (!key) return;
+        target_ = key;
+        target_name_ = printer_.nick(*key);
+        if (!tail.empty()) send(tail);
+        else print("* talking to " + target_name_);
+    } else if (cmd == "/history") {
+        auto key = arg.empty() ? target_ : resolve(arg);
+        if (!key) return print("! usage: /history NAME");
+        auto msgs = on_net(io_, [&] { return node_.history(*key, 50); });
+        for (auto& m : msgs)
+            print("[" + format_time(m.received_at_ms) + "] " +
+                  (m.direction == core::Direction::out ? "me" : printer_.nick(*key)) + ": " + sanitize(m.body) +
+                  (m.direction == core::Direction::out ? "  (" + std::string(core::to_string(m.state)) + ")" : ""));
+    } else if (cmd == "/verify") {
+        auto key = resolve(arg);
+        if (!key) return;
+        if (tail == "confirm") on_net(io_, [&] { node_.set_trust(*key, core::Trust::verified); });
+        auto number = on_net(io_, [&] { return node_.safety_number(*key); });
+        print("Safety number with " + printer_.nick(*key) + " (compare it with theirs):");
+        for (std::size_t row = 0; row < number.size(); row += 20)
+            print("    " + crypto::format_digits(number.substr(row, 20)));
+        print(tail == "confirm" ? "* marked as verified" : "* if it matches: /verify " + arg + " confirm");
+    } else if (cmd == "/block") {
+        auto key = resolve(arg);
+        if (!key) return;
+        on_net(io_, [&] { node_.set_trust(*key, core::Trust::blocked); });
+        print("* blocked " + printer_.nick(*key));
+    } else if (cmd == "/nick") {
+        if (arg.empty()) return print("! usage: /nick NAME");
+        std::string nick = tail.empty() ? arg : arg + " " + tail;
+        on_net(io_, [&] { node_.set_nick(nick); });
+    } else if (cmd == "/status") {
+        if (arg != "available" && arg != "away" && arg != "busy")
+            return print("! usage: /status available|away|busy [MESSAGE]");
+        on_net(io_, [&] { node_.set_presence(arg, tail); });
+        print("* status: " + arg + (tail.empty() ? "" : " \"" + sanitize(tail) + "\""));
+    } else {
+        print("! unknown command " + sanitize(cmd) + " (/help lists them)");
+    }
+}
+
+void Chat::on_line(const std::string& line) {
+    if (line.empty()) return;
+    if (tty_) add_history(line.c_str());
+    if (line[0] == '/') {
+        std::istringstream in(line);
+        std::string cmd;
+        in >> cmd;
+        command(cmd, in);
+    } else {
+        send(line);
+    }
+}
+
+void Chat::drain_events() {
+    char buf[256];
+    while (::read(wake_[0], buf, sizeof buf) > 0) {
+    }
+    for (auto& e : events_.drain())
+        if (auto line = printer_.line(e); !line.empty()) print(line);
+}
+
+int Chat::run() {
+    if (::pipe2(wake_, O_CLOEXEC | O_NONBLOCK) != 0) {
+        std::cerr << "hallway: cannot create a pipe\n";
+        return kExitError;
+    }
+    int wake_write = wake_[1];
+    events_.set_waker([wake_write] {
+        char c = 1;
+        [[maybe_unused]] auto n = ::write(wake_write, &c, 1);
+    });
+    node_.subscribe([this](const core::Event& e) { events_.push(e); });
+
+    std::atomic<bool> interrupted{false};
+    asio::signal_set signals(io_, SIGINT, SIGTERM);
+    signals.async_wait([&](std::error_code ec, int) {
+        if (ec) return;
+        interrupted = true;
+        char c = 1;
+        [[maybe_unused]] auto n = ::write(wake_write, &c, 1);
+    });
+    auto guard = asio::make_work_guard(io_);
+    std::thread net([this] { io_.run(); });
+
+    tty_ = ::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO);
+    std::cout << "Hallway chat. /help for commands, /quit to leave." << std::endl;
+    if (tty_) {
+        current_ = this;
+        rl_callback_handler_install("> ", [](char* line) {
+            if (!line) {
+                current_->quit_ = true;
+                return;
+            }
+            std::string l(line);
+            std::free(line);
+            current_->on_line(l);
+        });
+    }
+    drain_events();
+    while (!quit_ && !interrupted) {
+        pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {wake_[0], POLLIN, 0}};
+        if (::poll(fds, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        if (fds[1].revents) drain_events();
+        if (fds[0].revents & (POLLIN | POLLHUP)) {
+            if (tty_) {
+                rl_callback_read_char();
+                continue;
+            }
+            char buf[4096];
+            ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+            if (n <= 0) break;  // end of input: leave like /quit
+            pending_input_.append(buf, static_cast<std::size_t>(n));
+            for (auto nl = pending_input_.find('\n'); nl != std::string::npos && !quit_;
+                 nl = pending_input_.find('\n')) {
+                std::string line = pending_input_.substr(0, nl);
+                pending_input_.erase(0, nl + 1);
+                on_line(line);
+            }
+        }
+    }
+    if (tty_) {
+        rl_callback_handler_remove();
+        std::cout << std::endl;
+    }
+    on_net(io_, [&] { node_.stop("left the chat"); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let close frames leave
+    drain_events();
+    io_.stop();
+    net.join();
+    ::close(wake_[0]);
+    ::close(wake_[1]);
+    return kExitOk;
+}
+
+}  // namespace
+
+int run_chat(asio::io_context& io, core::Node& node) {
+    Chat chat(io, node);
+    return chat.run();
+}
+
+}  // namespace hallway::cli

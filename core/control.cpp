@@ -1,0 +1,348 @@
+#include "core/control.hpp"
+
+#include "core/node.hpp"
+#include "crypto/identity.hpp"
+
+#include <sodium.h>
+
+#include <deque>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+namespace hallway::core {
+
+using nlohmann::json;
+
+namespace {
+
+// A client that stops reading must not make the node buffer without end.
+constexpr std::size_t kMaxControlBacklog = 8 * 1024 * 1024;
+
+std::string to_hex(std::span<const std::uint8_t> bytes) {
+    std::string out(bytes.size() * 2 + 1, '\0');
+    sodium_bin2hex(out.data(), out.size(), bytes.data(), bytes.size());
+    out.pop_back();
+    return out;
+}
+
+json peer_json(const PeerView& p) {
+    return json{{"nick", p.nick},
+                {"id", p.fingerprint},
+                {"online", p.online},
+                {"addresses", p.addresses},
+                {"trust", std::string(to_string(p.trust))},
+                {"known", p.known},
+                {"presence", p.presence},
+                {"status", p.status_message},
+                {"unread", p.unread},
+                {"name_clash", p.name_clash}};
+}
+
+json message_json(const StoredMessage& m) {
+    return json{{"id", to_hex(m.id)},
+                {"direction", std::string(to_string(m.direction))},
+                {"body", m.body},
+                {"sent_at", m.sent_at_ms},
+                {"received_at", m.received_at_ms},
+                {"state", std::string(to_string(m.state))},
+                {"failure", m.failure}};
+}
+
+json error_json(std::string_view code, std::string_view message) {
+    return json{{"ok", false}, {"code", code}, {"error", message}};
+}
+
+std::string string_field(const json& j, const char* key) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+}  // namespace
+
+std::string dump_json(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+struct ControlServer::Connection : std::enable_shared_from_this<Connection> {
+    asio::local::stream_protocol::socket socket;
+    std::string in;
+    std::deque<std::string> out;
+    std::size_t out_bytes = 0;
+    ControlServer* server;
+    std::uint64_t id;
+    bool closed = false;
+
+    Connection(asio::local::stream_protocol::socket s, ControlServer* srv, std::uint64_t i)
+        : socket(std::move(s)), server(srv), id(i) {}
+
+    void read() {
+        auto self = shared_from_this();
+        asio::async_read_until(socket, asio::dynamic_buffer(in, kMaxControlLine), '\n',
+                               [self](std::error_code ec, std::size_t n) {
+                                   if (self->closed) return;
+                                   if (ec) return self->close();
+                                   std::string line = self->in.substr(0, n - 1);
+                                   self->in.erase(0, n);
+                                   json req = json::parse(line, nullptr, false);
+                                   json resp = req.is_object() ? self->server->handle(req, self->id)
+                                                               : error_json("bad_request", "not a JSON object");
+                                   self->write(resp);
+                                   self->read();
+                               });
+    }
+
+    void write(const json& j) {
+        if (closed) return;
+        std::string line = dump_json(j) + "\n";
+        if (out_bytes + line.size() > kMaxControlBacklog) return close();
+        out_bytes += line.size();
+        out.push_back(std::move(line));
+        if (out.size() == 1) write_next();
+    }
+
+    void write_next() {
+        auto self = shared_from_this();
+        asio::async_write(socket, asio::buffer(out.front()), [self](std::error_code ec, std::size_t) {
+            if (self->closed) return;
+            if (ec) return self->close();
+            self->out_bytes -= self->out.front().size();
+            self->out.pop_front();
+            if (!self->out.empty()) self->write_next();
+        });
+    }
+
+    void close() {
+        if (closed) return;
+        closed = true;
+        std::error_code ec;
+        socket.close(ec);
+        server->connections_.erase(id);
+    }
+};
+
+ControlServer::ControlServer(asio::io_context& io, Node& node, std::filesystem::path socket_path)
+    : io_(io), node_(node), path_(std::move(socket_path)), acceptor_(io) {}
+
+ControlServer::~ControlServer() {
+    *alive_ = false;
+    stop();
+}
+
+bool ControlServer::start(std::string& error) {
+    std::error_code ec;
+    std::filesystem::remove(path_, ec);  // stale from a crash: we hold the profile lock
+    // Created 0600 from the start: no window in which another user could connect.
+    mode_t old = ::umask(0177);
+    acceptor_.open(asio::local::stream_protocol(), ec);
+    if (!ec) acceptor_.bind(asio::local::stream_protocol::endpoint(path_.string()), ec);
+    ::umask(old);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+        error = path_.string() + ": " + ec.message();
+        return false;
+    }
+    if (!subscribed_) {
+        subscribed_ = true;
+        std::weak_ptr<bool> alive = alive_;
+        node_.subscribe([this, alive](const Event& e) {
+            if (alive.expired()) return;
+            if (auto* s = std::get_if<MessageStateChanged>(&e))
+                on_state(to_hex(s->id), std::string(to_string(s->state)));
+        });
+    }
+    accept();
+    return true;
+}
+
+void ControlServer::stop() {
+    if (!acceptor_.is_open()) return;
+    std::error_code ec;
+    acceptor_.close(ec);
+    std::filesystem::remove(path_, ec);
+    auto conns = connections_;
+    for (auto& [id, c] : conns) c->close();
+}
+
+void ControlServer::accept() {
+    acceptor_.async_accept([this, alive = std::weak_ptr<bool>(alive_)](std::error_code ec,
+                                                                       asio::local::stream_protocol::socket s) {
+        if (alive.expired() || !acceptor_.is_open()) return;
+        if (!ec) {
+            auto c = std::make_shared<Connection>(std::move(s), this, next_id_++);
+            connections_[c->id] = c;
+            c->read();
+        }
+        accept();
+    });
+}
+
+void ControlServer::on_state(const std::string& id_hex, const std::string& state) {
+    auto it = waiting_.find(id_hex);
+    if (it == waiting_.end()) return;
+    for (auto cid : it->second)
+        if (auto c = connections_.find(cid); c != connections_.end())
+            c->second->write(json{{"event", "state"}, {"id", id_hex}, {"state", state}});
+    if (state == "delivered" || state == "failed") waiting_.erase(it);
+}
+
+json ControlServer::handle(const json& req, std::uint64_t connection_id) {
+    std::string cmd = string_field(req, "cmd");
+    std::string error;
+    auto peer_arg = [&](PeerKey& key) -> std::optional<json> {
+        std::string q = string_field(req, "peer");
+        if (q.empty()) return error_json("bad_request", "missing \"peer\"");
+        auto k = node_.resolve(q, error);
+        if (!k) return error_json(error.find("ambiguous") != std::string::npos ? "ambiguous" : "no_peer", error);
+        key = *k;
+        return std::nullopt;
+    };
+
+    if (cmd == "id") {
+        auto o = node_.own();
+        return json{{"ok", true}, {"nick", o.nick}, {"id", o.fingerprint}, {"port", o.port},
+                    {"presence", o.presence}, {"status", o.status_message}};
+    }
+    if (cmd == "peers") {
+        json arr = json::array();
+        for (auto& p : node_.peers()) arr.push_back(peer_json(p));
+        return json{{"ok", true}, {"peers", arr}};
+    }
+    PeerKey key{};
+    if (cmd == "send") {
+        if (auto e = peer_arg(key)) return *e;
+        auto id = node_.send_text(key, string_field(req, "text"), error);
+        if (!id) return error_json("refused", error);
+        std::string hex = to_hex(*id);
+        auto view = node_.peers();
+        bool online = false;
+        std::string nick;
+        for (auto& p : view)
+            if (p.key == key) online = p.online, nick = p.nick;
+        auto stored = node_.message(*id);
+        std::string state(to_string(stored ? stored->state : MessageState::queued));
+        if (req.value("wait", false) && state != "delivered") waiting_[hex].insert(connection_id);
+        return json{{"ok", true}, {"id", hex}, {"state", state}, {"online", online}, {"nick", nick}};
+    }
+    if (cmd == "history") {
+        if (auto e = peer_arg(key)) return *e;
+        std::size_t limit = 1000;
+        if (auto it = req.find("limit"); it != req.end() && it->is_number_unsigned()) limit = it->get<std::size_t>();
+        json arr = json::array();
+        for (auto& m : node_.history(key, limit)) arr.push_back(message_json(m));
+        return json{{"ok", true}, {"messages", arr}};
+    }
+    if (cmd == "verify") {
+        if (auto e = peer_arg(key)) return *e;
+        if (req.value("confirm", false)) node_.set_trust(key, Trust::verified);
+        for (auto& p : node_.peers())
+            if (p.key == key)
+                return json{{"ok", true},
+                            {"nick", p.nick},
+                            {"id", p.fingerprint},
+                            {"own_id", node_.own().fingerprint},
+                            {"trust", std::string(to_string(p.trust))},
+                            {"safety_number", node_.safety_number(key)}};
+        return error_json("no_peer", "peer vanished");
+    }
+    if (cmd == "trust") {
+        if (auto e = peer_arg(key)) return *e;
+        std::string t = string_field(req, "trust");
+        if (t == "verified") node_.set_trust(key, Trust::verified);
+        else if (t == "unverified") node_.set_trust(key, Trust::unverified);
+        else if (t == "blocked") node_.set_trust(key, Trust::blocked);
+        else return error_json("bad_request", "trust must be verified, unverified or blocked");
+        return json{{"ok", true}};
+    }
+    if (cmd == "nick") {
+        std::string n = string_field(req, "nick");
+        if (n.empty()) return error_json("bad_request", "missing \"nick\"");
+        node_.set_nick(n);
+        return json{{"ok", true}};
+    }
+    if (cmd == "status") {
+        std::string p = string_field(req, "presence");
+        if (p != "available" && p != "away" && p != "busy")
+            return error_json("bad_request", "presence must be available, away or busy");
+        node_.set_presence(p, string_field(req, "message"));
+        return json{{"ok", true}};
+    }
+    return error_json("bad_request", "unknown command \"" + cmd + "\"");
+}
+
+// ---- client -------------------------------------------------------------------
+
+ControlClient::~ControlClient() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+bool ControlClient::connect(const std::filesystem::path& socket_path, std::string& error) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::string p = socket_path.string();
+    if (p.size() >= sizeof addr.sun_path) {
+        error = "control socket path too long: " + p;
+        return false;
+    }
+    std::copy(p.begin(), p.end(), addr.sun_path);
+    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd_ < 0 || ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        error = "no Hallway node is running for this profile (" + p + " not reachable); start one with 'hallway daemon'";
+        return false;
+    }
+    return true;
+}
+
+bool ControlClient::send(const json& request, std::string& error) {
+    std::string line = dump_json(request) + "\n";
+    std::size_t off = 0;
+    while (off < line.size()) {
+        ssize_t n = ::send(fd_, line.data() + off, line.size() - off, MSG_NOSIGNAL);
+        if (n <= 0) {
+            error = "the node closed the control connection";
+            return false;
+        }
+        off += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+bool ControlClient::receive(json& out, std::chrono::milliseconds timeout, std::string& error) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        if (auto nl = buffer_.find('\n'); nl != std::string::npos) {
+            out = json::parse(buffer_.substr(0, nl), nullptr, false);
+            buffer_.erase(0, nl + 1);
+            if (out.is_discarded()) {
+                error = "the node sent an unreadable reply";
+                return false;
+            }
+            return true;
+        }
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            error = "timed out";
+            return false;
+        }
+        pollfd p{fd_, POLLIN, 0};
+        int r = ::poll(&p, 1, static_cast<int>(std::min<std::int64_t>(left.count(), 1000)));
+        if (r < 0 && errno != EINTR) {
+            error = "poll failed";
+            return false;
+        }
+        if (r <= 0) continue;
+        char buf[65536];
+        ssize_t n = ::read(fd_, buf, sizeof buf);
+        if (n <= 0) {
+            error = "the node closed the control connection";
+            return false;
+        }
+        if (buffer_.size() + static_cast<std::size_t>(n) > kMaxControlLine * 2) {
+            error = "reply too large";
+            return false;
+        }
+        buffer_.append(buf, static_cast<std::size_t>(n));
+    }
+}
+
+}  // namespace hallway::core

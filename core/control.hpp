@@ -1,0 +1,70 @@
+#pragma once
+// The local control socket of a running node: a Unix stream socket (mode 0600)
+// in the profile directory speaking JSON lines (docs/CONTROL.md). The server
+// runs on the node's network thread; the client is blocking, for the CLI.
+#include <nlohmann/json.hpp>
+
+#include <asio.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+namespace hallway::core {
+
+class Node;
+
+// A request line longer than this is refused: the largest legitimate one is a
+// text message (64 KiB) escaped as JSON.
+inline constexpr std::size_t kMaxControlLine = 1024 * 1024;
+
+// Serialises JSON for peers' text safely: invalid UTF-8 is replaced, never thrown on.
+std::string dump_json(const nlohmann::json& j);
+
+class ControlServer {
+public:
+    ControlServer(asio::io_context& io, Node& node, std::filesystem::path socket_path);
+    ~ControlServer();
+    // Binds (replacing a stale socket file: the caller holds the profile lock).
+    bool start(std::string& error);
+    void stop();
+
+    // Answers one request; the connection is told of later delivery when asked
+    // to wait. Exposed for tests and fuzzing: no socket needed.
+    nlohmann::json handle(const nlohmann::json& request, std::uint64_t connection_id);
+
+private:
+    struct Connection;
+    void accept();
+    void on_state(const std::string& id_hex, const std::string& state);
+
+    asio::io_context& io_;
+    Node& node_;
+    std::filesystem::path path_;
+    asio::local::stream_protocol::acceptor acceptor_;
+    std::map<std::uint64_t, std::shared_ptr<Connection>> connections_;
+    std::map<std::string, std::set<std::uint64_t>> waiting_;  // message id -> connections
+    std::uint64_t next_id_ = 1;
+    bool subscribed_ = false;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+// Blocking client used by `hallway peers/send/history`.
+class ControlClient {
+public:
+    ~ControlClient();
+    // false + error when no node serves this profile.
+    bool connect(const std::filesystem::path& socket_path, std::string& error);
+    bool send(const nlohmann::json& request, std::string& error);
+    // Reads the next JSON line; false on timeout, EOF or a bad line.
+    bool receive(nlohmann::json& out, std::chrono::milliseconds timeout, std::string& error);
+
+private:
+    int fd_ = -1;
+    std::string buffer_;
+};
+
+}  // namespace hallway::core

@@ -1,0 +1,571 @@
+#include "core/node.hpp"
+
+#include "core/control.hpp"
+#include "core/profile.hpp"
+#include "crypto/identity.hpp"
+#include "discovery/discovery.hpp"
+#include "transport/transport.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <map>
+#include <set>
+#include <unistd.h>
+
+namespace hallway::core {
+
+namespace {
+
+// A text is a chat line, not a file: 64 KiB keeps one message well inside the
+// transport's reassembly limit and the window's text layout fast.
+constexpr std::size_t kMaxTextBytes = 64 * 1024;
+// Redial backoff for peers we know an address of but have no session with:
+// quick enough that a restarted peer is back within seconds, slow enough that
+// a vanished host (its mDNS record cached for an hour) costs nothing.
+constexpr auto kRedialMin = std::chrono::seconds(1);
+constexpr auto kRedialMax = std::chrono::seconds(30);
+constexpr auto kMaintenanceTick = std::chrono::milliseconds(500);
+
+std::int64_t now_ms() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string endpoint_text(const asio::ip::tcp::endpoint& ep) {
+    if (ep.address().is_v6() && !ep.address().to_v6().is_v4_mapped())
+        return "[" + ep.address().to_string() + "]:" + std::to_string(ep.port());
+    auto a = ep.address().is_v6() ? asio::ip::address(asio::ip::make_address_v4(asio::ip::v4_mapped, ep.address().to_v6()))
+                                  : ep.address();
+    return a.to_string() + ":" + std::to_string(ep.port());
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+    return out;
+}
+
+std::string default_nick() {
+    if (const char* u = std::getenv("USER"); u && *u) return u;
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) == 0 && host[0]) return host;
+    return "hallway";
+}
+
+bool valid_presence(std::string_view p) { return p == "available" || p == "away" || p == "busy"; }
+
+}  // namespace
+
+// A place to dial: from --peer or from a resolved mDNS sighting.
+struct DialTarget {
+    asio::ip::tcp::endpoint endpoint;
+    std::string expected_fingerprint;  // empty for --peer
+    std::chrono::steady_clock::time_point next_try{};
+    std::chrono::seconds backoff = kRedialMin;
+};
+
+// What we know of a peer beyond the store: only while the node runs.
+struct Live {
+    bool online = false;
+    std::string presence;
+    std::string status_message;
+    std::set<std::string> addresses;
+    std::uint32_t unread = 0;
+};
+
+struct Node::Impl {
+    asio::io_context& io;
+    NodeOptions options;
+    crypto::Rng rng = crypto::system_rng();
+    crypto::KeyPair identity;
+    std::string fingerprint;
+    std::unique_ptr<ProfileLock> lock;
+    std::unique_ptr<Store> store;
+    Settings settings;
+    std::unique_ptr<transport::Transport> transport;
+    std::unique_ptr<discovery::Discovery> discovery;
+    std::unique_ptr<ControlServer> control;
+    asio::steady_timer maintenance{io};
+    std::vector<std::function<void(const Event&)>> sinks;
+    std::map<PeerKey, Live> live;
+    // Keyed by "fingerprint|endpoint" for sightings and "manual|host:port" for --peer.
+    std::map<std::string, DialTarget> targets;
+    // Dials in flight that were made because of a TXT record: what key must answer.
+    std::map<asio::ip::tcp::endpoint, std::string> expected_at;
+    std::set<PeerKey> backlogged;  // the write queue was full: outbox flush pending
+    std::uint16_t port = 0;
+    bool stopped = false;
+
+    Impl(asio::io_context& io_, NodeOptions o) : io(io_), options(std::move(o)) {}
+
+    void emit(const Event& e) {
+        for (auto& s : sinks) s(e);
+    }
+    void notice(Notice::Level level, std::string text) { emit(Notice{level, std::move(text)}); }
+
+    std::string fingerprint_of(const PeerKey& key) const { return crypto::fingerprint(key); }
+
+    // Another identity, verified by us, that goes by this name.
+    std::optional<Contact> verified_namesake(const PeerKey& key, std::string_view nick) const {
+        if (nick.empty()) return std::nullopt;
+        for (auto& c : store->contacts())
+            if (c.key != key && c.trust == Trust::verified && lower(c.nick) == lower(nick)) return c;
+        return std::nullopt;
+    }
+
+    PeerView view(const PeerKey& key) const {
+        PeerView v;
+        v.key = key;
+        v.fingerprint = fingerprint_of(key);
+        if (auto c = store->contact(key)) {
+            v.known = true;
+            v.nick = c->nick;
+            v.trust = c->trust;
+        }
+        if (auto it = live.find(key); it != live.end()) {
+            v.online = it->second.online;
+            v.presence = it->second.online ? it->second.presence : "";
+            v.status_message = it->second.online ? it->second.status_message : "";
+            v.addresses.assign(it->second.addresses.begin(), it->second.addresses.end());
+            v.unread = it->second.unread;
+        }
+        v.name_clash = v.trust != Trust::verified && verified_namesake(key, v.nick).has_value();
+        return v;
+    }
+
+    void peer_changed(const PeerKey& key) { emit(PeerChanged{view(key)}); }
+
+    OwnIdentity own() const {
+        return OwnIdentity{settings.nick, fingerprint, settings.presence, settings.status_message, port};
+    }
+
+    transport::Status status_message() const {
+        return transport::Status{settings.presence, settings.status_message, settings.nick};
+    }
+
+    // ---- outbox ---------------------------------------------------------------
+
+    bool transmit(const StoredMessage& m) {
+        transport::Text t{m.id, static_cast<std::uint64_t>(m.sent_at_ms), m.body};
+        if (!transport->send(m.peer, t)) return false;
+        if (m.state == MessageState::queued && store->set_state(m.id, MessageState::sent) == StoreError::ok)
+            emit(MessageStateChanged{m.id, m.peer, MessageState::sent});
+        return true;
+    }
+
+    // Sends, in order, everything not yet acknowledged. Called on every new
+    // session (so a message sent on a session that died is sent again; the
+    // receiver drops the duplicate id) and when a full write queue drains.
+    void flush_outbox(const PeerKey& peer) {
+        backlogged.erase(peer);
+        if (!transport->has_session(peer) || !may_send_to(peer)) return;
+        for (auto& m : store->outbox(peer)) {
+            if (!transmit(m)) {
+                backlogged.insert(peer);
+                return;
+            }
+        }
+    }
+
+    // Refuses to send to a key that claims the name of a verified contact until
+    // the person has chosen to trust it (key change or impostor).
+    bool may_send_to(const PeerKey& peer) const {
+        auto c = store->contact(peer);
+        if (!c || c->trust == Trust::blocked) return false;
+        return c->trust == Trust::verified || !verified_namesake(peer, c->nick);
+    }
+
+    // ---- transport callbacks -------------------------------------------------
+
+    bool accept_peer(const PeerKey& key) {
+        auto c = store->contact(key);
+        return !(c && c->trust == Trust::blocked);
+    }
+
+    void on_session_up(const transport::SessionInfo& info) {
+        const PeerKey& key = info.peer;
+        if (info.we_dialed) {
+            auto it = expected_at.find(info.remote);
+            if (it != expected_at.end()) {
+                std::string expected = it->second;
+                expected_at.erase(it);
+                if (!expected.empty() && expected != fingerprint_of(key)) {
+                    transport->close(key, "identity does not match its announcement");
+                    notice(Notice::Level::alert,
+                           "Spoofing attempt refused: " + endpoint_text(info.remote) + " announced fingerprint " +
+                               crypto::format_digits(expected) + " but authenticated as " +
+                               crypto::format_digits(fingerprint_of(key)) + " (\"" + info.hello.nick + "\")");
+                    return;
+                }
+            }
+        }
+        auto before = store->contact(key);
+        if (store->touch_contact(key, info.hello.nick, now_ms()) != StoreError::ok) {
+            transport->close(key, "local storage failure");
+            notice(Notice::Level::alert, "Could not record contact " + info.hello.nick + ": storage failed");
+            return;
+        }
+        Live& l = live[key];
+        l.online = true;
+        l.presence = "available";
+        l.addresses.insert(endpoint_text(info.remote));
+        for (auto& [id, t] : targets)
+            if (t.endpoint == info.remote) t.backoff = kRedialMin;
+        if (auto namesake = verified_namesake(key, info.hello.nick);
+            namesake && (!before || before->trust != Trust::verified)) {
+            notice(Notice::Level::alert,
+                   "\"" + info.hello.nick + "\" with fingerprint " + crypto::format_digits(fingerprint_of(key)) +
+                       " is NOT your verified contact of that name (" +
+                       crypto::format_digits(fingerprint_of(namesake->key)) +
+                       "). It may be an impostor or a new key; nothing is sent to it until you verify it.");
+        }
+        transport->send(key, status_message());
+        peer_changed(key);
+        flush_outbox(key);
+    }
+
+    void on_session_down(const PeerKey& key, std::string_view reason) {
+        auto it = live.find(key);
+        if (it == live.end() || !it->second.online) return;
+        it->second.online = false;
+        backlogged.erase(key);
+        if (store->contact(key)) store->touch_contact(key, store->contact(key)->nick, now_ms());
+        peer_changed(key);
+        (void)reason;
+    }
+
+    void on_message(const PeerKey& key, const transport::AppMessage& msg) {
+        std::visit([&](const auto& m) { handle(key, m); }, msg);
+    }
+
+    void handle(const PeerKey& key, const transport::Text& t) {
+        StoredMessage m;
+        m.id = t.id;
+        m.peer = key;
+        m.direction = Direction::in;
+        m.body = t.body;
+        m.sent_at_ms = static_cast<std::int64_t>(std::min<std::uint64_t>(t.sent_at_ms, INT64_MAX));
+        m.received_at_ms = now_ms();
+        m.state = MessageState::delivered;
+        bool inserted = false;
+        if (store->add_incoming(m, inserted) != StoreError::ok) return;  // not acked: the sender will resend
+        if (inserted) {
+            live[key].unread++;
+            if (auto stored = store->message(m.id)) m.seq = stored->seq;
+            emit(MessageAdded{m});
+            peer_changed(key);
+        }
+        transport->send(key, transport::Ack{t.id});
+    }
+
+    void handle(const PeerKey& key, const transport::Ack& a) {
+        auto m = store->message(a.id);
+        // Only the recipient may acknowledge a message, and only ours.
+        if (!m || m->peer != key || m->direction != Direction::out || m->state == MessageState::delivered) return;
+        if (store->set_state(a.id, MessageState::delivered) != StoreError::ok) return;
+        emit(MessageStateChanged{a.id, key, MessageState::delivered});
+        if (backlogged.count(key)) flush_outbox(key);
+    }
+
+    void handle(const PeerKey& key, const transport::Status& s) {
+        Live& l = live[key];
+        l.presence = valid_presence(s.presence) ? s.presence : "available";
+        l.status_message = s.message;
+        if (!s.nick.empty()) {
+            auto c = store->contact(key);
+            if (c && c->nick != s.nick) store->touch_contact(key, s.nick, now_ms());
+        }
+        peer_changed(key);
+    }
+
+    // ---- discovery -----------------------------------------------------------
+
+    void on_found(const discovery::Sighting& s) {
+        if (s.fingerprint == fingerprint) return;
+        std::string id = s.fingerprint + "|" + endpoint_text(s.endpoint);
+        auto [it, fresh] = targets.try_emplace(id, DialTarget{s.endpoint, s.fingerprint});
+        if (fresh) dial(it->second);  // at once: this is what lists a newcomer before its own announcement ends
+    }
+
+    void on_lost(const std::string& fp) {
+        for (auto it = targets.begin(); it != targets.end();)
+            it = it->second.expected_fingerprint == fp ? targets.erase(it) : std::next(it);
+    }
+
+    bool connected_to(const DialTarget& t) const {
+        for (auto& [key, l] : live)
+            if (l.online && (t.expected_fingerprint.empty() ? l.addresses.count(endpoint_text(t.endpoint)) > 0
+                                                            : fingerprint_of(key) == t.expected_fingerprint))
+                return true;
+        return false;
+    }
+
+    void dial(DialTarget& t) {
+        if (!t.expected_fingerprint.empty()) expected_at[t.endpoint] = t.expected_fingerprint;
+        transport->dial(t.endpoint);
+        t.next_try = std::chrono::steady_clock::now() + t.backoff;
+        t.backoff = std::min<std::chrono::seconds>(t.backoff * 2, kRedialMax);
+    }
+
+    void maintain() {
+        if (stopped) return;
+        auto now = std::chrono::steady_clock::now();
+        for (auto& [id, t] : targets)
+            if (now >= t.next_try && !connected_to(t)) dial(t);
+        maintenance.expires_after(kMaintenanceTick);
+        maintenance.async_wait([this](std::error_code ec) {
+            if (!ec) maintain();
+        });
+    }
+
+    void add_manual_peer(const std::string& host_port) {
+        auto colon = host_port.rfind(':');
+        if (colon == std::string::npos) {
+            notice(Notice::Level::warning, "--peer " + host_port + ": expected HOST:PORT");
+            return;
+        }
+        std::string host = host_port.substr(0, colon);
+        if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+        asio::ip::tcp::resolver resolver(io);
+        std::error_code ec;
+        auto results = resolver.resolve(host, host_port.substr(colon + 1), ec);
+        if (ec || results.empty()) {
+            notice(Notice::Level::warning, "--peer " + host_port + ": " + (ec ? ec.message() : "no address"));
+            return;
+        }
+        for (auto& r : results) {
+            auto [it, fresh] = targets.try_emplace("manual|" + endpoint_text(r.endpoint()), DialTarget{r.endpoint(), ""});
+            if (fresh) dial(it->second);
+        }
+    }
+};
+
+std::unique_ptr<Node> Node::create(asio::io_context& io, NodeOptions options, std::string& error) {
+    auto impl = std::make_unique<Impl>(io, std::move(options));
+    auto& dir = impl->options.profile_dir;
+    if (!ensure_profile_dir(dir, error)) return nullptr;
+    impl->lock = ProfileLock::acquire(dir, error);
+    if (!impl->lock) return nullptr;
+    if (crypto::load_or_create_identity(dir, impl->rng, impl->identity, error) != crypto::IdentityError::ok)
+        return nullptr;
+    impl->fingerprint = crypto::fingerprint(impl->identity.public_key);
+    StoreError serr;
+    impl->store = Store::open(store_path(dir).string(), serr, error);
+    if (!impl->store) return nullptr;
+    if (!load_settings(dir, impl->settings, error)) return nullptr;
+    if (!impl->options.nick.empty() && impl->options.nick != impl->settings.nick) {
+        impl->settings.nick = impl->options.nick;
+        if (!save_settings(dir, impl->settings, error)) return nullptr;
+    }
+    if (impl->settings.nick.empty()) impl->settings.nick = default_nick();
+    if (!valid_presence(impl->settings.presence)) impl->settings.presence = "available";
+    auto node = std::unique_ptr<Node>(new Node());
+    node->impl_ = std::move(impl);
+    return node;
+}
+
+Node::~Node() = default;
+
+void Node::start() {
+    Impl& d = *impl_;
+    transport::TransportCallbacks cb;
+    cb.accept_peer = [&d](const PeerKey& k) { return d.accept_peer(k); };
+    cb.on_session_up = [&d](const transport::SessionInfo& s) { d.on_session_up(s); };
+    cb.on_session_down = [&d](const PeerKey& k, std::string_view r) { d.on_session_down(k, r); };
+    cb.on_message = [&d](const PeerKey& k, const transport::AppMessage& m) { d.on_message(k, m); };
+    cb.on_dial_failed = [&d](const asio::ip::tcp::endpoint& ep, std::string_view) { d.expected_at.erase(ep); };
+    cb.on_log = [](std::string_view) {};
+    transport::TransportConfig tc;
+    tc.port = d.options.port;
+    tc.hello = transport::Hello{1, d.settings.nick, {"text"}};
+    d.transport = std::make_unique<transport::Transport>(d.io, d.identity, tc, cb);
+    d.port = d.transport->listen();
+
+    if (d.options.control_socket) {
+        d.control = std::make_unique<ControlServer>(d.io, *this, control_socket_path(d.options.profile_dir));
+        std::string err;
+        if (!d.control->start(err)) d.notice(Notice::Level::warning, "control socket: " + err);
+    }
+    if (d.options.mdns) {
+        discovery::DiscoveryCallbacks dc;
+        dc.on_found = [&d](const discovery::Sighting& s) { d.on_found(s); };
+        dc.on_lost = [&d](const std::string&, const std::string& fp) { d.on_lost(fp); };
+        dc.on_daemon = [&d](discovery::DaemonState st, std::string_view msg) {
+            d.notice(st == discovery::DaemonState::running ? Notice::Level::info : Notice::Level::warning,
+                     std::string(msg));
+        };
+        d.discovery = std::make_unique<discovery::Discovery>(d.io, dc);
+        d.discovery->start(discovery::Announcement{d.settings.nick, d.fingerprint, d.port});
+    }
+    for (auto& p : d.options.manual_peers) d.add_manual_peer(p);
+    d.maintain();
+    d.emit(d.own());
+}
+
+void Node::stop(std::string_view reason) {
+    Impl& d = *impl_;
+    if (d.stopped) return;
+    d.stopped = true;
+    d.maintenance.cancel();
+    if (d.discovery) d.discovery->stop();
+    if (d.control) d.control->stop();
+    if (d.transport) d.transport->shutdown(reason);
+}
+
+void Node::subscribe(std::function<void(const Event&)> sink) {
+    Impl& d = *impl_;
+    sink(d.own());
+    for (auto& p : peers()) sink(PeerChanged{p});
+    d.sinks.push_back(std::move(sink));
+}
+
+OwnIdentity Node::own() const { return impl_->own(); }
+
+std::vector<PeerView> Node::peers() const {
+    const Impl& d = *impl_;
+    std::set<PeerKey> keys;
+    for (auto& c : d.store->contacts()) keys.insert(c.key);
+    for (auto& [k, l] : d.live) keys.insert(k);
+    std::vector<PeerView> out;
+    for (auto& k : keys) out.push_back(d.view(k));
+    std::stable_sort(out.begin(), out.end(), [](const PeerView& a, const PeerView& b) {
+        if (a.online != b.online) return a.online;
+        return lower(a.nick) < lower(b.nick);
+    });
+    return out;
+}
+
+std::optional<PeerKey> Node::resolve(std::string_view query, std::string& error) const {
+    error.clear();
+    auto all = peers();
+    std::vector<const PeerView*> by_name, by_fp;
+    std::string digits;
+    for (char c : query)
+        if (c != ' ') digits += c;
+    bool numeric = !digits.empty() && std::all_of(digits.begin(), digits.end(), ::isdigit);
+    for (auto& p : all) {
+        if (lower(p.nick) == lower(query)) by_name.push_back(&p);
+        if (numeric && p.fingerprint.rfind(digits, 0) == 0) by_fp.push_back(&p);
+    }
+    auto& hits = by_name.empty() ? by_fp : by_name;
+    if (hits.size() == 1) return hits.front()->key;
+    if (hits.empty()) {
+        error = "no peer named or with fingerprint \"" + std::string(query) + "\"";
+        return std::nullopt;
+    }
+    error = "\"" + std::string(query) + "\" is ambiguous; use a fingerprint prefix:";
+    for (auto* p : hits)
+        error += "\n  " + crypto::format_digits(p->fingerprint) + "  " + p->nick + (p->online ? " (online)" : "") +
+                 (p->trust == Trust::verified ? " [verified]" : "");
+    return std::nullopt;
+}
+
+std::optional<MessageId> Node::send_text(const PeerKey& peer, std::string_view body, std::string& error) {
+    Impl& d = *impl_;
+    error.clear();
+    if (body.empty()) {
+        error = "empty message";
+        return std::nullopt;
+    }
+    if (body.size() > kMaxTextBytes) {
+        error = "message too long (" + std::to_string(body.size()) + " bytes; at most " +
+                std::to_string(kMaxTextBytes) + ")";
+        return std::nullopt;
+    }
+    auto c = d.store->contact(peer);
+    if (!c) {
+        error = "unknown peer";
+        return std::nullopt;
+    }
+    if (c->trust == Trust::blocked) {
+        error = c->nick + " is blocked";
+        return std::nullopt;
+    }
+    if (!d.may_send_to(peer)) {
+        error = "\"" + c->nick + "\" (" + crypto::format_digits(d.fingerprint_of(peer)) +
+                ") is not your verified contact of that name; verify it first (hallway verify)";
+        return std::nullopt;
+    }
+    StoredMessage m;
+    d.rng(m.id);
+    m.peer = peer;
+    m.direction = Direction::out;
+    m.body = std::string(body);
+    m.sent_at_ms = m.received_at_ms = now_ms();
+    m.state = MessageState::queued;
+    if (d.store->add_outgoing(m) != StoreError::ok) {
+        error = "could not store the message";
+        return std::nullopt;
+    }
+    if (auto stored = d.store->message(m.id)) m.seq = stored->seq;
+    d.emit(MessageAdded{m});
+    // Behind a backlog the message waits its turn, so order is kept.
+    if (d.transport && d.transport->has_session(peer) && !d.backlogged.count(peer) && !d.transmit(m))
+        d.backlogged.insert(peer);
+    return m.id;
+}
+
+std::vector<StoredMessage> Node::history(const PeerKey& peer, std::size_t limit) const {
+    return impl_->store->history(peer, limit);
+}
+
+std::optional<StoredMessage> Node::message(const MessageId& id) const { return impl_->store->message(id); }
+
+void Node::request_history(const PeerKey& peer, std::size_t limit) {
+    impl_->emit(HistoryLoaded{peer, history(peer, limit)});
+    mark_read(peer);
+}
+
+void Node::mark_read(const PeerKey& peer) {
+    auto it = impl_->live.find(peer);
+    if (it == impl_->live.end() || it->second.unread == 0) return;
+    it->second.unread = 0;
+    impl_->peer_changed(peer);
+}
+
+void Node::set_nick(std::string_view nick) {
+    Impl& d = *impl_;
+    if (nick.empty() || nick == d.settings.nick) return;
+    d.settings.nick = std::string(nick);
+    std::string err;
+    if (!save_settings(d.options.profile_dir, d.settings, err)) d.notice(Notice::Level::warning, err);
+    if (d.transport) {
+        d.transport->set_hello(transport::Hello{1, d.settings.nick, {"text"}});
+        for (auto& s : d.transport->sessions()) d.transport->send(s.peer, d.status_message());
+    }
+    if (d.discovery) d.discovery->update(discovery::Announcement{d.settings.nick, d.fingerprint, d.port});
+    d.emit(d.own());
+}
+
+void Node::set_presence(std::string_view presence, std::string_view message) {
+    Impl& d = *impl_;
+    if (!valid_presence(presence)) return;
+    d.settings.presence = std::string(presence);
+    d.settings.status_message = std::string(message);
+    std::string err;
+    if (!save_settings(d.options.profile_dir, d.settings, err)) d.notice(Notice::Level::warning, err);
+    if (d.transport)
+        for (auto& s : d.transport->sessions()) d.transport->send(s.peer, d.status_message());
+    d.emit(d.own());
+}
+
+std::string Node::safety_number(const PeerKey& peer) const {
+    return crypto::safety_number(impl_->identity.public_key, peer);
+}
+
+void Node::set_trust(const PeerKey& peer, Trust trust) {
+    Impl& d = *impl_;
+    if (!d.store->contact(peer) || d.store->set_trust(peer, trust) != StoreError::ok) return;
+    if (trust == Trust::blocked && d.transport && d.transport->has_session(peer)) d.transport->close(peer, "closed");
+    d.peer_changed(peer);
+    // Others who share its name may now clash (or stop clashing) with it.
+    for (auto& c : d.store->contacts())
+        if (c.key != peer && lower(c.nick) == lower(d.store->contact(peer)->nick)) d.peer_changed(c.key);
+    if (trust != Trust::blocked) d.flush_outbox(peer);
+}
+
+std::uint16_t Node::port() const { return impl_->port; }
+const std::filesystem::path& Node::profile_dir() const { return impl_->options.profile_dir; }
+
+}  // namespace hallway::core

@@ -1,0 +1,89 @@
+# Shared helpers for the end-to-end tests: real `hallway` processes, on
+# loopback (--no-mdns) or on a virtual LAN (tests/support/vlan.sh).
+# Every test sources this, calls e2e_init, and gets everything torn down on
+# exit, also on failure.
+set -euo pipefail
+
+HALLWAY=${HALLWAY:?HALLWAY must name the hallway binary}
+VLAN_SH="$(cd "$(dirname "${BASH_SOURCE[0]}")/../support" && pwd)/vlan.sh"
+E2E_PIDS=()
+E2E_VLAN=""
+
+e2e_init() {
+    E2E_DIR=$(mktemp -d /tmp/hallway-e2e.XXXXXX)
+    trap e2e_cleanup EXIT
+}
+
+e2e_cleanup() {
+    local rc=$?
+    for pid in "${E2E_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${E2E_PIDS[@]}"; do
+        for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+    done
+    if [ $rc -ne 0 ] && [ -n "${E2E_DIR:-}" ]; then
+        for log in "$E2E_DIR"/*.log; do [ -f "$log" ] && { echo "--- $log"; tail -n 30 "$log"; }; done
+    fi
+    [ -n "$E2E_VLAN" ] && "$VLAN_SH" down "$E2E_VLAN" >/dev/null 2>&1 || true
+    rm -rf "${E2E_DIR:-/nonexistent}"
+    exit $rc
+}
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+note() { echo "# $*"; }
+
+# Tests that need root and network namespaces skip (ctest SKIP_RETURN_CODE 77) elsewhere.
+need_root() {
+    if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1; then
+        echo "SKIP: needs root and network namespaces (ip netns)"; exit 77
+    fi
+    command -v jq >/dev/null || { echo "SKIP: needs jq"; exit 77; }
+}
+
+# vlan_up N: a virtual LAN of N hosts named after this test.
+vlan_up() {
+    need_root
+    E2E_VLAN="e2e$$"
+    "$VLAN_SH" up "$E2E_VLAN" "$1" >"$E2E_DIR/vlan.log" 2>&1 || { cat "$E2E_DIR/vlan.log"; fail "vlan up"; }
+}
+on_host() { local h=$1; shift; "$VLAN_SH" exec "$E2E_VLAN" "$h" "$@"; }
+host_addr() { "$VLAN_SH" addr "$E2E_VLAN" "$1"; }
+
+# start_node NAME HOST|- ARGS...: `hallway daemon` with profile $E2E_DIR/NAME,
+# on a vlan host or (with -) here on loopback. Sets NODE_PID[NAME].
+declare -A NODE_PID NODE_HOST
+start_node() {
+    local name=$1 host=$2; shift 2
+    local prof="$E2E_DIR/$name"
+    if [ "$host" = "-" ]; then
+        "$HALLWAY" --profile "$prof" daemon --nick "$name" "$@" >>"$E2E_DIR/$name.log" 2>&1 &
+    else
+        on_host "$host" "$HALLWAY" --profile "$prof" daemon --nick "$name" "$@" >>"$E2E_DIR/$name.log" 2>&1 &
+    fi
+    NODE_PID[$name]=$!
+    NODE_HOST[$name]=$host
+    E2E_PIDS+=($!)
+    wait_for 10 "$name serves its control socket" test -S "$prof/control.sock"
+}
+
+# hw NAME ARGS...: a hallway client command against NAME's node.
+hw() { local name=$1; shift; "$HALLWAY" --profile "$E2E_DIR/$name" "$@"; }
+port_of() { hw "$1" peers >/dev/null; grep -o 'port [0-9]*' "$E2E_DIR/$1.log" | tail -n1 | cut -d' ' -f2; }
+fp_of() { hw "$1" id | tail -n1 | tr -d ' '; }
+
+# wait_for SECONDS WHAT CMD...: polls CMD until it succeeds; fails after SECONDS.
+wait_for() {
+    local secs=$1 what=$2; shift 2
+    local end=$(( $(date +%s%N) + secs * 1000000000 ))
+    while [ "$(date +%s%N)" -lt $end ]; do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.05
+    done
+    fail "timed out after ${secs}s waiting until $what"
+}
+
+# online_in NAME PEERNICK: NAME lists PEERNICK as online.
+online_in() { hw "$1" peers --json | jq -e --arg n "$2" 'any(.[]; .nick == $n and .online)' >/dev/null; }
+offline_in() { hw "$1" peers --json | jq -e --arg n "$2" 'any(.[]; .nick == $n and (.online | not))' >/dev/null; }
+# count_in NAME PEER BODY: how many messages with BODY NAME's history with PEER holds.
+count_in() { hw "$1" history "$2" --json | jq --arg b "$3" '[.[] | select(.body == $b)] | length'; }
