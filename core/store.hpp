@@ -49,7 +49,8 @@ enum class StoreError {
     cannot_open,      // path unreadable / not creatable
     not_a_database,   // corrupt or not SQLite: left untouched
     foreign_schema,   // a SQLite file that is not ours, or from a newer Hallway
-    io,               // a write failed (disk full...)
+    io,               // a write failed (disk full...); Store::last_error() says why
+    duplicate_id,     // the id is already stored for another peer or direction (not a resend)
 };
 std::string_view to_string(StoreError e);
 
@@ -60,20 +61,53 @@ public:
     // file is then never modified.
     static std::unique_ptr<Store> open(const std::string& path, StoreError& err, std::string& message);
     ~Store();
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
+
+    // SQLite's message for the last failed call (empty when none failed yet).
+    const std::string& last_error() const;
+
+    // Groups the writes made while it lives into one durable transaction (one
+    // fsync instead of one per write). Rolled back unless commit() returns ok.
+    // Not nestable. Use only when nothing is acknowledged before commit().
+    class Batch {
+    public:
+        explicit Batch(Store& store);
+        ~Batch();
+        Batch(const Batch&) = delete;
+        Batch& operator=(const Batch&) = delete;
+        StoreError begun() const { return begun_; }  // io when BEGIN failed
+        StoreError commit();
+
+    private:
+        Store& store_;
+        StoreError begun_ = StoreError::io;
+        bool open_ = false;
+    };
 
     // Contacts -------------------------------------------------------------
     // Creates the contact on first sight (trust unverified) or updates nick/last_seen.
+    // An empty nick keeps the one stored; last_seen never moves backwards.
     StoreError touch_contact(const PeerKey& key, std::string_view nick, std::int64_t now_ms);
     std::optional<Contact> contact(const PeerKey& key) const;
+    // All contacts, ordered by nick (case-insensitive), then key.
     std::vector<Contact> contacts() const;
+    // Creates the contact when unknown (first/last_seen 0), so a key can be
+    // blocked or verified before it is ever seen.
     StoreError set_trust(const PeerKey& key, Trust trust);
 
     // Messages -------------------------------------------------------------
-    // Writes an outgoing message durably in state queued (the outbox).
+    // Writes an outgoing message durably in state queued (the outbox); m.direction,
+    // m.state, m.failure and m.seq are ignored. duplicate_id if the id exists.
     StoreError add_outgoing(const StoredMessage& m);
-    // Writes an incoming message durably. inserted=false when the id was already
-    // stored (a resend): the caller acks again and shows nothing.
+    // Writes an incoming message durably (direction in, state and failure as in m;
+    // m.seq ignored). inserted=false when the id was already stored from the same
+    // peer (a resend): the caller acks again and shows nothing. duplicate_id when
+    // the id belongs to another peer or to one of our messages: drop it.
     StoreError add_incoming(const StoredMessage& m, bool& inserted);
+    // Moves a message to state (failure text kept only for failed). delivered is
+    // final: a late or duplicate ack and later calls change nothing. An unknown id
+    // is ok (nothing to change). Callers check that an ack comes from m.peer.
     StoreError set_state(const MessageId& id, MessageState state, std::string_view failure = {});
     // Outgoing messages not yet delivered to peer, oldest first (what to (re)send).
     std::vector<StoredMessage> outbox(const PeerKey& peer) const;

@@ -1,0 +1,229 @@
+#include "core/profile.hpp"
+
+#include <fcntl.h>
+#include <pwd.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <utility>
+#include <vector>
+
+namespace hallway::core {
+
+namespace {
+
+constexpr mode_t kProfileDirMode = 0700;  // holds the private key
+constexpr mode_t kPrivateFileMode = 0600;
+// A PID is at most 10 digits; anything longer in the lock file is not a PID.
+constexpr std::size_t kMaxPidText = 16;
+
+std::string errno_text(int e) { return std::strerror(e); }
+
+std::string env(const char* name) {
+    const char* v = std::getenv(name);
+    return v ? v : "";
+}
+
+// Closes a descriptor on every exit path.
+class Fd {
+public:
+    explicit Fd(int fd) : fd_(fd) {}
+    ~Fd() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    int get() const { return fd_; }
+    int release() { return std::exchange(fd_, -1); }
+
+private:
+    int fd_;
+};
+
+bool write_all(int fd, std::string_view data) {
+    while (!data.empty()) {
+        ssize_t n = ::write(fd, data.data(), data.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        data.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+}
+
+// The PID the holder wrote, or empty when it has not written it yet.
+std::string read_pid(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    std::string pid;
+    std::getline(in, pid);
+    if (pid.empty() || pid.size() > kMaxPidText || pid.find_first_not_of("0123456789") != std::string::npos)
+        return {};
+    return pid;
+}
+
+bool has_line_break(std::string_view v) { return v.find_first_of(std::string_view("\r\n\0", 3)) != v.npos; }
+
+}  // namespace
+
+std::filesystem::path default_profile_dir() {
+    if (std::string p = env("HALLWAY_PROFILE"); !p.empty()) return p;
+    if (std::filesystem::path xdg = env("XDG_DATA_HOME"); xdg.is_absolute()) return xdg / "hallway";
+    std::string home = env("HOME");
+    if (home.empty()) {
+        if (const passwd* pw = ::getpwuid(::getuid()); pw && pw->pw_dir) home = pw->pw_dir;
+    }
+    if (home.empty()) return {};
+    return std::filesystem::path(home) / ".local" / "share" / "hallway";
+}
+
+bool ensure_profile_dir(const std::filesystem::path& dir, std::string& message) {
+    if (dir.empty()) {
+        message = "no profile directory: set HALLWAY_PROFILE or HOME";
+        return false;
+    }
+    std::error_code ec;
+    if (dir.has_parent_path()) std::filesystem::create_directories(dir.parent_path(), ec);
+    if (ec) {
+        message = "cannot create " + dir.parent_path().string() + ": " + ec.message();
+        return false;
+    }
+    if (::mkdir(dir.c_str(), kProfileDirMode) != 0 && errno != EEXIST) {
+        message = "cannot create " + dir.string() + ": " + errno_text(errno);
+        return false;
+    }
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0) {
+        message = dir.string() + ": " + errno_text(errno);
+        return false;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        message = dir.string() + " is not a directory";
+        return false;
+    }
+    if (st.st_uid != ::geteuid()) {
+        message = dir.string() + " belongs to another user";
+        return false;
+    }
+    // mkdir's mode passes through the umask; chmod makes it exactly 0700, and
+    // narrows a directory the user made by hand.
+    if ((st.st_mode & 07777) != kProfileDirMode && ::chmod(dir.c_str(), kProfileDirMode) != 0) {
+        message = "cannot set mode 0700 on " + dir.string() + ": " + errno_text(errno);
+        return false;
+    }
+    return true;
+}
+
+std::unique_ptr<ProfileLock> ProfileLock::acquire(const std::filesystem::path& dir, std::string& message) {
+    const auto file = lock_path(dir);
+    Fd fd(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, kPrivateFileMode));
+    if (fd.get() < 0) {
+        message = "cannot open " + file.string() + ": " + errno_text(errno);
+        return nullptr;
+    }
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+        if (errno != EWOULDBLOCK) {
+            message = "cannot lock " + file.string() + ": " + errno_text(errno);
+            return nullptr;
+        }
+        const std::string pid = read_pid(file);
+        message = "profile " + dir.string() + " is in use by " + (pid.empty() ? "another process" : "process " + pid);
+        return nullptr;
+    }
+    // The PID is only for the message above; the lock itself is the flock.
+    const std::string pid = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(fd.get(), 0) != 0 || !write_all(fd.get(), pid)) {
+        message = "cannot write " + file.string() + ": " + errno_text(errno);
+        return nullptr;
+    }
+    return std::unique_ptr<ProfileLock>(new ProfileLock(fd.release()));
+}
+
+ProfileLock::~ProfileLock() {
+    // Empty the file first so it never names a process that no longer holds it;
+    // never unlink it: another process may be waiting on this very inode.
+    (void)!::ftruncate(fd_, 0);
+    ::close(fd_);
+}
+
+bool load_settings(const std::filesystem::path& dir, Settings& settings, std::string& message) {
+    const auto file = settings_path(dir);
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+        std::error_code ec;
+        if (!std::filesystem::exists(file, ec) && !ec) return true;  // first run: defaults
+        message = "cannot read " + file.string();
+        return false;
+    }
+    std::string text(kMaxSettingsBytes + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    if (in.bad()) {
+        message = "cannot read " + file.string();
+        return false;
+    }
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxSettingsBytes) {
+        message = file.string() + " is larger than " + std::to_string(kMaxSettingsBytes) + " bytes";
+        return false;
+    }
+
+    Settings loaded = settings;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();  // edited on Windows
+        if (line.empty() || line.front() == '#') continue;
+        const auto eq = line.find('=');
+        if (eq == std::string::npos) continue;
+        const std::string_view key(line.data(), eq);
+        std::string value = line.substr(eq + 1);
+        if (key == "nick")
+            loaded.nick = std::move(value);
+        else if (key == "presence")
+            loaded.presence = std::move(value);
+        else if (key == "status_message")
+            loaded.status_message = std::move(value);
+    }
+    settings = std::move(loaded);
+    return true;
+}
+
+bool save_settings(const std::filesystem::path& dir, const Settings& settings, std::string& message) {
+    const std::pair<std::string_view, const std::string&> fields[] = {
+        {"nick", settings.nick},
+        {"presence", settings.presence},
+        {"status_message", settings.status_message},
+    };
+    std::string text = "# Hallway profile settings\n";
+    for (const auto& [key, value] : fields) {
+        if (has_line_break(value)) {
+            message = std::string(key) + " must not contain a line break";
+            return false;
+        }
+        text.append(key).append("=").append(value).append("\n");
+    }
+
+    const auto file = settings_path(dir);
+    auto tmp = file;
+    tmp += ".tmp";  // one writer per profile (the lock), so a fixed name is safe
+    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, kPrivateFileMode));
+    auto fail = [&](const std::filesystem::path& what) {
+        message = "cannot write " + what.string() + ": " + errno_text(errno);
+        ::unlink(tmp.c_str());
+        return false;
+    };
+    if (fd.get() < 0) return fail(tmp);
+    if (::fchmod(fd.get(), kPrivateFileMode) != 0 || !write_all(fd.get(), text) || ::fsync(fd.get()) != 0)
+        return fail(tmp);
+    if (::close(fd.release()) != 0) return fail(tmp);
+    if (::rename(tmp.c_str(), file.c_str()) != 0) return fail(file);
+    // The rename is durable only once the directory entry is synced.
+    Fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (dir_fd.get() >= 0) ::fsync(dir_fd.get());
+    return true;
+}
+
+}  // namespace hallway::core

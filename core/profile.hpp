@@ -1,0 +1,74 @@
+#pragma once
+// A profile is one directory holding one identity's state: the store, the
+// settings, the lock that keeps a second process out, the control socket.
+// These functions touch only the file system; any thread may call them.
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace hallway::core {
+
+// File names inside a profile directory, so every layer uses the same ones.
+inline constexpr std::string_view kStoreFileName = "hallway.db";
+inline constexpr std::string_view kControlSocketName = "control.sock";
+inline constexpr std::string_view kLockFileName = "lock";
+inline constexpr std::string_view kSettingsFileName = "settings";
+
+inline std::filesystem::path store_path(const std::filesystem::path& dir) { return dir / kStoreFileName; }
+inline std::filesystem::path control_socket_path(const std::filesystem::path& dir) {
+    return dir / kControlSocketName;
+}
+inline std::filesystem::path lock_path(const std::filesystem::path& dir) { return dir / kLockFileName; }
+inline std::filesystem::path settings_path(const std::filesystem::path& dir) { return dir / kSettingsFileName; }
+
+// $HALLWAY_PROFILE, else $XDG_DATA_HOME/hallway (when absolute, as the XDG
+// spec requires), else $HOME/.local/share/hallway (HOME from the password
+// database when unset). Empty when none of these is known.
+std::filesystem::path default_profile_dir();
+
+// Creates dir (and missing parents) with mode 0700 for dir itself; an existing
+// dir of ours is narrowed to 0700. false and a one-line message when dir is
+// not a directory, is someone else's, or cannot be created.
+bool ensure_profile_dir(const std::filesystem::path& dir, std::string& message);
+
+// Exclusive use of a profile by one process: flock(LOCK_EX|LOCK_NB) on
+// <dir>/lock, which holds the owner's PID. The kernel drops the lock when the
+// object is destroyed or the process dies, however it dies. The descriptor is
+// close-on-exec, so child programs never hold the lock.
+class ProfileLock {
+public:
+    // nullptr and message when the profile is in use ("profile <dir> is in use
+    // by process <pid>") or the lock file cannot be opened.
+    static std::unique_ptr<ProfileLock> acquire(const std::filesystem::path& dir, std::string& message);
+    ~ProfileLock();
+    ProfileLock(const ProfileLock&) = delete;
+    ProfileLock& operator=(const ProfileLock&) = delete;
+
+private:
+    explicit ProfileLock(int fd) : fd_(fd) {}
+    int fd_;
+};
+
+// <dir>/settings: UTF-8 text, one key=value per line (split at the first '=').
+// Unknown keys, blank lines and lines starting with '#' are ignored; a later
+// line wins over an earlier one with the same key; a trailing CR is dropped.
+struct Settings {
+    std::string nick;
+    std::string presence = "available";
+    std::string status_message;
+};
+
+// A settings file larger than this is not ours (ours is a few hundred bytes).
+inline constexpr std::size_t kMaxSettingsBytes = 64 * 1024;
+
+// Reads <dir>/settings into settings. A missing file is ok and leaves the
+// defaults. false and message when it cannot be read or is too large; settings
+// is then unchanged.
+bool load_settings(const std::filesystem::path& dir, Settings& settings, std::string& message);
+// Writes <dir>/settings atomically (temp file, fsync, rename) with mode 0600.
+// false and message when a value holds a line break or NUL (it could not be
+// read back as one value) or the write fails; the old file is then unchanged.
+bool save_settings(const std::filesystem::path& dir, const Settings& settings, std::string& message);
+
+}  // namespace hallway::core

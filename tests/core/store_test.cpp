@@ -1,0 +1,471 @@
+#include "core/store.hpp"
+#include "tests/core/temp_dir.hpp"
+
+#include <doctest/doctest.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <set>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace hallway::core;
+using hallway::test::TempDir;
+
+namespace {
+
+PeerKey peer_key(std::uint8_t n) {
+    PeerKey k{};
+    k.fill(n);
+    return k;
+}
+
+MessageId message_id(std::uint32_t n) {
+    MessageId id{};
+    for (std::size_t i = 0; i < 4; ++i) id[i] = static_cast<std::uint8_t>(n >> (8 * i));
+    return id;
+}
+
+StoredMessage text(std::uint32_t id, const PeerKey& peer, std::string body, std::int64_t t = 1000) {
+    StoredMessage m;
+    m.id = message_id(id);
+    m.peer = peer;
+    m.body = std::move(body);
+    m.sent_at_ms = t;
+    m.received_at_ms = t + 1;
+    return m;
+}
+
+StoredMessage incoming(std::uint32_t id, const PeerKey& peer, std::string body) {
+    StoredMessage m = text(id, peer, std::move(body));
+    m.direction = Direction::in;
+    m.state = MessageState::delivered;
+    return m;
+}
+
+std::unique_ptr<Store> open_ok(const std::filesystem::path& path) {
+    StoreError err = StoreError::io;
+    std::string message;
+    auto store = Store::open(path.string(), err, message);
+    INFO(message);
+    REQUIRE(err == StoreError::ok);
+    REQUIRE(store);
+    return store;
+}
+
+StoreError open_error(const std::filesystem::path& path, std::string& message) {
+    StoreError err = StoreError::ok;
+    auto store = Store::open(path.string(), err, message);
+    CHECK(store == nullptr);
+    return err;
+}
+
+std::string file_bytes(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void write_bytes(const std::filesystem::path& path, const std::string& bytes) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+std::set<std::string> dir_entries(const std::filesystem::path& dir) {
+    std::set<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) names.insert(e.path().filename().string());
+    return names;
+}
+
+// Runs SQL on a file with the plain sqlite3 API, as another program would.
+void raw_sql(const std::filesystem::path& path, const std::string& sql) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    char* error = nullptr;
+    int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+    std::string text = error ? error : "";
+    sqlite3_free(error);
+    sqlite3_close(db);
+    INFO(text);
+    REQUIRE(rc == SQLITE_OK);
+}
+
+std::int64_t raw_int(const std::filesystem::path& path, const std::string& sql) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+    sqlite3_stmt* s = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(s) == SQLITE_ROW);
+    std::int64_t v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return v;
+}
+
+// A refused file must come out exactly as it went in, with no side files.
+void check_refused_untouched(const std::filesystem::path& path, StoreError expected) {
+    const std::string before = file_bytes(path);
+    const auto entries_before = dir_entries(path.parent_path());
+    std::string message;
+    CHECK(open_error(path, message) == expected);
+    CHECK(!message.empty());
+    CHECK(file_bytes(path) == before);
+    CHECK(std::filesystem::file_size(path) == before.size());
+    CHECK(dir_entries(path.parent_path()) == entries_before);
+}
+
+std::vector<std::string> bodies(const std::vector<StoredMessage>& ms) {
+    std::vector<std::string> out;
+    for (const auto& m : ms) out.push_back(m.body);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("store: a new database gets the schema and keeps its data across reopening") {
+    TempDir dir;
+    const auto path = dir / "hallway.db";
+    {
+        auto store = open_ok(path);
+        CHECK(store->touch_contact(peer_key(1), "alice", 500) == StoreError::ok);
+        CHECK(store->add_outgoing(text(1, peer_key(1), "hi")) == StoreError::ok);
+    }
+    CHECK(raw_int(path, "PRAGMA application_id") == 0x48574159);
+    CHECK(raw_int(path, "PRAGMA user_version") == 1);
+    CHECK(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('contacts', 'messages')") == 2);
+
+    auto store = open_ok(path);
+    REQUIRE(store->contact(peer_key(1)));
+    CHECK(store->contact(peer_key(1))->nick == "alice");
+    auto m = store->message(message_id(1));
+    REQUIRE(m);
+    CHECK(m->body == "hi");
+    CHECK(m->direction == Direction::out);
+    CHECK(m->state == MessageState::queued);
+    CHECK(m->sent_at_ms == 1000);
+    CHECK(m->received_at_ms == 1001);
+    CHECK(store->contact(peer_key(2)) == std::nullopt);
+    CHECK(store->message(message_id(2)) == std::nullopt);
+}
+
+TEST_CASE("store: the file is in WAL mode with the application id set") {
+    TempDir dir;
+    const auto path = dir / "hallway.db";
+    auto store = open_ok(path);
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+    sqlite3_stmt* s = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(s) == SQLITE_ROW);
+    CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(s, 0))) == "wal");
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+}
+
+TEST_CASE("store: a conversation keeps insertion order across directions") {
+    TempDir dir;
+    auto store = open_ok(dir / "hallway.db");
+    const PeerKey bob = peer_key(2);
+    bool inserted = false;
+    // Timestamps deliberately out of order: seq, not the clock, orders.
+    CHECK(store->add_outgoing(text(10, bob, "one", 3000)) == StoreError::ok);
+    CHECK(store->add_incoming(incoming(5, bob, "two"), inserted) == StoreError::ok);
+    CHECK(store->add_outgoing(text(7, peer_key(3), "to carol")) == StoreError::ok);
+    CHECK(store->add_outgoing(text(1, bob, "three", 1000)) == StoreError::ok);
+
+    auto h = store->history(bob);
+    CHECK(bodies(h) == std::vector<std::string>{"one", "two", "three"});
+    REQUIRE(h.size() == 3);
+    CHECK(h[0].seq < h[1].seq);
+    CHECK(h[1].seq < h[2].seq);
+    CHECK(h[1].direction == Direction::in);
+    CHECK(bodies(store->history(peer_key(3))) == std::vector<std::string>{"to carol"});
+}
+
+TEST_CASE("store: a resent incoming message is stored once") {
+    TempDir dir;
+    auto store = open_ok(dir / "hallway.db");
+    const PeerKey bob = peer_key(2);
+    bool inserted = false;
+    CHECK(store->add_incoming(incoming(1, bob, "hello"), inserted) == StoreError::ok);
+    CHECK(inserted);
+    StoredMessage again = incoming(1, bob, "changed on the way");
+    again.state = MessageState::failed;
+    CHECK(store->add_incoming(again, inserted) == StoreError::ok);
+    CHECK_FALSE(inserted);
+
+    auto h = store->history(bob);
+    REQUIRE(h.size() == 1);
+    CHECK(h[0].body == "hello");
+    CHECK(h[0].state == MessageState::delivered);
+}
+
+TEST_CASE("store: an id that is not a resend from the same peer is refused") {
+    TempDir dir;
+    auto store = open_ok(dir / "hallway.db");
+    bool inserted = true;
+    CHECK(store->add_incoming(incoming(1, peer_key(2), "from bob"), inserted) == StoreError::ok);
+    CHECK(store->add_outgoing(text(2, peer_key(2), "ours")) == StoreError::ok);
+
+    // Another peer reusing bob's id, and bob echoing the id of our own message.
+    CHECK(store->add_incoming(incoming(1, peer_key(3), "from mallory"), inserted) == StoreError::duplicate_id);
+    CHECK_FALSE(inserted);
+    CHECK(store->add_incoming(incoming(2, peer_key(2), "echo"), inserted) == StoreError::duplicate_id);
+    CHECK_FALSE(inserted);
+    CHECK(store->add_outgoing(text(1, peer_key(2), "reused id")) == StoreError::duplicate_id);
+
+    CHECK(store->history(peer_key(3)).empty());
+    CHECK(bodies(store->history(peer_key(2))) == std::vector<std::string>{"from bob", "ours"});
+}
+
+TEST_CASE("store: the outbox holds our queued and sent messages in order") {
+    TempDir dir;
+    auto store = open_ok(dir / "hallway.db");
+    const PeerKey bob = peer_key(2);
+    bool inserted = false;
+    for (std::uint32_t i = 1; i <= 5; ++i)
+        CHECK(store->add_outgoing(text(i, bob, "m" + std::to_string(i))) == StoreError::ok);
+    CHECK(store->add_outgoing(text(6, peer_key(3), "carol's")) == StoreError::ok);
+    StoredMessage in = incoming(7, bob, "incoming");
+    in.state = MessageState::queued;  // even in a state that looks pending
+    CHECK(store->add_incoming(in, inserted) == StoreError::ok);
+
+    CHECK(store->set_state(message_id(2), MessageState::sent) == StoreError::ok);
+    CHECK(store->set_state(message_id(3), MessageState::delivered) == StoreError::ok);
+    CHECK(store->set_state(message_id(4), MessageState::failed, "blocked") == StoreError::ok);
+
+    auto out = store->outbox(bob);
+    CHECK(bodies(out) == std::vector<std::string>{"m1", "m2", "m5"});
+    REQUIRE(out.size() == 3);
+    CHECK(out[0].state == MessageState::queued);
+    CHECK(out[1].state == MessageState::sent);
+    CHECK(store->outbox(peer_key(9)).empty());
+}
+
+TEST_CASE("store: delivered is final, a late ack changes nothing") {
+    TempDir dir;
+    auto store = open_ok(dir / "hallway.db");
+    CHECK(store->add_outgoing(text(1, peer_key(2), "hi")) == StoreError::ok);
+    CHECK(store->set_state(message_id(1), MessageState::sent) == StoreError::ok);
+    CHECK(store->set_state(message_id(1), MessageState::delivered) == StoreError::ok);
+    for (auto later : {MessageState::sent, MessageState::queued, MessageState::failed, MessageState::delivered})
+        CHECK(store->set_state(message_id(1), later, "late") == StoreError::ok);
+    auto m = store->message(message_id(1));
+    REQUIRE(m);
+    CHECK(m->state == MessageState::delivered);
+    CHECK(m->failure.empty());
+    CHECK(store->outbox(peer_key(2)).empty());
+    // An ack for an id we never stored is harmless.
+    CHECK(store->set_state(message_id(99), MessageState::delivered) == StoreError::ok);
+    CHECK(store->message(message_id(99)) == std::nullopt);
+}
+
+TEST_CASE("store: the failure reason is kept for failed only and a retry clears it") {
+    TempDir dir;
+    auto store = open_ok(dir / "hallway.db");
+    CHECK(store->add_outgoing(text(1, peer_key(2), "hi")) == StoreError::ok);
+    CHECK(store->set_state(message_id(1), MessageState::failed, "peer blocked us") == StoreError::ok);
+    CHECK(store->message(message_id(1))->failure == "peer blocked us");
+    CHECK(store->outbox(peer_key(2)).empty());
+    CHECK(store->set_state(message_id(1), MessageState::queued, "ignored") == StoreError::ok);
+    CHECK(store->message(message_id(1))->failure.empty());
+    CHECK(store->outbox(peer_key(2)).size() == 1);
+}
+
+TEST_CASE("store: history returns the newest messages, oldest first") {
+    TempDir dir;
+    auto store = open_ok(dir / "hallway.db");
+    const PeerKey bob = peer_key(2);
+    for (std::uint32_t i = 1; i <= 10; ++i)
+        CHECK(store->add_outgoing(text(i, bob, std::to_string(i))) == StoreError::ok);
+    CHECK(bodies(store->history(bob, 3)) == std::vector<std::string>{"8", "9", "10"});
+    CHECK(store->history(bob, 0).empty());
+    CHECK(store->history(bob, 100).size() == 10);
+    CHECK(store->history(bob, static_cast<std::size_t>(-1)).size() == 10);
+    CHECK(store->history(bob).front().body == "1");
+}
+
+TEST_CASE("store: contacts are created on first sight and updated after") {
+    TempDir dir;
+    auto store = open_ok(dir / "hallway.db");
+    const PeerKey bob = peer_key(2);
+    CHECK(store->touch_contact(bob, "bob", 100) == StoreError::ok);
+    auto c = store->contact(bob);
+    REQUIRE(c);
+    CHECK(c->key == bob);
+    CHECK(c->nick == "bob");
+    CHECK(c->first_seen_ms == 100);
+    CHECK(c->last_seen_ms == 100);
+    CHECK(c->trust == Trust::unverified);
+
+    CHECK(store->touch_contact(bob, "Bobby", 300) == StoreError::ok);
+    CHECK(store->touch_contact(bob, "", 200) == StoreError::ok);  // older sighting, no nick
+    c = store->contact(bob);
+    CHECK(c->nick == "Bobby");
+    CHECK(c->first_seen_ms == 100);
+    CHECK(c->last_seen_ms == 300);
+
+    CHECK(store->set_trust(bob, Trust::verified) == StoreError::ok);
+    CHECK(store->touch_contact(bob, "Bobby", 400) == StoreError::ok);
+    CHECK(store->contact(bob)->trust == Trust::verified);
+
+    // Blocking a key never seen creates it.
+    CHECK(store->set_trust(peer_key(3), Trust::blocked) == StoreError::ok);
+    CHECK(store->contact(peer_key(3))->trust == Trust::blocked);
+    CHECK(store->touch_contact(peer_key(4), "alice", 50) == StoreError::ok);
+
+    auto all = store->contacts();
+    REQUIRE(all.size() == 3);
+    CHECK(all[0].key == peer_key(3));  // "" sorts first
+    CHECK(all[1].nick == "alice");
+    CHECK(all[2].nick == "Bobby");
+}
+
+TEST_CASE("store: peer text with quotes, SQL and unicode round-trips") {
+    TempDir dir;
+    const auto path = dir / "hallway.db";
+    const std::string nick = "Robert'); DROP TABLE contacts;-- \"%s%n\" \xC3\xBC\xE2\x82\xAC\xF0\x9F\x98\x80";
+    const std::string body = "'; DELETE FROM messages WHERE '1'='1 \\ ? ?1 :x @y $z \xE6\x97\xA5\xE6\x9C\xAC";
+    {
+        auto store = open_ok(path);
+        bool inserted = false;
+        CHECK(store->touch_contact(peer_key(2), nick, 1) == StoreError::ok);
+        CHECK(store->add_incoming(incoming(1, peer_key(2), body), inserted) == StoreError::ok);
+        CHECK(store->add_outgoing(text(2, peer_key(2), std::string(70000, 'x'))) == StoreError::ok);
+    }
+    auto store = open_ok(path);
+    CHECK(store->contact(peer_key(2))->nick == nick);
+    CHECK(store->message(message_id(1))->body == body);
+    CHECK(store->message(message_id(2))->body.size() == 70000);
+    CHECK(store->contacts().size() == 1);
+}
+
+TEST_CASE("store: a batch writes all at commit, or nothing") {
+    TempDir dir;
+    auto store = open_ok(dir / "hallway.db");
+    const PeerKey bob = peer_key(2);
+    {
+        Store::Batch batch(*store);
+        REQUIRE(batch.begun() == StoreError::ok);
+        CHECK(store->add_outgoing(text(1, bob, "a")) == StoreError::ok);
+        CHECK(store->add_outgoing(text(2, bob, "b")) == StoreError::ok);
+        CHECK(batch.commit() == StoreError::ok);
+    }
+    {
+        Store::Batch batch(*store);
+        REQUIRE(batch.begun() == StoreError::ok);
+        CHECK(store->add_outgoing(text(3, bob, "dropped")) == StoreError::ok);
+        CHECK(store->set_state(message_id(1), MessageState::delivered) == StoreError::ok);
+    }
+    CHECK(bodies(store->history(bob)) == std::vector<std::string>{"a", "b"});
+    CHECK(store->message(message_id(1))->state == MessageState::queued);
+    // The store is usable again after a rolled-back batch.
+    CHECK(store->add_outgoing(text(4, bob, "c")) == StoreError::ok);
+}
+
+TEST_CASE("store: a file that is not SQLite is refused and left untouched") {
+    TempDir dir;
+    const auto path = dir / "hallway.db";
+    SUBCASE("text") { write_bytes(path, "just some notes\n"); }
+    SUBCASE("binary garbage") {
+        std::string garbage(8192, '\0');
+        for (std::size_t i = 0; i < garbage.size(); ++i) garbage[i] = static_cast<char>((i * 131 + 7) % 251);
+        write_bytes(path, garbage);
+    }
+    SUBCASE("SQLite magic, then garbage") {
+        std::string fake = std::string("SQLite format 3\0", 16) + std::string(4096 - 16, '\x5a');
+        write_bytes(path, fake);
+    }
+    check_refused_untouched(path, StoreError::not_a_database);
+}
+
+TEST_CASE("store: a truncated copy of a real database is refused and left untouched") {
+    TempDir dir;
+    const auto real = dir / "real.db";
+    {
+        auto store = open_ok(real);
+        Store::Batch batch(*store);  // one fsync, not 300
+        for (std::uint32_t i = 1; i <= 300; ++i)
+            CHECK(store->add_outgoing(text(i, peer_key(2), std::string(200, 'm'))) == StoreError::ok);
+        REQUIRE(batch.commit() == StoreError::ok);
+    }
+    const std::string bytes = file_bytes(real);
+    const std::size_t page = 4096;
+    REQUIRE(bytes.size() > 4 * page);
+    const auto path = dir / "hallway.db";
+    SUBCASE("cut mid-page") { write_bytes(path, bytes.substr(0, bytes.size() / 2 + 123)); }
+    SUBCASE("cut on a page boundary") { write_bytes(path, bytes.substr(0, 2 * page)); }
+    SUBCASE("only part of the header") { write_bytes(path, bytes.substr(0, 60)); }
+    check_refused_untouched(path, StoreError::not_a_database);
+}
+
+TEST_CASE("store: a SQLite database of another program is refused and left untouched") {
+    TempDir dir;
+    const auto path = dir / "hallway.db";
+    SUBCASE("other tables") { raw_sql(path, "CREATE TABLE notes(x TEXT); INSERT INTO notes VALUES ('keep me');"); }
+    SUBCASE("another application id, no tables") { raw_sql(path, "PRAGMA application_id = 1234;"); }
+    SUBCASE("a user_version of its own, no tables") { raw_sql(path, "PRAGMA user_version = 7;"); }
+    SUBCASE("other tables in WAL mode") {
+        raw_sql(path, "PRAGMA journal_mode = WAL; CREATE TABLE notes(x TEXT); INSERT INTO notes VALUES ('k');");
+    }
+    check_refused_untouched(path, StoreError::foreign_schema);
+}
+
+TEST_CASE("store: a database from a newer Hallway is refused and left untouched") {
+    TempDir dir;
+    const auto path = dir / "hallway.db";
+    open_ok(path);
+    raw_sql(path, "PRAGMA user_version = 2;");
+    check_refused_untouched(path, StoreError::foreign_schema);
+    std::string message;
+    open_error(path, message);
+    CHECK(message.find("newer Hallway") != std::string::npos);
+}
+
+TEST_CASE("store: a process killed before any checkpoint loses nothing it stored") {
+    // The child stores and dies without closing (as under kill -9): the data
+    // lives only in the WAL, and the main file alone still looks blank.
+    TempDir dir;
+    const auto path = dir / "hallway.db";
+    constexpr std::uint32_t kCount = 50;
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        StoreError err = StoreError::io;
+        std::string message;
+        auto store = Store::open(path.string(), err, message);
+        bool inserted = false;
+        for (std::uint32_t i = 1; store && i <= kCount; ++i)
+            if (store->add_incoming(incoming(i, peer_key(2), std::to_string(i)), inserted) != StoreError::ok)
+                ::_exit(2);
+        ::_exit(store ? 0 : 1);
+    }
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    REQUIRE(WIFEXITED(status));
+    REQUIRE(WEXITSTATUS(status) == 0);
+    REQUIRE(std::filesystem::exists(path.string() + "-wal"));
+
+    auto store = open_ok(path);
+    auto h = store->history(peer_key(2));
+    REQUIRE(h.size() == kCount);
+    CHECK(h.back().body == std::to_string(kCount));
+}
+
+TEST_CASE("store: an empty file is adopted as a new database") {
+    TempDir dir;
+    const auto path = dir / "hallway.db";
+    write_bytes(path, "");
+    auto store = open_ok(path);
+    CHECK(store->add_outgoing(text(1, peer_key(2), "hi")) == StoreError::ok);
+}
+
+TEST_CASE("store: a path that cannot hold a database is cannot_open") {
+    TempDir dir;
+    std::string message;
+    CHECK(open_error(dir / "missing" / "hallway.db", message) == StoreError::cannot_open);
+    CHECK(!message.empty());
+    CHECK(open_error(dir.path(), message) == StoreError::cannot_open);
+}
