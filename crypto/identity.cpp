@@ -106,7 +106,8 @@ enum class ReadResult { ok, absent, failed };
 
 ReadResult read_small_file(const std::filesystem::path& path, WipedString& out) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return errno == ENOENT ? ReadResult::absent : ReadResult::failed;
+    // ENOTDIR: a path component is a file; creating the directory will say so.
+    if (fd < 0) return errno == ENOENT || errno == ENOTDIR ? ReadResult::absent : ReadResult::failed;
     // One byte more than a valid file may hold, so that an overlong file shows as such.
     out.text.assign(kIdentityFileLen + 1, '\0');
     std::size_t got = 0;
