@@ -54,7 +54,7 @@ TEST_CASE("a text message is a CBOR map with the documented keys") {
     CHECK(j.at("body") == "hi");
 }
 
-TEST_CASE("unknown types and ill-typed fields are skipped, non-maps are malformed") {
+TEST_CASE("unknown types and ill-typed fields are skipped while non-maps are malformed") {
     std::optional<Message> out;
     CHECK(decode_checked(cbor({{"t", "file"}, {"x", 1}}), out) == DecodeStatus::skipped);
     CHECK(decode_checked(cbor({{"t", "text"}, {"id", json::binary({1, 2})}, {"ts", 1}, {"body", "x"}}), out) ==
@@ -82,7 +82,7 @@ TEST_CASE("unknown keys are ignored") {
     CHECK(std::get<Ping>(*m).nonce == 9);
 }
 
-TEST_CASE("invalid UTF-8 in a body is replaced, never passed up") {
+TEST_CASE("invalid UTF-8 in a body is replaced and never passed up") {
     json j = {{"t", "text"}, {"id", json::binary(std::vector<std::uint8_t>(16))}, {"ts", 1}};
     // CBOR text string with invalid bytes built by hand: nlohmann writes std::string bytes as they are.
     j["body"] = std::string("a\xff" "b\xc0\xaf" "c\xed\xa0\x80");

@@ -1,0 +1,333 @@
+// Two Sessions wired together in memory: scenarios read like the protocol.
+#include "transport/session.hpp"
+#include "transport/wire.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace hallway;
+using namespace hallway::transport;
+using std::chrono::milliseconds;
+
+namespace {
+
+struct Side {
+    Session session;
+    std::vector<SessionEvent> events;
+    std::vector<std::uint8_t> outbox;  // bytes written, not yet delivered
+
+    void take(SessionOutput out) {
+        outbox.insert(outbox.end(), out.bytes.begin(), out.bytes.end());
+        for (auto& e : out.events) events.push_back(std::move(e));
+    }
+    template <class T>
+    std::vector<T> all() const {
+        std::vector<T> r;
+        for (const auto& e : events)
+            if (const auto* x = std::get_if<T>(&e)) r.push_back(*x);
+        return r;
+    }
+    std::optional<Closed> closed() const {
+        auto c = all<Closed>();
+        return c.empty() ? std::nullopt : std::optional<Closed>(c.back());
+    }
+};
+
+crypto::KeyPair key(std::uint8_t seed) {
+    std::array<std::uint8_t, 32> priv{};
+    priv.fill(seed);
+    return crypto::KeyPair::from_private(priv);
+}
+
+SessionConfig config(crypto::Role role, std::uint8_t seed, std::string nick,
+                     std::optional<crypto::PublicKey> expected = std::nullopt) {
+    SessionConfig c;
+    c.role = role;
+    c.identity = key(seed);
+    c.hello = Hello{1, std::move(nick), {}};
+    c.rng = crypto::system_rng();
+    c.expected_peer = expected;
+    return c;
+}
+
+struct Pair {
+    MonoTime now{1000};
+    Side alice;  // initiator
+    Side bob;    // responder
+
+    explicit Pair(std::optional<crypto::PublicKey> alice_expects = std::nullopt)
+        : alice{Session(config(crypto::Role::initiator, 1, "alice", alice_expects), now), {}, {}},
+          bob{Session(config(crypto::Role::responder, 2, "bob"), now), {}, {}} {}
+
+    // Delivers pending bytes both ways until neither side has anything to say.
+    void pump() {
+        while (!alice.outbox.empty() || !bob.outbox.empty()) {
+            auto a = std::move(alice.outbox);
+            alice.outbox.clear();
+            bob.take(bob.session.receive(a, now));
+            auto b = std::move(bob.outbox);
+            bob.outbox.clear();
+            alice.take(alice.session.receive(b, now));
+        }
+    }
+    void handshake() {
+        alice.take(alice.session.start(now));
+        bob.take(bob.session.start(now));
+        pump();
+    }
+    void tick(milliseconds step) {
+        now += step;
+        alice.take(alice.session.tick(now));
+        bob.take(bob.session.tick(now));
+    }
+};
+
+Text text(std::uint8_t id_byte, std::string body) {
+    Text t;
+    t.id.fill(id_byte);
+    t.sent_at_ms = 1700000000000ull + id_byte;
+    t.body = std::move(body);
+    return t;
+}
+
+// Encrypted, framed transport message from a fresh pair's Alice carrying raw plaintext.
+std::vector<std::uint8_t> frame_of(std::span<const std::uint8_t> body) {
+    std::vector<std::uint8_t> out;
+    encode_frame(body, out);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("handshake: both sides learn the other's key and hello") {
+    Pair p;
+    p.handshake();
+    REQUIRE(p.alice.all<Established>().size() == 1);
+    REQUIRE(p.bob.all<Established>().size() == 1);
+    CHECK(p.alice.all<Established>()[0].peer == key(2).public_key);
+    CHECK(p.alice.all<Established>()[0].hello.nick == "bob");
+    CHECK(p.bob.all<Established>()[0].peer == key(1).public_key);
+    CHECK(p.bob.all<Established>()[0].hello.nick == "alice");
+    CHECK(p.alice.session.state() == Session::State::established);
+    CHECK(p.bob.session.state() == Session::State::established);
+}
+
+TEST_CASE("messages flow both ways including a 200 KB text split into fragments") {
+    Pair p;
+    p.handshake();
+    p.alice.take(p.alice.session.send(text(1, "hi bob"), p.now));
+    const std::string big(200 * 1024, 'z');
+    p.bob.take(p.bob.session.send(text(2, big), p.now));
+    CHECK(p.bob.outbox.size() > 3 * wire::kMaxFrameBody);  // really fragmented
+    p.bob.take(p.bob.session.send(Ack{text(1, "").id}, p.now));
+    p.pump();
+    auto at_bob = p.bob.all<Received>();
+    REQUIRE(at_bob.size() == 1);
+    CHECK(std::get<Text>(at_bob[0].message).body == "hi bob");
+    auto at_alice = p.alice.all<Received>();
+    REQUIRE(at_alice.size() == 2);
+    CHECK(std::get<Text>(at_alice[0].message).body == big);
+    CHECK(std::get<Ack>(at_alice[1].message).id == text(1, "").id);
+    CHECK_FALSE(p.alice.closed());
+    CHECK_FALSE(p.bob.closed());
+}
+
+TEST_CASE("an idle session pings and stays up while a silent peer is declared dead") {
+    Pair p;
+    p.handshake();
+    for (int i = 0; i < 20; ++i) {
+        p.tick(milliseconds(250));
+        p.pump();
+    }
+    CHECK_FALSE(p.alice.closed());
+    CHECK_FALSE(p.bob.closed());
+    // Bob goes silent: Alice's pings are never answered.
+    for (int i = 0; i < 12; ++i) {
+        p.tick(milliseconds(250));
+        p.bob.outbox.clear();
+        p.alice.outbox.clear();
+    }
+    REQUIRE(p.alice.closed());
+    CHECK(p.alice.closed()->kind == CloseKind::peer_timeout);
+    CHECK(p.alice.closed()->reason == "peer timed out");
+}
+
+TEST_CASE("keepalive: a ping is answered with a pong that keeps the pinger alive") {
+    Pair p;
+    p.handshake();
+    p.tick(wire::kKeepaliveInterval);  // both ping
+    CHECK_FALSE(p.alice.outbox.empty());
+    p.pump();                          // pings answered
+    p.tick(wire::kDeadPeerTimeout - milliseconds(1));
+    CHECK_FALSE(p.alice.closed());
+    p.tick(milliseconds(1));
+    CHECK(p.alice.closed());  // nothing pumped since: dead exactly at the bound
+}
+
+TEST_CASE("a handshake that never finishes times out") {
+    Pair p;
+    p.alice.take(p.alice.session.start(p.now));
+    p.tick(wire::kHandshakeTimeout - milliseconds(1));
+    CHECK_FALSE(p.bob.closed());
+    p.tick(milliseconds(1));
+    REQUIRE(p.bob.closed());
+    CHECK(p.bob.closed()->kind == CloseKind::handshake_timeout);
+    REQUIRE(p.alice.closed());
+}
+
+TEST_CASE("a tampered transport frame closes the session and nothing is accepted after") {
+    Pair p;
+    p.handshake();
+    p.alice.take(p.alice.session.send(text(3, "secret"), p.now));
+    auto bytes = p.alice.outbox;
+    p.alice.outbox.clear();
+    bytes[bytes.size() - 5] ^= 0x01;
+    p.bob.take(p.bob.session.receive(bytes, p.now));
+    REQUIRE(p.bob.closed());
+    CHECK(p.bob.closed()->kind == CloseKind::decrypt_failed);
+    CHECK(p.bob.all<Received>().empty());
+    // Even a valid message is ignored afterwards.
+    p.alice.take(p.alice.session.send(text(4, "later"), p.now));
+    auto more = p.bob.session.receive(p.alice.outbox, p.now);
+    CHECK(more.events.empty());
+    CHECK(more.bytes.empty());
+    CHECK(p.bob.session.state() == Session::State::closed);
+}
+
+TEST_CASE("garbage instead of a handshake closes the responder") {
+    Pair p;
+    std::vector<std::uint8_t> http{'G', 'E', 'T', ' ', '/', ' ', 'H', 'T', 'T', 'P'};
+    p.bob.take(p.bob.session.receive(http, p.now));
+    REQUIRE(p.bob.closed());
+    CHECK(p.bob.closed()->kind == CloseKind::bad_frame);  // "GE" is not length 32
+
+    Pair q;
+    std::vector<std::uint8_t> junk(32, 0x00);  // right size, but the low-order point 0
+    q.bob.take(q.bob.session.receive(frame_of(junk), q.now));
+    REQUIRE(q.bob.closed());
+    CHECK(q.bob.outbox.empty());  // the peer is told nothing
+}
+
+TEST_CASE("bad lengths close the session (zero or wrong handshake size or truncated transport message)") {
+    Pair p;
+    std::vector<std::uint8_t> zero{0x00, 0x00};
+    p.bob.take(p.bob.session.receive(zero, p.now));
+    REQUIRE(p.bob.closed());
+    CHECK(p.bob.closed()->kind == CloseKind::bad_frame);
+
+    Pair q;
+    q.handshake();
+    std::vector<std::uint8_t> short_frame{0x00, 0x05, 1, 2, 3, 4, 5};  // below flag + tag
+    q.bob.take(q.bob.session.receive(short_frame, q.now));
+    REQUIRE(q.bob.closed());
+    CHECK(q.bob.closed()->kind == CloseKind::bad_frame);
+}
+
+namespace {
+
+// A hand-driven Noise initiator: lets a test put any plaintext in a valid transport message.
+struct RawInitiator {
+    std::unique_ptr<crypto::HandshakeState> hs;
+    crypto::CipherState send_cs, recv_cs;
+
+    RawInitiator() {
+        crypto::HandshakeConfig c;
+        c.protocol_name = std::string(wire::kProtocolName);
+        c.role = crypto::Role::initiator;
+        c.prologue.assign(wire::kPrologue.begin(), wire::kPrologue.end());
+        c.s = key(7);
+        c.rng = crypto::system_rng();
+        crypto::NoiseError err{};
+        hs = crypto::HandshakeState::create(std::move(c), err);
+        REQUIRE(hs);
+    }
+    // Runs the handshake against a responder Session.
+    void connect(Side& bob, MonoTime now) {
+        std::vector<std::uint8_t> m1, payload, m3;
+        REQUIRE(hs->write_message({}, m1) == crypto::NoiseError::ok);
+        bob.take(bob.session.receive(frame_of(m1), now));
+        std::span<const std::uint8_t> in(bob.outbox);
+        FrameReader r;
+        auto m2 = r.next(in);
+        bob.outbox.clear();
+        REQUIRE(m2);
+        REQUIRE(hs->read_message(*m2, payload) == crypto::NoiseError::ok);
+        REQUIRE(hs->write_message(encode_hello(Hello{1, "raw", {}}), m3) == crypto::NoiseError::ok);
+        bob.take(bob.session.receive(frame_of(m3), now));
+        REQUIRE(hs->split(send_cs, recv_cs) == crypto::NoiseError::ok);
+        REQUIRE(bob.all<Established>().size() == 1);
+    }
+    std::vector<std::uint8_t> seal(std::uint8_t flag, std::span<const std::uint8_t> chunk) {
+        std::vector<std::uint8_t> plain{flag}, cipher;
+        plain.insert(plain.end(), chunk.begin(), chunk.end());
+        REQUIRE(send_cs.encrypt_with_ad({}, plain, cipher) == crypto::NoiseError::ok);
+        return frame_of(cipher);
+    }
+};
+
+Side responder(MonoTime now) { return Side{Session(config(crypto::Role::responder, 2, "bob"), now), {}, {}}; }
+
+}  // namespace
+
+TEST_CASE("an unknown message type is skipped but bytes that are not a message close") {
+    MonoTime now{0};
+    Side bob = responder(now);
+    RawInitiator raw;
+    raw.connect(bob, now);
+    std::vector<std::uint8_t> unknown{0xa2, 0x61, 't', 0x64, 'f', 'i', 'l', 'e', 0x61, 'x', 0x01};  // {"t":"file","x":1}
+    bob.take(bob.session.receive(raw.seal(wire::kFlagLast, unknown), now));
+    bob.take(bob.session.receive(raw.seal(wire::kFlagLast, encode(text(1, "still here"))), now));
+    CHECK_FALSE(bob.closed());
+    REQUIRE(bob.all<Received>().size() == 1);
+    CHECK(std::get<Text>(bob.all<Received>()[0].message).body == "still here");
+
+    std::vector<std::uint8_t> not_cbor{0xff, 0xfe};
+    bob.take(bob.session.receive(raw.seal(wire::kFlagLast, not_cbor), now));
+    REQUIRE(bob.closed());
+    CHECK(bob.closed()->kind == CloseKind::protocol_error);
+}
+
+TEST_CASE("a bad fragment flag closes the session") {
+    MonoTime now{0};
+    Side bob = responder(now);
+    RawInitiator raw;
+    raw.connect(bob, now);
+    bob.take(bob.session.receive(raw.seal(0x02, encode(text(1, "x"))), now));
+    REQUIRE(bob.closed());
+    CHECK(bob.closed()->kind == CloseKind::protocol_error);
+}
+
+TEST_CASE("fragments beyond the reassembly limit close the session") {
+    MonoTime now{0};
+    Side bob = responder(now);
+    RawInitiator raw;
+    raw.connect(bob, now);
+    std::vector<std::uint8_t> chunk(wire::kMaxChunk, 0x41);
+    for (std::size_t sent = 0; sent <= wire::kMaxMessage && !bob.closed(); sent += chunk.size()) {
+        bob.take(bob.session.receive(raw.seal(wire::kFlagMore, chunk), now));
+    }
+    REQUIRE(bob.closed());
+    CHECK(bob.closed()->kind == CloseKind::message_too_large);
+}
+
+TEST_CASE("expected key mismatch is reported as spoofing") {
+    Pair p(key(9).public_key);  // Alice dialed a TXT record that promised key 9
+    p.handshake();
+    REQUIRE(p.alice.closed());
+    CHECK(p.alice.closed()->kind == CloseKind::spoof);
+    CHECK(p.alice.session.peer() == key(2).public_key);
+    CHECK(p.alice.all<Established>().empty());
+    CHECK(p.bob.all<Established>().empty());  // msg3 never sent
+}
+
+TEST_CASE("close sends the reason to the peer") {
+    Pair p;
+    p.handshake();
+    p.alice.take(p.alice.session.close("going home", p.now));
+    p.pump();
+    REQUIRE(p.alice.closed());
+    CHECK(p.alice.closed()->kind == CloseKind::local_close);
+    REQUIRE(p.bob.closed());
+    CHECK(p.bob.closed()->kind == CloseKind::remote_close);
+    CHECK(p.bob.closed()->reason == "going home");
+    CHECK(p.alice.session.send(text(6, "x"), p.now).bytes.empty());
+}

@@ -1,0 +1,313 @@
+#include "transport/session.hpp"
+
+#include "transport/wire.hpp"
+
+#include <algorithm>
+
+namespace hallway::transport {
+
+std::string_view to_string(CloseKind k) {
+    switch (k) {
+        case CloseKind::local_close: return "closed locally";
+        case CloseKind::remote_close: return "closed by peer";
+        case CloseKind::connection_lost: return "connection lost";
+        case CloseKind::handshake_timeout: return "handshake timed out";
+        case CloseKind::peer_timeout: return "peer timed out";
+        case CloseKind::bad_frame: return "bad frame";
+        case CloseKind::handshake_failed: return "handshake failed";
+        case CloseKind::decrypt_failed: return "message authentication failed";
+        case CloseKind::protocol_error: return "protocol error";
+        case CloseKind::message_too_large: return "message too large";
+        case CloseKind::spoof: return "peer key is not the expected one";
+        case CloseKind::refused: return "peer refused";
+        case CloseKind::duplicate: return "duplicate session";
+    }
+    return "unknown close kind";
+}
+
+namespace {
+
+std::vector<std::uint8_t> bytes_of(std::string_view s) { return {s.begin(), s.end()}; }
+
+std::optional<AppMessage> as_app_message(const Message& m) {
+    if (const auto* t = std::get_if<Text>(&m)) return *t;
+    if (const auto* a = std::get_if<Ack>(&m)) return *a;
+    if (const auto* s = std::get_if<Status>(&m)) return *s;
+    return std::nullopt;
+}
+
+}  // namespace
+
+struct Session::Impl {
+    SessionConfig config;
+    State state = State::handshake;
+    std::unique_ptr<crypto::HandshakeState> hs;
+    crypto::NoiseError init_error = crypto::NoiseError::ok;
+    int handshake_reads = 0;
+    crypto::CipherState send_cs;
+    crypto::CipherState recv_cs;
+    FrameReader reader;
+    MonoTime born{};
+    MonoTime last_rx{};
+    MonoTime last_ping{};
+    std::uint64_t pings_sent = 0;
+    std::vector<std::uint8_t> reassembly;
+    std::optional<crypto::PublicKey> peer;
+
+    bool initiator() const { return config.role == crypto::Role::initiator; }
+
+    void fail(SessionOutput& out, CloseKind kind, std::string_view reason) {
+        state = State::closed;
+        hs.reset();
+        send_cs = crypto::CipherState{};
+        recv_cs = crypto::CipherState{};
+        reassembly.clear();
+        out.events.push_back(Closed{kind, std::string(reason)});
+    }
+
+    // Frames one Noise message into out.bytes.
+    void emit(SessionOutput& out, const std::vector<std::uint8_t>& noise_message) {
+        encode_frame(noise_message, out.bytes);  // sizes are bounded by construction
+    }
+
+    void write_handshake(SessionOutput& out, std::span<const std::uint8_t> payload) {
+        std::vector<std::uint8_t> msg;
+        if (auto err = hs->write_message(payload, msg); err != crypto::NoiseError::ok) {
+            fail(out, CloseKind::handshake_failed, crypto::to_string(err));
+            return;
+        }
+        emit(out, msg);
+    }
+
+    // msg2 for the initiator, msg3 for the responder: Hello and the peer's key.
+    bool accept_peer_hello(SessionOutput& out, std::span<const std::uint8_t> payload, Hello& hello) {
+        auto decoded = decode_hello(payload);
+        if (!decoded) {
+            fail(out, CloseKind::protocol_error, "invalid hello");
+            return false;
+        }
+        if (decoded->version != wire::kVersion) {
+            fail(out, CloseKind::protocol_error, "incompatible protocol version");
+            return false;
+        }
+        const auto rs = hs->remote_static();
+        if (!rs) {
+            fail(out, CloseKind::handshake_failed, "no remote static key");
+            return false;
+        }
+        if (config.expected_peer && *config.expected_peer != *rs) {
+            peer = *rs;  // reported to the caller as the spoofing key
+            fail(out, CloseKind::spoof, to_string(CloseKind::spoof));
+            return false;
+        }
+        hello = std::move(*decoded);
+        return true;
+    }
+
+    void finish_handshake(SessionOutput& out, Hello hello, MonoTime now) {
+        crypto::CipherState c1, c2;
+        if (auto err = hs->split(c1, c2); err != crypto::NoiseError::ok) {
+            fail(out, CloseKind::handshake_failed, crypto::to_string(err));
+            return;
+        }
+        peer = hs->remote_static();
+        hs.reset();
+        send_cs = initiator() ? std::move(c1) : std::move(c2);
+        recv_cs = initiator() ? std::move(c2) : std::move(c1);
+        state = State::established;
+        last_rx = now;
+        last_ping = now;
+        reader.set_bounds(wire::kMinTransportLen, wire::kMaxFrameBody);
+        out.events.push_back(Established{*peer, std::move(hello)});
+    }
+
+    void handle_handshake(SessionOutput& out, const std::vector<std::uint8_t>& frame, MonoTime now) {
+        if (hs->action() != crypto::HandshakeAction::read_message) {
+            fail(out, CloseKind::protocol_error, "handshake message out of turn");
+            return;
+        }
+        std::vector<std::uint8_t> payload;
+        if (auto err = hs->read_message(frame, payload); err != crypto::NoiseError::ok) {
+            fail(out, CloseKind::handshake_failed, crypto::to_string(err));
+            return;
+        }
+        ++handshake_reads;
+        if (!initiator() && handshake_reads == 1) {  // msg1: e, empty payload
+            if (!payload.empty()) {
+                fail(out, CloseKind::protocol_error, "non-empty first handshake payload");
+                return;
+            }
+            write_handshake(out, encode_hello(config.hello));  // msg2
+            reader.set_bounds(wire::kMinMsg3Len, wire::kMinMsg3Len + wire::kMaxHello);
+            return;
+        }
+        Hello hello;
+        if (!accept_peer_hello(out, payload, hello)) return;
+        if (initiator()) {
+            write_handshake(out, encode_hello(config.hello));  // msg3
+            if (state == State::closed) return;
+        }
+        finish_handshake(out, std::move(hello), now);
+    }
+
+    void dispatch(SessionOutput& out, Message message, MonoTime now) {
+        if (auto app = as_app_message(message)) {
+            out.events.push_back(Received{std::move(*app)});
+        } else if (const auto* ping = std::get_if<Ping>(&message)) {
+            send(out, Pong{ping->nonce}, now);
+        } else if (const auto* close = std::get_if<Close>(&message)) {
+            fail(out, CloseKind::remote_close, close->reason);
+        }
+        // Pong: its arrival already refreshed last_rx.
+    }
+
+    void handle_transport(SessionOutput& out, const std::vector<std::uint8_t>& frame, MonoTime now) {
+        std::vector<std::uint8_t> plain;
+        if (auto err = recv_cs.decrypt_with_ad({}, frame, plain); err != crypto::NoiseError::ok) {
+            fail(out, CloseKind::decrypt_failed, crypto::to_string(err));
+            return;
+        }
+        const std::uint8_t flag = plain[0];  // min frame length guarantees one byte
+        if (flag != wire::kFlagLast && flag != wire::kFlagMore) {
+            fail(out, CloseKind::protocol_error, "bad fragment flag");
+            return;
+        }
+        if (reassembly.size() + plain.size() - wire::kFlagLen > wire::kMaxMessage) {
+            fail(out, CloseKind::message_too_large, to_string(CloseKind::message_too_large));
+            return;
+        }
+        reassembly.insert(reassembly.end(), plain.begin() + wire::kFlagLen, plain.end());
+        if (flag == wire::kFlagMore) return;
+        std::optional<Message> message;
+        const DecodeStatus status = decode_checked(reassembly, message);
+        reassembly.clear();
+        if (status == DecodeStatus::malformed) {
+            fail(out, CloseKind::protocol_error, to_string(status));
+            return;
+        }
+        if (message) dispatch(out, std::move(*message), now);
+    }
+
+    void send(SessionOutput& out, const Message& message, MonoTime /*now*/) {
+        if (state != State::established) return;
+        const auto encoded = encode(message);
+        if (encoded.size() > wire::kMaxMessage) return;
+        std::span<const std::uint8_t> rest(encoded);
+        std::vector<std::uint8_t> plain, cipher;
+        do {
+            const std::size_t n = std::min(rest.size(), wire::kMaxChunk);
+            plain.clear();
+            plain.push_back(n == rest.size() ? wire::kFlagLast : wire::kFlagMore);
+            plain.insert(plain.end(), rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(n));
+            rest = rest.subspan(n);
+            cipher.clear();
+            if (auto err = send_cs.encrypt_with_ad({}, plain, cipher); err != crypto::NoiseError::ok) {
+                fail(out, CloseKind::protocol_error, crypto::to_string(err));
+                return;
+            }
+            emit(out, cipher);
+        } while (!rest.empty());
+    }
+};
+
+Session::Session(SessionConfig config, MonoTime now) : impl_(std::make_unique<Impl>()) {
+    Impl& s = *impl_;
+    crypto::HandshakeConfig hc;
+    hc.protocol_name = std::string(wire::kProtocolName);
+    hc.role = config.role;
+    hc.prologue = bytes_of(wire::kPrologue);
+    hc.s = config.identity;
+    hc.e = config.fixed_ephemeral;
+    hc.rng = config.rng;
+    s.config = std::move(config);
+    s.born = now;
+    s.hs = crypto::HandshakeState::create(std::move(hc), s.init_error);
+    if (s.initiator()) {
+        s.reader.set_bounds(wire::kMinMsg2Len, wire::kMinMsg2Len + wire::kMaxHello);
+    } else {
+        s.reader.set_bounds(wire::kMsg1Len, wire::kMsg1Len);
+    }
+}
+
+Session::~Session() = default;
+Session::Session(Session&&) noexcept = default;
+Session& Session::operator=(Session&&) noexcept = default;
+
+SessionOutput Session::start(MonoTime /*now*/) {
+    SessionOutput out;
+    Impl& s = *impl_;
+    if (s.state != State::handshake) return out;
+    if (!s.hs) {
+        s.fail(out, CloseKind::handshake_failed, crypto::to_string(s.init_error));
+        return out;
+    }
+    if (s.initiator() && s.hs->action() == crypto::HandshakeAction::write_message) {
+        s.write_handshake(out, {});  // msg1: e, empty payload
+    }
+    return out;
+}
+
+SessionOutput Session::receive(std::span<const std::uint8_t> bytes, MonoTime now) {
+    SessionOutput out;
+    Impl& s = *impl_;
+    while (s.state != State::closed) {
+        if (s.state == State::handshake && !s.hs) {
+            s.fail(out, CloseKind::handshake_failed, crypto::to_string(s.init_error));
+            break;
+        }
+        auto frame = s.reader.next(bytes);
+        if (!frame) {
+            if (s.reader.error() != FrameError::ok) s.fail(out, CloseKind::bad_frame, to_string(s.reader.error()));
+            break;
+        }
+        s.last_rx = now;
+        if (s.state == State::handshake) {
+            s.handle_handshake(out, *frame, now);
+        } else {
+            s.handle_transport(out, *frame, now);
+        }
+    }
+    return out;
+}
+
+SessionOutput Session::send(const Message& message, MonoTime now) {
+    SessionOutput out;
+    impl_->send(out, message, now);
+    return out;
+}
+
+SessionOutput Session::tick(MonoTime now) {
+    SessionOutput out;
+    Impl& s = *impl_;
+    if (s.state == State::handshake && now - s.born >= wire::kHandshakeTimeout) {
+        s.fail(out, CloseKind::handshake_timeout, to_string(CloseKind::handshake_timeout));
+    } else if (s.state == State::established) {
+        if (now - s.last_rx >= wire::kDeadPeerTimeout) {
+            s.fail(out, CloseKind::peer_timeout, wire::kReasonPeerTimeout);
+        } else if (now - s.last_rx >= wire::kKeepaliveInterval && now - s.last_ping >= wire::kKeepaliveInterval) {
+            s.last_ping = now;
+            s.send(out, Ping{++s.pings_sent}, now);
+        }
+    }
+    return out;
+}
+
+SessionOutput Session::close(std::string_view reason, MonoTime now) {
+    SessionOutput out;
+    Impl& s = *impl_;
+    if (s.state == State::closed) return out;
+    s.send(out, Close{std::string(reason)}, now);
+    if (s.state != State::closed) s.fail(out, CloseKind::local_close, reason);
+    return out;
+}
+
+SessionOutput Session::abort(CloseKind kind, std::string_view reason) {
+    SessionOutput out;
+    if (impl_->state != State::closed) impl_->fail(out, kind, reason);
+    return out;
+}
+
+Session::State Session::state() const { return impl_->state; }
+std::optional<crypto::PublicKey> Session::peer() const { return impl_->peer; }
+
+}  // namespace hallway::transport

@@ -1,0 +1,103 @@
+#pragma once
+// One Hallway session as a sans-I/O state machine: raw TCP bytes in, bytes to
+// write and events out. It runs the Noise_XX handshake (Hello payloads), then
+// carries fragmented, encrypted application messages and keeps the session
+// alive. It never touches a socket, a timer or a clock: the caller passes the
+// current monotonic time to every call. Single-threaded.
+#include "crypto/noise.hpp"
+#include "transport/framing.hpp"
+#include "transport/messages.hpp"
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace hallway::transport {
+
+// Monotonic time since an arbitrary origin, injected by the caller.
+using MonoTime = std::chrono::milliseconds;
+
+// Why a session ended. The peer is never told the error kinds, only Close reasons.
+enum class CloseKind {
+    local_close,        // close() was called here
+    remote_close,       // the peer sent Close (the reason is the peer's text)
+    connection_lost,    // EOF or socket error (reported by the I/O layer)
+    handshake_timeout,
+    peer_timeout,       // no frame for wire::kDeadPeerTimeout
+    bad_frame,          // zero length or a length not allowed for the stage
+    handshake_failed,   // Noise refused a handshake message
+    decrypt_failed,     // a transport message failed authentication
+    protocol_error,     // bad Hello, bad fragment flag, bytes that are not a message
+    message_too_large,  // reassembly beyond wire::kMaxMessage
+    spoof,              // the authenticated key is not the expected one
+    refused,            // the layer above refused the peer (I/O layer)
+    duplicate,          // another session to the same peer was kept (I/O layer)
+};
+std::string_view to_string(CloseKind k);
+
+struct Established {
+    crypto::PublicKey peer{};
+    Hello hello;
+};
+struct Received {
+    AppMessage message;
+};
+struct Closed {
+    CloseKind kind = CloseKind::local_close;
+    std::string reason;  // human-readable; for remote_close the peer's text (data only)
+};
+using SessionEvent = std::variant<Established, Received, Closed>;
+
+struct SessionOutput {
+    std::vector<std::uint8_t> bytes;   // write to the socket, in order
+    std::vector<SessionEvent> events;  // in the order they happened
+};
+
+struct SessionConfig {
+    crypto::Role role = crypto::Role::initiator;
+    crypto::KeyPair identity;
+    Hello hello;
+    crypto::Rng rng;
+    std::optional<crypto::PublicKey> expected_peer;  // refuse any other key (spoof)
+    std::optional<crypto::KeyPair> fixed_ephemeral;  // tests and the PROTOCOL.md example only
+};
+
+class Session {
+public:
+    enum class State { handshake, established, closed };
+
+    // now: the session's birth, for the handshake timeout.
+    Session(SessionConfig config, MonoTime now);
+    ~Session();
+    Session(Session&&) noexcept;
+    Session& operator=(Session&&) noexcept;
+
+    // Initiator: the first handshake message. Responder: nothing. Call once.
+    SessionOutput start(MonoTime now);
+    // Consumes bytes from the socket. Any invalid input closes the session
+    // (a Closed event); after that everything is ignored.
+    SessionOutput receive(std::span<const std::uint8_t> bytes, MonoTime now);
+    // Encrypts one message (fragmented as needed). Empty output when not established.
+    // Oversized messages (> wire::kMaxMessage encoded) are not sent: empty output.
+    SessionOutput send(const Message& message, MonoTime now);
+    // Keepalive, dead-peer and handshake timeouts.
+    SessionOutput tick(MonoTime now);
+    // Orderly close: a Close message with the reason when established, then Closed.
+    SessionOutput close(std::string_view reason, MonoTime now);
+    // Close without telling the peer (socket errors, refusal, duplicates decided above).
+    SessionOutput abort(CloseKind kind, std::string_view reason);
+
+    State state() const;
+    std::optional<crypto::PublicKey> peer() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hallway::transport
