@@ -30,6 +30,8 @@ struct Sighting {
     std::uint32_t version = 0;
     asio::ip::tcp::endpoint endpoint;  // link-local IPv6 carries its scope id
     int interface = -1;
+    int protocol = -1;  // AVAHI_PROTO_INET / AVAHI_PROTO_INET6: mDNS family it was seen on
+    bool operator==(const Sighting&) const = default;
 };
 
 enum class DaemonState { connecting, running, missing, failed };

@@ -1,0 +1,77 @@
+#include "discovery/peer_sightings.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace hallway::discovery {
+namespace {
+
+InstanceKey key_of(const Sighting& s) { return {s.service_name, s.interface, s.protocol}; }
+
+}  // namespace
+
+bool PeerSightings::has_fingerprint(const std::string& fingerprint) const {
+    return std::any_of(instances_.begin(), instances_.end(),
+                       [&](const auto& kv) { return kv.second.fingerprint == fingerprint; });
+}
+
+PeerSightings::Update PeerSightings::resolved(const Sighting& sighting) {
+    const InstanceKey key = key_of(sighting);
+    const auto it = instances_.find(key);
+    if (it != instances_.end() && it->second == sighting) return {};
+
+    std::optional<Sighting> previous;
+    if (it != instances_.end()) {
+        previous = it->second;
+        instances_.erase(it);
+    }
+    const bool peer_known = has_fingerprint(sighting.fingerprint);
+    instances_.emplace(key, sighting);
+
+    Update update;
+    if (previous && previous->fingerprint != sighting.fingerprint &&
+        !has_fingerprint(previous->fingerprint))
+        update.lost = LostPeer{key.service_name, previous->fingerprint};
+
+    const bool same_peer = previous && previous->fingerprint == sighting.fingerprint;
+    if (!peer_known && !same_peer)
+        update.change = Change::new_peer;
+    else if (!same_peer || previous->endpoint != sighting.endpoint)
+        update.change = Change::new_endpoint;
+    else
+        update.change = Change::updated;
+    return update;
+}
+
+std::optional<LostPeer> PeerSightings::removed(const InstanceKey& key) {
+    const auto it = instances_.find(key);
+    if (it == instances_.end()) return std::nullopt;
+    const std::string fingerprint = it->second.fingerprint;
+    instances_.erase(it);
+    if (has_fingerprint(fingerprint)) return std::nullopt;
+    return LostPeer{key.service_name, fingerprint};
+}
+
+std::vector<LostPeer> PeerSightings::clear() {
+    std::vector<LostPeer> lost;
+    std::set<std::string> seen;
+    for (const auto& [key, s] : instances_)
+        if (seen.insert(s.fingerprint).second) lost.push_back({key.service_name, s.fingerprint});
+    instances_.clear();
+    return lost;
+}
+
+std::vector<Sighting> PeerSightings::sightings_of(const std::string& fingerprint) const {
+    std::vector<Sighting> out;
+    for (const auto& [key, s] : instances_)
+        if (s.fingerprint == fingerprint) out.push_back(s);
+    return out;
+}
+
+std::size_t PeerSightings::peer_count() const {
+    std::set<std::string> fingerprints;
+    for (const auto& [key, s] : instances_) fingerprints.insert(s.fingerprint);
+    return fingerprints.size();
+}
+
+}  // namespace hallway::discovery
