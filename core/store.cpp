@@ -235,7 +235,10 @@ std::uint32_t be32(const unsigned char* p) {
 
 // Checks the raw header and size with plain reads, before SQLite sees the file,
 // so garbage and truncated files are refused without any chance of a write.
-StoreError check_header(const std::string& path, std::string& message) {
+// With a WAL beside it the page count is not checked: a checkpoint cut short
+// (kill -9, power loss) may have written page 1 before extending the file,
+// and the WAL still holds every page.
+StoreError check_header(const std::string& path, bool has_wal, std::string& message) {
     std::error_code ec;
     const auto size = std::filesystem::file_size(path, ec);
     std::ifstream in(path, std::ios::binary);
@@ -257,7 +260,7 @@ StoreError check_header(const std::string& path, std::string& message) {
     // The in-header page count is valid only when the change counter matches
     // version-valid-for (fileformat2 §1.3.7).
     const std::uint64_t pages = be32(h + 24) == be32(h + 92) ? be32(h + 28) : 0;
-    if (!page_size_ok || size % page_size != 0 || size < pages * page_size) {
+    if (!page_size_ok || size % page_size != 0 || (!has_wal && size < pages * page_size)) {
         message = path + " is damaged or truncated (" + std::to_string(size) + " bytes)";
         return StoreError::not_a_database;
     }
@@ -328,10 +331,14 @@ std::string file_uri(const std::string& path) {
 
 // Looks at an existing file before anything may write it. immutable=1 reads
 // the main file only: no locks, no -wal/-shm side files, no journal rollback,
-// so a refused file and its directory stay exactly as they were. It misses a
-// WAL not yet checkpointed; open() checks again on its own connection.
+// so a refused file and its directory stay exactly as they were. When a WAL
+// exists the main file alone is not the database; open() then decides on its
+// own connection, which does not checkpoint until the file is known as ours.
 StoreError inspect_existing(const std::string& path, std::string& message) {
-    if (StoreError e = check_header(path, message); e != StoreError::ok) return e;
+    std::error_code ec;
+    const auto wal_size = std::filesystem::file_size(path + "-wal", ec);
+    const bool has_wal = !ec && wal_size > 0;
+    if (StoreError e = check_header(path, has_wal, message); e != StoreError::ok || has_wal) return e;
     sqlite3* raw = nullptr;
     const std::string uri = file_uri(path) + "?immutable=1";
     int rc = sqlite3_open_v2(uri.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);

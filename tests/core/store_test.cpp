@@ -454,6 +454,44 @@ TEST_CASE("store: a process killed before any checkpoint loses nothing it stored
     CHECK(h.back().body == std::to_string(kCount));
 }
 
+TEST_CASE("store: a checkpoint cut short is recovered from the WAL, not refused") {
+    // A checkpoint copies WAL pages into the main file in page order: page 1,
+    // with the new page count, can be on disk before the file has grown.
+    TempDir dir;
+    const auto path = dir / "hallway.db";
+    const std::filesystem::path wal = path.string() + "-wal";
+    constexpr std::uint32_t kCount = 300;
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        StoreError err = StoreError::io;
+        std::string message;
+        auto store = Store::open(path.string(), err, message);
+        if (!store) ::_exit(1);
+        Store::Batch batch(*store);
+        for (std::uint32_t i = 1; i <= kCount; ++i)
+            if (store->add_outgoing(text(i, peer_key(2), std::string(200, 'm'))) != StoreError::ok) ::_exit(2);
+        ::_exit(batch.commit() == StoreError::ok ? 0 : 3);  // dies with everything in the WAL
+    }
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    REQUIRE(WIFEXITED(status));
+    REQUIRE(WEXITSTATUS(status) == 0);
+    const std::string wal_before = file_bytes(wal);
+    REQUIRE(!wal_before.empty());
+
+    open_ok(path);  // recovers and, on close, checkpoints into the main file
+    const std::string checkpointed = file_bytes(path);
+    const std::size_t page = 4096;
+    REQUIRE(checkpointed.size() > 4 * page);
+    write_bytes(path, checkpointed.substr(0, 2 * page));
+    write_bytes(wal, wal_before);
+    std::filesystem::remove(path.string() + "-shm");
+
+    auto store = open_ok(path);
+    CHECK(store->history(peer_key(2)).size() == kCount);
+}
+
 TEST_CASE("store: an empty file is adopted as a new database") {
     TempDir dir;
     const auto path = dir / "hallway.db";
