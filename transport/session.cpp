@@ -163,8 +163,8 @@ struct Session::Impl {
 
     void handle_transport(SessionOutput& out, const std::vector<std::uint8_t>& frame, MonoTime now) {
         std::vector<std::uint8_t> plain;
-        if (auto err = recv_cs.decrypt_with_ad({}, frame, plain); err != crypto::NoiseError::ok) {
-            fail(out, CloseKind::decrypt_failed, crypto::to_string(err));
+        if (recv_cs.decrypt_with_ad({}, frame, plain) != crypto::NoiseError::ok) {
+            fail(out, CloseKind::decrypt_failed, to_string(CloseKind::decrypt_failed));
             return;
         }
         const std::uint8_t flag = plain[0];  // min frame length guarantees one byte

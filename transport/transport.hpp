@@ -34,7 +34,13 @@ struct TransportCallbacks {
     // Authenticated peer: return false to refuse it (blocked) — it is closed
     // after the handshake without being told why.
     std::function<bool(const PeerKey&)> accept_peer;
+    // The peer's session is (now) this one. Fires once per session that becomes the
+    // peer's session; when a simultaneous dial replaces an announced session it fires
+    // again for the winner without on_session_down in between, so the layer above
+    // resends unacknowledged messages that may have been lost on the loser.
     std::function<void(const SessionInfo&)> on_session_up;
+    // The peer's session ended (Close reason from either side, "peer timed out",
+    // "connection lost"...). Not fired for a duplicate that lost to a live session.
     std::function<void(const PeerKey&, std::string_view reason)> on_session_down;
     std::function<void(const PeerKey&, const AppMessage&)> on_message;
     // A dial with an expected key met another key (spoofed TXT record).
@@ -61,8 +67,9 @@ public:
     // on_spoof fires. A dial to a peer that already has a session is a no-op.
     void dial(const asio::ip::tcp::endpoint& endpoint, std::optional<PeerKey> expected = std::nullopt);
 
-    // Queues a message on the peer's session. False when there is no session or
-    // its write queue is full (back-pressure: try again after a later ack).
+    // Queues a message on the peer's session. False when there is no session, the
+    // session is closing, wire::kMaxWriteQueue bytes are already queued
+    // (back-pressure: try again after a later ack) or the message is over wire::kMaxMessage.
     bool send(const PeerKey& peer, const AppMessage& message);
 
     bool has_session(const PeerKey& peer) const;

@@ -1,0 +1,137 @@
+#pragma once
+// Test helpers for transports on loopback: a node with a tiny acked-messaging
+// layer on top (resend unacknowledged on every session up, ack every text,
+// show each id once), and a raw client that speaks through a hand-fed Session.
+#include "transport/session.hpp"
+#include "transport/transport.hpp"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <map>
+#include <set>
+
+namespace hallway::transport::test {
+
+// Runs the io_context until pred holds or a generous deadline passes (a hang bound, not a timing check).
+template <class Pred>
+bool run_until(asio::io_context& io, Pred pred, std::chrono::milliseconds limit = std::chrono::seconds(20)) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (!pred()) {
+        if (std::chrono::steady_clock::now() > end) return false;
+        io.restart();
+        io.run_for(std::chrono::milliseconds(5));
+    }
+    return true;
+}
+
+inline crypto::KeyPair fixed_key(std::uint8_t seed) {
+    std::array<std::uint8_t, 32> priv{};
+    priv.fill(seed);
+    return crypto::KeyPair::from_private(priv);
+}
+
+inline MessageId make_id(std::uint32_t owner, std::uint32_t n) {
+    MessageId id{};
+    for (int i = 0; i < 4; ++i) {
+        id[i] = static_cast<std::uint8_t>(owner >> (8 * i));
+        id[4 + i] = static_cast<std::uint8_t>(n >> (8 * i));
+    }
+    return id;
+}
+
+struct Node {
+    crypto::KeyPair key;
+    std::vector<SessionInfo> ups;
+    std::vector<std::pair<PeerKey, std::string>> downs;
+    std::vector<PeerKey> spoofs;
+    std::vector<std::string> dial_failures;
+    std::map<MessageId, Text> unacked;     // ours, waiting for an ack
+    std::map<MessageId, std::string> shown;  // theirs, once per id
+    std::size_t texts_received = 0;
+    bool accept = true;
+    std::unique_ptr<Transport> transport;
+
+    Node(asio::io_context& io, std::uint8_t seed, std::string nick) : key(fixed_key(seed)) {
+        TransportCallbacks cb;
+        cb.accept_peer = [this](const PeerKey&) { return accept; };
+        cb.on_session_up = [this](const SessionInfo& s) {
+            ups.push_back(s);
+            for (const auto& [id, t] : unacked) transport->send(s.peer, t);
+        };
+        cb.on_session_down = [this](const PeerKey& p, std::string_view r) { downs.emplace_back(p, std::string(r)); };
+        cb.on_message = [this](const PeerKey& p, const AppMessage& m) {
+            if (const auto* t = std::get_if<Text>(&m)) {
+                ++texts_received;
+                shown.emplace(t->id, t->body);
+                transport->send(p, Ack{t->id});
+            } else if (const auto* a = std::get_if<Ack>(&m)) {
+                unacked.erase(a->id);
+            }
+        };
+        cb.on_spoof = [this](const PeerKey&, const PeerKey& actual, const asio::ip::tcp::endpoint&) {
+            spoofs.push_back(actual);
+        };
+        cb.on_dial_failed = [this](const asio::ip::tcp::endpoint&, std::string_view r) {
+            dial_failures.emplace_back(r);
+        };
+        transport = std::make_unique<Transport>(io, key, TransportConfig{0, Hello{1, std::move(nick), {}}}, cb);
+    }
+
+    // Queues a text for peer and sends it now when a session exists.
+    void say(const PeerKey& peer, std::uint32_t owner, std::uint32_t n) {
+        Text t{make_id(owner, n), 1700000000000ull + n, "message " + std::to_string(n)};
+        unacked.emplace(t.id, t);
+        transport->send(peer, t);
+    }
+};
+
+// A client socket driven by a Session fed by hand (blocking writes, non-blocking reads).
+struct RawClient {
+    asio::ip::tcp::socket socket;
+    std::optional<Session> session;
+    std::vector<SessionEvent> events;
+    bool eof = false;
+
+    RawClient(asio::io_context& io, std::uint16_t port) : socket(io) {
+        socket.connect({asio::ip::make_address("127.0.0.1"), port});
+        socket.non_blocking(true);
+    }
+    void write(std::span<const std::uint8_t> bytes) {
+        socket.non_blocking(false);
+        std::error_code ec;
+        asio::write(socket, asio::buffer(bytes.data(), bytes.size()), ec);
+        socket.non_blocking(true);
+    }
+    void start_session(std::uint8_t seed) {
+        SessionConfig c;
+        c.role = crypto::Role::initiator;
+        c.identity = fixed_key(seed);
+        c.hello = Hello{1, "raw", {}};
+        c.rng = crypto::system_rng();
+        session.emplace(std::move(c), MonoTime{0});
+        take(session->start(MonoTime{0}));
+    }
+    void take(SessionOutput out) {
+        write(out.bytes);
+        for (auto& e : out.events) events.push_back(std::move(e));
+    }
+    // Reads what is available; feeds the session when there is one. True at EOF/error.
+    bool poll() {
+        std::array<std::uint8_t, 4096> buf{};
+        for (;;) {
+            std::error_code ec;
+            const std::size_t n = socket.read_some(asio::buffer(buf), ec);
+            if (ec == asio::error::would_block) return eof;
+            if (ec) return eof = true;
+            if (session) take(session->receive(std::span(buf.data(), n), MonoTime{0}));
+        }
+    }
+    bool established() const {
+        for (const auto& e : events)
+            if (std::holds_alternative<Established>(e)) return true;
+        return false;
+    }
+};
+
+}  // namespace hallway::transport::test

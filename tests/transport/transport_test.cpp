@@ -1,0 +1,199 @@
+// Transports over loopback: real sockets, one io_context on the test thread.
+#include "loopback.hpp"
+
+#include "transport/framing.hpp"
+#include "transport/wire.hpp"
+
+using namespace hallway;
+using namespace hallway::transport;
+using namespace hallway::transport::test;
+using asio::ip::tcp;
+
+namespace {
+
+tcp::endpoint local(std::uint16_t port, const char* address = "127.0.0.1") {
+    return {asio::ip::make_address(address), port};
+}
+
+bool all_delivered(const Node& from, const Node& to, std::size_t count) {
+    return from.unacked.empty() && to.shown.size() >= count;
+}
+
+}  // namespace
+
+TEST_CASE("two transports handshake and exchange acked messages both ways over IPv4 and IPv6") {
+    for (const char* address : {"127.0.0.1", "::1"}) {
+        asio::io_context io;
+        Node alice(io, 1, "alice"), bob(io, 2, "bob");
+        const auto port = alice.transport->listen();
+        bob.transport->dial(local(port, address), alice.key.public_key);
+        REQUIRE(run_until(io, [&] { return !alice.ups.empty() && !bob.ups.empty(); }));
+        CHECK(alice.ups[0].peer == bob.key.public_key);
+        CHECK(alice.ups[0].hello.nick == "bob");
+        CHECK_FALSE(alice.ups[0].we_dialed);
+        CHECK(bob.ups[0].we_dialed);
+        for (std::uint32_t i = 0; i < 50; ++i) {
+            alice.say(bob.key.public_key, 1, i);
+            bob.say(alice.key.public_key, 2, i);
+        }
+        REQUIRE(run_until(io, [&] { return all_delivered(alice, bob, 50) && all_delivered(bob, alice, 50); }));
+        CHECK(alice.texts_received == 50);  // no duplicates on a stable session
+        CHECK(bob.texts_received == 50);
+        CHECK(bob.shown.at(make_id(1, 7)) == "message 7");
+        CHECK(alice.downs.empty());
+        CHECK(bob.downs.empty());
+    }
+}
+
+TEST_CASE("simultaneous dial keeps exactly one session on both sides and loses no message") {
+    for (std::uint8_t round = 0; round < 4; ++round) {
+        asio::io_context io;
+        // Alternate which side has the lower key.
+        Node alice(io, round % 2 ? 3 : 4, "alice"), bob(io, round % 2 ? 4 : 3, "bob");
+        const auto pa = alice.transport->listen();
+        const auto pb = bob.transport->listen();
+        for (std::uint32_t i = 0; i < 20; ++i) {  // queued before any session: sent on session up
+            alice.say(bob.key.public_key, 1, i);
+            bob.say(alice.key.public_key, 2, i);
+        }
+        alice.transport->dial(local(pb));
+        bob.transport->dial(local(pa));
+        std::uint32_t n = 20;
+        REQUIRE(run_until(io, [&] {
+            if (n < 200) {  // keep talking during the race
+                alice.say(bob.key.public_key, 1, n);
+                bob.say(alice.key.public_key, 2, n);
+                ++n;
+            }
+            return n == 200 && all_delivered(alice, bob, 200) && all_delivered(bob, alice, 200);
+        }));
+        // Let any loser finish closing, then look.
+        run_until(io, [] { return false; }, std::chrono::milliseconds(300));
+        REQUIRE(alice.transport->sessions().size() == 1);
+        REQUIRE(bob.transport->sessions().size() == 1);
+        CHECK(alice.transport->sessions()[0].we_dialed != bob.transport->sessions()[0].we_dialed);
+        const bool alice_lower = alice.key.public_key < bob.key.public_key;
+        CHECK(alice.transport->sessions()[0].we_dialed == alice_lower);
+        CHECK(alice.downs.empty());
+        CHECK(bob.downs.empty());
+        CHECK(alice.shown.size() == 200);
+        CHECK(bob.shown.size() == 200);
+    }
+}
+
+TEST_CASE("invalid input on one connection closes only that connection") {
+    asio::io_context io;
+    Node alice(io, 1, "alice"), bob(io, 2, "bob");
+    const auto port = alice.transport->listen();
+    bob.transport->dial(local(port));
+    REQUIRE(run_until(io, [&] { return !bob.ups.empty(); }));
+
+    RawClient garbage(io, port);
+    const std::string http = "GET / HTTP/1.0\r\n\r\n";
+    garbage.write(std::span(reinterpret_cast<const std::uint8_t*>(http.data()), http.size()));
+    RawClient bad_length(io, port);
+    const std::vector<std::uint8_t> big_header{0xff, 0xff, 0x01};
+    bad_length.write(big_header);
+    RawClient zero(io, port);
+    const std::vector<std::uint8_t> zero_header{0x00, 0x00};
+    zero.write(zero_header);
+    REQUIRE(run_until(io, [&] { return garbage.poll() && bad_length.poll() && zero.poll(); }));
+
+    RawClient tamper(io, port);
+    tamper.start_session(5);
+    REQUIRE(run_until(io, [&] { return tamper.poll() || (tamper.established() && alice.ups.size() == 2); }));
+    REQUIRE(tamper.established());
+    auto out = tamper.session->send(Text{make_id(5, 1), 1, "evil"}, MonoTime{0});
+    out.bytes[out.bytes.size() - 1] ^= 0x80;
+    tamper.write(out.bytes);
+    REQUIRE(run_until(io, [&] { return tamper.poll(); }));
+    REQUIRE(alice.downs.size() == 1);
+    CHECK(alice.downs[0].first == fixed_key(5).public_key);
+    CHECK(alice.downs[0].second == "message authentication failed");
+    CHECK(alice.shown.empty());
+
+    bob.say(alice.key.public_key, 2, 1);
+    alice.say(bob.key.public_key, 1, 1);
+    REQUIRE(run_until(io, [&] { return all_delivered(alice, bob, 1) && all_delivered(bob, alice, 1); }));
+    CHECK(alice.transport->has_session(bob.key.public_key));
+    CHECK(bob.downs.empty());
+}
+
+TEST_CASE("a peer that completes the handshake and goes silent is declared dead") {
+    asio::io_context io;
+    Node alice(io, 1, "alice");
+    const auto port = alice.transport->listen();
+    RawClient silent(io, port);
+    silent.start_session(6);
+    REQUIRE(run_until(io, [&] { silent.poll(); return silent.established() && !alice.ups.empty(); }));
+    // From here the raw peer never reads or answers a ping.
+    REQUIRE(run_until(io, [&] { return !alice.downs.empty(); },
+                      wire::kDeadPeerTimeout + std::chrono::seconds(5)));
+    CHECK(alice.downs[0].second == "peer timed out");
+    CHECK_FALSE(alice.transport->has_session(fixed_key(6).public_key));
+}
+
+TEST_CASE("too many unauthenticated connections from one address are refused") {
+    asio::io_context io;
+    Node alice(io, 1, "alice");
+    const auto port = alice.transport->listen();
+    std::vector<std::unique_ptr<RawClient>> clients;
+    for (std::size_t i = 0; i < wire::kMaxUnauthenticatedPerAddress; ++i) {
+        clients.push_back(std::make_unique<RawClient>(io, port));
+        run_until(io, [] { return false; }, std::chrono::milliseconds(20));  // accepted in order
+    }
+    RawClient extra(io, port);
+    REQUIRE(run_until(io, [&] { return extra.poll(); }));
+    for (auto& c : clients) CHECK_FALSE(c->poll());  // still waiting for their handshake
+}
+
+TEST_CASE("dialing with an expected key that differs reports spoofing and opens no session") {
+    asio::io_context io;
+    Node alice(io, 1, "alice"), bob(io, 2, "bob");
+    const auto port = alice.transport->listen();
+    bob.transport->dial(local(port), fixed_key(9).public_key);
+    REQUIRE(run_until(io, [&] { return !bob.spoofs.empty(); }));
+    CHECK(bob.spoofs[0] == alice.key.public_key);
+    CHECK(bob.ups.empty());
+    CHECK_FALSE(bob.transport->has_session(alice.key.public_key));
+}
+
+TEST_CASE("a refused peer is closed after the handshake and never announced") {
+    asio::io_context io;
+    Node alice(io, 1, "alice"), bob(io, 2, "bob");
+    alice.accept = false;
+    const auto port = alice.transport->listen();
+    bob.transport->dial(local(port));
+    REQUIRE(run_until(io, [&] { return !bob.downs.empty() || !bob.dial_failures.empty(); }));
+    CHECK(alice.ups.empty());
+    CHECK_FALSE(alice.transport->has_session(bob.key.public_key));
+}
+
+TEST_CASE("a dial to a closed port fails") {
+    asio::io_context io;
+    Node alice(io, 1, "alice");
+    std::uint16_t port = 0;
+    {
+        tcp::acceptor probe(io, local(0));
+        port = probe.local_endpoint().port();
+    }
+    alice.transport->dial(local(port));
+    REQUIRE(run_until(io, [&] { return !alice.dial_failures.empty(); }));
+}
+
+TEST_CASE("shutdown tells the peer the reason at once and lets the io_context run out") {
+    asio::io_context io;
+    Node alice(io, 1, "alice"), bob(io, 2, "bob");
+    const auto port = alice.transport->listen();
+    bob.transport->dial(local(port));
+    REQUIRE(run_until(io, [&] { return !alice.ups.empty() && !bob.ups.empty(); }));
+    alice.transport->shutdown("quitting");
+    REQUIRE(run_until(io, [&] { return !bob.downs.empty(); }));
+    CHECK(bob.downs[0].second == "quitting");
+    REQUIRE(alice.downs.size() == 1);
+    CHECK(alice.downs[0].second == "quitting");
+    bob.transport->shutdown("bye");
+    io.restart();
+    CHECK(io.run_for(std::chrono::seconds(10)) >= 0);
+    CHECK(io.stopped());  // no work left
+}

@@ -1,0 +1,449 @@
+// Thin Asio I/O around Session, after Asio's chat example: one thread runs the
+// io_context; each connection has one read in flight, a bounded write queue
+// with one (gathered) write in flight, and one timer that drives Session::tick.
+#include "transport/transport.hpp"
+
+#include "transport/session.hpp"
+#include "transport/wire.hpp"
+
+#include <deque>
+#include <map>
+#include <set>
+
+namespace hallway::transport {
+
+using asio::ip::tcp;
+
+namespace {
+
+MonoTime mono_now() {
+    return std::chrono::duration_cast<MonoTime>(std::chrono::steady_clock::now().time_since_epoch());
+}
+
+// Dual-stack listeners report IPv4 peers as ::ffff:a.b.c.d; count and show them as IPv4.
+tcp::endpoint unmapped(const tcp::endpoint& ep) {
+    const auto a = ep.address();
+    if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+        return {asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()), ep.port()};
+    }
+    return ep;
+}
+
+Message to_message(const AppMessage& m) {
+    return std::visit([](const auto& x) -> Message { return x; }, m);
+}
+
+}  // namespace
+
+struct Connection {
+    Connection(asio::io_context& io, bool dialed) : socket(io), timer(io), we_dialed(dialed) {}
+
+    tcp::socket socket;
+    asio::steady_timer timer;
+    bool we_dialed;
+    tcp::endpoint remote;
+    std::optional<PeerKey> expected;
+    std::optional<Session> session;
+    std::optional<PeerKey> peer;  // once established
+    Hello hello;
+    std::array<std::uint8_t, 16 * 1024> read_buffer{};
+    std::deque<std::vector<std::uint8_t>> queue;
+    std::size_t queued_bytes = 0;
+    std::size_t in_flight = 0;      // queue entries the current write covers
+    bool connecting = false;
+    bool counted_unauthenticated = false;
+    bool established = false;
+    bool closing = false;           // session over: flush the queue, then FIN
+    bool shut_down = false;         // FIN sent, waiting for the peer's FIN or the linger deadline
+    bool dropped = false;           // socket closed, out of the table
+    MonoTime deadline{};            // connect timeout, then linger deadline
+};
+
+struct Transport::Impl {
+    Impl(asio::io_context& io_, const crypto::KeyPair& identity_, TransportConfig config_, TransportCallbacks cb_)
+        : io(io_), identity(identity_), config(std::move(config_)), cb(std::move(cb_)), rng(crypto::system_rng()) {}
+
+    asio::io_context& io;
+    crypto::KeyPair identity;
+    TransportConfig config;
+    TransportCallbacks cb;
+    crypto::Rng rng;
+    std::optional<tcp::acceptor> acceptor;
+    std::set<std::shared_ptr<Connection>> connections;
+    std::map<PeerKey, std::shared_ptr<Connection>> active;  // the one session per peer
+    std::size_t unauthenticated = 0;
+    std::map<asio::ip::address, std::size_t> unauthenticated_by_address;
+    bool stopped = false;
+    // Handlers hold a weak reference: once the Transport is gone they do nothing.
+    std::shared_ptr<Impl*> alive = std::make_shared<Impl*>(this);
+
+    using Conn = std::shared_ptr<Connection>;
+
+    template <class F>
+    auto guarded(F f) {
+        return [weak = std::weak_ptr<Impl*>(alive), f = std::move(f)](auto&&... args) mutable {
+            auto strong = weak.lock();
+            if (strong && *strong) f(std::forward<decltype(args)>(args)...);
+        };
+    }
+
+    void log(const std::string& line) const {
+        if (cb.on_log) cb.on_log(line);
+    }
+
+    SessionInfo info(const Connection& c) const { return SessionInfo{*c.peer, c.hello, c.remote, c.we_dialed}; }
+
+    // --- accepting ---
+
+    void start_accept() {
+        acceptor->async_accept(guarded([this](std::error_code ec, tcp::socket socket) {
+            if (stopped || !acceptor || !acceptor->is_open()) return;
+            if (!ec) on_accept(std::move(socket));
+            start_accept();
+        }));
+    }
+
+    void on_accept(tcp::socket socket) {
+        std::error_code ec;
+        const auto remote = socket.remote_endpoint(ec);
+        if (ec) return;
+        const auto address = unmapped(remote).address();
+        if (unauthenticated >= wire::kMaxUnauthenticated ||
+            unauthenticated_by_address[address] >= wire::kMaxUnauthenticatedPerAddress) {
+            log("refused connection from " + address.to_string() + ": too many unauthenticated connections");
+            socket.close(ec);
+            return;
+        }
+        auto c = std::make_shared<Connection>(io, false);
+        c->socket = std::move(socket);
+        c->remote = unmapped(remote);
+        c->counted_unauthenticated = true;
+        ++unauthenticated;
+        ++unauthenticated_by_address[address];
+        connections.insert(c);
+        start_session(c, crypto::Role::responder);
+    }
+
+    void uncount(Connection& c) {
+        if (!c.counted_unauthenticated) return;
+        c.counted_unauthenticated = false;
+        --unauthenticated;
+        auto it = unauthenticated_by_address.find(c.remote.address());
+        if (it != unauthenticated_by_address.end() && --it->second == 0) unauthenticated_by_address.erase(it);
+    }
+
+    // --- dialing ---
+
+    void dial(const tcp::endpoint& endpoint, std::optional<PeerKey> expected) {
+        if (stopped || (expected && active.count(*expected))) return;
+        auto c = std::make_shared<Connection>(io, true);
+        c->remote = endpoint;
+        c->expected = expected;
+        c->connecting = true;
+        c->deadline = mono_now() + wire::kConnectTimeout;
+        connections.insert(c);
+        schedule_tick(c);
+        c->socket.async_connect(endpoint, guarded([this, c](std::error_code ec) {
+            if (c->dropped) return;
+            c->connecting = false;
+            if (ec) {
+                const bool timed_out = ec == asio::error::operation_aborted;
+                if (cb.on_dial_failed) cb.on_dial_failed(c->remote, timed_out ? "connect timed out" : ec.message());
+                drop(c);
+                return;
+            }
+            start_session(c, crypto::Role::initiator);
+        }));
+    }
+
+    // --- the session ---
+
+    void start_session(const Conn& c, crypto::Role role) {
+        std::error_code ec;
+        c->socket.set_option(tcp::no_delay(true), ec);  // small messages: latency matters more than packets
+        SessionConfig sc;
+        sc.role = role;
+        sc.identity = identity;
+        sc.hello = config.hello;
+        sc.rng = rng;
+        sc.expected_peer = c->expected;
+        const MonoTime now = mono_now();
+        c->session.emplace(std::move(sc), now);
+        if (role == crypto::Role::responder) schedule_tick(c);  // dialers tick since connect
+        apply(c, c->session->start(now));
+        if (!c->dropped) start_read(c);
+    }
+
+    void apply(const Conn& c, SessionOutput out) {
+        if (!out.bytes.empty()) enqueue(c, std::move(out.bytes));
+        for (auto& event : out.events) {
+            if (c->dropped) return;
+            std::visit([&](auto& e) { on_event(c, e); }, event);
+        }
+    }
+
+    void on_event(const Conn& c, Established& e) {
+        uncount(*c);
+        c->established = true;
+        c->peer = e.peer;
+        c->hello = std::move(e.hello);
+        if (cb.accept_peer && !cb.accept_peer(e.peer)) {
+            log("refused peer after handshake");
+            apply(c, c->session->abort(CloseKind::refused, to_string(CloseKind::refused)));
+            return;
+        }
+        auto it = active.find(e.peer);
+        if (it == active.end()) {
+            active.emplace(e.peer, c);
+            if (cb.on_session_up) cb.on_session_up(info(*c));
+            return;
+        }
+        const Conn existing = it->second;
+        if (keep_new(*existing, *c)) {
+            it->second = c;
+            close_session(existing, wire::kReasonDuplicate);
+            // Announced again: what was queued on the loser may be lost, and the
+            // layer above resends unacknowledged messages on session up.
+            if (cb.on_session_up) cb.on_session_up(info(*c));
+        } else {
+            close_session(c, wire::kReasonDuplicate);
+        }
+    }
+
+    // Simultaneous dial: both ends keep the session initiated by the lower static
+    // key; two sessions initiated by the same side: the newer one (the old is stale).
+    bool keep_new(const Connection& existing, const Connection& fresh) const {
+        if (existing.we_dialed == fresh.we_dialed) return true;
+        const bool we_are_lower = identity.public_key < *fresh.peer;
+        return fresh.we_dialed == we_are_lower;
+    }
+
+    void on_event(const Conn& c, Received& r) {
+        if (c->peer && cb.on_message) cb.on_message(*c->peer, r.message);
+    }
+
+    void on_event(const Conn& c, Closed& closed) {
+        uncount(*c);
+        const auto it = c->peer ? active.find(*c->peer) : active.end();
+        if (it != active.end() && it->second == c) {
+            active.erase(it);
+            if (cb.on_session_down) cb.on_session_down(*c->peer, closed.reason);
+        } else if (!c->established && c->we_dialed && !stopped) {
+            if (closed.kind == CloseKind::spoof && c->expected && c->session->peer()) {
+                if (cb.on_spoof) cb.on_spoof(*c->expected, *c->session->peer(), c->remote);
+            } else if (cb.on_dial_failed) {
+                cb.on_dial_failed(c->remote, closed.reason);
+            }
+        } else {
+            log("session with " + c->remote.address().to_string() + " ended: " + std::string(to_string(closed.kind)));
+        }
+        if (closed.kind == CloseKind::local_close || closed.kind == CloseKind::remote_close) {
+            begin_graceful_close(c);
+        } else {
+            drop(c);
+        }
+    }
+
+    void close_session(const Conn& c, std::string_view reason) {
+        if (c->session && !c->dropped) apply(c, c->session->close(reason, mono_now()));
+    }
+
+    // --- reading ---
+
+    void start_read(const Conn& c) {
+        c->socket.async_read_some(asio::buffer(c->read_buffer), guarded([this, c](std::error_code ec, std::size_t n) {
+            if (c->dropped) return;
+            if (ec) {
+                on_socket_error(c, ec == asio::error::eof ? "connection closed by peer" : ec.message());
+                return;
+            }
+            if (c->session->state() != Session::State::closed) {
+                apply(c, c->session->receive(std::span(c->read_buffer.data(), n), mono_now()));
+            }
+            if (!c->dropped) start_read(c);
+        }));
+    }
+
+    void on_socket_error(const Conn& c, const std::string& what) {
+        if (c->session && c->session->state() != Session::State::closed) {
+            apply(c, c->session->abort(CloseKind::connection_lost, what));  // drops via Closed
+        } else {
+            drop(c);
+        }
+    }
+
+    // --- writing ---
+
+    void enqueue(const Conn& c, std::vector<std::uint8_t> bytes) {
+        if (c->dropped || c->shut_down) return;
+        c->queued_bytes += bytes.size();
+        c->queue.push_back(std::move(bytes));
+        if (c->in_flight == 0) write_queued(c);
+    }
+
+    // One gathered write of everything queued so far: few syscalls for many small messages.
+    void write_queued(const Conn& c) {
+        if (c->queue.empty()) {
+            if (c->closing) finish_graceful_close(c);
+            return;
+        }
+        std::vector<asio::const_buffer> buffers;
+        for (const auto& b : c->queue) buffers.push_back(asio::buffer(b));
+        c->in_flight = c->queue.size();
+        asio::async_write(c->socket, buffers, guarded([this, c](std::error_code ec, std::size_t) {
+            if (c->dropped) return;
+            if (ec) {
+                on_socket_error(c, ec.message());
+                return;
+            }
+            for (; c->in_flight > 0; --c->in_flight) {
+                c->queued_bytes -= c->queue.front().size();
+                c->queue.pop_front();
+            }
+            write_queued(c);
+        }));
+    }
+
+    // --- closing ---
+
+    void begin_graceful_close(const Conn& c) {
+        c->closing = true;
+        if (c->in_flight == 0) write_queued(c);
+    }
+
+    void finish_graceful_close(const Conn& c) {
+        if (c->shut_down) return;
+        std::error_code ec;
+        c->socket.shutdown(tcp::socket::shutdown_send, ec);
+        c->shut_down = true;
+        c->deadline = mono_now() + wire::kCloseLinger;
+    }
+
+    void drop(const Conn& c) {
+        if (c->dropped) return;
+        c->dropped = true;
+        uncount(*c);
+        std::error_code ec;
+        c->socket.close(ec);
+        c->timer.cancel();
+        connections.erase(c);
+    }
+
+    // --- time ---
+
+    void schedule_tick(const Conn& c) {
+        c->timer.expires_after(wire::kTickInterval);
+        c->timer.async_wait(guarded([this, c](std::error_code ec) {
+            if (ec || c->dropped) return;
+            on_tick(c);
+            if (!c->dropped) schedule_tick(c);
+        }));
+    }
+
+    void on_tick(const Conn& c) {
+        const MonoTime now = mono_now();
+        if (c->connecting || c->shut_down) {
+            if (now < c->deadline) return;
+            if (c->connecting) {
+                std::error_code ec;
+                c->socket.close(ec);  // the connect handler reports the timeout
+            } else {
+                drop(c);
+            }
+            return;
+        }
+        if (c->session && c->session->state() != Session::State::closed) apply(c, c->session->tick(now));
+    }
+
+    void shutdown(std::string_view reason) {
+        stopped = true;
+        if (acceptor) {
+            std::error_code ec;
+            acceptor->close(ec);
+        }
+        const auto all = connections;  // closing edits the set
+        for (const auto& c : all) {
+            if (c->established && c->session->state() == Session::State::established) {
+                close_session(c, reason);
+            } else {
+                drop(c);
+            }
+        }
+    }
+
+    ~Impl() {
+        *alive = nullptr;
+        std::error_code ec;
+        if (acceptor) acceptor->close(ec);
+        for (const auto& c : connections) {
+            c->dropped = true;
+            c->socket.close(ec);
+            c->timer.cancel();
+        }
+    }
+};
+
+Transport::Transport(asio::io_context& io, const crypto::KeyPair& identity, TransportConfig config,
+                     TransportCallbacks callbacks)
+    : impl_(std::make_unique<Impl>(io, identity, std::move(config), std::move(callbacks))) {}
+
+Transport::~Transport() = default;
+
+std::uint16_t Transport::listen() {
+    Impl& s = *impl_;
+    tcp::acceptor acceptor(s.io);
+    std::error_code ec;
+    acceptor.open(tcp::v6(), ec);
+    if (!ec) acceptor.set_option(asio::ip::v6_only(false), ec);
+    if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor.bind(tcp::endpoint(asio::ip::address_v6::any(), s.config.port), ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {  // no IPv6 on this host: IPv4 only
+        s.log("IPv6 listener unavailable (" + ec.message() + "), listening on IPv4 only");
+        acceptor = tcp::acceptor(s.io);
+        acceptor.open(tcp::v4());
+        acceptor.set_option(tcp::acceptor::reuse_address(true));
+        acceptor.bind(tcp::endpoint(asio::ip::address_v4::any(), s.config.port));
+        acceptor.listen();
+    }
+    const auto port = acceptor.local_endpoint().port();
+    s.acceptor.emplace(std::move(acceptor));
+    s.start_accept();
+    return port;
+}
+
+void Transport::dial(const tcp::endpoint& endpoint, std::optional<PeerKey> expected) {
+    impl_->dial(endpoint, expected);
+}
+
+bool Transport::send(const PeerKey& peer, const AppMessage& message) {
+    Impl& s = *impl_;
+    const auto it = s.active.find(peer);
+    if (it == s.active.end()) return false;
+    const auto& c = it->second;
+    // Checked before encrypting: a message encrypted and then dropped would break the nonce sequence.
+    if (c->closing || c->queued_bytes >= wire::kMaxWriteQueue) return false;
+    auto out = c->session->send(to_message(message), mono_now());
+    if (out.bytes.empty()) return false;  // larger than wire::kMaxMessage
+    s.apply(c, std::move(out));
+    return true;
+}
+
+bool Transport::has_session(const PeerKey& peer) const { return impl_->active.count(peer) != 0; }
+
+std::vector<SessionInfo> Transport::sessions() const {
+    std::vector<SessionInfo> out;
+    for (const auto& [key, c] : impl_->active) out.push_back(impl_->info(*c));
+    return out;
+}
+
+void Transport::close(const PeerKey& peer, std::string_view reason) {
+    const auto it = impl_->active.find(peer);
+    if (it != impl_->active.end()) impl_->close_session(it->second, reason);
+}
+
+void Transport::shutdown(std::string_view reason) { impl_->shutdown(reason); }
+
+void Transport::set_hello(Hello hello) { impl_->config.hello = std::move(hello); }
+
+}  // namespace hallway::transport
