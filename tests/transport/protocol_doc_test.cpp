@@ -1,0 +1,144 @@
+// Regenerates the worked example of docs/PROTOCOL.md from the code and fails when
+// the document differs. HALLWAY_REGENERATE_PROTOCOL=1 rewrites the blocks in place.
+#include "crypto/identity.hpp"
+#include "transport/framing.hpp"
+#include "transport/session.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+using namespace hallway;
+using namespace hallway::transport;
+
+namespace {
+
+const std::string kDocPath = std::string(HALLWAY_SOURCE_DIR) + "/docs/PROTOCOL.md";
+
+// The example's keys: 32 consecutive byte values starting at `first` (documented in PROTOCOL.md).
+crypto::KeyPair counting_key(std::uint8_t first) {
+    std::array<std::uint8_t, 32> priv{};
+    for (std::size_t i = 0; i < priv.size(); ++i) priv[i] = static_cast<std::uint8_t>(first + i);
+    return crypto::KeyPair::from_private(priv);
+}
+
+std::string hex(std::span<const std::uint8_t> bytes) {
+    static const char* digits = "0123456789abcdef";
+    std::string out;
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        if (i > 0 && i % 32 == 0) out += '\n';
+        out += digits[bytes[i] >> 4];
+        out += digits[bytes[i] & 0xf];
+    }
+    return out;
+}
+
+SessionConfig config(crypto::Role role, std::uint8_t s, std::uint8_t e, std::string nick) {
+    SessionConfig c;
+    c.role = role;
+    c.identity = counting_key(s);
+    c.fixed_ephemeral = counting_key(e);
+    c.hello = Hello{1, std::move(nick), {}};
+    return c;
+}
+
+// Every labelled block of the example, generated.
+std::map<std::string, std::string> generate() {
+    std::map<std::string, std::string> b;
+    const MonoTime t0{0};
+    Session alice(config(crypto::Role::initiator, 0x00, 0x40, "alice"), t0);
+    Session bob(config(crypto::Role::responder, 0x20, 0x60, "bob"), t0);
+    const auto a_pub = counting_key(0x00).public_key, b_pub = counting_key(0x20).public_key;
+    b["alice-static-public"] = hex(a_pub);
+    b["bob-static-public"] = hex(b_pub);
+    b["alice-fingerprint"] = crypto::format_digits(crypto::fingerprint(a_pub));
+    b["bob-fingerprint"] = crypto::format_digits(crypto::fingerprint(b_pub));
+    b["safety-number"] = crypto::format_digits(crypto::safety_number(a_pub, b_pub));
+    b["alice-hello"] = hex(encode_hello(Hello{1, "alice", {}}));
+    b["bob-hello"] = hex(encode_hello(Hello{1, "bob", {}}));
+
+    auto m1 = alice.start(t0);
+    auto m2 = bob.receive(m1.bytes, t0);
+    auto m3 = alice.receive(m2.bytes, t0);
+    auto done = bob.receive(m3.bytes, t0);
+    REQUIRE(alice.state() == Session::State::established);
+    REQUIRE(bob.state() == Session::State::established);
+    b["frame-1"] = hex(m1.bytes);
+    b["frame-2"] = hex(m2.bytes);
+    b["frame-3"] = hex(m3.bytes);
+
+    Text text;
+    for (std::size_t i = 0; i < text.id.size(); ++i) text.id[i] = static_cast<std::uint8_t>(0x11 * i);
+    text.sent_at_ms = 1700000000000ull;
+    text.body = "hi";
+    b["text-cbor"] = hex(encode(text));
+    b["ack-cbor"] = hex(encode(Ack{text.id}));
+    auto tf = alice.send(text, t0);
+    auto af = bob.send(Ack{text.id}, t0);
+    b["frame-text"] = hex(tf.bytes);
+    b["frame-ack"] = hex(af.bytes);
+    // The example must be a real exchange, not just bytes.
+    auto got = bob.receive(tf.bytes, t0);
+    REQUIRE(got.events.size() == 1);
+    CHECK(std::get<Text>(std::get<Received>(got.events[0]).message).body == "hi");
+    return b;
+}
+
+std::string read_doc() {
+    std::ifstream in(kDocPath);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// Fenced blocks opened by "```<lang> example-<label>".
+std::map<std::string, std::pair<std::size_t, std::size_t>> find_blocks(const std::string& doc) {
+    std::map<std::string, std::pair<std::size_t, std::size_t>> out;
+    const std::string marker = " example-";
+    for (std::size_t pos = doc.find("```"); pos != std::string::npos; pos = doc.find("```", pos + 3)) {
+        const std::size_t eol = doc.find('\n', pos);
+        if (eol == std::string::npos) break;
+        const std::string opener = doc.substr(pos, eol - pos);
+        const std::size_t m = opener.find(marker);
+        const std::size_t close = doc.find("```", eol);
+        if (close == std::string::npos) break;
+        if (m != std::string::npos) out[opener.substr(m + marker.size())] = {eol + 1, close};
+        pos = close;
+    }
+    return out;
+}
+
+std::string squeeze(std::string s) {
+    std::erase_if(s, [](char c) { return c == ' ' || c == '\n'; });
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("the worked example in docs/PROTOCOL.md matches the code") {
+    const auto generated = generate();
+    std::string doc = read_doc();
+    REQUIRE_FALSE(doc.empty());
+    if (std::getenv("HALLWAY_REGENERATE_PROTOCOL")) {
+        // Back to front so earlier offsets stay valid.
+        auto blocks = find_blocks(doc);
+        std::vector<std::pair<std::size_t, std::pair<std::size_t, std::string>>> edits;
+        for (const auto& [label, range] : blocks) {
+            if (generated.count(label)) edits.push_back({range.first, {range.second, generated.at(label) + "\n"}});
+        }
+        std::sort(edits.rbegin(), edits.rend());
+        for (const auto& [begin, rest] : edits) doc.replace(begin, rest.first - begin, rest.second);
+        std::ofstream(kDocPath) << doc;
+        MESSAGE("rewrote " << kDocPath);
+    }
+    const auto blocks = find_blocks(doc);
+    for (const auto& [label, text] : generated) {
+        INFO("block example-" << label);
+        REQUIRE(blocks.count(label) == 1);
+        const auto [begin, end] = blocks.at(label);
+        CHECK(squeeze(doc.substr(begin, end - begin)) == squeeze(text));
+    }
+}
