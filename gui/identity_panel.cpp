@@ -1,0 +1,56 @@
+#include "gui/panels.hpp"
+
+#include <imgui.h>
+#include <imgui_stdlib.h>
+
+#include <array>
+
+namespace hallway::gui {
+namespace {
+
+constexpr std::array<const char*, 3> kPresences{"available", "away", "busy"};
+
+// An edit field that shows the node's value until the person edits it, and
+// reports the new value once editing ends (Enter or focus lost).
+bool edit_field(const char* label, const char* hint, const std::string& current, std::string& edit, bool& active) {
+    if (!active) edit = current;
+    ImGui::SetNextItemWidth(-1.0f);
+    ImGui::InputTextWithHint(label, hint, &edit);
+    active = ImGui::IsItemActive();
+    return ImGui::IsItemDeactivatedAfterEdit() && edit != current;
+}
+
+}  // namespace
+
+void draw_identity_panel(const Model& model, IdentityPanelState& state, Commands& out) {
+    if (!model.own) {
+        ImGui::TextDisabled("Starting...");
+        return;
+    }
+    const core::OwnIdentity& own = *model.own;
+
+    if (edit_field("##nick", "Your name", own.nick, state.nick_edit, state.nick_active) && !state.nick_edit.empty())
+        out.push_back(SetNick{state.nick_edit});
+
+    int current = 0;
+    for (std::size_t i = 0; i < kPresences.size(); ++i)
+        if (own.presence == kPresences[i]) current = static_cast<int>(i);
+    ImGui::SetNextItemWidth(-1.0f);
+    if (ImGui::Combo("##presence", &current, kPresences.data(), static_cast<int>(kPresences.size())))
+        out.push_back(SetPresence{kPresences[static_cast<std::size_t>(current)], own.status_message});
+
+    if (edit_field("##status", "Status message", own.status_message, state.status_edit, state.status_active))
+        out.push_back(SetPresence{own.presence, state.status_edit});
+
+    ImGui::TextDisabled("Your fingerprint");
+    // Read-only but selectable, so it can be copied into another program.
+    std::string fp = two_lines(group_digits(own.fingerprint));
+    ImGui::SetNextItemWidth(-1.0f);
+    ImGui::InputTextMultiline("##fingerprint", &fp, ImVec2(-1.0f, ImGui::GetTextLineHeight() * 2 + ImGui::GetStyle().FramePadding.y * 2),
+                              ImGuiInputTextFlags_ReadOnly);
+    if (ImGui::SmallButton("Copy fingerprint")) ImGui::SetClipboardText(group_digits(own.fingerprint).c_str());
+    ImGui::SameLine();
+    ImGui::TextDisabled("port %u", static_cast<unsigned>(own.port));
+}
+
+}  // namespace hallway::gui

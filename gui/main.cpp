@@ -1,0 +1,357 @@
+// hallway-gui: the desktop window. Two threads: the network thread runs the
+// io_context that owns the Node; this (UI) thread waits in glfwWaitEvents,
+// drains the EventQueue into the Model once per frame and posts Commands back
+// with asio::post. Nothing else is shared.
+#include "core/events.hpp"
+#include "core/node.hpp"
+#include "core/profile.hpp"
+#include "gui/fonts.hpp"
+#include "gui/model.hpp"
+#include "gui/panels.hpp"
+#include "gui/screenshot.hpp"
+
+#include <CLI/CLI.hpp>
+#include <GLFW/glfw3.h>
+#include <asio.hpp>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <imgui.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <future>
+#include <optional>
+#include <string>
+#include <thread>
+
+namespace hg = hallway::gui;
+namespace core = hallway::core;
+
+namespace {
+
+// ImGui settles hover, popups, tab selection and scrolling over a few frames
+// after an input; render this many after every wake, then sleep again.
+constexpr int kSettleFrames = 3;
+// The only timed wake: day separators ("Today") must roll over at midnight.
+constexpr double kTickSeconds = 60.0;
+// After Node::stop the goodbyes need a moment on the wire before the loop ends.
+constexpr auto kStopGrace = std::chrono::milliseconds(300);
+// The first screenshot waits this many frames after the state replay.
+constexpr int kScreenshotDelayFrames = 3;
+
+struct Options {
+    std::string profile;
+    std::string nick;
+    std::uint16_t port = 0;
+    std::vector<std::string> peers;
+    bool no_mdns = false;
+    std::string screenshot;
+};
+
+std::string glfw_error;  // last message from GLFW's error callback (UI thread)
+
+// A display server is needed before anything else: say so in one line.
+bool have_display(std::string& why) {
+    const char* x = std::getenv("DISPLAY");
+    const char* wl = std::getenv("WAYLAND_DISPLAY");
+    if ((!x || !*x) && (!wl || !*wl)) {
+        why = "no display found (DISPLAY is not set)";
+        return false;
+    }
+    glfwSetErrorCallback([](int, const char* description) { glfw_error = description ? description : "?"; });
+    if (!glfwInit()) {
+        why = "no display found (" + (glfw_error.empty() ? std::string("glfwInit failed") : glfw_error) + ")";
+        return false;
+    }
+    return true;
+}
+
+// Everything the UI thread keeps between frames.
+struct App {
+    hg::Model model;
+    hg::IdentityPanelState identity;
+    hg::BuddyListState buddies;
+    hg::ConversationsState conversations;
+    hg::VerifyDialogState verify;
+    hg::NoticesState notices;
+    // The one synchronous question to the node (safety number), answered via a future.
+    std::optional<std::future<std::string>> safety;
+    core::PeerKey safety_peer{};
+};
+
+// Posts one command to the network thread.
+void dispatch(hg::Command cmd, asio::io_context& io, core::Node& node, core::EventQueue& queue, App& app) {
+    std::visit(
+        [&](auto&& c) {
+            using T = std::decay_t<decltype(c)>;
+            if constexpr (std::is_same_v<T, hg::OpenConversation>) {
+                asio::post(io, [&node, p = c.peer] { node.request_history(p); });
+            } else if constexpr (std::is_same_v<T, hg::MarkRead>) {
+                asio::post(io, [&node, p = c.peer] { node.mark_read(p); });
+            } else if constexpr (std::is_same_v<T, hg::SendText>) {
+                asio::post(io, [&node, &queue, p = c.peer, body = std::move(c.body)] {
+                    std::string error;
+                    if (!node.send_text(p, body, error))
+                        queue.push(core::Notice{core::Notice::Level::warning, "Message not sent: " + error});
+                });
+            } else if constexpr (std::is_same_v<T, hg::SetNick>) {
+                asio::post(io, [&node, n = std::move(c.nick)] { node.set_nick(n); });
+            } else if constexpr (std::is_same_v<T, hg::SetPresence>) {
+                asio::post(io, [&node, p = std::move(c.presence), m = std::move(c.message)] { node.set_presence(p, m); });
+            } else if constexpr (std::is_same_v<T, hg::SetTrust>) {
+                asio::post(io, [&node, p = c.peer, t = c.trust] { node.set_trust(p, t); });
+            } else if constexpr (std::is_same_v<T, hg::RequestSafetyNumber>) {
+                auto promise = std::make_shared<std::promise<std::string>>();
+                app.safety = promise->get_future();
+                app.safety_peer = c.peer;
+                asio::post(io, [&node, promise, p = c.peer] {
+                    promise->set_value(node.safety_number(p));
+                    glfwPostEmptyEvent();  // any thread may call it
+                });
+            }
+        },
+        cmd);
+}
+
+void draw(App& app, std::int64_t now_ms, hg::Commands& out) {
+    const ImGuiViewport* vp = ImGui::GetMainViewport();
+    ImGui::SetNextWindowPos(vp->WorkPos);
+    ImGui::SetNextWindowSize(vp->WorkSize);
+    ImGui::Begin("Hallway", nullptr,
+                 ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
+                     ImGuiWindowFlags_NoBringToFrontOnFocus);
+    const float left_w = std::max(ImGui::GetFontSize() * 17.0f, ImGui::GetContentRegionAvail().x * 0.28f);
+    ImGui::BeginChild("left", ImVec2(left_w, 0), true);
+    hg::draw_identity_panel(app.model, app.identity, out);
+    ImGui::Separator();
+    hg::draw_buddy_list(app.model, app.buddies, app.conversations, app.verify, out);
+    ImGui::EndChild();
+    ImGui::SameLine();
+    ImGui::BeginChild("right", ImVec2(0, 0), false);
+    hg::draw_notices(app.model, app.notices);
+    hg::draw_conversations(app.model, app.conversations, app.verify, now_ms, out);
+    ImGui::EndChild();
+    hg::draw_verify_dialog(app.model, app.verify, out);
+    ImGui::End();
+}
+
+std::int64_t wall_ms() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options opt;
+    CLI::App cli{"Hallway: end-to-end encrypted chat on the local network (desktop window)", "hallway-gui"};
+    cli.add_option("--profile", opt.profile, "Profile directory (default: $HALLWAY_PROFILE or ~/.local/share/hallway)");
+    cli.add_option("--nick", opt.nick, "Display name (default: the remembered one, else your user name)");
+    cli.add_option("--port", opt.port, "TCP port to listen on (default: any free port)");
+    cli.add_option("--peer", opt.peers, "HOST:PORT of a peer to dial without mDNS (repeatable)");
+    cli.add_flag("--no-mdns", opt.no_mdns, "Do not announce or browse with mDNS");
+    cli.add_option("--screenshot", opt.screenshot,
+                   "Write a PNG of the window to FILE once it is up, and again on each SIGUSR1");
+    CLI11_PARSE(cli, argc, argv);
+
+    std::string why;
+    if (!have_display(why)) {
+        std::fprintf(stderr, "hallway-gui: %s; use 'hallway chat' in a terminal\n", why.c_str());
+        return 1;
+    }
+
+    core::NodeOptions node_options;
+    node_options.profile_dir = opt.profile.empty() ? core::default_profile_dir() : std::filesystem::path(opt.profile);
+    if (node_options.profile_dir.empty()) {
+        std::fprintf(stderr, "hallway-gui: no profile directory known (HOME is not set); pass --profile DIR\n");
+        glfwTerminate();
+        return 1;
+    }
+    node_options.nick = opt.nick;
+    node_options.port = opt.port;
+    node_options.manual_peers = opt.peers;
+    node_options.mdns = !opt.no_mdns;
+
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
+    GLFWwindow* window = glfwCreateWindow(1000, 680, "Hallway", nullptr, nullptr);
+    if (!window) {
+        std::fprintf(stderr, "hallway-gui: cannot open a window with OpenGL 3 (%s)\n", glfw_error.c_str());
+        glfwTerminate();
+        return 1;
+    }
+    glfwMakeContextCurrent(window);
+    glfwSwapInterval(1);
+
+    IMGUI_CHECKVERSION();
+    ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr;  // the layout is fixed; nothing to remember
+    // A blinking caret would wake the loop twice a second forever; idle means idle.
+    io.ConfigInputTextCursorBlink = false;
+    ImGui::StyleColorsDark();
+    const ImGuiStyle base_style = ImGui::GetStyle();
+    ImGui_ImplGlfw_InitForOpenGL(window, true);
+    ImGui_ImplOpenGL3_Init("#version 130");
+
+    hg::Fonts fonts;
+    float xscale = 1.0f, yscale = 1.0f;
+    glfwGetWindowContentScale(window, &xscale, &yscale);
+    fonts.content_scale = yscale;
+    hg::rebuild_fonts(fonts, base_style);
+    glfwSetWindowUserPointer(window, &fonts);
+    glfwSetWindowContentScaleCallback(window, [](GLFWwindow* w, float, float y) {
+        auto* f = static_cast<hg::Fonts*>(glfwGetWindowUserPointer(w));
+        f->content_scale = y;
+        f->dirty = true;
+    });
+
+    App app;
+    core::EventQueue queue;
+    queue.set_waker([] { glfwPostEmptyEvent(); });
+
+    asio::io_context net;
+    std::string error;
+    auto node = core::Node::create(net, node_options, error);
+    if (!node) {
+        std::fprintf(stderr, "hallway-gui: %s\n", error.c_str());
+        ImGui_ImplOpenGL3_Shutdown();
+        ImGui_ImplGlfw_Shutdown();
+        ImGui::DestroyContext();
+        glfwDestroyWindow(window);
+        glfwTerminate();
+        return 1;
+    }
+    node->subscribe([&queue](const core::Event& e) { queue.push(e); });
+    try {
+        node->start();
+    } catch (const std::system_error& e) {
+        std::fprintf(stderr, "hallway-gui: cannot listen: %s\n", e.what());
+        node.reset();
+        ImGui_ImplOpenGL3_Shutdown();
+        ImGui_ImplGlfw_Shutdown();
+        ImGui::DestroyContext();
+        glfwDestroyWindow(window);
+        glfwTerminate();
+        return 1;
+    }
+    if (!fonts.dejavu_found())
+        queue.push(core::Notice{core::Notice::Level::info, "DejaVu Sans not found (fonts-dejavu-core): using the built-in font, "
+                                                           "which shows Latin text only."});
+
+    // Signals reach the UI through the network thread: asio turns them into
+    // handlers (its own self-pipe), which set a flag and wake the UI loop.
+    std::atomic<bool> quit{false};
+    std::atomic<bool> shot_requested{false};
+    asio::signal_set quit_signals(net, SIGINT, SIGTERM);
+    quit_signals.async_wait([&](const std::error_code& ec, int) {
+        if (ec) return;
+        quit = true;
+        glfwPostEmptyEvent();
+    });
+    asio::signal_set shot_signal(net, SIGUSR1);
+    std::function<void(const std::error_code&, int)> on_usr1 = [&](const std::error_code& ec, int) {
+        if (ec) return;
+        shot_requested = true;
+        glfwPostEmptyEvent();
+        shot_signal.async_wait(on_usr1);
+    };
+    if (!opt.screenshot.empty()) shot_signal.async_wait(on_usr1);
+
+    auto work = asio::make_work_guard(net);
+    std::thread network([&net] { net.run(); });
+
+    hg::Screenshot shot(opt.screenshot);
+    int frames_left = kSettleFrames;
+    std::uint64_t incoming_seen = 0;
+    std::string title = "Hallway";
+    while (!glfwWindowShouldClose(window) && !quit) {
+        if (frames_left > 0 || shot.pending()) {
+            glfwPollEvents();
+        } else {
+            glfwWaitEventsTimeout(kTickSeconds);
+            frames_left = kSettleFrames;
+        }
+        if (shot_requested.exchange(false)) shot.request(1);
+
+        // Ctrl +/- scale the text; the atlas is rebuilt between frames.
+        if (fonts.dirty) hg::rebuild_fonts(fonts, base_style);
+
+        bool drained_any = false;
+        for (auto& e : queue.drain()) {
+            hg::apply(app.model, e);
+            drained_any = true;
+        }
+        if (drained_any) frames_left = kSettleFrames;
+        if (!drained_any && app.model.own && !shot.started()) shot.request(kScreenshotDelayFrames);
+        if (app.safety && app.safety->wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+            std::string sn = app.safety->get();
+            if (app.verify.peer && *app.verify.peer == app.safety_peer) app.verify.safety_number = std::move(sn);
+            app.safety.reset();
+        }
+
+        const bool focused = glfwGetWindowAttrib(window, GLFW_FOCUSED) == GLFW_TRUE;
+        if (app.model.incoming_count != incoming_seen) {
+            if (!focused) glfwRequestWindowAttention(window);
+            incoming_seen = app.model.incoming_count;
+        }
+
+        ImGui_ImplOpenGL3_NewFrame();
+        ImGui_ImplGlfw_NewFrame();
+        ImGui::NewFrame();
+        hg::Commands commands;
+        draw(app, wall_ms(), commands);
+        hg::handle_zoom_keys(fonts);
+        // The conversation in front is being read: clear its unread count.
+        if (focused && app.conversations.active) {
+            auto peer = app.model.peers.find(*app.conversations.active);
+            auto conv = app.model.conversations.find(*app.conversations.active);
+            if (peer != app.model.peers.end() && peer->second.unread > 0 && conv != app.model.conversations.end() &&
+                conv->second.loaded) {
+                hg::clear_unread(app.model, peer->first);
+                commands.push_back(hg::MarkRead{peer->first});
+            }
+        }
+        ImGui::Render();
+
+        int fb_w = 0, fb_h = 0;
+        glfwGetFramebufferSize(window, &fb_w, &fb_h);
+        glViewport(0, 0, fb_w, fb_h);
+        glClearColor(0.08f, 0.08f, 0.09f, 1.0f);
+        glClear(GL_COLOR_BUFFER_BIT);
+        ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+        shot.after_render(fb_w, fb_h);
+        glfwSwapBuffers(window);
+
+        for (auto& c : commands) dispatch(std::move(c), net, *node, queue, app);
+        if (!commands.empty()) frames_left = kSettleFrames;
+        const std::string new_title = hg::window_title(hg::total_unread(app.model));
+        if (new_title != title) {
+            title = new_title;
+            glfwSetWindowTitle(window, title.c_str());
+        }
+        if (frames_left > 0) --frames_left;
+    }
+
+    // Stop on the network thread; give the goodbyes a moment, then end the loop.
+    asio::steady_timer grace(net);
+    asio::post(net, [&] {
+        node->stop();
+        quit_signals.cancel();
+        shot_signal.cancel();
+        grace.expires_after(kStopGrace);
+        grace.async_wait([&net](const std::error_code&) { net.stop(); });
+    });
+    work.reset();
+    network.join();
+    node.reset();
+
+    ImGui_ImplOpenGL3_Shutdown();
+    ImGui_ImplGlfw_Shutdown();
+    ImGui::DestroyContext();
+    glfwDestroyWindow(window);
+    glfwTerminate();
+    return 0;
+}

@@ -1,0 +1,95 @@
+#pragma once
+// The window's panels. Each draw() reads the model, keeps its own UI state in
+// the plain struct it is given (never in function-local statics) and appends
+// Commands for the node. UI thread only, between ImGui::NewFrame and Render.
+#include "gui/commands.hpp"
+#include "gui/model.hpp"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hallway::gui {
+
+struct IdentityPanelState {
+    std::string nick_edit;    // what is typed, while the field has focus
+    std::string status_edit;
+    bool nick_active = false;
+    bool status_active = false;
+};
+
+struct BuddyListState {
+    std::string filter;
+};
+
+// Layout cache of one conversation: message heights for the wrap width and
+// font size they were measured at, so only visible messages are laid out.
+struct MessageLayout {
+    float bubble_width = 0.0f;
+    float height = 0.0f;  // including a day separator above it, if any
+};
+struct ConversationView {
+    std::vector<MessageLayout> layout;
+    std::int64_t first_seq = 0;  // with the count, tells a reload from the cached list
+    std::int64_t last_seq = 0;
+    float wrap_width = -1.0f;
+    float font_size = -1.0f;
+    std::size_t last_count = 0;
+    bool stick_to_bottom = true;  // false once the person scrolls up
+};
+
+struct InputBoxState {
+    // Set by the InputText callbacks: plain Enter was pressed, then the text
+    // was taken out of the widget's own buffer.
+    bool send_requested = false;
+    bool taken = false;
+    std::string to_send;
+};
+
+struct ConversationsState {
+    std::vector<PeerKey> open;           // tabs, in opening order
+    std::optional<PeerKey> active;       // the tab shown
+    std::optional<PeerKey> select;       // a tab to bring to front next frame
+    std::map<PeerKey, ConversationView> views;
+    std::map<PeerKey, std::string> drafts;  // kept per peer until sent
+    InputBoxState input;
+    bool focus_input = false;
+};
+
+struct VerifyDialogState {
+    std::optional<PeerKey> peer;  // the dialog is open for this peer
+    bool open_popup = false;      // ImGui::OpenPopup on the next frame
+    std::string safety_number;    // empty while the node has not answered
+};
+
+struct NoticesState {
+    std::uint64_t dismissed = 0;  // notices numbered below this are not in the banner
+    bool show_log = false;
+};
+
+// Opens (or brings to front) the conversation with peer and loads its history.
+void open_conversation(ConversationsState& state, const PeerKey& peer, Commands& out);
+
+void draw_identity_panel(const Model& model, IdentityPanelState& state, Commands& out);
+void draw_buddy_list(const Model& model, BuddyListState& state, ConversationsState& conversations,
+                     VerifyDialogState& verify, Commands& out);
+// Tabs of open conversations, with the input box under the active one.
+void draw_conversations(const Model& model, ConversationsState& state, VerifyDialogState& verify,
+                        std::int64_t now_ms, Commands& out);
+// The message editor: Enter sends (true, body moved to out_body), Shift+Enter
+// is a new line, pasted line breaks are kept.
+bool draw_input_box(std::string& draft, InputBoxState& state, bool focus, std::string& out_body);
+// Opens the verify dialog for peer and asks the node for the safety number.
+void open_verify(VerifyDialogState& state, const PeerKey& peer, Commands& out);
+void draw_verify_dialog(const Model& model, VerifyDialogState& state, Commands& out);
+void draw_notices(const Model& model, NoticesState& state);
+
+// Shared bits of drawing (widgets.cpp).
+// Grouped digits broken after the middle group, to fit a narrow panel.
+std::string two_lines(std::string grouped);
+void presence_dot(const core::PeerView& peer);
+void badge_text(Badge b);
+
+}  // namespace hallway::gui
