@@ -58,12 +58,13 @@ start_node() {
     if [ "$host" = "-" ]; then
         "$HALLWAY" --profile "$prof" daemon --nick "$name" "$@" >>"$E2E_DIR/$name.log" 2>&1 &
     else
-        on_host "$host" "$HALLWAY" --profile "$prof" daemon --nick "$name" "$@" >>"$E2E_DIR/$name.log" 2>&1 &
+        # Not through a function: $! must be the process that becomes hallway (vlan.sh execs).
+        "$VLAN_SH" exec "$E2E_VLAN" "$host" "$HALLWAY" --profile "$prof" daemon --nick "$name" "$@" >>"$E2E_DIR/$name.log" 2>&1 &
     fi
     NODE_PID[$name]=$!
     NODE_HOST[$name]=$host
     E2E_PIDS+=($!)
-    wait_for 10 "$name serves its control socket" test -S "$prof/control.sock"
+    wait_for 10 "$name answers on its control socket" hw "$name" peers
 }
 
 # hw NAME ARGS...: a hallway client command against NAME's node.
