@@ -56,6 +56,16 @@ start_probe() {  # HOST [SECONDS [extra env assignment]]
   PIDS[$i]=$!
 }
 
+# SIGTERM a probe and require a clean exit (status 0: also no sanitizer report).
+stop_probe_checked() {
+  local i=$1 pid=${PIDS[$1]} rc
+  kill -TERM "$pid"
+  wait_line "$WORK/p$i.log" "^exit$" || fail "probe $i did not exit on SIGTERM"
+  wait "$pid"; rc=$?
+  unset "PIDS[$i]"
+  (( rc == 0 )) || fail "probe $i exited with $rc"
+}
+
 "$VLAN" up "$NAME" 3 >"$WORK/vlan-up.log" 2>&1
 rc=$?
 if (( rc == 77 )); then cat "$WORK/vlan-up.log"; exit 77; fi
@@ -98,9 +108,7 @@ for i in 1 2 3; do
 done
 
 log "3. SIGTERM withdraws host 3; the others report it lost"
-stop_pid "${PIDS[3]}"
-unset 'PIDS[3]'
-wait_line "$WORK/p3.log" "^exit$" || fail "probe 3 did not exit cleanly on SIGTERM"
+stop_probe_checked 3
 wait_line "$WORK/p1.log" "^lost $(fp 3)$" || fail "host 1 did not lose host 3"
 wait_line "$WORK/p2.log" "^lost $(fp 3)$" || fail "host 2 did not lose host 3"
 
@@ -127,4 +135,6 @@ unset 'PIDS[3]'
 (( rc == 0 )) || fail "probe without daemon exited with $rc"
 (( $(count "$WORK/p3.log" "^daemon missing ") == 1 )) || fail "'missing' reported more than once"
 
+stop_probe_checked 1
+stop_probe_checked 2
 log "PASS"
