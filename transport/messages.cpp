@@ -157,6 +157,13 @@ std::string sanitize_utf8(std::string_view s) {
     std::string out;
     out.reserve(s.size());
     for (std::size_t i = 0; i < s.size();) {
+        std::size_t run = i;  // ASCII runs are copied whole: bodies are mostly ASCII
+        while (run < s.size() && static_cast<unsigned char>(s[run]) < 0x80) ++run;
+        if (run > i) {
+            out.append(s.substr(i, run - i));
+            i = run;
+            continue;
+        }
         const std::size_t n = utf8_sequence_len(s, i);
         if (n == 0) {
             out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER

@@ -1,0 +1,242 @@
+// Transport figures over loopback, each next to the bound it should approach,
+// measured in the same run:
+//   (a) one large transfer through a session vs plain TCP vs ChaCha20-Poly1305 on one core
+//   (b) round trip of a small text until its app-level ack vs a plain TCP ping-pong
+//   (c) handshakes per second on one core vs the X25519 bound (1 keygen + 3 DH per side)
+// Usage: transport_bench [MiB for (a), default 256]
+#include "transport/session.hpp"
+#include "transport/transport.hpp"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <thread>
+
+using namespace hallway;
+using namespace hallway::transport;
+using asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+struct Pair {
+    asio::io_context io_a, io_b;
+    crypto::KeyPair ka = crypto::KeyPair::generate(crypto::system_rng());
+    crypto::KeyPair kb = crypto::KeyPair::generate(crypto::system_rng());
+    std::unique_ptr<Transport> a, b;
+    std::function<void(const AppMessage&)> a_got;  // runs on A's thread
+    std::atomic<bool> up{false};
+    std::thread b_thread;
+
+    Pair() {
+        TransportCallbacks ca, cb;
+        ca.on_session_up = [this](const SessionInfo&) { up = true; };
+        ca.on_message = [this](const PeerKey&, const AppMessage& m) { a_got(m); };
+        cb.on_message = [this](const PeerKey& p, const AppMessage& m) {
+            if (const auto* t = std::get_if<Text>(&m)) b->send(p, Ack{t->id});
+        };
+        a = std::make_unique<Transport>(io_a, ka, TransportConfig{0, Hello{1, "a", {}}}, ca);
+        b = std::make_unique<Transport>(io_b, kb, TransportConfig{0, Hello{1, "b", {}}}, cb);
+        const auto port = b->listen();
+        b_thread = std::thread([this] {
+            auto guard = asio::make_work_guard(io_b);
+            io_b.run();
+        });
+        a->dial({asio::ip::make_address("127.0.0.1"), port});
+        while (!up) io_a.run_one();
+    }
+    ~Pair() {
+        io_b.stop();
+        b_thread.join();
+    }
+    template <class Pred>
+    void run_a_until(Pred p) {
+        while (!p()) io_a.run_one();
+    }
+};
+
+MessageId id_of(std::uint64_t n) {
+    MessageId id{};
+    for (int i = 0; i < 8; ++i) id[i] = static_cast<std::uint8_t>(n >> (8 * i));
+    return id;
+}
+
+// (a) MiB/s of Text bodies through a session, acked one by one.
+double session_throughput(std::size_t mib) {
+    Pair p;
+    const std::size_t body = 512 * 1024;
+    const std::size_t count = mib * 2;
+    std::size_t sent = 0, acked = 0;
+    const std::string payload(body, 'x');
+    const auto t0 = Clock::now();
+    auto fill = [&] {
+        while (sent < count && sent - acked < 8 && p.a->send(p.kb.public_key, Text{id_of(sent), 0, payload})) ++sent;
+    };
+    p.a_got = [&](const AppMessage& m) {
+        if (std::holds_alternative<Ack>(m)) ++acked;
+        fill();
+    };
+    fill();
+    p.run_a_until([&] { return acked == count; });
+    return static_cast<double>(count * body) / (1024.0 * 1024.0) / seconds_since(t0);
+}
+
+// Connected loopback socket pair (blocking).
+std::pair<tcp::socket, tcp::socket> tcp_pair(asio::io_context& io) {
+    tcp::acceptor acc(io, {asio::ip::make_address("127.0.0.1"), 0});
+    tcp::socket c(io), s(io);
+    c.connect(acc.local_endpoint());
+    acc.accept(s);
+    c.set_option(tcp::no_delay(true));
+    s.set_option(tcp::no_delay(true));
+    return {std::move(c), std::move(s)};
+}
+
+double tcp_throughput(std::size_t mib) {
+    asio::io_context io;
+    auto [c, s] = tcp_pair(io);
+    const std::size_t total = mib * 1024 * 1024;
+    const auto t0 = Clock::now();
+    std::thread reader([&s = s, total] {
+        std::vector<std::uint8_t> buf(256 * 1024);
+        std::size_t got = 0;
+        while (got < total) got += s.read_some(asio::buffer(buf));
+    });
+    std::vector<std::uint8_t> chunk(256 * 1024, 0x55);
+    for (std::size_t done = 0; done < total; done += chunk.size()) asio::write(c, asio::buffer(chunk));
+    reader.join();
+    return static_cast<double>(mib) / seconds_since(t0);
+}
+
+double aead_throughput() {
+    std::vector<std::uint8_t> msg(65519, 0x11), out(msg.size() + 16);
+    std::array<std::uint8_t, 32> key{};
+    std::array<std::uint8_t, 12> nonce{};
+    const auto t0 = Clock::now();
+    std::size_t bytes = 0;
+    while (seconds_since(t0) < 1.0) {
+        for (int i = 0; i < 64; ++i) {
+            unsigned long long n = 0;
+            crypto_aead_chacha20poly1305_ietf_encrypt(out.data(), &n, msg.data(), msg.size(), nullptr, 0, nullptr,
+                                                      nonce.data(), key.data());
+            nonce[0]++;
+            bytes += msg.size();
+        }
+    }
+    return static_cast<double>(bytes) / (1024.0 * 1024.0) / seconds_since(t0);
+}
+
+struct Percentiles {
+    double p50_us, p99_us;
+};
+Percentiles percentiles(std::vector<double>& v) {
+    std::sort(v.begin(), v.end());
+    return {v[v.size() / 2] * 1e6, v[v.size() * 99 / 100] * 1e6};
+}
+
+constexpr int kRoundTrips = 10000;
+const std::string kSmallBody(32, 'm');
+
+Percentiles session_rtt() {
+    Pair p;
+    std::vector<double> rtts;
+    bool acked = false;
+    p.a_got = [&](const AppMessage& m) { acked = std::holds_alternative<Ack>(m); };
+    for (int i = 0; i < kRoundTrips; ++i) {
+        acked = false;
+        const auto t0 = Clock::now();
+        p.a->send(p.kb.public_key, Text{id_of(static_cast<std::uint64_t>(i)), 0, kSmallBody});
+        p.run_a_until([&] { return acked; });
+        rtts.push_back(seconds_since(t0));
+    }
+    return percentiles(rtts);
+}
+
+Percentiles tcp_rtt(std::size_t size) {
+    asio::io_context io;
+    auto [c, s] = tcp_pair(io);
+    std::thread echo([&s = s, size] {
+        std::vector<std::uint8_t> buf(size);
+        for (int i = 0; i < kRoundTrips; ++i) {
+            asio::read(s, asio::buffer(buf));
+            asio::write(s, asio::buffer(buf));
+        }
+    });
+    std::vector<std::uint8_t> buf(size, 0x42);
+    std::vector<double> rtts;
+    for (int i = 0; i < kRoundTrips; ++i) {
+        const auto t0 = Clock::now();
+        asio::write(c, asio::buffer(buf));
+        asio::read(c, asio::buffer(buf));
+        rtts.push_back(seconds_since(t0));
+    }
+    echo.join();
+    return percentiles(rtts);
+}
+
+double handshakes_per_second() {
+    const auto rng = crypto::system_rng();
+    SessionConfig ca{crypto::Role::initiator, crypto::KeyPair::generate(rng), Hello{1, "a", {}}, rng, {}, {}};
+    SessionConfig cb{crypto::Role::responder, crypto::KeyPair::generate(rng), Hello{1, "b", {}}, rng, {}, {}};
+    const auto t0 = Clock::now();
+    int n = 0;
+    while (seconds_since(t0) < 2.0) {
+        Session a(ca, MonoTime{0}), b(cb, MonoTime{0});
+        auto m1 = a.start(MonoTime{0});
+        auto m2 = b.receive(m1.bytes, MonoTime{0});
+        auto m3 = a.receive(m2.bytes, MonoTime{0});
+        b.receive(m3.bytes, MonoTime{0});
+        if (b.state() != Session::State::established) std::abort();
+        ++n;
+    }
+    return n / seconds_since(t0);
+}
+
+double x25519_per_second() {
+    std::array<std::uint8_t, 32> sk{}, pk{}, out{};
+    randombytes_buf(sk.data(), sk.size());
+    crypto_scalarmult_base(pk.data(), sk.data());
+    const auto t0 = Clock::now();
+    int n = 0;
+    while (seconds_since(t0) < 1.0) {
+        for (int i = 0; i < 100; ++i) {
+            if (crypto_scalarmult(out.data(), sk.data(), pk.data()) != 0) std::abort();
+            sk[0] ^= out[0];
+        }
+        n += 100;
+    }
+    return n / seconds_since(t0);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (sodium_init() < 0) return 1;
+    const std::size_t mib = argc > 1 ? std::stoul(argv[1]) : 256;
+    const double s_tp = session_throughput(mib);
+    const double t_tp = tcp_throughput(mib);
+    const double aead = aead_throughput();
+    const auto s_rtt = session_rtt();
+    const std::size_t small_frame = 2 + 16 + 1 + encode(Text{id_of(0), 0, kSmallBody}).size();
+    const auto t_rtt = tcp_rtt(small_frame);
+    const double hs = handshakes_per_second();
+    const double x = x25519_per_second();
+    const double hs_bound = x / 8;  // both sides on one core: 2 x (1 keygen + 3 DH)
+
+    std::printf("%-44s %14s %14s %8s\n", "measure", "hallway", "bound", "ratio");
+    std::printf("%-44s %14.1f %14.1f %8.2f\n", "(a) transfer MiB/s vs plain TCP", s_tp, t_tp, s_tp / t_tp);
+    std::printf("%-44s %14.1f %14.1f %8.2f\n", "(a) transfer MiB/s vs ChaCha20-Poly1305 1 core", s_tp, aead,
+                s_tp / aead);
+    std::printf("%-44s %14.1f %14.1f %8.2f\n", "(b) round trip p50 us (text->ack vs TCP)", s_rtt.p50_us,
+                t_rtt.p50_us, s_rtt.p50_us / t_rtt.p50_us);
+    std::printf("%-44s %14.1f %14.1f %8.2f\n", "(b) round trip p99 us (text->ack vs TCP)", s_rtt.p99_us,
+                t_rtt.p99_us, s_rtt.p99_us / t_rtt.p99_us);
+    std::printf("%-44s %14.0f %14.0f %8.2f\n", "(c) handshakes/s, 1 core, vs X25519 bound", hs, hs_bound,
+                hs / hs_bound);
+    std::printf("(a) %zu MiB in 512 KiB texts; (b) %d round trips, %zu-byte frames; X25519 %.0f ops/s\n", mib,
+                kRoundTrips, small_frame, x);
+    return 0;
+}
