@@ -354,6 +354,35 @@ TEST_CASE("psk handshakes need the same psk on both sides") {
     CHECK(run_handshake(*i2, *r2, kNoTamper) == NoiseError::decrypt_failed);
 }
 
+TEST_CASE("several psk modifiers use their psks in modifier order") {
+    auto config = [](Role role, std::uint8_t first, std::uint8_t second) {
+        HandshakeConfig c;
+        c.protocol_name = "Noise_NNpsk0+psk2_25519_ChaChaPoly_BLAKE2b";
+        c.role = role;
+        c.rng = counting_rng(role == Role::initiator ? 10 : 20);
+        for (std::uint8_t fill : {first, second}) {
+            std::array<std::uint8_t, kKeyLen> psk;
+            psk.fill(fill);
+            c.psks.emplace_back(psk);
+        }
+        return c;
+    };
+    auto i1 = make(config(Role::initiator, 1, 2));
+    auto r1 = make(config(Role::responder, 1, 2));
+    CHECK(run_handshake(*i1, *r1, kNoTamper) == NoiseError::ok);
+    CHECK(i1->handshake_hash() == r1->handshake_hash());
+    // The same two psks swapped: the first message already fails.
+    auto i2 = make(config(Role::initiator, 1, 2));
+    auto r2 = make(config(Role::responder, 2, 1));
+    CHECK(run_handshake(*i2, *r2, kNoTamper) == NoiseError::decrypt_failed);
+    CHECK(r2->action() == HandshakeAction::failed);
+    // Only the second differs: the initiator notices when reading message 2.
+    auto i3 = make(config(Role::initiator, 1, 2));
+    auto r3 = make(config(Role::responder, 1, 3));
+    CHECK(run_handshake(*i3, *r3, kNoTamper) == NoiseError::decrypt_failed);
+    CHECK(i3->action() == HandshakeAction::failed);
+}
+
 TEST_CASE("nonce 2^64-1 is reserved: encrypt and decrypt refuse it") {
     Session s = xx_session();
     std::vector<std::uint8_t> out;
