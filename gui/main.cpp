@@ -6,6 +6,7 @@
 #include "core/node.hpp"
 #include "core/profile.hpp"
 #include "gui/fonts.hpp"
+#include "gui/input_queue.hpp"
 #include "gui/model.hpp"
 #include "gui/panels.hpp"
 #include "gui/screenshot.hpp"
@@ -21,6 +22,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <future>
 #include <optional>
 #include <string>
@@ -137,6 +139,50 @@ void draw(App& app, std::int64_t now_ms, hg::Commands& out) {
     ImGui::End();
 }
 
+// What the GLFW callbacks reach through the window's user pointer.
+struct WindowHooks {
+    hg::Fonts* fonts = nullptr;
+    std::deque<hg::InputEvent>* input = nullptr;
+};
+
+WindowHooks& hooks(GLFWwindow* w) { return *static_cast<WindowHooks*>(glfwGetWindowUserPointer(w)); }
+
+// ImGui's GLFW callbacks, except keys and characters, which are queued and
+// trickled in per frame (see input_queue.hpp).
+void install_callbacks(GLFWwindow* window) {
+    glfwSetWindowFocusCallback(window, ImGui_ImplGlfw_WindowFocusCallback);
+    glfwSetCursorEnterCallback(window, ImGui_ImplGlfw_CursorEnterCallback);
+    glfwSetMouseButtonCallback(window, ImGui_ImplGlfw_MouseButtonCallback);
+    glfwSetScrollCallback(window, ImGui_ImplGlfw_ScrollCallback);
+    glfwSetMonitorCallback(ImGui_ImplGlfw_MonitorCallback);
+    glfwSetKeyCallback(window, [](GLFWwindow* w, int key, int scancode, int action, int mods) {
+        hooks(w).input->push_back(hg::KeyEvent{key, scancode, action, mods});
+    });
+    glfwSetCharCallback(window, [](GLFWwindow* w, unsigned int c) { hooks(w).input->push_back(hg::CharEvent{c}); });
+    glfwSetWindowContentScaleCallback(window, [](GLFWwindow* w, float, float y) {
+        hooks(w).fonts->content_scale = y;
+        hooks(w).fonts->dirty = true;
+    });
+}
+
+// Feeds ImGui this frame's share of the queued keyboard input; false when
+// there was none.
+bool feed_input(GLFWwindow* window, std::deque<hg::InputEvent>& input) {
+    const std::size_t share = hg::frame_share(input);
+    for (std::size_t n = share; n > 0; --n) {
+        std::visit(
+            [window](const auto& e) {
+                if constexpr (std::is_same_v<std::decay_t<decltype(e)>, hg::KeyEvent>)
+                    ImGui_ImplGlfw_KeyCallback(window, e.key, e.scancode, e.action, e.mods);
+                else
+                    ImGui_ImplGlfw_CharCallback(window, e.codepoint);
+            },
+            input.front());
+        input.pop_front();
+    }
+    return share > 0;
+}
+
 std::int64_t wall_ms() {
     using namespace std::chrono;
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
@@ -193,7 +239,7 @@ int main(int argc, char** argv) {
     io.ConfigInputTextCursorBlink = false;
     ImGui::StyleColorsDark();
     const ImGuiStyle base_style = ImGui::GetStyle();
-    ImGui_ImplGlfw_InitForOpenGL(window, true);
+    ImGui_ImplGlfw_InitForOpenGL(window, false);
     ImGui_ImplOpenGL3_Init("#version 130");
 
     hg::Fonts fonts;
@@ -201,12 +247,10 @@ int main(int argc, char** argv) {
     glfwGetWindowContentScale(window, &xscale, &yscale);
     fonts.content_scale = yscale;
     hg::rebuild_fonts(fonts, base_style);
-    glfwSetWindowUserPointer(window, &fonts);
-    glfwSetWindowContentScaleCallback(window, [](GLFWwindow* w, float, float y) {
-        auto* f = static_cast<hg::Fonts*>(glfwGetWindowUserPointer(w));
-        f->content_scale = y;
-        f->dirty = true;
-    });
+    std::deque<hg::InputEvent> input;
+    WindowHooks window_hooks{&fonts, &input};
+    glfwSetWindowUserPointer(window, &window_hooks);
+    install_callbacks(window);
 
     App app;
     core::EventQueue queue;
@@ -268,7 +312,7 @@ int main(int argc, char** argv) {
     std::uint64_t incoming_seen = 0;
     std::string title = "Hallway";
     while (!glfwWindowShouldClose(window) && !quit) {
-        if (frames_left > 0 || shot.pending()) {
+        if (frames_left > 0 || shot.pending() || !input.empty()) {
             glfwPollEvents();
         } else {
             glfwWaitEventsTimeout(kTickSeconds);
@@ -298,6 +342,7 @@ int main(int argc, char** argv) {
             incoming_seen = app.model.incoming_count;
         }
 
+        if (feed_input(window, input)) frames_left = kSettleFrames;
         ImGui_ImplOpenGL3_NewFrame();
         ImGui_ImplGlfw_NewFrame();
         ImGui::NewFrame();

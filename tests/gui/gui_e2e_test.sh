@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The window as a person uses it, on loopback: a hallway-gui under Xvfb and a
+# `hallway daemon` peer. Types into the window with xdotool (Enter sends,
+# Shift+Enter breaks the line), checks the peer's history; sends from the
+# peer, checks the GUI node's history through its control socket. A
+# screenshot per step lands in $GUI_SHOT_DIR. Skips (77) without Xvfb,
+# xdotool or jq.
+source "$(dirname "$0")/../e2e/lib.sh"
+HALLWAY_GUI=${HALLWAY_GUI:?HALLWAY_GUI must name the hallway-gui binary}
+SHOT_DIR=${GUI_SHOT_DIR:-.}
+for tool in Xvfb xdotool jq; do
+    command -v "$tool" >/dev/null || { echo "SKIP: needs $tool"; exit 77; }
+done
+e2e_init
+
+# A display nobody uses; -nolisten tcp keeps it local.
+display=""
+for n in $(seq 90 189); do
+    if [ ! -e "/tmp/.X11-unix/X$n" ] && [ ! -e "/tmp/.X$n-lock" ]; then display=":$n"; break; fi
+done
+[ -n "$display" ] || fail "no free X display number"
+Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >"$E2E_DIR/xvfb.log" 2>&1 &
+E2E_PIDS+=($!)
+wait_for 10 "Xvfb is up" test -e "/tmp/.X11-unix/X${display#:}"
+export DISPLAY=$display LIBGL_ALWAYS_SOFTWARE=1
+
+start_node cli - --no-mdns --port 0
+cport=$(port_of cli)
+
+shot="$E2E_DIR/window.png"
+"$HALLWAY_GUI" --profile "$E2E_DIR/gui" --nick gui --no-mdns --peer "127.0.0.1:$cport" --screenshot "$shot" \
+    >"$E2E_DIR/gui.log" 2>&1 &
+gui_pid=$!
+E2E_PIDS+=($gui_pid)
+wait_for 15 "the window answers on its control socket" hw gui peers
+wait_for 10 "the window sees the cli node" online_in gui cli
+wait_for 10 "the cli node sees the window" online_in cli gui
+wait_for 10 "the first screenshot" test -s "$shot"
+
+# has N NAME PEER BODY: NAME's history with PEER holds BODY exactly N times.
+has() { [ "$(count_in "$2" "$3" "$4")" = "$1" ]; }
+all_out_delivered() {
+    hw gui history cli --json | jq -e "map(select(.direction==\"out\")) | length == $1 and all(.state == \"delivered\")"
+}
+read_up() { hw gui peers --json | jq -e 'any(.[]; .nick == "cli" and .unread == 0)'; }
+changed() { [ "$(stat -c %Y.%s "$shot")" != "$1" ]; }
+
+# screenshot NAME: ask the window for a fresh PNG (SIGUSR1) and keep it. The
+# PNG is renamed into place, so a changed mtime or size means a whole new file.
+screenshot() {
+    local before
+    before=$(stat -c %Y.%s "$shot")
+    sleep 1.1  # mtime may have 1 s resolution
+    kill -USR1 "$gui_pid"
+    wait_for 10 "screenshot $1" changed "$before"
+    cp "$shot" "$SHOT_DIR/gui_e2e_$1.png"
+}
+screenshot 1_started
+
+win=$(xdotool search --sync --name '^Hallway' | head -n1)
+[ -n "$win" ] || fail "no Hallway window"
+# The first buddy row sits under the identity panel (default font, scale 1).
+xdotool mousemove --window "$win" 100 195 click 1
+xdotool windowfocus --sync "$win" || true
+sleep 0.5
+xdotool type --delay 30 "hello from the window"
+xdotool key Return
+wait_for 10 "the cli node got the typed message" has 1 cli gui "hello from the window"
+
+xdotool type --delay 30 "line one"
+xdotool key shift+Return
+xdotool type --delay 30 "line two"
+xdotool key Return
+wait_for 10 "Shift+Enter kept a line break" has 1 cli gui $'line one\nline two'
+wait_for 10 "the window's messages are delivered" all_out_delivered 2
+screenshot 2_typed
+
+hw cli send gui "hello from the terminal" --timeout 5 || fail "send from the cli node was not acknowledged"
+has 1 gui cli "hello from the terminal" || fail "the window's node lacks the cli message"
+screenshot 3_received
+
+# Open conversation: the message was read, the title carries no unread count.
+wait_for 5 "the open conversation is read" read_up
+[ "$(xdotool getwindowname "$win")" = "Hallway" ] || fail "title should be plain: $(xdotool getwindowname "$win")"
+
+# Closing the window ends the process cleanly.
+kill -TERM "$gui_pid"
+for _ in $(seq 50); do kill -0 "$gui_pid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$gui_pid" 2>/dev/null && fail "hallway-gui did not exit on SIGTERM"
+wait "$gui_pid" || fail "hallway-gui exited with $?"
+echo "gui e2e test passed"
