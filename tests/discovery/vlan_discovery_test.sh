@@ -51,7 +51,7 @@ wait_line() { wait_count "$1" "$2" 1; }
 
 start_probe() {  # HOST [SECONDS [extra env assignment]]
   local i=$1
-  "$VLAN" exec "$NAME" "$i" ${3:+env "$3"} "$PROBE" --nick "Host $i" --fp "$(fp "$i")" \
+  "$VLAN" exec "$NAME" "$i" ${3:+env "$3"} "$PROBE" --nick "${PROBE_NICK:-Host $i}" --fp "$(fp "$i")" \
     --port $((4000 + i)) --seconds "${2:-$PROBE_SECONDS}" >"$WORK/p$i.log" 2>&1 &
   PIDS[$i]=$!
 }
@@ -111,6 +111,13 @@ log "3. SIGTERM withdraws host 3; the others report it lost"
 stop_probe_checked 3
 wait_line "$WORK/p1.log" "^lost $(fp 3)$" || fail "host 1 did not lose host 3"
 wait_line "$WORK/p2.log" "^lost $(fp 3)$" || fail "host 2 did not lose host 3"
+
+log "3b. a name collision renames the newcomer (\"Host 1 #2\"); peers still tell it apart by fingerprint"
+PROBE_NICK="Host 1" start_probe 3
+wait_line "$WORK/p3.log" "^daemon running published as \"Host 1 #2\"$" || fail "host 3 was not renamed after the collision"
+wait_line "$WORK/p1.log" "^found $(fp 3) Host 1 " || fail "host 1 did not find its namesake"
+(( $(count "$WORK/p1.log" "^found $(fp 1) ") == 0 )) || fail "host 1 took its namesake for itself"
+stop_probe_checked 3
 
 log "4. avahi-daemon on host 2 restarts; host 2 publishes again and is found again"
 found_before=$(count "$WORK/p1.log" "^found $(fp 2) ")
