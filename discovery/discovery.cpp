@@ -81,7 +81,11 @@ struct Discovery::Impl {
     AvahiServiceBrowser* browser = nullptr;
     // Resolvers stay alive until their instance is removed: Avahi keeps
     // watching the SRV/TXT/address records and reports FOUND again when they
-    // change (new nick, new port after a restart), so no re-resolve logic here.
+    // change (new nick, new port, or another host taking over the name after a
+    // collision: the PTR record is identical, so the browser never says
+    // REMOVE/NEW). A resolve-once design would keep the old owner forever.
+    // Mid-change, FOUND may briefly pair new TXT with the old address; that
+    // is harmless since the transport authenticates the fingerprint.
     std::map<InstanceKey, AvahiServiceResolver*> resolvers;
     PeerSightings sightings;
     bool missing_reported = false;
