@@ -31,7 +31,8 @@ int callback(ImGuiInputTextCallbackData* data) {
     return 0;
 }
 
-bool blank(const std::string& s) { return s.find_first_not_of(" \t\r\n") == std::string::npos; }
+// A line break or space left at the end is a slip of the finger, not content.
+void trim_end(std::string& s) { s.erase(s.find_last_not_of(" \t\r\n") + 1); }
 
 }  // namespace
 
@@ -56,8 +57,9 @@ bool draw_input_box(std::string& draft, InputBoxState& state, bool focus, std::s
     } else {
         return false;
     }
+    trim_end(body);
     // An empty message is refused by the node anyway; do not even ask.
-    if (blank(body)) return false;
+    if (body.empty()) return false;
     out_body = std::move(body);
     return true;
 }

@@ -22,10 +22,12 @@ struct CharEvent {
 };
 using InputEvent = std::variant<KeyEvent, CharEvent>;
 
-// How many events from the front of queue one frame may take: it stops before
-// the release of a key pressed within the share (the press would be lost),
-// and before a character that follows a key press (it would land before the
-// key's effect). At least one when queue is not empty.
+// How many events from the front of queue one frame may take: releases and
+// characters, then presses, and nothing after a press. ImGui sees each press
+// with the modifiers held at that moment (xdotool, for one, lets go of Shift
+// before Return), no press is released before a frame saw it, and no text
+// typed after a key lands before the key's effect. At least one when queue is
+// not empty.
 std::size_t frame_share(const std::deque<InputEvent>& queue);
 
 }  // namespace hallway::gui

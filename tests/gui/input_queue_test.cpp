@@ -24,6 +24,14 @@ TEST_CASE("input: a quick Shift+Enter is seen pressed, with Shift held, before t
     CHECK(frame_share(q) == 2);  // releases of keys pressed in an earlier frame go together
 }
 
+TEST_CASE("input: Shift let go before Return still counts for Return (xdotool's order)") {
+    // Shift went down in an earlier frame; its release must not share Return's frame.
+    std::deque<InputEvent> q{key(kEnter, kPress), key(kShift, kRelease), key(kEnter, kRelease)};
+    CHECK(frame_share(q) == 1);
+    q.pop_front();
+    CHECK(frame_share(q) == 2);
+}
+
 TEST_CASE("input: text typed after Enter waits for the next frame") {
     std::deque<InputEvent> q{ch('a'), key(kEnter, kPress), ch('b'), key(kEnter, kRelease)};
     CHECK(frame_share(q) == 2);
