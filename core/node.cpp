@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <deque>
 #include <map>
 #include <set>
 #include <unistd.h>
@@ -24,8 +25,10 @@ constexpr std::size_t kMaxTextBytes = 64 * 1024;
 // quick enough that a restarted peer is back within seconds, slow enough that
 // a vanished host (its mDNS record cached for an hour) costs nothing.
 constexpr auto kRedialMin = std::chrono::seconds(1);
-constexpr auto kRedialMax = std::chrono::seconds(30);
+constexpr auto kRedialMax = std::chrono::seconds(10);
 constexpr auto kMaintenanceTick = std::chrono::milliseconds(500);
+// Notices replayed to a new subscriber: enough for what start-up reports.
+constexpr std::size_t kRecentNotices = 16;
 
 std::int64_t now_ms() {
     using namespace std::chrono;
@@ -88,6 +91,7 @@ struct Node::Impl {
     std::unique_ptr<ControlServer> control;
     asio::steady_timer maintenance{io};
     std::vector<std::function<void(const Event&)>> sinks;
+    std::deque<Notice> recent_notices;
     std::map<PeerKey, Live> live;
     // Keyed by "fingerprint|endpoint" for sightings and "manual|host:port" for --peer.
     std::map<std::string, DialTarget> targets;
@@ -100,6 +104,12 @@ struct Node::Impl {
     Impl(asio::io_context& io_, NodeOptions o) : io(io_), options(std::move(o)) {}
 
     void emit(const Event& e) {
+        // A front end that subscribes later (after start(), or a window opened
+        // later) still learns that avahi-daemon is missing or who tried to spoof.
+        if (auto* n = std::get_if<Notice>(&e)) {
+            if (recent_notices.size() == kRecentNotices) recent_notices.pop_front();
+            recent_notices.push_back(*n);
+        }
         for (auto& s : sinks) s(e);
     }
     void notice(Notice::Level level, std::string text) { emit(Notice{level, std::move(text)}); }
@@ -249,7 +259,10 @@ struct Node::Impl {
         m.received_at_ms = now_ms();
         m.state = MessageState::delivered;
         bool inserted = false;
-        if (store->add_incoming(m, inserted) != StoreError::ok) return;  // not acked: the sender will resend
+        StoreError err = store->add_incoming(m, inserted);
+        // duplicate_id: the id is taken by another conversation or one of our own
+        // messages; it is never stored, and acked so the sender stops resending.
+        if (err != StoreError::ok && err != StoreError::duplicate_id) return;  // not acked: the sender will resend
         if (inserted) {
             live[key].unread++;
             if (auto stored = store->message(m.id)) m.seq = stored->seq;
@@ -417,6 +430,7 @@ void Node::subscribe(std::function<void(const Event&)> sink) {
     Impl& d = *impl_;
     sink(d.own());
     for (auto& p : peers()) sink(PeerChanged{p});
+    for (auto& n : d.recent_notices) sink(n);
     d.sinks.push_back(std::move(sink));
 }
 

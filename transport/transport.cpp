@@ -244,7 +244,7 @@ struct Transport::Impl {
         }
     }
 
-    void close_session(const Conn& c, std::string_view reason) {
+    void close_session(Conn c, std::string_view reason) {  // by value: closing erases it from active
         if (c->session && !c->dropped) apply(c, c->session->close(reason, mono_now()));
     }
 

@@ -22,7 +22,13 @@ e2e_cleanup() {
         kill -KILL "$pid" 2>/dev/null || true
     done
     if [ $rc -ne 0 ] && [ -n "${E2E_DIR:-}" ]; then
-        for log in "$E2E_DIR"/*.log; do [ -f "$log" ] && { echo "--- $log"; tail -n 30 "$log"; }; done
+        for log in "$E2E_DIR"/*.log; do
+            [ -f "$log" ] || continue
+            echo "--- $log"
+            # A sanitizer report matters more than the last lines.
+            if grep -q "Sanitizer\|runtime error" "$log"; then grep -m1 -A45 "Sanitizer\|runtime error" "$log"
+            else tail -n 30 "$log"; fi
+        done
     fi
     [ -n "$E2E_VLAN" ] && "$VLAN_SH" down "$E2E_VLAN" >/dev/null 2>&1 || true
     rm -rf "${E2E_DIR:-/nonexistent}"
@@ -55,11 +61,13 @@ declare -A NODE_PID NODE_HOST
 start_node() {
     local name=$1 host=$2; shift 2
     local prof="$E2E_DIR/$name"
+    local nick=(--nick "$name")
+    [[ " $* " == *" --nick "* ]] && nick=()
     if [ "$host" = "-" ]; then
-        "$HALLWAY" --profile "$prof" daemon --nick "$name" "$@" >>"$E2E_DIR/$name.log" 2>&1 &
+        "$HALLWAY" --profile "$prof" daemon "${nick[@]}" "$@" >>"$E2E_DIR/$name.log" 2>&1 &
     else
         # Not through a function: $! must be the process that becomes hallway (vlan.sh execs).
-        "$VLAN_SH" exec "$E2E_VLAN" "$host" "$HALLWAY" --profile "$prof" daemon --nick "$name" "$@" >>"$E2E_DIR/$name.log" 2>&1 &
+        "$VLAN_SH" exec "$E2E_VLAN" "$host" "$HALLWAY" --profile "$prof" daemon "${nick[@]}" "$@" >>"$E2E_DIR/$name.log" 2>&1 &
     fi
     NODE_PID[$name]=$!
     NODE_HOST[$name]=$host
