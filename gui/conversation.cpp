@@ -207,8 +207,14 @@ void draw_one(const Model& model, const PeerKey& key, ConversationsState& state,
     draw_messages(conv == model.conversations.end() ? nullptr : &conv->second, state.views[key], now_ms);
     ImGui::EndChild();
 
+    // The node refuses to send to a blocked key; say so up front (header) and
+    // keep the draft rather than lose it to a refusal.
+    const bool blocked = peer != model.peers.end() && peer->second.trust == core::Trust::blocked;
+    ImGui::BeginDisabled(blocked);
     std::string body;
-    if (draw_input_box(state.drafts[key], state.input, state.focus_input, body)) {
+    const bool send = draw_input_box(state.drafts[key], state.input, state.focus_input && !blocked, body);
+    ImGui::EndDisabled();
+    if (send) {
         out.push_back(SendText{key, std::move(body)});
         state.views[key].stick_to_bottom = true;
     }
