@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# A bad link: 20% packet loss and 200 ms delay each way (an impaired TAP link
+# between two hosts: tests/support/impaired_link, since this kernel may lack
+# netem). 500 messages, all delivered exactly once, in order.
+source "$(dirname "$0")/lib.sh"
+e2e_init
+vlan_up 2
+: "${IMPAIRED_LINK:?IMPAIRED_LINK must name the impaired_link binary}"
+N=500
+
+"$IMPAIRED_LINK" "$E2E_VLAN-h1" "$E2E_VLAN-h2" 200 0.2 280 >"$E2E_DIR/link.log" 2>&1 &
+E2E_PIDS+=($!)
+wait_for 5 "the impaired link is up" grep -q ready "$E2E_DIR/link.log"
+for h in 1 2; do
+    on_host $h ip addr add "10.214.0.$h/24" dev imp0
+    on_host $h ip link set imp0 up
+done
+start_node alice 1 --no-mdns --port 47020
+start_node bob 2 --no-mdns --peer 10.214.0.1:47020
+wait_for 30 "alice lists bob over the bad link" online_in alice bob
+
+for i in $(seq 1 $N); do hw alice send bob "lossy $i" --timeout 0 >/dev/null; done
+wait_for 200 "bob has all $N" bash -c \
+    "[ \"\$(\"$HALLWAY\" --profile $E2E_DIR/bob history alice --json | jq length)\" = $N ]"
+hw bob history alice --json | jq -e --argjson n $N '[.[].body] == [range(1; $n + 1) | "lossy \(.)"]' >/dev/null \
+    || fail "lost, duplicated or reordered"
+wait_for 60 "alice sees every message delivered" bash -c \
+    "\"$HALLWAY\" --profile $E2E_DIR/alice history bob --json | jq -e 'length == $N and all(.state == \"delivered\")'"
+echo "lossy link test passed"
