@@ -66,6 +66,7 @@ private:
     int wake_[2] = {-1, -1};
     bool tty_ = false;
     bool quit_ = false;
+    bool in_handler_ = false;
     std::string target_name_;
     std::optional<core::PeerKey> target_;
     std::string pending_input_;
@@ -74,7 +75,9 @@ private:
 Chat* Chat::current_ = nullptr;
 
 void Chat::print(const std::string& text) {
-    if (!tty_) {
+    // Inside the line handler readline is on a fresh line and shows its prompt
+    // again when the handler returns: nothing to save or restore.
+    if (!tty_ || in_handler_) {
         std::cout << text << std::endl;
         return;
     }
@@ -230,7 +233,9 @@ int Chat::run() {
             }
             std::string l(line);
             std::free(line);
+            current_->in_handler_ = true;
             current_->on_line(l);
+            current_->in_handler_ = false;
         });
     }
     drain_events();
