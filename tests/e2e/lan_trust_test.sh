@@ -44,6 +44,12 @@ set -e
 [ $rc -eq 1 ] || fail "sending to the impostor should be refused (exit 1), got $rc"
 [ "$(hw impostor history bob --json 2>/dev/null | jq length)" = 0 ] || fail "the impostor received something"
 hw bob send "$(fp_of alice | cut -c1-10)" "for the real alice" --timeout 5 || fail "the verified alice is reachable by fingerprint"
+# The conversation stays with the verified key; the new key's is empty.
+[ "$(count_in bob "$(fp_of alice | cut -c1-10)" 'for the real alice')" = 1 ] || fail "the old conversation moved"
+[ "$(hw bob history "${ifp:0:10}" --json | jq length)" = 0 ] || fail "something was queued for the new key"
+# Only when the person chooses to trust the new key does anything go to it.
+hw bob verify "${ifp:0:10}" --confirm >/dev/null
+hw bob send "${ifp:0:10}" "now I trust you" --timeout 5 || fail "sending after choosing to trust the new key"
 
 # Block: carol's session is refused and what she sends is never stored.
 hw bob block carol >/dev/null
