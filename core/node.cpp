@@ -97,7 +97,8 @@ struct Node::Impl {
     std::map<std::string, DialTarget> targets;
     // Dials in flight that were made because of a TXT record: what key must answer.
     std::map<asio::ip::tcp::endpoint, std::string> expected_at;
-    std::set<PeerKey> backlogged;  // the write queue was full: outbox flush pending
+    std::set<PeerKey> backlogged;
+    mutable std::map<PeerKey, std::string> fingerprints;  // the write queue was full: outbox flush pending
     std::uint16_t port = 0;
     bool stopped = false;
 
@@ -114,25 +115,36 @@ struct Node::Impl {
     }
     void notice(Notice::Level level, std::string text) { emit(Notice{level, std::move(text)}); }
 
-    std::string fingerprint_of(const PeerKey& key) const { return crypto::fingerprint(key); }
+    // Memoized: the maintenance tick and every view ask it, and it is a hash.
+    const std::string& fingerprint_of(const PeerKey& key) const {
+        auto it = fingerprints.find(key);
+        if (it == fingerprints.end()) it = fingerprints.emplace(key, crypto::fingerprint(key)).first;
+        return it->second;
+    }
 
     // Another identity, verified by us, that goes by this name.
-    std::optional<Contact> verified_namesake(const PeerKey& key, std::string_view nick) const {
+    static std::optional<Contact> verified_namesake(const PeerKey& key, std::string_view nick,
+                                                    const std::vector<Contact>& contacts) {
         if (nick.empty()) return std::nullopt;
-        for (auto& c : store->contacts())
+        for (auto& c : contacts)
             if (c.key != key && c.trust == Trust::verified && lower(c.nick) == lower(nick)) return c;
         return std::nullopt;
     }
+    std::optional<Contact> verified_namesake(const PeerKey& key, std::string_view nick) const {
+        return verified_namesake(key, nick, store->contacts());
+    }
 
-    PeerView view(const PeerKey& key) const {
+    // contacts: all of them, read once by the caller (a view needs the others' names).
+    PeerView view(const PeerKey& key, const std::vector<Contact>& contacts) const {
         PeerView v;
         v.key = key;
         v.fingerprint = fingerprint_of(key);
-        if (auto c = store->contact(key)) {
-            v.known = true;
-            v.nick = c->nick;
-            v.trust = c->trust;
-        }
+        for (auto& c : contacts)
+            if (c.key == key) {
+                v.known = true;
+                v.nick = c.nick;
+                v.trust = c.trust;
+            }
         if (auto it = live.find(key); it != live.end()) {
             v.online = it->second.online;
             v.presence = it->second.online ? it->second.presence : "";
@@ -140,11 +152,11 @@ struct Node::Impl {
             v.addresses.assign(it->second.addresses.begin(), it->second.addresses.end());
             v.unread = it->second.unread;
         }
-        v.name_clash = v.trust != Trust::verified && verified_namesake(key, v.nick).has_value();
+        v.name_clash = v.trust != Trust::verified && verified_namesake(key, v.nick, contacts).has_value();
         return v;
     }
 
-    void peer_changed(const PeerKey& key) { emit(PeerChanged{view(key)}); }
+    void peer_changed(const PeerKey& key) { emit(PeerChanged{view(key, store->contacts())}); }
 
     OwnIdentity own() const {
         return OwnIdentity{settings.nick, fingerprint, settings.presence, settings.status_message, port};
@@ -306,11 +318,11 @@ struct Node::Impl {
             it = it->second.expected_fingerprint == fp ? targets.erase(it) : std::next(it);
     }
 
-    bool connected_to(const DialTarget& t) const {
+    bool connected_to(const DialTarget& t, const std::set<std::string>& online_fingerprints) const {
+        if (!t.expected_fingerprint.empty()) return online_fingerprints.count(t.expected_fingerprint) > 0;
+        std::string where = endpoint_text(t.endpoint);
         for (auto& [key, l] : live)
-            if (l.online && (t.expected_fingerprint.empty() ? l.addresses.count(endpoint_text(t.endpoint)) > 0
-                                                            : fingerprint_of(key) == t.expected_fingerprint))
-                return true;
+            if (l.online && l.addresses.count(where)) return true;
         return false;
     }
 
@@ -324,8 +336,11 @@ struct Node::Impl {
     void maintain() {
         if (stopped) return;
         auto now = std::chrono::steady_clock::now();
+        std::set<std::string> online;
+        for (auto& [key, l] : live)
+            if (l.online) online.insert(fingerprint_of(key));
         for (auto& [id, t] : targets)
-            if (now >= t.next_try && !connected_to(t)) dial(t);
+            if (now >= t.next_try && !connected_to(t, online)) dial(t);
         maintenance.expires_after(kMaintenanceTick);
         maintenance.async_wait([this](std::error_code ec) {
             if (!ec) maintain();
@@ -438,11 +453,12 @@ OwnIdentity Node::own() const { return impl_->own(); }
 
 std::vector<PeerView> Node::peers() const {
     const Impl& d = *impl_;
+    auto contacts = d.store->contacts();
     std::set<PeerKey> keys;
-    for (auto& c : d.store->contacts()) keys.insert(c.key);
+    for (auto& c : contacts) keys.insert(c.key);
     for (auto& [k, l] : d.live) keys.insert(k);
     std::vector<PeerView> out;
-    for (auto& k : keys) out.push_back(d.view(k));
+    for (auto& k : keys) out.push_back(d.view(k, contacts));
     std::stable_sort(out.begin(), out.end(), [](const PeerView& a, const PeerView& b) {
         if (a.online != b.online) return a.online;
         return lower(a.nick) < lower(b.nick);
