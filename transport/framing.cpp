@@ -17,9 +17,25 @@ std::string_view to_string(FrameError e) {
 
 bool encode_frame(std::span<const std::uint8_t> body, std::vector<std::uint8_t>& out) {
     if (body.empty() || body.size() > wire::kMaxFrameBody) return false;
-    out.push_back(static_cast<std::uint8_t>(body.size() >> 8));
-    out.push_back(static_cast<std::uint8_t>(body.size() & 0xff));
+    const std::size_t at = begin_frame(out);
     out.insert(out.end(), body.begin(), body.end());
+    return end_frame(out, at);
+}
+
+std::size_t begin_frame(std::vector<std::uint8_t>& out) {
+    const std::size_t at = out.size();
+    out.resize(at + wire::kFrameHeaderLen);
+    return at;
+}
+
+bool end_frame(std::vector<std::uint8_t>& out, std::size_t frame_at) {
+    const std::size_t len = out.size() - frame_at - wire::kFrameHeaderLen;
+    if (len == 0 || len > wire::kMaxFrameBody) {
+        out.resize(frame_at);
+        return false;
+    }
+    out[frame_at] = static_cast<std::uint8_t>(len >> 8);
+    out[frame_at + 1] = static_cast<std::uint8_t>(len & 0xff);
     return true;
 }
 

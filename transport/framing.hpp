@@ -21,6 +21,13 @@ std::string_view to_string(FrameError e);
 // when body is empty or too long.
 bool encode_frame(std::span<const std::uint8_t> body, std::vector<std::uint8_t>& out);
 
+// Building a frame in place (the body written straight into out, e.g. by an
+// encryption): begin_frame appends a header placeholder and returns its offset;
+// end_frame fills it with the length of what follows. Returns false (out cut
+// back to the offset) when that body is empty or too long.
+std::size_t begin_frame(std::vector<std::uint8_t>& out);
+bool end_frame(std::vector<std::uint8_t>& out, std::size_t frame_at);
+
 // Splits a byte stream into frames. Buffers at most one partial frame; a
 // length outside [min, max] fails the reader for good as soon as the header is read.
 class FrameReader {

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstring>
 
 namespace hallway::transport {
 
@@ -53,6 +54,172 @@ std::string truncate_utf8(std::string s, std::size_t max) {
     return s;
 }
 
+// Index of the first byte of s that does not start a well-formed UTF-8 sequence,
+// or s.size(). ASCII is skipped eight bytes at a time: bodies are mostly ASCII.
+std::size_t first_invalid_utf8(std::string_view s) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        if (i + 8 <= s.size()) {
+            std::uint64_t word;
+            std::memcpy(&word, s.data() + i, 8);
+            if ((word & 0x8080808080808080ULL) == 0) {
+                i += 8;
+                continue;
+            }
+        }
+        const std::size_t n = utf8_sequence_len(s, i);
+        if (n == 0) return i;
+        i += n;
+    }
+    return s.size();
+}
+
+// --- Fast path for Text, the only message whose size matters (bodies up to
+// wire::kMaxMessage). nlohmann reads and writes CBOR strings one byte at a time
+// through its SAX layer, several times slower than the AEAD. The fast path
+// handles exactly the shape encode() produces (a definite map of the four Text
+// keys, any order, any integer width); anything else goes to nlohmann, which
+// stays the general decoder. messages_test checks that both agree.
+
+// CBOR major types (RFC 8949 §3.1).
+constexpr std::uint8_t kMajorUint = 0;
+constexpr std::uint8_t kMajorBytes = 2;
+constexpr std::uint8_t kMajorText = 3;
+constexpr std::uint8_t kMajorMap = 5;
+
+// Head of a data item with the shortest argument encoding (as nlohmann writes it).
+void put_head(std::vector<std::uint8_t>& out, std::uint8_t major, std::uint64_t v) {
+    const auto m = static_cast<std::uint8_t>(major << 5);
+    int bytes = 0;
+    if (v < 24) {
+        out.push_back(static_cast<std::uint8_t>(m | v));
+        return;
+    }
+    if (v <= 0xff) {
+        out.push_back(m | 24);
+        bytes = 1;
+    } else if (v <= 0xffff) {
+        out.push_back(m | 25);
+        bytes = 2;
+    } else if (v <= 0xffffffffULL) {
+        out.push_back(m | 26);
+        bytes = 4;
+    } else {
+        out.push_back(m | 27);
+        bytes = 8;
+    }
+    for (int k = bytes - 1; k >= 0; --k) out.push_back(static_cast<std::uint8_t>(v >> (8 * k)));
+}
+
+void put_text(std::vector<std::uint8_t>& out, std::string_view s) {
+    put_head(out, kMajorText, s.size());
+    const std::size_t at = out.size();
+    out.resize(at + s.size());  // memcpy: inserting chars into bytes would copy one by one
+    if (!s.empty()) std::memcpy(out.data() + at, s.data(), s.size());
+}
+
+// Same bytes as nlohmann::to_cbor of the Text map: keys in std::map order.
+std::vector<std::uint8_t> encode_text(const Text& x) {
+    std::string sanitized;
+    std::string_view body = x.body;
+    if (first_invalid_utf8(body) != body.size()) {
+        sanitized = sanitize_utf8(body);
+        body = sanitized;
+    }
+    std::vector<std::uint8_t> out;
+    out.reserve(body.size() + 64);
+    put_head(out, kMajorMap, 4);
+    put_text(out, "body");
+    put_text(out, body);
+    put_text(out, "id");
+    put_head(out, kMajorBytes, x.id.size());
+    out.insert(out.end(), x.id.begin(), x.id.end());
+    put_text(out, "t");
+    put_text(out, kText);
+    put_text(out, "ts");
+    put_head(out, kMajorUint, x.sent_at_ms);
+    return out;
+}
+
+// Reads CBOR heads from a byte span; any shape it does not expect makes it fail.
+struct CborCursor {
+    std::span<const std::uint8_t> in;
+    bool ok = true;
+
+    // Head with a definite argument; fails on indefinite lengths, tags, floats.
+    std::uint64_t head(std::uint8_t& major) {
+        if (!ok || in.empty()) return fail();
+        const std::uint8_t b = in[0];
+        major = static_cast<std::uint8_t>(b >> 5);
+        const std::uint8_t info = b & 0x1f;
+        in = in.subspan(1);
+        if (info < 24) return info;
+        if (info > 27) return fail();
+        const std::size_t n = std::size_t{1} << (info - 24);
+        if (in.size() < n) return fail();
+        std::uint64_t v = 0;
+        for (std::size_t k = 0; k < n; ++k) v = (v << 8) | in[k];
+        in = in.subspan(n);
+        return v;
+    }
+    // Body of a text or byte string of the given major type.
+    std::span<const std::uint8_t> string(std::uint8_t want) {
+        std::uint8_t major = 0;
+        const std::uint64_t len = head(major);
+        if (!ok || major != want || len > in.size()) {
+            fail();
+            return {};
+        }
+        auto s = in.first(static_cast<std::size_t>(len));
+        in = in.subspan(static_cast<std::size_t>(len));
+        return s;
+    }
+    std::uint64_t fail() {
+        ok = false;
+        return 0;
+    }
+};
+
+std::string_view as_chars(std::span<const std::uint8_t> s) {
+    return {reinterpret_cast<const char*>(s.data()), s.size()};
+}
+
+// The Text in bytes when they have the shape encode() writes; nullopt means
+// "not handled here", never "invalid": the caller then asks nlohmann.
+std::optional<Text> decode_text_fast(std::span<const std::uint8_t> bytes) {
+    CborCursor c{bytes};
+    std::uint8_t major = 0;
+    if (c.head(major) != 4 || major != kMajorMap) return std::nullopt;
+    std::optional<std::span<const std::uint8_t>> body, id;
+    std::optional<std::uint64_t> ts;
+    bool type_seen = false;
+    for (int i = 0; i < 4 && c.ok; ++i) {
+        const std::string_view key = as_chars(c.string(kMajorText));
+        if (!c.ok) return std::nullopt;
+        if (key == "body" && !body) {
+            body = c.string(kMajorText);
+        } else if (key == "id" && !id) {
+            id = c.string(kMajorBytes);
+        } else if (key == "t" && !type_seen) {
+            type_seen = true;
+            if (as_chars(c.string(kMajorText)) != kText) return std::nullopt;
+        } else if (key == "ts" && !ts) {
+            ts = c.head(major);
+            if (major != kMajorUint) return std::nullopt;
+        } else {
+            return std::nullopt;  // unknown or repeated key
+        }
+    }
+    if (!c.ok || !c.in.empty() || !body || !id || !ts || !type_seen) return std::nullopt;
+    Text t;
+    if (id->size() != t.id.size()) return std::nullopt;
+    std::copy(id->begin(), id->end(), t.id.begin());
+    t.sent_at_ms = *ts;
+    const std::string_view text = as_chars(*body);
+    t.body = first_invalid_utf8(text) == text.size() ? std::string(text) : sanitize_utf8(text);
+    return t;
+}
+
 const json* field(const json& map, std::string_view key) {
     const auto it = map.find(key);
     return it == map.end() ? nullptr : &*it;
@@ -61,7 +228,8 @@ const json* field(const json& map, std::string_view key) {
 std::optional<std::string> text_field(const json& map, std::string_view key) {
     const json* v = field(map, key);
     if (v == nullptr || !v->is_string()) return std::nullopt;
-    return sanitize_utf8(v->get_ref<const std::string&>());
+    const auto& s = v->get_ref<const std::string&>();
+    return first_invalid_utf8(s) == s.size() ? s : sanitize_utf8(s);
 }
 
 std::optional<std::uint64_t> uint_field(const json& map, std::string_view key) {
@@ -154,9 +322,11 @@ std::vector<std::uint8_t> to_cbor(const json& j) {
 }  // namespace
 
 std::string sanitize_utf8(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size();) {
+    const std::size_t valid = first_invalid_utf8(s);
+    std::string out(s.substr(0, valid));
+    if (valid == s.size()) return out;
+    out.reserve(s.size() + 2);
+    for (std::size_t i = valid; i < s.size();) {
         std::size_t run = i;  // ASCII runs are copied whole: bodies are mostly ASCII
         while (run < s.size() && static_cast<unsigned char>(s[run]) < 0x80) ++run;
         if (run > i) {
@@ -185,9 +355,22 @@ std::string_view to_string(DecodeStatus s) {
     return "unknown decode status";
 }
 
-std::vector<std::uint8_t> encode(const Message& m) { return to_cbor(to_map(m)); }
+std::vector<std::uint8_t> encode(const Message& m) {
+    if (const auto* text = std::get_if<Text>(&m)) return encode_text(*text);
+    return encode_generic(m);
+}
+
+std::vector<std::uint8_t> encode_generic(const Message& m) { return to_cbor(to_map(m)); }
 
 DecodeStatus decode_checked(std::span<const std::uint8_t> bytes, std::optional<Message>& out) {
+    if (auto text = decode_text_fast(bytes)) {
+        out = std::move(*text);
+        return DecodeStatus::ok;
+    }
+    return decode_checked_generic(bytes, out);
+}
+
+DecodeStatus decode_checked_generic(std::span<const std::uint8_t> bytes, std::optional<Message>& out) {
     out.reset();
     const json map = parse_cbor(bytes);
     if (map.is_discarded() || !map.is_object()) return DecodeStatus::malformed;

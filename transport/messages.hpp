@@ -52,6 +52,9 @@ using Message = std::variant<Text, Ack, Status, Ping, Pong, Close>;
 using AppMessage = std::variant<Text, Ack, Status>;
 
 std::vector<std::uint8_t> encode(const Message& m);
+// encode() through the general CBOR encoder only (encode() writes Text by hand,
+// byte for byte the same); tests check that the two agree.
+std::vector<std::uint8_t> encode_generic(const Message& m);
 // nullopt: not a message we know (unknown type, or a known type with missing/ill-typed
 // fields); the caller skips it. Never throws.
 std::optional<Message> decode(std::span<const std::uint8_t> bytes);
@@ -62,6 +65,9 @@ std::optional<Message> decode(std::span<const std::uint8_t> bytes);
 enum class DecodeStatus { ok, skipped, malformed };
 std::string_view to_string(DecodeStatus s);
 DecodeStatus decode_checked(std::span<const std::uint8_t> bytes, std::optional<Message>& out);
+// decode_checked() through the general CBOR decoder only, without the fast path
+// that decode_checked() takes for Text; tests check that the two agree.
+DecodeStatus decode_checked_generic(std::span<const std::uint8_t> bytes, std::optional<Message>& out);
 
 // Text fields are UTF-8: invalid sequences are replaced by U+FFFD, both when
 // encoding and when decoding, so no layer above ever sees invalid UTF-8.

@@ -52,6 +52,7 @@ struct Session::Impl {
     MonoTime last_ping{};
     std::uint64_t pings_sent = 0;
     std::vector<std::uint8_t> reassembly;
+    std::vector<std::uint8_t> plain;  // one transport message's plaintext, reused
     std::optional<crypto::PublicKey> peer;
 
     bool initiator() const { return config.role == crypto::Role::initiator; }
@@ -62,6 +63,7 @@ struct Session::Impl {
         send_cs = crypto::CipherState{};
         recv_cs = crypto::CipherState{};
         reassembly.clear();
+        plain.clear();
         out.events.push_back(Closed{kind, std::string(reason)});
     }
 
@@ -162,7 +164,7 @@ struct Session::Impl {
     }
 
     void handle_transport(SessionOutput& out, const std::vector<std::uint8_t>& frame, MonoTime now) {
-        std::vector<std::uint8_t> plain;
+        plain.clear();  // reused: no allocation per frame
         if (recv_cs.decrypt_with_ad({}, frame, plain) != crypto::NoiseError::ok) {
             fail(out, CloseKind::decrypt_failed, to_string(CloseKind::decrypt_failed));
             return;
@@ -176,11 +178,20 @@ struct Session::Impl {
             fail(out, CloseKind::message_too_large, to_string(CloseKind::message_too_large));
             return;
         }
-        reassembly.insert(reassembly.end(), plain.begin() + wire::kFlagLen, plain.end());
-        if (flag == wire::kFlagMore) return;
+        const std::span<const std::uint8_t> chunk = std::span(plain).subspan(wire::kFlagLen);
+        if (flag == wire::kFlagMore) {
+            reassembly.insert(reassembly.end(), chunk.begin(), chunk.end());
+            return;
+        }
         std::optional<Message> message;
-        const DecodeStatus status = decode_checked(reassembly, message);
-        reassembly.clear();
+        DecodeStatus status;
+        if (reassembly.empty()) {  // a message in one chunk: decoded in place
+            status = decode_checked(chunk, message);
+        } else {
+            reassembly.insert(reassembly.end(), chunk.begin(), chunk.end());
+            status = decode_checked(reassembly, message);
+            reassembly.clear();
+        }
         if (status == DecodeStatus::malformed) {
             fail(out, CloseKind::protocol_error, to_string(status));
             return;
@@ -192,20 +203,24 @@ struct Session::Impl {
         if (state != State::established) return;
         const auto encoded = encode(message);
         if (encoded.size() > wire::kMaxMessage) return;
+        const std::size_t chunks = (encoded.size() + wire::kMaxChunk - 1) / wire::kMaxChunk;
+        out.bytes.reserve(out.bytes.size() + encoded.size() +
+                          std::max<std::size_t>(chunks, 1) * (wire::kFrameHeaderLen + wire::kFlagLen + wire::kTagLen));
         std::span<const std::uint8_t> rest(encoded);
-        std::vector<std::uint8_t> plain, cipher;
         do {
             const std::size_t n = std::min(rest.size(), wire::kMaxChunk);
             plain.clear();
             plain.push_back(n == rest.size() ? wire::kFlagLast : wire::kFlagMore);
             plain.insert(plain.end(), rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(n));
             rest = rest.subspan(n);
-            cipher.clear();
-            if (auto err = send_cs.encrypt_with_ad({}, plain, cipher); err != crypto::NoiseError::ok) {
+            // Encrypted straight into the output behind a header filled in afterwards.
+            const std::size_t frame_at = begin_frame(out.bytes);
+            if (auto err = send_cs.encrypt_with_ad({}, plain, out.bytes); err != crypto::NoiseError::ok) {
+                out.bytes.resize(frame_at);
                 fail(out, CloseKind::protocol_error, crypto::to_string(err));
                 return;
             }
-            emit(out, cipher);
+            end_frame(out.bytes, frame_at);  // sizes are bounded by construction
         } while (!rest.empty());
     }
 };

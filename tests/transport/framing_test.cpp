@@ -33,6 +33,22 @@ TEST_CASE("frame encoding writes a big-endian length and refuses empty or oversi
     CHECK(out[1] == 0xff);
 }
 
+TEST_CASE("a frame built in place has the same bytes as encode_frame and is cut back when empty or oversized") {
+    std::vector<std::uint8_t> in_place{0xaa}, encoded{0xaa};
+    const auto body = bytes_of(300, 5);
+    const std::size_t at = begin_frame(in_place);
+    in_place.insert(in_place.end(), body.begin(), body.end());
+    CHECK(end_frame(in_place, at));
+    CHECK(encode_frame(body, encoded));
+    CHECK(in_place == encoded);
+    CHECK_FALSE(end_frame(in_place, begin_frame(in_place)));
+    CHECK(in_place == encoded);
+    const std::size_t big = begin_frame(in_place);
+    in_place.resize(in_place.size() + wire::kMaxFrameBody + 1);
+    CHECK_FALSE(end_frame(in_place, big));
+    CHECK(in_place == encoded);
+}
+
 TEST_CASE("frame reader reassembles frames fed one byte at a time and several at once") {
     std::vector<std::uint8_t> stream;
     const auto a = bytes_of(5, 1), b = bytes_of(70000 % 65535, 2), c = bytes_of(1, 9);

@@ -139,3 +139,70 @@ TEST_CASE("decoding random bytes and mutated messages never throws") {
         }
     }
 }
+
+// encode()/decode_checked() write and read Text by hand for speed; the general
+// nlohmann path must give the same bytes and the same results.
+TEST_CASE("the Text fast path agrees with the general CBOR codec") {
+    std::mt19937_64 rng(7);
+    const std::vector<std::uint64_t> stamps{0, 23, 24, 255, 256, 65535, 65536, 0xffffffffull, 0x100000000ull,
+                                            1700000000123ull, UINT64_MAX};
+    const std::vector<std::size_t> lengths{0, 1, 23, 24, 255, 256, 65535, 65536, 200000};
+    std::vector<std::vector<std::uint8_t>> samples;
+    for (std::size_t len : lengths) {
+        for (std::uint64_t ts : stamps) {
+            std::string body(len, 'a');
+            for (auto& ch : body) ch = static_cast<char>(rng() % 3 == 0 ? rng() : 'a' + rng() % 26);  // some invalid UTF-8
+            const Text t{some_id(), ts, body};
+            const auto fast = encode(t);
+            CHECK(fast == encode_generic(t));
+            samples.push_back(fast);
+        }
+    }
+    // Shapes the fast path leaves to nlohmann: other key orders, wider integers,
+    // extra, missing or repeated keys, wrong types, trailing bytes.
+    const json base = {{"t", "text"}, {"id", json::binary({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16})},
+                       {"ts", 5}, {"body", "hi"}};
+    samples.push_back(cbor(base));
+    samples.push_back({0xa4, 0x61, 't', 0x64, 't', 'e', 'x', 't', 0x62, 't', 's', 0x1b, 0, 0, 0, 0, 0, 0, 0, 9,
+                       0x62, 'i', 'd', 0x50, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+                       0x64, 'b', 'o', 'd', 'y', 0x78, 2, 'o', 'k'});  // any order, non-shortest heads
+    samples.push_back({0xa4, 0x61, 't', 0x64, 't', 'e', 'x', 't', 0x61, 't', 0x64, 't', 'e', 'x', 't', 0x62, 't',
+                       's', 0x01, 0x64, 'b', 'o', 'd', 'y', 0x60});  // repeated key, no id
+    for (auto mutate : {0, 1, 2, 3}) {
+        json j = base;
+        if (mutate == 0) j["extra"] = 1;
+        if (mutate == 1) j.erase("ts");
+        if (mutate == 2) j["ts"] = -1;
+        if (mutate == 3) j["id"] = json::binary({1, 2});
+        samples.push_back(cbor(j));
+    }
+    auto trailing = cbor(base);
+    trailing.push_back(0);
+    samples.push_back(trailing);
+    // Every prefix and single-byte change of a few encodings.
+    const auto small = encode(Text{some_id(), 300, "héllo"});
+    for (std::size_t i = 0; i < small.size(); ++i) {
+        samples.emplace_back(small.begin(), small.begin() + static_cast<std::ptrdiff_t>(i));
+        for (std::uint8_t delta : {1, 0x20, 0x80}) {
+            auto m = small;
+            m[i] = static_cast<std::uint8_t>(m[i] + delta);
+            samples.push_back(m);
+        }
+    }
+    for (const auto& bytes : samples) {
+        std::optional<Message> fast, general;
+        const auto fast_status = decode_checked(bytes, fast);
+        CHECK(fast_status == decode_checked_generic(bytes, general));
+        REQUIRE(fast.has_value() == general.has_value());
+        if (fast) {
+            const auto* a = std::get_if<Text>(&*fast);
+            const auto* b = std::get_if<Text>(&*general);
+            REQUIRE((a != nullptr) == (b != nullptr));
+            if (a) {
+                CHECK(a->id == b->id);
+                CHECK(a->sent_at_ms == b->sent_at_ms);
+                CHECK(a->body == b->body);
+            }
+        }
+    }
+}
