@@ -3,14 +3,26 @@
 //   (a) one large transfer through a session vs plain TCP vs ChaCha20-Poly1305 on one core
 //   (b) round trip of a small text until its app-level ack vs a plain TCP ping-pong
 //   (c) handshakes per second on one core vs the X25519 bound (1 keygen + 3 DH per side)
-// Usage: transport_bench [MiB for (a), default 256]
+// On a virtual LAN the two ends live in two network namespaces (--netns-a/--netns-b,
+// names as in /run/netns, B reached at --addr-b); by default both are on loopback.
+// (d) with --node HOST:PORT: Text messages per second that a real node stores and acks.
+//
+// Usage: transport_bench [--mib 256] [--netns-a NS --netns-b NS --addr-b IP] [--json]
+//                        [--node HOST:PORT --count N --window W]
 #include "transport/session.hpp"
 #include "transport/transport.hpp"
 
 #include <sodium.h>
 
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
+#include <future>
+#include <string>
 #include <thread>
 
 using namespace hallway;
@@ -19,6 +31,34 @@ using asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+struct Net {
+    std::string ns_b;                    // empty: B in our own namespace
+    std::string addr_b = "127.0.0.1";
+};
+Net g_net;
+
+// Moves the calling thread into a named network namespace; sockets it creates live there.
+void enter_netns(const std::string& name) {
+    if (name.empty()) return;
+    const std::string path = "/run/netns/" + name;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) {
+        std::fprintf(stderr, "cannot enter network namespace %s: %s\n", name.c_str(), std::strerror(errno));
+        std::exit(1);
+    }
+    ::close(fd);
+}
+
+// Runs f on a short-lived thread inside B's namespace (creating sockets there).
+template <class F>
+auto in_b(F f) {
+    auto task = std::async(std::launch::async, [f = std::move(f)]() mutable {
+        enter_netns(g_net.ns_b);
+        return f();
+    });
+    return task.get();
+}
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
@@ -40,12 +80,12 @@ struct Pair {
         };
         a = std::make_unique<Transport>(io_a, ka, TransportConfig{0, Hello{1, "a", {}}}, ca);
         b = std::make_unique<Transport>(io_b, kb, TransportConfig{0, Hello{1, "b", {}}}, cb);
-        const auto port = b->listen();
+        const auto port = in_b([this] { return b->listen(); });
         b_thread = std::thread([this] {
             auto guard = asio::make_work_guard(io_b);
             io_b.run();
         });
-        a->dial({asio::ip::make_address("127.0.0.1"), port});
+        a->dial({asio::ip::make_address(g_net.addr_b), port});
         while (!up) io_a.run_one();
     }
     ~Pair() {
@@ -86,7 +126,7 @@ double session_throughput(std::size_t mib) {
 
 // Connected loopback socket pair (blocking).
 std::pair<tcp::socket, tcp::socket> tcp_pair(asio::io_context& io) {
-    tcp::acceptor acc(io, {asio::ip::make_address("127.0.0.1"), 0});
+    tcp::acceptor acc = in_b([&io] { return tcp::acceptor(io, {asio::ip::make_address(g_net.addr_b), 0}); });
     tcp::socket c(io), s(io);
     c.connect(acc.local_endpoint());
     acc.accept(s);
@@ -211,11 +251,97 @@ double x25519_per_second() {
     return n / seconds_since(t0);
 }
 
+// (d) Texts per second a real node stores durably and acks, with `window` unacked in flight.
+double node_messages_per_second(const std::string& host_port, std::size_t count, std::size_t window) {
+    const auto colon = host_port.rfind(':');
+    const tcp::endpoint node{asio::ip::make_address(host_port.substr(0, colon)),
+                             static_cast<std::uint16_t>(std::stoul(host_port.substr(colon + 1)))};
+    asio::io_context io;
+    const auto key = crypto::KeyPair::generate(crypto::system_rng());
+    std::optional<PeerKey> peer;
+    std::size_t sent = 0, acked = 0;
+    std::unique_ptr<Transport> t;
+    const std::string body(80, 'x');  // a typical chat line, as in store_bench
+    auto fill = [&] {
+        while (peer && sent < count && sent - acked < window && t->send(*peer, Text{id_of(sent), 0, body})) ++sent;
+    };
+    TransportCallbacks cb;
+    cb.on_session_up = [&](const SessionInfo& i) { peer = i.peer; };
+    cb.on_message = [&](const PeerKey&, const AppMessage& m) {
+        if (std::holds_alternative<Ack>(m)) ++acked;
+        fill();
+    };
+    cb.on_dial_failed = [](const tcp::endpoint&, std::string_view why) {
+        std::fprintf(stderr, "dial failed: %.*s\n", static_cast<int>(why.size()), why.data());
+        std::exit(1);
+    };
+    t = std::make_unique<Transport>(io, key, TransportConfig{0, Hello{1, "bench", {}}}, cb);
+    t->dial(node);
+    while (!peer) io.run_one();
+    const auto t0 = Clock::now();
+    fill();
+    while (acked < count) io.run_one();
+    const double rate = static_cast<double>(count) / seconds_since(t0);
+    t->shutdown("done");
+    io.run_for(std::chrono::milliseconds(200));
+    return rate;
+}
+
+struct Row {
+    std::string key, what, unit;
+    double value, bound;
+};
+
+void print(const std::vector<Row>& rows, bool json) {
+    if (json) {
+        std::printf("[");
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            const auto& r = rows[i];
+            std::printf("%s{\"key\":\"%s\",\"what\":\"%s\",\"unit\":\"%s\",\"value\":%.3f,\"bound\":%.3f,"
+                        "\"ratio\":%.3f}",
+                        i ? "," : "", r.key.c_str(), r.what.c_str(), r.unit.c_str(), r.value, r.bound,
+                        r.bound > 0 ? r.value / r.bound : 0.0);
+        }
+        std::printf("]\n");
+        return;
+    }
+    std::printf("%-52s %12s %12s %7s\n", "measure", "hallway", "bound", "ratio");
+    for (const auto& r : rows) {
+        std::printf("%-52s %12.1f %12.1f %7.2f\n", (r.what + " " + r.unit).c_str(), r.value, r.bound,
+                    r.bound > 0 ? r.value / r.bound : 0.0);
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     if (sodium_init() < 0) return 1;
-    const std::size_t mib = argc > 1 ? std::stoul(argv[1]) : 256;
+    std::size_t mib = 256, count = 20000, window = 64;
+    std::string ns_a, node;
+    bool json = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string flag = argv[i];
+        const bool has_value = i + 1 < argc;
+        if (flag == "--json") json = true;
+        else if (flag == "--mib" && has_value) mib = std::stoul(argv[++i]);
+        else if (flag == "--netns-a" && has_value) ns_a = argv[++i];
+        else if (flag == "--netns-b" && has_value) g_net.ns_b = argv[++i];
+        else if (flag == "--addr-b" && has_value) g_net.addr_b = argv[++i];
+        else if (flag == "--node" && has_value) node = argv[++i];
+        else if (flag == "--count" && has_value) count = std::stoul(argv[++i]);
+        else if (flag == "--window" && has_value) window = std::stoul(argv[++i]);
+        else {
+            std::fprintf(stderr, "usage: transport_bench [--mib N] [--netns-a NS --netns-b NS --addr-b IP] [--json]\n"
+                                 "                       [--node HOST:PORT [--count N] [--window W]]\n");
+            return 2;
+        }
+    }
+    enter_netns(ns_a);  // before any thread: B's threads enter their own namespace
+    if (!node.empty()) {
+        const double rate = node_messages_per_second(node, count, window);
+        print({{"node_store", "(d) texts/s a node stores durably and acks", "msg/s", rate, 0}}, json);
+        return 0;
+    }
     const double s_tp = session_throughput(mib);
     const double t_tp = tcp_throughput(mib);
     const double aead = aead_throughput();
@@ -225,18 +351,15 @@ int main(int argc, char** argv) {
     const double hs = handshakes_per_second();
     const double x = x25519_per_second();
     const double hs_bound = x / 8;  // both sides on one core: 2 x (1 keygen + 3 DH)
-
-    std::printf("%-44s %14s %14s %8s\n", "measure", "hallway", "bound", "ratio");
-    std::printf("%-44s %14.1f %14.1f %8.2f\n", "(a) transfer MiB/s vs plain TCP", s_tp, t_tp, s_tp / t_tp);
-    std::printf("%-44s %14.1f %14.1f %8.2f\n", "(a) transfer MiB/s vs ChaCha20-Poly1305 1 core", s_tp, aead,
-                s_tp / aead);
-    std::printf("%-44s %14.1f %14.1f %8.2f\n", "(b) round trip p50 us (text->ack vs TCP)", s_rtt.p50_us,
-                t_rtt.p50_us, s_rtt.p50_us / t_rtt.p50_us);
-    std::printf("%-44s %14.1f %14.1f %8.2f\n", "(b) round trip p99 us (text->ack vs TCP)", s_rtt.p99_us,
-                t_rtt.p99_us, s_rtt.p99_us / t_rtt.p99_us);
-    std::printf("%-44s %14.0f %14.0f %8.2f\n", "(c) handshakes/s, 1 core, vs X25519 bound", hs, hs_bound,
-                hs / hs_bound);
-    std::printf("(a) %zu MiB in 512 KiB texts; (b) %d round trips, %zu-byte frames; X25519 %.0f ops/s\n", mib,
-                kRoundTrips, small_frame, x);
+    print({{"transfer_tcp", "(a) transfer vs plain TCP", "MiB/s", s_tp, t_tp},
+           {"transfer_aead", "(a) transfer vs ChaCha20-Poly1305 1 core", "MiB/s", s_tp, aead},
+           {"rtt_p50", "(b) round trip p50 text->ack vs TCP", "us", s_rtt.p50_us, t_rtt.p50_us},
+           {"rtt_p99", "(b) round trip p99 text->ack vs TCP", "us", s_rtt.p99_us, t_rtt.p99_us},
+           {"handshakes", "(c) handshakes/s 1 core vs X25519 bound", "1/s", hs, hs_bound}},
+          json);
+    if (!json) {
+        std::printf("(a) %zu MiB in 512 KiB texts; (b) %d round trips, %zu-byte frames; X25519 %.0f ops/s\n", mib,
+                    kRoundTrips, small_frame, x);
+    }
     return 0;
 }
