@@ -60,6 +60,13 @@ std::string string_field(const json& j, const char* key) {
     return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// json::value() throws when the field has another type; a request line must never
+// throw out of the read handler (that would stop the node), so ill-typed means false.
+bool bool_field(const json& j, const char* key) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_boolean() && it->get<bool>();
+}
+
 }  // namespace
 
 std::string dump_json(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
@@ -122,7 +129,7 @@ struct ControlServer::Connection : std::enable_shared_from_this<Connection> {
 };
 
 ControlServer::ControlServer(asio::io_context& io, Node& node, std::filesystem::path socket_path)
-    : io_(io), node_(node), path_(std::move(socket_path)), acceptor_(io) {}
+    : node_(node), path_(std::move(socket_path)), acceptor_(io) {}
 
 ControlServer::~ControlServer() {
     *alive_ = false;
@@ -221,7 +228,7 @@ json ControlServer::handle(const json& req, std::uint64_t connection_id) {
             if (p.key == key) online = p.online, nick = p.nick;
         auto stored = node_.message(*id);
         std::string state(to_string(stored ? stored->state : MessageState::queued));
-        if (req.value("wait", false) && state != "delivered") waiting_[hex].insert(connection_id);
+        if (bool_field(req, "wait") && state != "delivered") waiting_[hex].insert(connection_id);
         return json{{"ok", true}, {"id", hex}, {"state", state}, {"online", online}, {"nick", nick}};
     }
     if (cmd == "history") {
@@ -234,7 +241,7 @@ json ControlServer::handle(const json& req, std::uint64_t connection_id) {
     }
     if (cmd == "verify") {
         if (auto e = peer_arg(key)) return *e;
-        if (req.value("confirm", false)) node_.set_trust(key, Trust::verified);
+        if (bool_field(req, "confirm")) node_.set_trust(key, Trust::verified);
         for (auto& p : node_.peers())
             if (p.key == key)
                 return json{{"ok", true},

@@ -41,7 +41,6 @@ private:
     void accept();
     void on_state(const std::string& id_hex, const std::string& state);
 
-    asio::io_context& io_;
     Node& node_;
     std::filesystem::path path_;
     asio::local::stream_protocol::acceptor acceptor_;

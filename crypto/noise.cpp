@@ -59,12 +59,39 @@ std::array<std::uint8_t, crypto_aead_chacha20poly1305_ietf_NPUBBYTES> aead_nonce
     return nonce;
 }
 
+#ifdef HALLWAY_FUZZ_NO_AEAD
+// Fuzz-only: ciphertext = plaintext + 16 zero bytes and any tag is accepted, so a
+// fuzzer can reach what lies behind the AEAD (Hello, fragments, messages).
+// crypto/CMakeLists.txt allows this only together with HALLWAY_FUZZ.
+#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+#error "HALLWAY_FUZZ_NO_AEAD disables all authentication and confidentiality: fuzz builds only"
+#endif
+#warning "HALLWAY_FUZZ_NO_AEAD: this build has NO encryption and NO authentication (fuzzing only)"
+void aead_encrypt(const Secret<kKeyLen>&, std::uint64_t, std::span<const std::uint8_t>,
+                  std::span<const std::uint8_t> plaintext, std::uint8_t* out) {
+    std::copy(plaintext.begin(), plaintext.end(), out);
+    std::fill(out + plaintext.size(), out + plaintext.size() + kTagLen, std::uint8_t{0});
+}
+bool aead_decrypt(const Secret<kKeyLen>&, std::uint64_t, std::span<const std::uint8_t>,
+                  std::span<const std::uint8_t> ciphertext, std::uint8_t* out) {
+    std::copy(ciphertext.begin(), ciphertext.end() - kTagLen, out);
+    return true;
+}
+#else
 void aead_encrypt(const Secret<kKeyLen>& k, std::uint64_t n, std::span<const std::uint8_t> ad,
                   std::span<const std::uint8_t> plaintext, std::uint8_t* out) {
     const auto nonce = aead_nonce(n);
     crypto_aead_chacha20poly1305_ietf_encrypt(out, nullptr, plaintext.data(), plaintext.size(), ad.data(), ad.size(),
                                               nullptr, nonce.data(), k.data());
 }
+// ciphertext includes the tag; out receives ciphertext.size() - kTagLen bytes. false: tag mismatch.
+bool aead_decrypt(const Secret<kKeyLen>& k, std::uint64_t n, std::span<const std::uint8_t> ad,
+                  std::span<const std::uint8_t> ciphertext, std::uint8_t* out) {
+    const auto nonce = aead_nonce(n);
+    return crypto_aead_chacha20poly1305_ietf_decrypt(out, nullptr, nullptr, ciphertext.data(), ciphertext.size(),
+                                                     ad.data(), ad.size(), nonce.data(), k.data()) == 0;
+}
+#endif
 }  // namespace
 
 void CipherState::initialize_key(std::span<const std::uint8_t, kKeyLen> key) {
@@ -101,10 +128,7 @@ NoiseError CipherState::decrypt_with_ad(std::span<const std::uint8_t> ad, std::s
     if (ciphertext.size() < kTagLen) return NoiseError::message_too_short;
     const std::size_t start = out.size();
     out.resize(start + ciphertext.size() - kTagLen);
-    const auto nonce = aead_nonce(n_);
-    if (crypto_aead_chacha20poly1305_ietf_decrypt(out.data() + start, nullptr, nullptr, ciphertext.data(),
-                                                  ciphertext.size(), ad.data(), ad.size(), nonce.data(),
-                                                  k_.data()) != 0) {
+    if (!aead_decrypt(k_, n_, ad, ciphertext, out.data() + start)) {
         out.resize(start);
         return NoiseError::decrypt_failed;
     }

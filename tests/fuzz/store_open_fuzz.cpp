@@ -1,0 +1,41 @@
+// Store::open on a database file holding arbitrary bytes (a damaged or planted
+// hallway.db): it opens (and then reads without crashing) or refuses; a refused
+// file is never modified.
+#include "core/store.hpp"
+#include "fuzz_support.hpp"
+
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+
+using namespace hallway;
+
+namespace {
+std::string read(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    const auto dir = fuzz::scratch_dir() / "store";
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    std::filesystem::create_directories(dir);
+    const auto file = dir / "hallway.db";
+    const std::string bytes(reinterpret_cast<const char*>(data), size);
+    {
+        std::ofstream out(file, std::ios::binary | std::ios::trunc);
+        out << bytes;
+    }
+    core::StoreError err{};
+    std::string message;
+    auto store = core::Store::open(file.string(), err, message);
+    if (!store) {
+        if (err == core::StoreError::ok) std::abort();
+        if (read(file) != bytes) std::abort();
+        return 0;
+    }
+    for (const auto& c : store->contacts()) store->history(c.key, 50);
+    return 0;
+}
