@@ -3,6 +3,7 @@
 // with one (gathered) write in flight, and one timer that drives Session::tick.
 #include "transport/transport.hpp"
 
+#include "transport/rate_limit.hpp"
 #include "transport/session.hpp"
 #include "transport/wire.hpp"
 
@@ -73,6 +74,7 @@ struct Transport::Impl {
     std::map<PeerKey, std::shared_ptr<Connection>> active;  // the one session per peer
     std::size_t unauthenticated = 0;
     std::map<asio::ip::address, std::size_t> unauthenticated_by_address;
+    HandshakeRateLimiter handshake_rate;
     bool stopped = false;
     // Handlers hold a weak reference: once the Transport is gone they do nothing.
     std::shared_ptr<Impl*> alive = std::make_shared<Impl*>(this);
@@ -111,6 +113,11 @@ struct Transport::Impl {
         if (unauthenticated >= wire::kMaxUnauthenticated ||
             unauthenticated_by_address[address] >= wire::kMaxUnauthenticatedPerAddress) {
             log("refused connection from " + address.to_string() + ": too many unauthenticated connections");
+            socket.close(ec);
+            return;
+        }
+        if (!handshake_rate.allow(address.to_string(), mono_now())) {
+            log("refused connection from " + address.to_string() + ": too many handshake attempts");
             socket.close(ec);
             return;
         }

@@ -79,6 +79,17 @@ inline constexpr milliseconds kCloseLinger{2000};
 // from anyone on the LAN: cap them in total and per source address.
 inline constexpr std::size_t kMaxUnauthenticated = 64;
 inline constexpr std::size_t kMaxUnauthenticatedPerAddress = 8;
+// The caps above bound concurrent half-open handshakes, not their rate: a source
+// that connects, sends msg1 and hangs up at once still makes us generate a key
+// and do two DH each time. Each source address gets a token bucket: a burst
+// for reconnect storms (wake-up, simultaneous dials), then a steady rate far
+// above any honest peer's (it reconnects a few times a minute at most).
+inline constexpr std::size_t kHandshakeBurstPerAddress = 20;
+inline constexpr std::size_t kHandshakesPerSecondPerAddress = 5;
+// Sources whose bucket is tracked at once; a full table refuses new sources
+// (fail closed) after forgetting those whose bucket has refilled (idle ones).
+// Bounds the limiter's memory against a LAN attacker with many addresses.
+inline constexpr std::size_t kMaxRateTrackedAddresses = 4096;
 
 // Bytes queued for writing on one session before send() refuses (back-pressure):
 // a few reassembled messages' worth, so a stalled peer cannot grow us without bound.

@@ -1,0 +1,263 @@
+// Resource exhaustion on loopback: 10,000 idle and slow-loris connections, and a
+// flood of handshake attempts, against one Transport running on its own thread.
+// Loopback has a whole /8 of source addresses, so the per-source cap, the total
+// cap and the per-source rate limit are tested apart. Checks are counts from the
+// node's own log lines and its memory; the only waits are bounded deadlines.
+#include "transport/session.hpp"
+#include "transport/transport.hpp"
+#include "transport/wire.hpp"
+
+#include <doctest/doctest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <thread>
+
+using namespace hallway;
+using namespace hallway::transport;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+crypto::KeyPair fixed_key(std::uint8_t seed) {
+    std::array<std::uint8_t, 32> priv{};
+    priv.fill(seed);
+    return crypto::KeyPair::from_private(priv);
+}
+
+std::size_t vm_rss_kb() {
+    std::ifstream status("/proc/self/status");
+    for (std::string line; std::getline(status, line);)
+        if (line.rfind("VmRSS:", 0) == 0) return std::stoul(line.substr(6));
+    return 0;
+}
+
+// The node under attack: a Transport on its own thread that acks texts; it counts,
+// per source address, refusals by cap and by rate, and ended connections.
+struct Victim {
+    asio::io_context io;
+    crypto::KeyPair key = fixed_key(1);
+    std::unique_ptr<Transport> transport;
+    std::mutex mutex;
+    std::map<std::string, std::size_t> cap_refused, rate_refused, ended;
+    std::size_t texts = 0;
+    std::uint16_t port = 0;
+    std::thread thread;
+    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+
+    Victim() {
+        TransportCallbacks cb;
+        cb.accept_peer = [](const PeerKey&) { return true; };
+        cb.on_message = [this](const PeerKey& p, const AppMessage& m) {
+            if (const auto* t = std::get_if<Text>(&m)) {
+                {
+                    std::lock_guard lock(mutex);
+                    ++texts;
+                }
+                transport->send(p, Ack{t->id});
+            }
+        };
+        cb.on_log = [this](std::string_view line) { count(line); };
+        transport = std::make_unique<Transport>(io, key, TransportConfig{0, Hello{1, "victim", {}}}, cb);
+        port = transport->listen();
+        work.emplace(io.get_executor());
+        thread = std::thread([this] { io.run(); });
+    }
+    ~Victim() {
+        asio::post(io, [this] { transport->shutdown("bye"); });
+        work.reset();
+        io.stop();
+        thread.join();
+    }
+    void count(std::string_view line) {
+        auto after = [&](std::string_view prefix) { return std::string(line.substr(prefix.size())); };
+        std::lock_guard lock(mutex);
+        if (line.starts_with("refused connection from ")) {
+            auto rest = after("refused connection from ");
+            auto address = rest.substr(0, rest.find(':'));
+            (rest.find("too many handshake attempts") != std::string::npos ? rate_refused : cap_refused)[address]++;
+        } else if (line.starts_with("session with ")) {
+            auto rest = after("session with ");
+            ended[rest.substr(0, rest.find(" ended"))]++;
+        }
+    }
+    std::size_t sum(const std::map<std::string, std::size_t>& m, const std::string& only = {}) {
+        std::lock_guard lock(mutex);
+        std::size_t n = 0;
+        for (const auto& [a, c] : m)
+            if (only.empty() || a == only) n += c;
+        return n;
+    }
+};
+
+int connect_from(const char* source, std::uint16_t port, bool blocking) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | (blocking ? 0 : SOCK_NONBLOCK), 0);
+    if (fd < 0) return -1;
+    sockaddr_in src{};
+    src.sin_family = AF_INET;
+    ::inet_pton(AF_INET, source, &src.sin_addr);
+    sockaddr_in dst{};
+    dst.sin_family = AF_INET;
+    dst.sin_port = htons(port);
+    ::inet_pton(AF_INET, "127.0.0.1", &dst.sin_addr);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0 ||
+        (::connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof dst) != 0 && errno != EINPROGRESS)) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+template <class Pred>
+bool wait_for(Pred pred, std::chrono::seconds limit) {
+    const auto end = Clock::now() + limit;
+    while (!pred()) {
+        if (Clock::now() > end) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return true;
+}
+
+// Slots the caps allow over `elapsed`: each handshake timeout frees them once.
+std::size_t slots_over(std::size_t cap, Clock::duration elapsed) {
+    return cap * (1 + static_cast<std::size_t>(elapsed / wire::kHandshakeTimeout));
+}
+
+// A peer doing everything right: connect from 127.0.0.1, handshake, send one
+// text, wait for its ack. Retries (a full table may refuse it for a while).
+bool legitimate_peer_delivers(std::uint16_t port, std::chrono::seconds limit) {
+    const auto end = Clock::now() + limit;
+    while (Clock::now() < end) {
+        int fd = connect_from("127.0.0.1", port, true);
+        if (fd < 0) return false;
+        SessionConfig c;
+        c.role = crypto::Role::initiator;
+        c.identity = fixed_key(2);
+        c.hello = Hello{1, "legit", {}};
+        c.rng = crypto::system_rng();
+        Session s(std::move(c), MonoTime{0});
+        bool sent = false, acked = false, closed = false;
+        auto apply = [&](const SessionOutput& out) {
+            if (!out.bytes.empty()) ::send(fd, out.bytes.data(), out.bytes.size(), MSG_NOSIGNAL);
+            for (const auto& e : out.events) {
+                if (std::holds_alternative<Closed>(e)) closed = true;
+                if (const auto* r = std::get_if<Received>(&e))
+                    if (std::holds_alternative<Ack>(r->message)) acked = true;
+            }
+        };
+        apply(s.start(MonoTime{0}));
+        while (!acked && !closed && Clock::now() < end) {
+            if (!sent && s.state() == Session::State::established) {
+                apply(s.send(Text{MessageId{7}, 1, "hello through the flood"}, MonoTime{0}));
+                sent = true;
+            }
+            pollfd p{fd, POLLIN, 0};
+            if (::poll(&p, 1, 200) <= 0) continue;
+            std::array<std::uint8_t, 4096> buf{};
+            const ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+            if (n <= 0) break;
+            apply(s.receive(std::span(buf.data(), static_cast<std::size_t>(n)), MonoTime{0}));
+        }
+        ::close(fd);
+        if (acked) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE("attack: 10,000 idle and slow-loris connections and a handshake flood leave the node bounded and usable") {
+    constexpr std::size_t kOneSource = 1000;   // from 127.0.0.2: the per-source cap
+    constexpr std::size_t kSpread = 9000;      // 5 each from 1,800 addresses: the total cap
+    constexpr std::size_t kPerSpreadAddress = 5;
+    constexpr std::size_t kFlood = 200;        // connect, msg1, hang up, from 127.0.0.3: the rate limit
+    rlimit lim{};
+    REQUIRE(::getrlimit(RLIMIT_NOFILE, &lim) == 0);
+    lim.rlim_cur = std::min<rlim_t>(lim.rlim_max, 32768);
+    ::setrlimit(RLIMIT_NOFILE, &lim);
+    if (lim.rlim_cur < kOneSource + kSpread + 512) {
+        MESSAGE("RLIMIT_NOFILE hard limit " << lim.rlim_max << " is too low for 10,000 connections; skipped");
+        return;
+    }
+
+    Victim victim;
+    const std::size_t rss_before = vm_rss_kb();
+    std::vector<int> held;
+
+    // Per-source cap: 1,000 idle connections from one address.
+    auto start = Clock::now();
+    for (std::size_t i = 0; i < kOneSource; ++i) {
+        int fd = connect_from("127.0.0.2", victim.port, false);
+        REQUIRE(fd >= 0);
+        held.push_back(fd);
+    }
+    REQUIRE(wait_for([&] {
+        return victim.sum(victim.cap_refused, "127.0.0.2") + victim.sum(victim.rate_refused, "127.0.0.2") +
+                   wire::kMaxUnauthenticatedPerAddress >= kOneSource;
+    }, std::chrono::seconds(30)));
+    const std::size_t accepted_one =
+        kOneSource - victim.sum(victim.cap_refused, "127.0.0.2") - victim.sum(victim.rate_refused, "127.0.0.2");
+    CHECK(accepted_one <= slots_over(wire::kMaxUnauthenticatedPerAddress, Clock::now() - start));
+
+    // Handshake flood: a valid-looking msg1 and hang up, as fast as possible, from one source
+    // (before the total cap is full, which would refuse it first).
+    start = Clock::now();
+    for (std::size_t i = 0; i < kFlood; ++i) {
+        int fd = connect_from("127.0.0.3", victim.port, true);
+        if (fd < 0) continue;
+        std::uint8_t msg1[2 + wire::kMsg1Len] = {0, static_cast<std::uint8_t>(wire::kMsg1Len)};
+        const auto e = crypto::KeyPair::generate(crypto::system_rng());
+        std::copy(e.public_key.begin(), e.public_key.end(), msg1 + 2);
+        ::send(fd, msg1, sizeof msg1, MSG_NOSIGNAL);
+        ::close(fd);
+    }
+    const auto flood_time = Clock::now() - start;
+    REQUIRE(wait_for([&] {
+        return victim.sum(victim.rate_refused, "127.0.0.3") + victim.sum(victim.cap_refused, "127.0.0.3") +
+                   victim.sum(victim.ended, "127.0.0.3") >= kFlood;
+    }, std::chrono::seconds(30)));
+    const double seconds = std::chrono::duration<double>(flood_time).count();
+    const std::size_t flood_handshakes = victim.sum(victim.ended, "127.0.0.3");
+    CHECK(victim.sum(victim.rate_refused, "127.0.0.3") > 0);
+    CHECK(static_cast<double>(flood_handshakes) <=
+          wire::kHandshakeBurstPerAddress + wire::kHandshakesPerSecondPerAddress * (seconds + 1));
+
+    // Total cap: 9,000 connections from 1,800 addresses (under the per-source cap
+    // and burst each); every other one dribbles a single byte (slow loris).
+    start = Clock::now();
+    for (std::size_t i = 0; i < kSpread; ++i) {
+        const std::size_t a = i / kPerSpreadAddress;
+        const std::string source = "127.1." + std::to_string(a / 250) + "." + std::to_string(1 + a % 250);
+        int fd = connect_from(source.c_str(), victim.port, false);
+        REQUIRE(fd >= 0);
+        held.push_back(fd);
+    }
+    for (std::size_t i = kOneSource; i < held.size(); i += 2) {
+        const std::uint8_t first_header_byte = 0;
+        ::send(held[i], &first_header_byte, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
+    auto spread_refused = [&] { return victim.sum(victim.cap_refused) - victim.sum(victim.cap_refused, "127.0.0.2"); };
+    REQUIRE(wait_for([&] { return spread_refused() + wire::kMaxUnauthenticated >= kSpread; },
+                     std::chrono::seconds(60)));
+    CHECK(kSpread - spread_refused() <= slots_over(wire::kMaxUnauthenticated, Clock::now() - start));
+
+    // Memory: 10,000 connections later the node holds only its capped slots.
+    const std::size_t rss_after = vm_rss_kb();
+    MESSAGE("VmRSS " << rss_before << " kB before, " << rss_after << " kB under attack");
+    CHECK(rss_after < rss_before + 256 * 1024);  // generous: sanitizer builds, allocator slack
+
+    // A legitimate peer gets through while the attackers still hold their sockets
+    // (the handshake timeout frees the slots they occupy).
+    CHECK(legitimate_peer_delivers(victim.port, std::chrono::seconds(30)));
+    for (int fd : held) ::close(fd);
+}
