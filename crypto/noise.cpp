@@ -53,7 +53,7 @@ namespace {
 constexpr std::uint64_t kMaxNonce = std::numeric_limits<std::uint64_t>::max();
 
 // ChaChaPoly nonce (§12.3): 32 bits of zeros, then n little-endian.
-std::array<std::uint8_t, crypto_aead_chacha20poly1305_ietf_NPUBBYTES> aead_nonce(std::uint64_t n) {
+[[maybe_unused]] std::array<std::uint8_t, crypto_aead_chacha20poly1305_ietf_NPUBBYTES> aead_nonce(std::uint64_t n) {
     std::array<std::uint8_t, crypto_aead_chacha20poly1305_ietf_NPUBBYTES> nonce{};
     for (std::size_t i = 0; i < 8; ++i) nonce[4 + i] = static_cast<std::uint8_t>(n >> (8 * i));
     return nonce;
