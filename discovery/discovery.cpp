@@ -28,6 +28,13 @@ constexpr auto kReconnectInterval = std::chrono::seconds(3);
 // A name collision that keeps coming back (e.g. a hostile peer claiming every
 // alternative) must not spin: after this many renames in one go we give up.
 constexpr int kMaxRenamesPerPublish = 16;
+// Service instances resolved (and tracked) at once. Anyone on the LAN can publish
+// thousands of _hallway._tcp instances; each costs a resolver in avahi-daemon and
+// here plus a sighting. A real LAN has a few peers, each seen once per interface
+// and address family. Instances beyond the cap are ignored until others go away
+// (the browser reports them again only when they change): a flood can hide
+// newcomers from discovery, never make anyone a buddy (that needs a handshake).
+constexpr std::size_t kMaxResolvedInstances = 1024;
 
 asio::ip::tcp::endpoint to_endpoint(const AvahiAddress& a, AvahiIfIndex interface, std::uint16_t port) {
     if (a.proto == AVAHI_PROTO_INET) {
@@ -279,7 +286,7 @@ struct Discovery::Impl {
     }
 
     void on_new_instance(AvahiClient* c, const InstanceKey& key, const char* type, const char* domain) {
-        if (resolvers.count(key) != 0) return;
+        if (resolvers.count(key) != 0 || resolvers.size() >= kMaxResolvedInstances) return;
         // Resolve on the protocol it was seen on, for that family's address:
         // an instance seen over IPv4 and IPv6 mDNS gives both endpoints.
         AvahiServiceResolver* r = avahi_service_resolver_new(
