@@ -307,6 +307,18 @@ SessionOutput Session::tick(MonoTime now) {
     return out;
 }
 
+MonoTime Session::next_deadline() const {
+    const Impl& s = *impl_;
+    switch (s.state) {
+    case State::handshake: return s.born + wire::kHandshakeTimeout;
+    case State::established:
+        // tick() pings once both the silence and the last ping are a keepalive old.
+        return std::min(s.last_rx + wire::kDeadPeerTimeout, std::max(s.last_rx, s.last_ping) + wire::kKeepaliveInterval);
+    case State::closed: break;
+    }
+    return MonoTime::max();
+}
+
 SessionOutput Session::close(std::string_view reason, MonoTime now) {
     SessionOutput out;
     Impl& s = *impl_;

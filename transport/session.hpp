@@ -87,6 +87,9 @@ public:
     SessionOutput send(const Message& message, MonoTime now);
     // Keepalive, dead-peer and handshake timeouts.
     SessionOutput tick(MonoTime now);
+    // When tick() next has something to do (MonoTime::max() once closed): the
+    // caller sleeps until then instead of polling.
+    MonoTime next_deadline() const;
     // Orderly close: a Close message with the reason when established, then Closed.
     SessionOutput close(std::string_view reason, MonoTime now);
     // Close without telling the peer (socket errors, refusal, duplicates decided above).

@@ -1,6 +1,7 @@
 // Thin Asio I/O around Session, after Asio's chat example: one thread runs the
 // io_context; each connection has one read in flight, a bounded write queue
-// with one (gathered) write in flight, and one timer that drives Session::tick.
+// with one (gathered) write in flight, and one timer that wakes at the next
+// deadline to drive Session::tick.
 #include "transport/transport.hpp"
 
 #include "transport/rate_limit.hpp"
@@ -324,6 +325,7 @@ struct Transport::Impl {
         c->socket.shutdown(tcp::socket::shutdown_send, ec);
         c->shut_down = true;
         c->deadline = mono_now() + wire::kCloseLinger;
+        schedule_tick(c);  // the linger may end before the session's next deadline
     }
 
     void drop(const Conn& c) {
@@ -338,8 +340,13 @@ struct Transport::Impl {
 
     // --- time ---
 
+    // The connection's timer sleeps until its next deadline (connect, linger,
+    // or what the session asks for) rather than ticking: idle peers cost no wakeups.
     void schedule_tick(const Conn& c) {
-        c->timer.expires_after(wire::kTickInterval);
+        const MonoTime due = (c->connecting || c->shut_down || !c->session) ? c->deadline : c->session->next_deadline();
+        const MonoTime now = mono_now();
+        const MonoTime wait = due <= now ? MonoTime(1) : std::min<MonoTime>(due - now, wire::kMaxTimerSleep);
+        c->timer.expires_after(wait);
         c->timer.async_wait(guarded([this, c](std::error_code ec) {
             if (ec || c->dropped) return;
             on_tick(c);

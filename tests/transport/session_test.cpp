@@ -134,14 +134,14 @@ TEST_CASE("messages flow both ways including a 200 KB text split into fragments"
 TEST_CASE("an idle session pings and stays up while a silent peer is declared dead") {
     Pair p;
     p.handshake();
-    for (int i = 0; i < 20; ++i) {
+    for (int i = 0; i < 3 * wire::kDeadPeerTimeout / milliseconds(250); ++i) {
         p.tick(milliseconds(250));
         p.pump();
     }
     CHECK_FALSE(p.alice.closed());
     CHECK_FALSE(p.bob.closed());
     // Bob goes silent: Alice's pings are never answered.
-    for (int i = 0; i < 12; ++i) {
+    for (int i = 0; i < wire::kDeadPeerTimeout / milliseconds(250); ++i) {
         p.tick(milliseconds(250));
         p.bob.outbox.clear();
         p.alice.outbox.clear();
@@ -161,6 +161,27 @@ TEST_CASE("keepalive: a ping is answered with a pong that keeps the pinger alive
     CHECK_FALSE(p.alice.closed());
     p.tick(milliseconds(1));
     CHECK(p.alice.closed());  // nothing pumped since: dead exactly at the bound
+}
+
+TEST_CASE("next_deadline says when tick has work: no polling needed") {
+    Pair p;
+    CHECK(p.bob.session.next_deadline() == p.now + wire::kHandshakeTimeout);
+    p.handshake();
+    const MonoTime up = p.now;
+    CHECK(p.alice.session.next_deadline() == up + wire::kKeepaliveInterval);
+    // A tick before the deadline sends nothing; at the deadline it pings.
+    p.tick(wire::kKeepaliveInterval - milliseconds(1));
+    CHECK(p.alice.outbox.empty());
+    p.tick(milliseconds(1));
+    CHECK_FALSE(p.alice.outbox.empty());
+    p.alice.outbox.clear();
+    p.bob.outbox.clear();
+    // Unanswered: the next ping is a keepalive later, unless death comes first.
+    CHECK(p.alice.session.next_deadline() ==
+          std::min(up + wire::kDeadPeerTimeout, p.now + wire::kKeepaliveInterval));
+    while (!p.alice.closed()) p.tick(p.alice.session.next_deadline() - p.now);
+    CHECK(p.now == up + wire::kDeadPeerTimeout);
+    CHECK(p.alice.session.next_deadline() == MonoTime::max());
 }
 
 TEST_CASE("a handshake that never finishes times out") {
