@@ -500,9 +500,11 @@ std::unique_ptr<Store> Store::open(const std::string& path, StoreError& err, std
                                   "; PRAGMA user_version = " + std::to_string(kSchemaVersion);
         if (rc == SQLITE_OK) rc = sqlite3_exec(db, stamp.c_str(), nullptr, nullptr, nullptr);
     }
-    if (rc == SQLITE_OK) rc = sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+    // Nothing to migrate: end the transaction without a commit, which could still
+    // write a page to a file not yet known to be usable.
+    const char* end = id.user_version < kSchemaVersion ? "COMMIT" : "ROLLBACK";
+    if (rc == SQLITE_OK) rc = sqlite3_exec(db, end, nullptr, nullptr, nullptr);
     if (rc != SQLITE_OK) return rolled_back(failed(StoreError::io));  // failed() reads the error first
-    sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, nullptr);
 
     for (int s = 0; s < stmt_count; ++s) {
         const std::string sql = statement_sql(static_cast<Stmt>(s));
@@ -510,8 +512,13 @@ std::unique_ptr<Store> Store::open(const std::string& path, StoreError& err, std
         rc = sqlite3_prepare_v3(db, sql.c_str(), static_cast<int>(sql.size() + 1), SQLITE_PREPARE_PERSISTENT,
                                 &prepared, nullptr);
         impl->stmts[s].reset(prepared);
-        if (rc != SQLITE_OK) return failed(StoreError::io);
+        // Our id and version but tables our statements do not fit: damaged, not ours to touch.
+        if (rc != SQLITE_OK) return failed((rc & 0xff) == SQLITE_ERROR ? StoreError::not_a_database
+                                                                       : from_sqlite_open_error(rc));
     }
+    // Only now is the file known to be usable as ours: closing may checkpoint
+    // into it (before this, a refusal would have rewritten the refused file).
+    sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, nullptr);
 
     std::unique_ptr<Store> store(new Store());
     store->impl_ = std::move(impl);
