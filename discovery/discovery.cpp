@@ -100,6 +100,17 @@ struct Discovery::Impl {
     void report(DaemonState state, std::string_view message) {
         if (callbacks.on_daemon) callbacks.on_daemon(state, message);
     }
+    // Takes a new announcement (and its service name); false when it is unusable.
+    bool adopt(Announcement a) {
+        if (!is_valid_fingerprint(a.fingerprint)) {
+            report(DaemonState::failed, "not publishing: the fingerprint is not 40 digits");
+            return false;
+        }
+        service_name = service_instance_name(a.nick, a.fingerprint);
+        announcement = std::move(a);
+        return true;
+    }
+
     void report_missing() {
         if (missing_reported) return;
         missing_reported = true;
@@ -333,33 +344,17 @@ Discovery::Discovery(asio::io_context& io, DiscoveryCallbacks callbacks)
 Discovery::~Discovery() { stop(); }
 
 void Discovery::start(Announcement announcement) {
-    if (impl_->announcement) {
-        update(std::move(announcement));
+    const bool running = impl_->announcement.has_value();
+    if (!impl_->adopt(std::move(announcement))) return;
+    if (!running) {
+        impl_->connect();
         return;
     }
-    if (!is_valid_fingerprint(announcement.fingerprint)) {
-        impl_->report(DaemonState::failed, "not publishing: the fingerprint is not 40 digits");
-        return;
-    }
-    impl_->service_name = service_instance_name(announcement.nick, announcement.fingerprint);
-    impl_->announcement = std::move(announcement);
-    impl_->connect();
-}
-
-void Discovery::update(Announcement announcement) {
-    if (!impl_->announcement) {
-        start(std::move(announcement));
-        return;
-    }
-    if (!is_valid_fingerprint(announcement.fingerprint)) {
-        impl_->report(DaemonState::failed, "not publishing: the fingerprint is not 40 digits");
-        return;
-    }
-    impl_->service_name = service_instance_name(announcement.nick, announcement.fingerprint);
-    impl_->announcement = std::move(announcement);
     if (impl_->group != nullptr) avahi_entry_group_reset(impl_->group);
     if (impl_->client != nullptr) impl_->publish(impl_->client);
 }
+
+void Discovery::update(Announcement announcement) { start(std::move(announcement)); }
 
 void Discovery::stop() {
     impl_->announcement.reset();

@@ -55,7 +55,7 @@ public:
     // missing and re-registers when the daemon restarts), publishes, and browses.
     // Our own service (same fingerprint) is never reported.
     void start(Announcement announcement);
-    // Re-publishes with a new nick.
+    // Re-publishes with a new nick (the same as start() once started).
     void update(Announcement announcement);
     // Withdraws the service and stops browsing (mDNS goodbye).
     void stop();
