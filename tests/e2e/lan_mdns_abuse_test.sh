@@ -30,8 +30,13 @@ for _ in $(seq 1 $((SECONDS_ - 10))); do
 done
 note "alice's resident memory: ${rss_before} kB before, ${peak} kB at the peak of the flood"
 # Bounded: a generous 64 MB, where an unbounded table of sightings and dial
-# targets would grow with every flap.
-[ "$peak" -lt 65536 ] || fail "alice's memory grew to ${peak} kB under the flood"
+# targets would grow with every flap. Not in sanitizer builds: ASan keeps freed
+# memory in quarantine on purpose, so resident memory says nothing there.
+if [ "${HALLWAY_SANITIZED:-0}" = 1 ]; then
+    note "sanitizer build: the memory bound is checked in the normal build only"
+else
+    [ "$peak" -lt 65536 ] || fail "alice's memory grew to ${peak} kB under the flood"
+fi
 hw alice peers --json | jq -e 'length == 1 and .[0].nick == "bob"' >/dev/null \
     || fail "a sighting became a buddy: $(hw alice peers --json | jq -c '[.[] | .nick]')"
 hw alice send bob "still here" --timeout 10 || fail "alice -> bob during the flood"
