@@ -247,6 +247,12 @@ struct HandshakeState::Impl {
 
     void mix_psk(Progress& p) const { p.symmetric.mix_key_and_hash(psks[p.next_psk++].span()); }
 
+    NoiseError mix_secret(Progress& p, Token token) const {
+        if (token != Token::psk) return dh(p, token);
+        mix_psk(p);
+        return NoiseError::ok;
+    }
+
     NoiseError write_tokens(Progress& p, std::span<const std::uint8_t> payload, std::vector<std::uint8_t>& out) {
         for (Token token : pattern.messages[next_message].tokens) {
             NoiseError err = NoiseError::ok;
@@ -259,14 +265,8 @@ struct HandshakeState::Impl {
                 case Token::s:  // s
                     err = p.symmetric.encrypt_and_hash(s->public_key, out);
                     break;
-                case Token::psk:  // psk
-                    mix_psk(p);
-                    break;
-                case Token::ee:  // ee, es, se, ss
-                case Token::es:
-                case Token::se:
-                case Token::ss:
-                    err = dh(p, token);
+                default:  // psk, ee, es, se, ss: the same for the writer and the reader
+                    err = mix_secret(p, token);
                     break;
             }
             if (err != NoiseError::ok) return err;
@@ -300,14 +300,8 @@ struct HandshakeState::Impl {
                     in = in.subspan(len);
                     break;
                 }
-                case Token::psk:  // psk
-                    mix_psk(p);
-                    break;
-                case Token::ee:  // ee, es, se, ss
-                case Token::es:
-                case Token::se:
-                case Token::ss:
-                    err = dh(p, token);
+                default:  // psk, ee, es, se, ss: the same for the writer and the reader
+                    err = mix_secret(p, token);
                     break;
             }
             if (err != NoiseError::ok) return err;

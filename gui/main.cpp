@@ -241,6 +241,14 @@ int main(int argc, char** argv) {
     const ImGuiStyle base_style = ImGui::GetStyle();
     ImGui_ImplGlfw_InitForOpenGL(window, false);
     ImGui_ImplOpenGL3_Init("#version 130");
+    // The one way out once the window exists: every exit path tears it down alike.
+    auto close_window = [window] {
+        ImGui_ImplOpenGL3_Shutdown();
+        ImGui_ImplGlfw_Shutdown();
+        ImGui::DestroyContext();
+        glfwDestroyWindow(window);
+        glfwTerminate();
+    };
 
     hg::Fonts fonts;
     float xscale = 1.0f, yscale = 1.0f;
@@ -261,11 +269,7 @@ int main(int argc, char** argv) {
     auto node = core::Node::create(net, node_options, error);
     if (!node) {
         std::fprintf(stderr, "hallway-gui: %s\n", error.c_str());
-        ImGui_ImplOpenGL3_Shutdown();
-        ImGui_ImplGlfw_Shutdown();
-        ImGui::DestroyContext();
-        glfwDestroyWindow(window);
-        glfwTerminate();
+        close_window();
         return 1;
     }
     node->subscribe([&queue](const core::Event& e) { queue.push(e); });
@@ -274,11 +278,7 @@ int main(int argc, char** argv) {
     } catch (const std::system_error& e) {
         std::fprintf(stderr, "hallway-gui: cannot listen: %s\n", e.what());
         node.reset();
-        ImGui_ImplOpenGL3_Shutdown();
-        ImGui_ImplGlfw_Shutdown();
-        ImGui::DestroyContext();
-        glfwDestroyWindow(window);
-        glfwTerminate();
+        close_window();
         return 1;
     }
     if (!fonts.dejavu_found())
@@ -393,10 +393,6 @@ int main(int argc, char** argv) {
     network.join();
     node.reset();
 
-    ImGui_ImplOpenGL3_Shutdown();
-    ImGui_ImplGlfw_Shutdown();
-    ImGui::DestroyContext();
-    glfwDestroyWindow(window);
-    glfwTerminate();
+    close_window();
     return 0;
 }
