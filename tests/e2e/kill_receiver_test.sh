@@ -3,7 +3,6 @@
 # are delivered exactly once, in order.
 source "$(dirname "$0")/lib.sh"
 e2e_init
-command -v jq >/dev/null || { echo "SKIP: needs jq"; exit 77; }
 N=1000
 
 start_node bob - --no-mdns --port 0

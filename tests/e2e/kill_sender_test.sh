@@ -3,7 +3,6 @@
 # acknowledgement, restart it: each message is delivered exactly once.
 source "$(dirname "$0")/lib.sh"
 e2e_init
-command -v jq >/dev/null || { echo "SKIP: needs jq"; exit 77; }
 N=200
 
 start_node bob - --no-mdns --port 0

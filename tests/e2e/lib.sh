@@ -10,6 +10,8 @@ E2E_PIDS=()
 E2E_VLAN=""
 
 e2e_init() {
+    # Every check below reads the node's JSON with jq.
+    command -v jq >/dev/null || { echo "SKIP: needs jq"; exit 77; }
     E2E_DIR=$(mktemp -d /tmp/hallway-e2e.XXXXXX)
     trap e2e_cleanup EXIT
 }
@@ -43,7 +45,6 @@ need_root() {
     if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1; then
         echo "SKIP: needs root and network namespaces (ip netns)"; exit 77
     fi
-    command -v jq >/dev/null || { echo "SKIP: needs jq"; exit 77; }
 }
 
 # vlan_up N: a virtual LAN of N hosts named after this test.

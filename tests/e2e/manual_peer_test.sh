@@ -3,7 +3,6 @@
 # ways with acknowledgements, and a graceful exit is seen at once.
 source "$(dirname "$0")/lib.sh"
 e2e_init
-command -v jq >/dev/null || { echo "SKIP: needs jq"; exit 77; }
 
 start_node alice - --no-mdns --port 0
 aport=$(port_of alice)

@@ -4,7 +4,6 @@
 # contact comes back; history survives restarts.
 source "$(dirname "$0")/lib.sh"
 e2e_init
-command -v jq >/dev/null || { echo "SKIP: needs jq"; exit 77; }
 
 start_node bob - --no-mdns --port 0
 bport=$(port_of bob)

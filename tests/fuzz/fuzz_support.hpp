@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <span>
 #include <string>
 #include <unistd.h>
@@ -57,6 +59,12 @@ inline transport::SessionConfig bob_config() {
     c.hello = transport::Hello{1, "bob", {}};
     c.rng = counter_rng();
     return c;
+}
+
+// A whole file's bytes (empty when unreadable): "was the file left untouched?"
+inline std::string read_file(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 // Reads the input front to back; runs dry gracefully (zeros, empty spans).

@@ -5,16 +5,8 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <iterator>
 
 using namespace hallway;
-
-namespace {
-std::string read(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const auto dir = fuzz::scratch_dir() / "identity";
@@ -29,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     crypto::KeyPair key;
     std::string message;
     const auto err = crypto::load_or_create_identity(dir, fuzz::counter_rng(), key, message);
-    if (read(file) != bytes) std::abort();  // never rewritten, whatever it holds
+    if (fuzz::read_file(file) != bytes) std::abort();  // never rewritten, whatever it holds
     if (err == crypto::IdentityError::ok) {
         // Accepted only when the stored public key is the private key's.
         if (crypto::KeyPair::from_private(key.private_key.span()).public_key != key.public_key) std::abort();

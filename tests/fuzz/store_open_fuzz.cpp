@@ -6,16 +6,8 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <iterator>
 
 using namespace hallway;
-
-namespace {
-std::string read(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const auto dir = fuzz::scratch_dir() / "store";
@@ -33,7 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto store = core::Store::open(file.string(), err, message);
     if (!store) {
         if (err == core::StoreError::ok) std::abort();
-        if (read(file) != bytes) std::abort();
+        if (fuzz::read_file(file) != bytes) std::abort();
         // Nor changed by proxy: a WAL left behind with frames would be applied at the next open.
         std::error_code size_ec;
         const auto wal = std::filesystem::file_size(dir / "hallway.db-wal", size_ec);
