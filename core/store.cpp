@@ -304,6 +304,12 @@ StoreError classify(const Identity& id, const std::string& path, std::string& me
         message = path + " is a SQLite database of another program";
         return StoreError::foreign_schema;
     }
+    // user_version is a signed 32-bit field anyone can set: it becomes an index
+    // into kMigrations, so anything outside 0..kSchemaVersion is refused here.
+    if (id.user_version < 0) {
+        message = path + " has an invalid schema version (" + std::to_string(id.user_version) + ")";
+        return StoreError::foreign_schema;
+    }
     if (id.user_version > kSchemaVersion) {
         message = path + " was made by a newer Hallway (schema " + std::to_string(id.user_version) +
                   ", this one knows up to " + std::to_string(kSchemaVersion) + ")";

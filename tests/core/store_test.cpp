@@ -417,11 +417,34 @@ TEST_CASE("store: a database from a newer Hallway is refused and left untouched"
     TempDir dir;
     const auto path = dir / "hallway.db";
     open_ok(path);
-    raw_sql(path, "PRAGMA user_version = 2;");
+    std::string version;
+    SUBCASE("the next schema") { version = "1000"; }
+    SUBCASE("the largest user_version") { version = "2147483647"; }
+    raw_sql(path, "PRAGMA user_version = " + version + ";");
     check_refused_untouched(path, StoreError::foreign_schema);
     std::string message;
     open_error(path, message);
     CHECK(message.find("newer Hallway") != std::string::npos);
+}
+
+// user_version is a signed 32-bit field: a negative one once indexed the
+// migration table below its start (found by fuzz_store_open).
+TEST_CASE("store: a negative schema version is refused and left untouched") {
+    TempDir dir;
+    const auto path = dir / "hallway.db";
+    std::string version;
+    SUBCASE("-1") { version = "-1"; }
+    SUBCASE("-241, the fuzzer's finding") { version = "-241"; }
+    SUBCASE("the smallest user_version") { version = "-2147483648"; }
+    SUBCASE("negative, with tables") {
+        open_ok(path);
+        version = "-1";
+    }
+    raw_sql(path, "PRAGMA application_id = 1213677913; PRAGMA user_version = " + version + ";");
+    check_refused_untouched(path, StoreError::foreign_schema);
+    std::string message;
+    open_error(path, message);
+    CHECK(message.find("invalid schema version") != std::string::npos);
 }
 
 TEST_CASE("store: a process killed before any checkpoint loses nothing it stored") {
