@@ -57,6 +57,25 @@ inline constexpr std::size_t kMaxHello = 4096;
 inline constexpr std::size_t kMaxNick = 64;
 // Longest capability list in a Hello (unknown capabilities are ignored anyway).
 inline constexpr std::size_t kMaxCapabilities = 32;
+// Longest capability name: registry names are short words.
+inline constexpr std::size_t kMaxCapabilityName = 32;
+
+// Field bounds every receiver enforces at decode time (a message over one is
+// skipped, a Hello over one refused), so no field can grow what a peer makes us
+// store, show or send to the control socket. Senders never exceed them.
+// A text is a chat line, not a file: 64 KiB keeps one message well inside the
+// reassembly limit and the window's text layout fast. One limit for both sides.
+inline constexpr std::size_t kMaxTextBody = 64 * 1024;
+// A status line ("in a meeting until 3"), shown next to a name in a list.
+inline constexpr std::size_t kMaxStatusMessage = 256;
+// presence is one of a few short words; unknown ones are shown as available.
+inline constexpr std::size_t kMaxPresence = 32;
+// A close reason is a short human-readable phrase.
+inline constexpr std::size_t kMaxCloseReason = 256;
+// Deepest CBOR nesting a receiver reads (the top-level map is depth 1). Our
+// messages need 2; the rest is room for extensions. Deeper input is malformed:
+// bounding it keeps decoding free of deep recursion and large stacks.
+inline constexpr std::size_t kMaxNesting = 16;
 
 // A half-open handshake holds a slot for unauthenticated input: it must finish
 // quickly; three LAN round trips take milliseconds.
