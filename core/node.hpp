@@ -59,7 +59,8 @@ public:
     std::optional<MessageId> send_text(const PeerKey& peer, std::string_view body, std::string& error);
 
     std::vector<StoredMessage> history(const PeerKey& peer, std::size_t limit = 1000) const;
-    std::optional<StoredMessage> message(const MessageId& id) const;
+    // Ids are unique per sender: peer's message id (in) or ours to peer (out).
+    std::optional<StoredMessage> message(const PeerKey& peer, Direction direction, const MessageId& id) const;
     // Emits HistoryLoaded and clears the unread count (the conversation is open).
     void request_history(const PeerKey& peer, std::size_t limit = 1000);
     void mark_read(const PeerKey& peer);
