@@ -32,11 +32,6 @@ constexpr std::size_t kRecentNotices = 16;
 // Addresses a peer was reached at, kept per peer: its listening port on each
 // interface (v4, v6, a couple of networks) with room for a moved host.
 constexpr std::size_t kMaxAddresses = 8;
-// Every handshake with a new key makes a contact; strangers (no trust decision,
-// no message) are kept to this many, the least recently seen forgotten first.
-// Far more than a LAN holds, small enough that a key flood (the handshake rate
-// admits ~18,000 new keys an hour from one address) leaves a bounded store.
-constexpr std::size_t kMaxStrangers = 1024;
 // A stranger not seen for this long is forgotten at start: it left the LAN.
 constexpr std::int64_t kStrangerMaxAgeMs = 30LL * 24 * 60 * 60 * 1000;
 
@@ -268,10 +263,10 @@ struct Node::Impl {
         flush_outbox(key);
     }
 
-    // Keeps strangers within kMaxStrangers, sparing those online now (their
+    // Keeps strangers within options.max_strangers, sparing those online now (their
     // session would otherwise show a peer the store no longer knows).
     void forget_surplus_strangers() {
-        for (auto& k : store->surplus_strangers(kMaxStrangers)) {
+        for (auto& k : store->surplus_strangers(options.max_strangers)) {
             auto it = live.find(k);
             if (it != live.end() && it->second.online) continue;
             store->forget_stranger(k);
@@ -649,8 +644,8 @@ void Node::set_trust(const PeerKey& peer, Trust trust) {
     if (trust == Trust::blocked && d.transport && d.transport->has_session(peer)) d.transport->close(peer, "closed");
     d.peer_changed(peer);
     // Others who share its name may now clash (or stop clashing) with it.
-    for (auto& c : d.store->contacts())
-        if (c.key != peer && lower(c.nick) == lower(d.store->contact(peer)->nick)) d.peer_changed(c.key);
+    for (auto& c : d.store->contacts_named(d.store->contact(peer)->nick))
+        if (c.key != peer) d.peer_changed(c.key);
     if (trust != Trust::blocked) d.flush_outbox(peer);
 }
 
