@@ -82,12 +82,15 @@ bool run(const fs::path& base, std::size_t n) {
         NodeOptions o;
         o.profile_dir = profile;
         o.nick = "bench";
+        o.mdns = false;
+        o.control_socket = false;
         std::string error;
-        auto node = Node::create(io, o, error);  // not started: no sockets
+        auto node = Node::create(io, o, error);
         if (!node) {
             std::fprintf(stderr, "node: %s\n", error.c_str());
             ok = false;
         } else {
+            node->start();  // listens (nothing dials it); set_trust needs the transport
             std::size_t listed = 0, shown = 0;
             const std::size_t target = n / 2;
             double peers_s = seconds([&] { listed = node->peers().size(); });
@@ -99,6 +102,7 @@ bool run(const fs::path& base, std::size_t n) {
             std::printf("contacts %zu: peers %.3f s (%zu listed), resolve+history %.3f s (%zu shown), "
                         "set_trust %.3f s\n",
                         n, peers_s, listed, history_s, shown, trust_s);
+            node->stop();
         }
     }
     std::error_code ec;
