@@ -80,7 +80,7 @@ bool run(const Options& o, bool batched) {
             m.sent_at_ms = m.received_at_ms = static_cast<std::int64_t>(i);
             bool inserted = false;
             ok = store->add_incoming(m, inserted) == StoreError::ok && inserted &&
-                 store->set_state(m.id, MessageState::delivered) == StoreError::ok;
+                 store->set_state(m.peer, m.id, MessageState::delivered) == StoreError::ok;
         }
         if (batch && ok) ok = batch->commit() == StoreError::ok;
     }

@@ -155,7 +155,7 @@ bool ControlServer::start(std::string& error) {
         node_.subscribe([this, alive](const Event& e) {
             if (alive.expired()) return;
             if (auto* s = std::get_if<MessageStateChanged>(&e))
-                on_state(to_hex(s->id), std::string(to_string(s->state)));
+                on_state(s->peer, s->id, std::string(to_string(s->state)));
         });
     }
     accept();
@@ -184,12 +184,12 @@ void ControlServer::accept() {
     });
 }
 
-void ControlServer::on_state(const std::string& id_hex, const std::string& state) {
-    auto it = waiting_.find(id_hex);
+void ControlServer::on_state(const PeerKey& peer, const MessageId& id, const std::string& state) {
+    auto it = waiting_.find({peer, id});
     if (it == waiting_.end()) return;
     for (auto cid : it->second)
         if (auto c = connections_.find(cid); c != connections_.end())
-            c->second->write(json{{"event", "state"}, {"id", id_hex}, {"state", state}});
+            c->second->write(json{{"event", "state"}, {"id", to_hex(id)}, {"state", state}});
     if (state == "delivered" || state == "failed") waiting_.erase(it);
 }
 
@@ -226,9 +226,9 @@ json ControlServer::handle(const json& req, std::uint64_t connection_id) {
         std::string nick;
         for (auto& p : view)
             if (p.key == key) online = p.online, nick = p.nick;
-        auto stored = node_.message(*id);
+        auto stored = node_.message(key, Direction::out, *id);
         std::string state(to_string(stored ? stored->state : MessageState::queued));
-        if (bool_field(req, "wait") && state != "delivered") waiting_[hex].insert(connection_id);
+        if (bool_field(req, "wait") && state != "delivered") waiting_[{key, *id}].insert(connection_id);
         return json{{"ok", true}, {"id", hex}, {"state", state}, {"online", online}, {"nick", nick}};
     }
     if (cmd == "history") {

@@ -2,6 +2,8 @@
 // The local control socket of a running node: a Unix stream socket (mode 0600)
 // in the profile directory speaking JSON lines (docs/CONTROL.md). The server
 // runs on the node's network thread; the client is blocking, for the CLI.
+#include "core/store.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <asio.hpp>
@@ -12,6 +14,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <utility>
 
 namespace hallway::core {
 
@@ -39,13 +42,14 @@ public:
 private:
     struct Connection;
     void accept();
-    void on_state(const std::string& id_hex, const std::string& state);
+    void on_state(const PeerKey& peer, const MessageId& id, const std::string& state);
 
     Node& node_;
     std::filesystem::path path_;
     asio::local::stream_protocol::acceptor acceptor_;
     std::map<std::uint64_t, std::shared_ptr<Connection>> connections_;
-    std::map<std::string, std::set<std::uint64_t>> waiting_;  // message id -> connections
+    // Our message (to peer, id: ids are unique per sender) -> connections waiting for its delivery.
+    std::map<std::pair<PeerKey, MessageId>, std::set<std::uint64_t>> waiting_;
     std::uint64_t next_id_ = 1;
     bool subscribed_ = false;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -29,6 +29,11 @@ constexpr auto kRedialMax = std::chrono::seconds(10);
 constexpr auto kMaintenanceTick = std::chrono::milliseconds(500);
 // Notices replayed to a new subscriber: enough for what start-up reports.
 constexpr std::size_t kRecentNotices = 16;
+// Addresses a peer was reached at, kept per peer: its listening port on each
+// interface (v4, v6, a couple of networks) with room for a moved host.
+constexpr std::size_t kMaxAddresses = 8;
+// A stranger not seen for this long is forgotten at start: it left the LAN.
+constexpr std::int64_t kStrangerMaxAgeMs = 30LL * 24 * 60 * 60 * 1000;
 
 std::int64_t now_ms() {
     using namespace std::chrono;
@@ -73,8 +78,20 @@ struct Live {
     bool online = false;
     std::string presence;
     std::string status_message;
-    std::set<std::string> addresses;
+    // Listening addresses we dialed and got a session at, most recent first
+    // (at most kMaxAddresses). Never an inbound session's source port: it is
+    // ephemeral and nothing listens there.
+    std::deque<std::string> addresses;
     std::uint32_t unread = 0;
+
+    void add_address(std::string address) {
+        std::erase(addresses, address);
+        addresses.push_front(std::move(address));
+        if (addresses.size() > kMaxAddresses) addresses.pop_back();
+    }
+    bool has_address(std::string_view address) const {
+        return std::find(addresses.begin(), addresses.end(), address) != addresses.end();
+    }
 };
 
 struct Node::Impl {
@@ -122,29 +139,22 @@ struct Node::Impl {
         return it->second;
     }
 
-    // Another identity, verified by us, that goes by this name.
-    static std::optional<Contact> verified_namesake(const PeerKey& key, std::string_view nick,
-                                                    const std::vector<Contact>& contacts) {
-        if (nick.empty()) return std::nullopt;
-        for (auto& c : contacts)
-            if (c.key != key && c.trust == Trust::verified && lower(c.nick) == lower(nick)) return c;
-        return std::nullopt;
-    }
+    // Another identity, verified by us, that goes by this name (an indexed query).
     std::optional<Contact> verified_namesake(const PeerKey& key, std::string_view nick) const {
-        return verified_namesake(key, nick, store->contacts());
+        return store->verified_namesake(key, nick);
     }
 
-    // contacts: all of them, read once by the caller (a view needs the others' names).
-    PeerView view(const PeerKey& key, const std::vector<Contact>& contacts) const {
+    // c: the key's contact, if any; name_clash: its name is a verified
+    // namesake's (the caller knows how to find out cheaply).
+    PeerView view(const PeerKey& key, const Contact* c, bool name_clash) const {
         PeerView v;
         v.key = key;
         v.fingerprint = fingerprint_of(key);
-        for (auto& c : contacts)
-            if (c.key == key) {
-                v.known = true;
-                v.nick = c.nick;
-                v.trust = c.trust;
-            }
+        if (c) {
+            v.known = true;
+            v.nick = c->nick;
+            v.trust = c->trust;
+        }
         if (auto it = live.find(key); it != live.end()) {
             v.online = it->second.online;
             v.presence = it->second.online ? it->second.presence : "";
@@ -152,11 +162,16 @@ struct Node::Impl {
             v.addresses.assign(it->second.addresses.begin(), it->second.addresses.end());
             v.unread = it->second.unread;
         }
-        v.name_clash = v.trust != Trust::verified && verified_namesake(key, v.nick, contacts).has_value();
+        v.name_clash = name_clash && v.trust != Trust::verified;
         return v;
     }
 
-    void peer_changed(const PeerKey& key) { emit(PeerChanged{view(key, store->contacts())}); }
+    PeerView view(const PeerKey& key) const {
+        auto c = store->contact(key);
+        return view(key, c ? &*c : nullptr, c && verified_namesake(key, c->nick));
+    }
+
+    void peer_changed(const PeerKey& key) { emit(PeerChanged{view(key)}); }
 
     OwnIdentity own() const {
         return OwnIdentity{settings.nick, fingerprint, settings.presence, settings.status_message, port};
@@ -171,7 +186,7 @@ struct Node::Impl {
     bool transmit(const StoredMessage& m) {
         transport::Text t{m.id, static_cast<std::uint64_t>(m.sent_at_ms), m.body};
         if (!transport->send(m.peer, t)) return false;
-        if (m.state == MessageState::queued && store->set_state(m.id, MessageState::sent) == StoreError::ok)
+        if (m.state == MessageState::queued && store->set_state(m.peer, m.id, MessageState::sent) == StoreError::ok)
             emit(MessageStateChanged{m.id, m.peer, MessageState::sent});
         return true;
     }
@@ -231,7 +246,7 @@ struct Node::Impl {
         Live& l = live[key];
         l.online = true;
         l.presence = "available";
-        l.addresses.insert(endpoint_text(info.remote));
+        if (info.we_dialed) l.add_address(endpoint_text(info.remote));
         for (auto& [id, t] : targets)
             if (t.endpoint == info.remote) t.backoff = kRedialMin;
         if (auto namesake = verified_namesake(key, info.hello.nick);
@@ -242,9 +257,22 @@ struct Node::Impl {
                        crypto::format_digits(fingerprint_of(namesake->key)) +
                        "). It may be an impostor or a new key; nothing is sent to it until you verify it.");
         }
+        if (!before) forget_surplus_strangers();
         transport->send(key, status_message());
         peer_changed(key);
         flush_outbox(key);
+    }
+
+    // Keeps strangers within options.max_strangers, sparing those online now (their
+    // session would otherwise show a peer the store no longer knows).
+    void forget_surplus_strangers() {
+        for (auto& k : store->surplus_strangers(options.max_strangers)) {
+            auto it = live.find(k);
+            if (it != live.end() && it->second.online) continue;
+            store->forget_stranger(k);
+            live.erase(k);
+            fingerprints.erase(k);
+        }
     }
 
     void on_session_down(const PeerKey& key, std::string_view reason) {
@@ -272,12 +300,18 @@ struct Node::Impl {
         m.state = MessageState::delivered;
         bool inserted = false;
         StoreError err = store->add_incoming(m, inserted);
-        // duplicate_id: the id is taken by another conversation or one of our own
-        // messages; it is never stored, and acked so the sender stops resending.
-        if (err != StoreError::ok && err != StoreError::duplicate_id) return;  // not acked: the sender will resend
+        if (err == StoreError::id_reused) {
+            // Not stored, so not acked: the sender must not believe it delivered.
+            auto c = store->contact(key);
+            notice(Notice::Level::warning,
+                   "\"" + (c ? c->nick : std::string()) + "\" (" + crypto::format_digits(fingerprint_of(key)) +
+                       ") sent a different text under the id of an earlier message; it was not stored");
+            return;
+        }
+        if (err != StoreError::ok) return;  // not acked: the sender will resend
         if (inserted) {
             live[key].unread++;
-            if (auto stored = store->message(m.id)) m.seq = stored->seq;
+            if (auto stored = store->message(key, Direction::in, m.id)) m.seq = stored->seq;
             emit(MessageAdded{m});
             peer_changed(key);
         }
@@ -285,10 +319,10 @@ struct Node::Impl {
     }
 
     void handle(const PeerKey& key, const transport::Ack& a) {
-        auto m = store->message(a.id);
-        // Only the recipient may acknowledge a message, and only ours.
-        if (!m || m->peer != key || m->direction != Direction::out || m->state == MessageState::delivered) return;
-        if (store->set_state(a.id, MessageState::delivered) != StoreError::ok) return;
+        // Only the recipient may acknowledge a message, and only ours to it.
+        auto m = store->message(key, Direction::out, a.id);
+        if (!m || m->state == MessageState::delivered) return;
+        if (store->set_state(key, a.id, MessageState::delivered) != StoreError::ok) return;
         emit(MessageStateChanged{a.id, key, MessageState::delivered});
         if (backlogged.count(key)) flush_outbox(key);
     }
@@ -322,7 +356,7 @@ struct Node::Impl {
         if (!t.expected_fingerprint.empty()) return online_fingerprints.count(t.expected_fingerprint) > 0;
         std::string where = endpoint_text(t.endpoint);
         for (auto& [key, l] : live)
-            if (l.online && l.addresses.count(where)) return true;
+            if (l.online && l.has_address(where)) return true;
         return false;
     }
 
@@ -381,6 +415,7 @@ std::unique_ptr<Node> Node::create(asio::io_context& io, NodeOptions options, st
     StoreError serr;
     impl->store = Store::open(store_path(dir).string(), serr, error);
     if (!impl->store) return nullptr;
+    impl->store->forget_strangers_seen_before(now_ms() - kStrangerMaxAgeMs);
     if (!load_settings(dir, impl->settings, error)) return nullptr;
     if (!impl->options.nick.empty() && impl->options.nick != impl->settings.nick) {
         impl->settings.nick = impl->options.nick;
@@ -454,11 +489,22 @@ OwnIdentity Node::own() const { return impl_->own(); }
 std::vector<PeerView> Node::peers() const {
     const Impl& d = *impl_;
     auto contacts = d.store->contacts();
-    std::set<PeerKey> keys;
-    for (auto& c : contacts) keys.insert(c.key);
-    for (auto& [k, l] : d.live) keys.insert(k);
+    // One pass to index what the views need: no scan per key.
+    std::map<PeerKey, const Contact*> by_key;
+    std::map<std::string, std::vector<PeerKey>> verified_by_name;
+    for (auto& c : contacts) {
+        by_key.emplace(c.key, &c);
+        if (c.trust == Trust::verified && !c.nick.empty()) verified_by_name[lower(c.nick)].push_back(c.key);
+    }
+    auto clashes = [&](const Contact& c) {
+        auto it = verified_by_name.find(lower(c.nick));
+        return it != verified_by_name.end() &&
+               std::any_of(it->second.begin(), it->second.end(), [&](const PeerKey& k) { return k != c.key; });
+    };
     std::vector<PeerView> out;
-    for (auto& k : keys) out.push_back(d.view(k, contacts));
+    for (auto& c : contacts) out.push_back(d.view(c.key, &c, clashes(c)));
+    for (auto& [k, l] : d.live)
+        if (!by_key.count(k)) out.push_back(d.view(k, nullptr, false));
     std::stable_sort(out.begin(), out.end(), [](const PeerView& a, const PeerView& b) {
         if (a.online != b.online) return a.online;
         return lower(a.nick) < lower(b.nick);
@@ -467,27 +513,33 @@ std::vector<PeerView> Node::peers() const {
 }
 
 std::optional<PeerKey> Node::resolve(std::string_view query, std::string& error) const {
+    const Impl& d = *impl_;
     error.clear();
-    auto all = peers();
-    std::vector<const PeerView*> by_name, by_fp;
+    std::vector<PeerView> by_name, by_fp;
+    for (auto& c : d.store->contacts_named(query)) by_name.push_back(d.view(c.key));
     std::string digits;
     for (char c : query)
         if (c != ' ') digits += c;
     bool numeric = !digits.empty() && std::all_of(digits.begin(), digits.end(), ::isdigit);
-    for (auto& p : all) {
-        if (lower(p.nick) == lower(query)) by_name.push_back(&p);
-        if (numeric && p.fingerprint.rfind(digits, 0) == 0) by_fp.push_back(&p);
+    // A fingerprint is a hash of the key: a prefix cannot be looked up, only
+    // matched. Once per command, with the fingerprints memoized.
+    if (by_name.empty() && numeric) {
+        std::set<PeerKey> keys;
+        for (auto& c : d.store->contacts()) keys.insert(c.key);
+        for (auto& [k, l] : d.live) keys.insert(k);
+        for (auto& k : keys)
+            if (d.fingerprint_of(k).rfind(digits, 0) == 0) by_fp.push_back(d.view(k));
     }
     auto& hits = by_name.empty() ? by_fp : by_name;
-    if (hits.size() == 1) return hits.front()->key;
+    if (hits.size() == 1) return hits.front().key;
     if (hits.empty()) {
         error = "no peer named or with fingerprint \"" + std::string(query) + "\"";
         return std::nullopt;
     }
     error = "\"" + std::string(query) + "\" is ambiguous; use a fingerprint prefix:";
-    for (auto* p : hits)
-        error += "\n  " + crypto::format_digits(p->fingerprint) + "  " + p->nick + (p->online ? " (online)" : "") +
-                 (p->trust == Trust::verified ? " [verified]" : "");
+    for (auto& p : hits)
+        error += "\n  " + crypto::format_digits(p.fingerprint) + "  " + p.nick + (p.online ? " (online)" : "") +
+                 (p.trust == Trust::verified ? " [verified]" : "");
     return std::nullopt;
 }
 
@@ -528,7 +580,7 @@ std::optional<MessageId> Node::send_text(const PeerKey& peer, std::string_view b
         error = "could not store the message";
         return std::nullopt;
     }
-    if (auto stored = d.store->message(m.id)) m.seq = stored->seq;
+    if (auto stored = d.store->message(peer, Direction::out, m.id)) m.seq = stored->seq;
     d.emit(MessageAdded{m});
     // Behind a backlog the message waits its turn, so order is kept.
     if (d.transport && d.transport->has_session(peer) && !d.backlogged.count(peer) && !d.transmit(m))
@@ -540,7 +592,9 @@ std::vector<StoredMessage> Node::history(const PeerKey& peer, std::size_t limit)
     return impl_->store->history(peer, limit);
 }
 
-std::optional<StoredMessage> Node::message(const MessageId& id) const { return impl_->store->message(id); }
+std::optional<StoredMessage> Node::message(const PeerKey& peer, Direction direction, const MessageId& id) const {
+    return impl_->store->message(peer, direction, id);
+}
 
 void Node::request_history(const PeerKey& peer, std::size_t limit) {
     impl_->emit(HistoryLoaded{peer, history(peer, limit)});
@@ -590,8 +644,8 @@ void Node::set_trust(const PeerKey& peer, Trust trust) {
     if (trust == Trust::blocked && d.transport && d.transport->has_session(peer)) d.transport->close(peer, "closed");
     d.peer_changed(peer);
     // Others who share its name may now clash (or stop clashing) with it.
-    for (auto& c : d.store->contacts())
-        if (c.key != peer && lower(c.nick) == lower(d.store->contact(peer)->nick)) d.peer_changed(c.key);
+    for (auto& c : d.store->contacts_named(d.store->contact(peer)->nick))
+        if (c.key != peer) d.peer_changed(c.key);
     if (trust != Trust::blocked) d.flush_outbox(peer);
 }
 

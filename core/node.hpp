@@ -19,6 +19,12 @@
 
 namespace hallway::core {
 
+// Every handshake with a new key makes a contact; strangers (no trust decision,
+// no message) are kept to this many, the least recently seen forgotten first.
+// Far more than a LAN holds, small enough that a key flood (the handshake rate
+// admits ~18,000 new keys an hour from one address) leaves a bounded store.
+inline constexpr std::size_t kMaxStrangers = 1024;
+
 struct NodeOptions {
     std::filesystem::path profile_dir;
     std::string nick;                        // empty: remembered one, else the user name
@@ -26,6 +32,7 @@ struct NodeOptions {
     std::vector<std::string> manual_peers;   // "HOST:PORT", dialed without mDNS
     bool mdns = true;
     bool control_socket = true;
+    std::size_t max_strangers = kMaxStrangers;
 };
 
 class Node {
@@ -59,7 +66,8 @@ public:
     std::optional<MessageId> send_text(const PeerKey& peer, std::string_view body, std::string& error);
 
     std::vector<StoredMessage> history(const PeerKey& peer, std::size_t limit = 1000) const;
-    std::optional<StoredMessage> message(const MessageId& id) const;
+    // Ids are unique per sender: peer's message id (in) or ours to peer (out).
+    std::optional<StoredMessage> message(const PeerKey& peer, Direction direction, const MessageId& id) const;
     // Emits HistoryLoaded and clears the unread count (the conversation is open).
     void request_history(const PeerKey& peer, std::size_t limit = 1000);
     void mark_read(const PeerKey& peer);

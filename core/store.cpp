@@ -45,6 +45,39 @@ CREATE INDEX messages_by_peer ON messages(peer, seq);
 CREATE INDEX messages_outbox ON messages(peer, seq)
     WHERE direction = 'out' AND state IN ('queued', 'sent');
 )sql",
+    // 2: message ids are unique per sender, not across peers (PROTOCOL.md §6.1):
+    // uniqueness moves from id to (peer, direction, id). SQLite cannot change a
+    // constraint in place, so the table is rebuilt (create, copy, drop, rename)
+    // keeping every row and its seq; the AUTOINCREMENT high-water mark moves with
+    // it so a seq is never reused. Contacts get the indexes that spare the node
+    // a scan per event: verified contacts by name (impostor check), all by name
+    // (resolve), and unverified ones by last sight (forgetting strangers).
+    R"sql(
+CREATE TABLE messages_v2(
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id BLOB NOT NULL CHECK(length(id) = 16),
+    peer BLOB NOT NULL CHECK(length(peer) = 32),
+    direction TEXT NOT NULL CHECK(direction IN ('in', 'out')),
+    body TEXT NOT NULL,
+    sent_at_ms INTEGER NOT NULL,
+    received_at_ms INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK(state IN ('queued', 'sent', 'delivered', 'failed')),
+    failure TEXT NOT NULL DEFAULT '',
+    UNIQUE(peer, direction, id)
+);
+INSERT INTO messages_v2(seq, id, peer, direction, body, sent_at_ms, received_at_ms, state, failure)
+    SELECT seq, id, peer, direction, body, sent_at_ms, received_at_ms, state, failure FROM messages ORDER BY seq;
+DELETE FROM sqlite_sequence WHERE name = 'messages_v2';
+UPDATE sqlite_sequence SET name = 'messages_v2' WHERE name = 'messages';
+DROP TABLE messages;
+ALTER TABLE messages_v2 RENAME TO messages;
+CREATE INDEX messages_by_peer ON messages(peer, seq);
+CREATE INDEX messages_outbox ON messages(peer, seq)
+    WHERE direction = 'out' AND state IN ('queued', 'sent');
+CREATE INDEX contacts_by_nick ON contacts(nick COLLATE NOCASE);
+CREATE INDEX contacts_verified_by_nick ON contacts(nick COLLATE NOCASE) WHERE trust = 'verified';
+CREATE INDEX contacts_unverified_by_seen ON contacts(last_seen_ms) WHERE trust = 'unverified';
+)sql",
 };
 constexpr std::int64_t kSchemaVersion = std::size(kMigrations);
 
@@ -67,10 +100,15 @@ enum Stmt {
     touch_contact_stmt,
     get_contact_stmt,
     list_contacts_stmt,
+    contacts_named_stmt,
+    verified_named_stmt,
     set_trust_stmt,
+    surplus_strangers_stmt,
+    forget_stranger_stmt,
+    forget_old_strangers_stmt,
     insert_outgoing_stmt,
     insert_incoming_stmt,
-    message_owner_stmt,
+    incoming_body_stmt,
     set_state_stmt,
     outbox_stmt,
     get_message_stmt,
@@ -81,8 +119,15 @@ enum Stmt {
     stmt_count,
 };
 
+// A contact nothing would be lost by forgetting: no trust decision, no message
+// either way (queued ones included).
+constexpr std::string_view kStranger =
+    "trust = 'unverified' AND NOT EXISTS(SELECT 1 FROM messages WHERE messages.peer = contacts.key)";
+
 std::string statement_sql(Stmt s) {
     const std::string select_messages = "SELECT " + std::string(kMessageColumns) + " FROM messages ";
+    const std::string select_contacts = "SELECT key, nick, first_seen_ms, last_seen_ms, trust FROM contacts ";
+    const std::string stranger(kStranger);
     switch (s) {
     case touch_contact_stmt:
         return "INSERT INTO contacts(key, nick, first_seen_ms, last_seen_ms, trust) "
@@ -91,10 +136,20 @@ std::string statement_sql(Stmt s) {
                "nick = CASE WHEN excluded.nick = '' THEN nick ELSE excluded.nick END, "
                "last_seen_ms = max(last_seen_ms, excluded.last_seen_ms)";
     case get_contact_stmt:
-        return "SELECT key, nick, first_seen_ms, last_seen_ms, trust FROM contacts WHERE key = ?1";
+        return select_contacts + "WHERE key = ?1";
     case list_contacts_stmt:
-        return "SELECT key, nick, first_seen_ms, last_seen_ms, trust FROM contacts "
-               "ORDER BY nick COLLATE NOCASE, key";
+        return select_contacts + "ORDER BY nick COLLATE NOCASE, key";
+    case contacts_named_stmt:
+        return select_contacts + "WHERE nick = ?1 COLLATE NOCASE ORDER BY key";
+    case verified_named_stmt:
+        // trust = 'verified' spelled as in contacts_verified_by_nick so the planner uses it.
+        return select_contacts + "WHERE trust = 'verified' AND nick = ?1 COLLATE NOCASE AND key <> ?2 LIMIT 1";
+    case surplus_strangers_stmt:
+        return "SELECT key FROM contacts WHERE " + stranger + " ORDER BY last_seen_ms DESC, key DESC LIMIT -1 OFFSET ?1";
+    case forget_stranger_stmt:
+        return "DELETE FROM contacts WHERE key = ?1 AND " + stranger;
+    case forget_old_strangers_stmt:
+        return "DELETE FROM contacts WHERE last_seen_ms < ?1 AND " + stranger;
     case set_trust_stmt:
         return "INSERT INTO contacts(key, nick, first_seen_ms, last_seen_ms, trust) "
                "VALUES(?1, '', 0, 0, ?2) ON CONFLICT(key) DO UPDATE SET trust = excluded.trust";
@@ -103,17 +158,18 @@ std::string statement_sql(Stmt s) {
                "VALUES(?1, ?2, 'out', ?3, ?4, ?5, 'queued')";
     case insert_incoming_stmt:
         return "INSERT INTO messages(id, peer, direction, body, sent_at_ms, received_at_ms, state, failure) "
-               "VALUES(?1, ?2, 'in', ?3, ?4, ?5, ?6, ?7) ON CONFLICT(id) DO NOTHING";
-    case message_owner_stmt:
-        return "SELECT peer, direction FROM messages WHERE id = ?1";
+               "VALUES(?1, ?2, 'in', ?3, ?4, ?5, ?6, ?7) ON CONFLICT(peer, direction, id) DO NOTHING";
+    case incoming_body_stmt:
+        return "SELECT body FROM messages WHERE peer = ?1 AND direction = 'in' AND id = ?2";
     case set_state_stmt:
-        return "UPDATE messages SET state = ?2, failure = ?3 WHERE id = ?1 AND state <> 'delivered'";
+        return "UPDATE messages SET state = ?3, failure = ?4 "
+               "WHERE peer = ?1 AND direction = 'out' AND id = ?2 AND state <> 'delivered'";
     case outbox_stmt:
         // Same WHERE terms as messages_outbox so the planner uses that index.
         return select_messages +
                "WHERE peer = ?1 AND direction = 'out' AND state IN ('queued', 'sent') ORDER BY seq";
     case get_message_stmt:
-        return select_messages + "WHERE id = ?1";
+        return select_messages + "WHERE peer = ?1 AND direction = ?2 AND id = ?3";
     case history_stmt:
         return select_messages + "WHERE peer = ?1 ORDER BY seq DESC LIMIT ?2";
     case begin_stmt:
@@ -395,6 +451,7 @@ std::string_view to_string(StoreError e) {
     case StoreError::foreign_schema: return "foreign_schema";
     case StoreError::io: return "io";
     case StoreError::duplicate_id: return "duplicate_id";
+    case StoreError::id_reused: return "id_reused";
     }
     return "?";
 }
@@ -426,6 +483,13 @@ struct Store::Impl {
         while (sqlite3_step(u.get()) == SQLITE_ROW)
             if (auto r = read(u.get())) out.push_back(std::move(*r));
         return out;
+    }
+
+    template <class Row, class Read>
+    std::optional<Row> row(const Use& u, int bind_rc, Read read) const {
+        auto found = rows<Row>(u, bind_rc, read);
+        if (found.empty()) return std::nullopt;
+        return std::move(found.front());
     }
 };
 
@@ -565,14 +629,43 @@ StoreError Store::touch_contact(const PeerKey& key, std::string_view nick, std::
 
 std::optional<Contact> Store::contact(const PeerKey& key) const {
     Use u(impl_->stmt(get_contact_stmt));
-    auto found = impl_->rows<Contact>(u, bind_all(u.get(), 1, key), read_contact);
-    if (found.empty()) return std::nullopt;
-    return std::move(found.front());
+    return impl_->row<Contact>(u, bind_all(u.get(), 1, key), read_contact);
 }
 
 std::vector<Contact> Store::contacts() const {
     Use u(impl_->stmt(list_contacts_stmt));
     return impl_->rows<Contact>(u, SQLITE_OK, read_contact);
+}
+
+std::vector<Contact> Store::contacts_named(std::string_view nick) const {
+    Use u(impl_->stmt(contacts_named_stmt));
+    return impl_->rows<Contact>(u, bind_all(u.get(), 1, nick), read_contact);
+}
+
+std::optional<Contact> Store::verified_namesake(const PeerKey& key, std::string_view nick) const {
+    if (nick.empty()) return std::nullopt;
+    Use u(impl_->stmt(verified_named_stmt));
+    return impl_->row<Contact>(u, bind_all(u.get(), 1, nick, key), read_contact);
+}
+
+std::vector<PeerKey> Store::surplus_strangers(std::size_t keep) const {
+    Use u(impl_->stmt(surplus_strangers_stmt));
+    const auto offset = static_cast<std::int64_t>(std::min<std::size_t>(keep, INT64_MAX));
+    return impl_->rows<PeerKey>(u, bind_all(u.get(), 1, offset), [](sqlite3_stmt* s) -> std::optional<PeerKey> {
+        PeerKey k{};
+        if (!column_blob(s, 0, k)) return std::nullopt;
+        return k;
+    });
+}
+
+StoreError Store::forget_stranger(const PeerKey& key) {
+    Use u(impl_->stmt(forget_stranger_stmt));
+    return impl_->run(u, bind_all(u.get(), 1, key));
+}
+
+StoreError Store::forget_strangers_seen_before(std::int64_t cutoff_ms) {
+    Use u(impl_->stmt(forget_old_strangers_stmt));
+    return impl_->run(u, bind_all(u.get(), 1, cutoff_ms));
 }
 
 StoreError Store::set_trust(const PeerKey& key, Trust trust) {
@@ -586,7 +679,7 @@ StoreError Store::add_outgoing(const StoredMessage& m) {
     if (rc == SQLITE_OK) rc = sqlite3_step(u.get());
     if (rc == SQLITE_DONE) return StoreError::ok;
     StoreError e = impl_->fail(rc);
-    return (rc & 0xff) == SQLITE_CONSTRAINT && message(m.id) ? StoreError::duplicate_id : e;
+    return (rc & 0xff) == SQLITE_CONSTRAINT && message(m.peer, Direction::out, m.id) ? StoreError::duplicate_id : e;
 }
 
 StoreError Store::add_incoming(const StoredMessage& m, bool& inserted) {
@@ -603,19 +696,17 @@ StoreError Store::add_incoming(const StoredMessage& m, bool& inserted) {
             return StoreError::ok;
         }
     }
-    // The id exists: a resend only if it is this peer's own message to us.
-    Use u(impl_->stmt(message_owner_stmt));
-    if (int rc = bind_all(u.get(), 1, m.id); rc != SQLITE_OK) return impl_->fail(rc);
+    // This sender already used the id: a resend if the text is the same.
+    Use u(impl_->stmt(incoming_body_stmt));
+    if (int rc = bind_all(u.get(), 1, m.peer, m.id); rc != SQLITE_OK) return impl_->fail(rc);
     if (sqlite3_step(u.get()) != SQLITE_ROW) return impl_->fail(sqlite3_errcode(impl_->db.get()));
-    PeerKey owner{};
-    const bool same = column_blob(u.get(), 0, owner) && owner == m.peer && column_text(u.get(), 1) == "in";
-    return same ? StoreError::ok : StoreError::duplicate_id;
+    return column_text(u.get(), 0) == m.body ? StoreError::ok : StoreError::id_reused;
 }
 
-StoreError Store::set_state(const MessageId& id, MessageState state, std::string_view failure) {
+StoreError Store::set_state(const PeerKey& peer, const MessageId& id, MessageState state, std::string_view failure) {
     Use u(impl_->stmt(set_state_stmt));
     if (state != MessageState::failed) failure = {};
-    return impl_->run(u, bind_all(u.get(), 1, id, to_string(state), failure));
+    return impl_->run(u, bind_all(u.get(), 1, peer, id, to_string(state), failure));
 }
 
 std::vector<StoredMessage> Store::outbox(const PeerKey& peer) const {
@@ -623,11 +714,9 @@ std::vector<StoredMessage> Store::outbox(const PeerKey& peer) const {
     return impl_->rows<StoredMessage>(u, bind_all(u.get(), 1, peer), read_message);
 }
 
-std::optional<StoredMessage> Store::message(const MessageId& id) const {
+std::optional<StoredMessage> Store::message(const PeerKey& peer, Direction direction, const MessageId& id) const {
     Use u(impl_->stmt(get_message_stmt));
-    auto found = impl_->rows<StoredMessage>(u, bind_all(u.get(), 1, id), read_message);
-    if (found.empty()) return std::nullopt;
-    return std::move(found.front());
+    return impl_->row<StoredMessage>(u, bind_all(u.get(), 1, peer, to_string(direction), id), read_message);
 }
 
 std::vector<StoredMessage> Store::history(const PeerKey& peer, std::size_t limit) const {

@@ -50,7 +50,8 @@ enum class StoreError {
     not_a_database,   // corrupt or not SQLite: left untouched
     foreign_schema,   // a SQLite file that is not ours, or from a newer Hallway
     io,               // a write failed (disk full...); Store::last_error() says why
-    duplicate_id,     // the id is already stored for another peer or direction (not a resend)
+    duplicate_id,     // add_outgoing: we already sent a message with this id to this peer
+    id_reused,        // add_incoming: the sender already sent this id with another text
 };
 std::string_view to_string(StoreError e);
 
@@ -92,26 +93,47 @@ public:
     std::optional<Contact> contact(const PeerKey& key) const;
     // All contacts, ordered by nick (case-insensitive), then key.
     std::vector<Contact> contacts() const;
+    // Contacts whose nick is nick, ignoring ASCII case (indexed), ordered by key.
+    std::vector<Contact> contacts_named(std::string_view nick) const;
+    // A verified contact other than key that goes by nick, ignoring ASCII case
+    // (indexed): a possible impostor's or a new key's namesake. None for "".
+    std::optional<Contact> verified_namesake(const PeerKey& key, std::string_view nick) const;
+
+    // Strangers are contacts with no trust decision (unverified) and no message
+    // either way: forgetting one loses nothing but its name. Contacts with a
+    // message, verified or blocked are never touched by these three.
+    // Strangers beyond the keep most recently seen (the ones to forget to stay
+    // within keep), most recently seen first.
+    std::vector<PeerKey> surplus_strangers(std::size_t keep) const;
+    // Forgets key if it is a stranger; ok and nothing done otherwise.
+    StoreError forget_stranger(const PeerKey& key);
+    // Forgets every stranger last seen before cutoff_ms.
+    StoreError forget_strangers_seen_before(std::int64_t cutoff_ms);
     // Creates the contact when unknown (first/last_seen 0), so a key can be
     // blocked or verified before it is ever seen.
     StoreError set_trust(const PeerKey& key, Trust trust);
 
     // Messages -------------------------------------------------------------
     // Writes an outgoing message durably in state queued (the outbox); m.direction,
-    // m.state, m.failure and m.seq are ignored. duplicate_id if the id exists.
+    // m.state, m.failure and m.seq are ignored. duplicate_id if we already sent
+    // this id to m.peer (ids are unique per sender: PROTOCOL.md §6.1).
     StoreError add_outgoing(const StoredMessage& m);
     // Writes an incoming message durably (direction in, state and failure as in m;
-    // m.seq ignored). inserted=false when the id was already stored from the same
-    // peer (a resend): the caller acks again and shows nothing. duplicate_id when
-    // the id belongs to another peer or to one of our messages: drop it.
+    // m.seq ignored). Ids are scoped by sender: the same id from another peer, or
+    // in our own messages, is another message. inserted=false when m.peer already
+    // sent this id with the same body (a resend): the caller acks again and shows
+    // nothing. id_reused when m.peer sent this id with another body: not stored,
+    // and the caller must not ack (an ack promises the text was stored).
     StoreError add_incoming(const StoredMessage& m, bool& inserted);
-    // Moves a message to state (failure text kept only for failed). delivered is
-    // final: a late or duplicate ack and later calls change nothing. An unknown id
-    // is ok (nothing to change). Callers check that an ack comes from m.peer.
-    StoreError set_state(const MessageId& id, MessageState state, std::string_view failure = {});
+    // Moves our message id to peer to state (failure text kept only for failed).
+    // delivered is final: a late or duplicate ack and later calls change nothing.
+    // An unknown (peer, id) is ok (nothing to change).
+    StoreError set_state(const PeerKey& peer, const MessageId& id, MessageState state,
+                         std::string_view failure = {});
     // Outgoing messages not yet delivered to peer, oldest first (what to (re)send).
     std::vector<StoredMessage> outbox(const PeerKey& peer) const;
-    std::optional<StoredMessage> message(const MessageId& id) const;
+    // The message id sent by peer (in) or by us to peer (out).
+    std::optional<StoredMessage> message(const PeerKey& peer, Direction direction, const MessageId& id) const;
     // The conversation with peer, oldest first; at most limit of the newest.
     std::vector<StoredMessage> history(const PeerKey& peer, std::size_t limit = 1000) const;
 

@@ -15,8 +15,11 @@ std::string lower(std::string_view s) {
     return out;
 }
 
-std::vector<core::StoredMessage>::iterator find_message(Conversation& c, const core::MessageId& id) {
-    return std::find_if(c.messages.begin(), c.messages.end(), [&](const auto& m) { return m.id == id; });
+// Ids are unique per sender: in one conversation the peer's and ours may meet.
+std::vector<core::StoredMessage>::iterator find_message(Conversation& c, core::Direction direction,
+                                                        const core::MessageId& id) {
+    return std::find_if(c.messages.begin(), c.messages.end(),
+                        [&](const auto& m) { return m.direction == direction && m.id == id; });
 }
 
 void on(Model& model, const core::PeerChanged& e) { model.peers[e.peer.key] = e.peer; }
@@ -33,7 +36,7 @@ void on(Model& model, const core::MessageAdded& e) {
     auto conv = model.conversations.find(m.peer);
     if (conv == model.conversations.end() || !conv->second.loaded) return;
     auto& msgs = conv->second.messages;
-    if (auto it = find_message(conv->second, m.id); it != msgs.end()) {
+    if (auto it = find_message(conv->second, m.direction, m.id); it != msgs.end()) {
         *it = m;
         return;
     }
@@ -45,7 +48,8 @@ void on(Model& model, const core::MessageAdded& e) {
 void on(Model& model, const core::MessageStateChanged& e) {
     auto conv = model.conversations.find(e.peer);
     if (conv == model.conversations.end()) return;
-    auto it = find_message(conv->second, e.id);
+    // Only our messages change state.
+    auto it = find_message(conv->second, core::Direction::out, e.id);
     if (it == conv->second.messages.end()) return;
     // delivered is final in the store too: a late "sent" must not undo it.
     if (it->state == core::MessageState::delivered) return;

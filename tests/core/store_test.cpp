@@ -133,13 +133,13 @@ TEST_CASE("store: a new database gets the schema and keeps its data across reope
         CHECK(store->add_outgoing(text(1, peer_key(1), "hi")) == StoreError::ok);
     }
     CHECK(raw_int(path, "PRAGMA application_id") == 0x48574159);
-    CHECK(raw_int(path, "PRAGMA user_version") == 1);
+    CHECK(raw_int(path, "PRAGMA user_version") == 2);
     CHECK(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('contacts', 'messages')") == 2);
 
     auto store = open_ok(path);
     REQUIRE(store->contact(peer_key(1)));
     CHECK(store->contact(peer_key(1))->nick == "alice");
-    auto m = store->message(message_id(1));
+    auto m = store->message(peer_key(1), Direction::out, message_id(1));
     REQUIRE(m);
     CHECK(m->body == "hi");
     CHECK(m->direction == Direction::out);
@@ -147,7 +147,8 @@ TEST_CASE("store: a new database gets the schema and keeps its data across reope
     CHECK(m->sent_at_ms == 1000);
     CHECK(m->received_at_ms == 1001);
     CHECK(store->contact(peer_key(2)) == std::nullopt);
-    CHECK(store->message(message_id(2)) == std::nullopt);
+    CHECK(store->message(peer_key(1), Direction::out, message_id(2)) == std::nullopt);
+    CHECK(store->message(peer_key(1), Direction::in, message_id(1)) == std::nullopt);
 }
 
 TEST_CASE("store: the file is in WAL mode with the application id set") {
@@ -191,8 +192,9 @@ TEST_CASE("store: a resent incoming message is stored once") {
     bool inserted = false;
     CHECK(store->add_incoming(incoming(1, bob, "hello"), inserted) == StoreError::ok);
     CHECK(inserted);
-    StoredMessage again = incoming(1, bob, "changed on the way");
+    StoredMessage again = incoming(1, bob, "hello");
     again.state = MessageState::failed;
+    again.sent_at_ms = 5000;
     CHECK(store->add_incoming(again, inserted) == StoreError::ok);
     CHECK_FALSE(inserted);
 
@@ -200,24 +202,46 @@ TEST_CASE("store: a resent incoming message is stored once") {
     REQUIRE(h.size() == 1);
     CHECK(h[0].body == "hello");
     CHECK(h[0].state == MessageState::delivered);
+    CHECK(h[0].sent_at_ms == 1000);
 }
 
-TEST_CASE("store: an id that is not a resend from the same peer is refused") {
+TEST_CASE("store: ids are scoped by sender, another peer's or our own id is another message") {
+    TempDir dir;
+    auto store = open_ok(dir / "hallway.db");
+    bool inserted = false;
+    CHECK(store->add_incoming(incoming(1, peer_key(2), "from bob"), inserted) == StoreError::ok);
+    CHECK(inserted);
+    CHECK(store->add_outgoing(text(2, peer_key(2), "ours")) == StoreError::ok);
+
+    // Carol picks bob's id; bob picks the id of our message to him; we pick bob's.
+    CHECK(store->add_incoming(incoming(1, peer_key(3), "from carol"), inserted) == StoreError::ok);
+    CHECK(inserted);
+    CHECK(store->add_incoming(incoming(2, peer_key(2), "bob's own 2"), inserted) == StoreError::ok);
+    CHECK(inserted);
+    CHECK(store->add_outgoing(text(1, peer_key(2), "our 1")) == StoreError::ok);
+
+    CHECK(bodies(store->history(peer_key(3))) == std::vector<std::string>{"from carol"});
+    CHECK(bodies(store->history(peer_key(2))) == std::vector<std::string>{"from bob", "ours", "bob's own 2", "our 1"});
+    CHECK(store->message(peer_key(2), Direction::in, message_id(1))->body == "from bob");
+    CHECK(store->message(peer_key(3), Direction::in, message_id(1))->body == "from carol");
+    CHECK(store->message(peer_key(2), Direction::out, message_id(1))->body == "our 1");
+    // An ack (state change) reaches only our message to that peer.
+    CHECK(store->set_state(peer_key(2), message_id(1), MessageState::delivered) == StoreError::ok);
+    CHECK(store->message(peer_key(2), Direction::out, message_id(1))->state == MessageState::delivered);
+    CHECK(store->set_state(peer_key(3), message_id(2), MessageState::delivered) == StoreError::ok);
+    CHECK(store->message(peer_key(2), Direction::out, message_id(2))->state == MessageState::queued);
+    // We never send one id twice to one peer.
+    CHECK(store->add_outgoing(text(2, peer_key(2), "reused id")) == StoreError::duplicate_id);
+}
+
+TEST_CASE("store: a sender reusing its id with another text is refused, not stored") {
     TempDir dir;
     auto store = open_ok(dir / "hallway.db");
     bool inserted = true;
-    CHECK(store->add_incoming(incoming(1, peer_key(2), "from bob"), inserted) == StoreError::ok);
-    CHECK(store->add_outgoing(text(2, peer_key(2), "ours")) == StoreError::ok);
-
-    // Another peer reusing bob's id, and bob echoing the id of our own message.
-    CHECK(store->add_incoming(incoming(1, peer_key(3), "from mallory"), inserted) == StoreError::duplicate_id);
+    CHECK(store->add_incoming(incoming(1, peer_key(2), "first"), inserted) == StoreError::ok);
+    CHECK(store->add_incoming(incoming(1, peer_key(2), "second"), inserted) == StoreError::id_reused);
     CHECK_FALSE(inserted);
-    CHECK(store->add_incoming(incoming(2, peer_key(2), "echo"), inserted) == StoreError::duplicate_id);
-    CHECK_FALSE(inserted);
-    CHECK(store->add_outgoing(text(1, peer_key(2), "reused id")) == StoreError::duplicate_id);
-
-    CHECK(store->history(peer_key(3)).empty());
-    CHECK(bodies(store->history(peer_key(2))) == std::vector<std::string>{"from bob", "ours"});
+    CHECK(bodies(store->history(peer_key(2))) == std::vector<std::string>{"first"});
 }
 
 TEST_CASE("store: the outbox holds our queued and sent messages in order") {
@@ -232,9 +256,9 @@ TEST_CASE("store: the outbox holds our queued and sent messages in order") {
     in.state = MessageState::queued;  // even in a state that looks pending
     CHECK(store->add_incoming(in, inserted) == StoreError::ok);
 
-    CHECK(store->set_state(message_id(2), MessageState::sent) == StoreError::ok);
-    CHECK(store->set_state(message_id(3), MessageState::delivered) == StoreError::ok);
-    CHECK(store->set_state(message_id(4), MessageState::failed, "blocked") == StoreError::ok);
+    CHECK(store->set_state(peer_key(2), message_id(2), MessageState::sent) == StoreError::ok);
+    CHECK(store->set_state(peer_key(2), message_id(3), MessageState::delivered) == StoreError::ok);
+    CHECK(store->set_state(peer_key(2), message_id(4), MessageState::failed, "blocked") == StoreError::ok);
 
     auto out = store->outbox(bob);
     CHECK(bodies(out) == std::vector<std::string>{"m1", "m2", "m5"});
@@ -248,29 +272,29 @@ TEST_CASE("store: delivered is final, a late ack changes nothing") {
     TempDir dir;
     auto store = open_ok(dir / "hallway.db");
     CHECK(store->add_outgoing(text(1, peer_key(2), "hi")) == StoreError::ok);
-    CHECK(store->set_state(message_id(1), MessageState::sent) == StoreError::ok);
-    CHECK(store->set_state(message_id(1), MessageState::delivered) == StoreError::ok);
+    CHECK(store->set_state(peer_key(2), message_id(1), MessageState::sent) == StoreError::ok);
+    CHECK(store->set_state(peer_key(2), message_id(1), MessageState::delivered) == StoreError::ok);
     for (auto later : {MessageState::sent, MessageState::queued, MessageState::failed, MessageState::delivered})
-        CHECK(store->set_state(message_id(1), later, "late") == StoreError::ok);
-    auto m = store->message(message_id(1));
+        CHECK(store->set_state(peer_key(2), message_id(1), later, "late") == StoreError::ok);
+    auto m = store->message(peer_key(2), Direction::out, message_id(1));
     REQUIRE(m);
     CHECK(m->state == MessageState::delivered);
     CHECK(m->failure.empty());
     CHECK(store->outbox(peer_key(2)).empty());
     // An ack for an id we never stored is harmless.
-    CHECK(store->set_state(message_id(99), MessageState::delivered) == StoreError::ok);
-    CHECK(store->message(message_id(99)) == std::nullopt);
+    CHECK(store->set_state(peer_key(2), message_id(99), MessageState::delivered) == StoreError::ok);
+    CHECK(store->message(peer_key(2), Direction::out, message_id(99)) == std::nullopt);
 }
 
 TEST_CASE("store: the failure reason is kept for failed only and a retry clears it") {
     TempDir dir;
     auto store = open_ok(dir / "hallway.db");
     CHECK(store->add_outgoing(text(1, peer_key(2), "hi")) == StoreError::ok);
-    CHECK(store->set_state(message_id(1), MessageState::failed, "peer blocked us") == StoreError::ok);
-    CHECK(store->message(message_id(1))->failure == "peer blocked us");
+    CHECK(store->set_state(peer_key(2), message_id(1), MessageState::failed, "peer blocked us") == StoreError::ok);
+    CHECK(store->message(peer_key(2), Direction::out, message_id(1))->failure == "peer blocked us");
     CHECK(store->outbox(peer_key(2)).empty());
-    CHECK(store->set_state(message_id(1), MessageState::queued, "ignored") == StoreError::ok);
-    CHECK(store->message(message_id(1))->failure.empty());
+    CHECK(store->set_state(peer_key(2), message_id(1), MessageState::queued, "ignored") == StoreError::ok);
+    CHECK(store->message(peer_key(2), Direction::out, message_id(1))->failure.empty());
     CHECK(store->outbox(peer_key(2)).size() == 1);
 }
 
@@ -337,8 +361,8 @@ TEST_CASE("store: peer text with quotes, SQL and unicode round-trips") {
     }
     auto store = open_ok(path);
     CHECK(store->contact(peer_key(2))->nick == nick);
-    CHECK(store->message(message_id(1))->body == body);
-    CHECK(store->message(message_id(2))->body.size() == 70000);
+    CHECK(store->message(peer_key(2), Direction::in, message_id(1))->body == body);
+    CHECK(store->message(peer_key(2), Direction::out, message_id(2))->body.size() == 70000);
     CHECK(store->contacts().size() == 1);
 }
 
@@ -357,10 +381,10 @@ TEST_CASE("store: a batch writes all at commit, or nothing") {
         Store::Batch batch(*store);
         REQUIRE(batch.begun() == StoreError::ok);
         CHECK(store->add_outgoing(text(3, bob, "dropped")) == StoreError::ok);
-        CHECK(store->set_state(message_id(1), MessageState::delivered) == StoreError::ok);
+        CHECK(store->set_state(peer_key(2), message_id(1), MessageState::delivered) == StoreError::ok);
     }
     CHECK(bodies(store->history(bob)) == std::vector<std::string>{"a", "b"});
-    CHECK(store->message(message_id(1))->state == MessageState::queued);
+    CHECK(store->message(peer_key(2), Direction::out, message_id(1))->state == MessageState::queued);
     // The store is usable again after a rolled-back batch.
     CHECK(store->add_outgoing(text(4, bob, "c")) == StoreError::ok);
 }
@@ -529,4 +553,109 @@ TEST_CASE("store: a path that cannot hold a database is cannot_open") {
     CHECK(open_error(dir / "missing" / "hallway.db", message) == StoreError::cannot_open);
     CHECK(!message.empty());
     CHECK(open_error(dir.path(), message) == StoreError::cannot_open);
+}
+
+TEST_CASE("store: a version-1 file is migrated keeping every row, its seq and the seq high-water mark") {
+    TempDir dir;
+    const auto path = dir / "hallway.db";
+    // The released version-1 schema, as its migration wrote it.
+    raw_sql(path, R"sql(
+CREATE TABLE contacts(key BLOB PRIMARY KEY NOT NULL CHECK(length(key) = 32), nick TEXT NOT NULL,
+    first_seen_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL,
+    trust TEXT NOT NULL CHECK(trust IN ('unverified', 'verified', 'blocked'))) WITHOUT ROWID;
+CREATE TABLE messages(seq INTEGER PRIMARY KEY AUTOINCREMENT, id BLOB NOT NULL UNIQUE CHECK(length(id) = 16),
+    peer BLOB NOT NULL CHECK(length(peer) = 32), direction TEXT NOT NULL CHECK(direction IN ('in', 'out')),
+    body TEXT NOT NULL, sent_at_ms INTEGER NOT NULL, received_at_ms INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK(state IN ('queued', 'sent', 'delivered', 'failed')),
+    failure TEXT NOT NULL DEFAULT '');
+CREATE INDEX messages_by_peer ON messages(peer, seq);
+CREATE INDEX messages_outbox ON messages(peer, seq) WHERE direction = 'out' AND state IN ('queued', 'sent');
+PRAGMA application_id = 1213677913; PRAGMA user_version = 1;
+INSERT INTO contacts VALUES(zeroblob(32), 'nobody', 1, 2, 'verified');
+INSERT INTO messages VALUES(1, x'01000000000000000000000000000000', x'0202020202020202020202020202020202020202020202020202020202020202', 'in', 'hello', 10, 11, 'delivered', '');
+INSERT INTO messages VALUES(5, x'02000000000000000000000000000000', x'0202020202020202020202020202020202020202020202020202020202020202', 'out', 'queued one', 20, 21, 'queued', '');
+INSERT INTO messages VALUES(7, x'03000000000000000000000000000000', x'0202020202020202020202020202020202020202020202020202020202020202', 'out', 'gone', 30, 31, 'failed', 'x');
+DELETE FROM messages WHERE seq = 7;
+)sql");
+    REQUIRE(raw_int(path, "SELECT seq FROM sqlite_sequence WHERE name = 'messages'") == 7);
+    {
+        auto store = open_ok(path);
+        const PeerKey bob = peer_key(2);
+        auto h = store->history(bob);
+        REQUIRE(h.size() == 2);
+        CHECK(h[0].seq == 1);
+        CHECK(h[0].body == "hello");
+        CHECK(h[0].direction == Direction::in);
+        CHECK(h[1].seq == 5);
+        CHECK(h[1].state == MessageState::queued);
+        CHECK(store->outbox(bob).size() == 1);
+        REQUIRE(store->contact(peer_key(0)));
+        CHECK(store->contact(peer_key(0))->trust == Trust::verified);
+        // A seq is never reused (7 was taken before), and ids are now per sender.
+        bool inserted = false;
+        CHECK(store->add_incoming(incoming(1, peer_key(3), "carol's 1"), inserted) == StoreError::ok);
+        CHECK(inserted);
+        CHECK(store->history(peer_key(3)).at(0).seq == 8);
+    }
+    CHECK(raw_int(path, "PRAGMA user_version") == 2);
+    CHECK(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'messages_%' AND type = 'table'") == 0);
+    CHECK(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('messages_by_peer', 'messages_outbox')") == 2);
+    CHECK(raw_int(path, "SELECT count(*) FROM sqlite_sequence") == 1);
+}
+
+namespace {
+// A stranger (no trust decision, no message) with a name, last seen at seen_ms.
+void meet(Store& store, std::uint8_t n, std::int64_t seen_ms) {
+    CHECK(store.touch_contact(peer_key(n), "p" + std::to_string(n), seen_ms) == StoreError::ok);
+}
+}  // namespace
+
+TEST_CASE("store: strangers beyond the bound are the least recently seen, never a contact that matters") {
+    TempDir dir;
+    auto store = open_ok(dir / "hallway.db");
+    bool inserted = false;
+    for (std::uint8_t n = 1; n <= 8; ++n) meet(*store, n, 100 * n);
+    // Older than every stranger, but each has something to lose.
+    CHECK(store->set_trust(peer_key(1), Trust::verified) == StoreError::ok);
+    CHECK(store->set_trust(peer_key(2), Trust::blocked) == StoreError::ok);
+    CHECK(store->add_incoming(incoming(1, peer_key(3), "hi"), inserted) == StoreError::ok);
+    CHECK(store->add_outgoing(text(1, peer_key(4), "queued")) == StoreError::ok);
+    // Strangers 5..8 (seen at 500..800): keeping 2 leaves 6 and 5 over.
+    CHECK(store->surplus_strangers(2) == std::vector<PeerKey>{peer_key(6), peer_key(5)});
+    CHECK(store->surplus_strangers(4).empty());
+    for (auto& k : store->surplus_strangers(2)) CHECK(store->forget_stranger(k) == StoreError::ok);
+    CHECK_FALSE(store->contact(peer_key(5)));
+    CHECK_FALSE(store->contact(peer_key(6)));
+    // forget_stranger refuses everything else.
+    for (std::uint8_t n = 1; n <= 4; ++n) CHECK(store->forget_stranger(peer_key(n)) == StoreError::ok);
+    for (std::uint8_t n : {1, 2, 3, 4, 7, 8}) CHECK(store->contact(peer_key(n)));
+}
+
+TEST_CASE("store: strangers not seen since the cutoff are forgotten, the others kept") {
+    TempDir dir;
+    auto store = open_ok(dir / "hallway.db");
+    for (std::uint8_t n = 1; n <= 4; ++n) meet(*store, n, 100 * n);
+    CHECK(store->set_trust(peer_key(1), Trust::verified) == StoreError::ok);
+    CHECK(store->forget_strangers_seen_before(300) == StoreError::ok);
+    CHECK(store->contact(peer_key(1)));
+    CHECK_FALSE(store->contact(peer_key(2)));
+    CHECK(store->contact(peer_key(3)));
+    CHECK(store->contact(peer_key(4)));
+}
+
+TEST_CASE("store: contacts by name and verified namesakes ignore ASCII case") {
+    TempDir dir;
+    auto store = open_ok(dir / "hallway.db");
+    meet(*store, 1, 1);
+    CHECK(store->touch_contact(peer_key(2), "Bob", 1) == StoreError::ok);
+    CHECK(store->touch_contact(peer_key(3), "BOB", 1) == StoreError::ok);
+    CHECK(store->contacts_named("bob").size() == 2);
+    CHECK(store->contacts_named("p1").size() == 1);
+    CHECK(store->contacts_named("carol").empty());
+    CHECK_FALSE(store->verified_namesake(peer_key(3), "bob"));
+    CHECK(store->set_trust(peer_key(2), Trust::verified) == StoreError::ok);
+    REQUIRE(store->verified_namesake(peer_key(3), "bOb"));
+    CHECK(store->verified_namesake(peer_key(3), "bOb")->key == peer_key(2));
+    CHECK_FALSE(store->verified_namesake(peer_key(2), "bob"));  // itself is no namesake
+    CHECK_FALSE(store->verified_namesake(peer_key(3), ""));
 }

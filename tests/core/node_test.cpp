@@ -1,0 +1,135 @@
+// A core::Node on loopback (no mDNS, no control socket) against peers that are
+// bare transports, so a test chooses exactly what goes on the wire.
+#include "core/node.hpp"
+#include "loopback.hpp"
+#include "tests/core/temp_dir.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace hallway;
+using transport::test::run_until;
+using Peer = transport::test::Node;
+
+namespace {
+
+struct Running {
+    hallway::test::TempDir dir;
+    std::unique_ptr<core::Node> node;
+    std::vector<core::Notice> notices;
+
+    Running(asio::io_context& io, std::vector<std::string> manual_peers = {},
+            std::size_t max_strangers = core::kMaxStrangers) {
+        core::NodeOptions o;
+        o.profile_dir = dir.path() / "profile";
+        o.nick = "node";
+        o.mdns = false;
+        o.control_socket = false;
+        o.manual_peers = std::move(manual_peers);
+        o.max_strangers = max_strangers;
+        std::string error;
+        node = core::Node::create(io, o, error);
+        INFO(error);
+        REQUIRE(node);
+        node->start();
+        node->subscribe([this](const core::Event& e) {
+            if (auto* n = std::get_if<core::Notice>(&e)) notices.push_back(*n);
+        });
+    }
+    asio::ip::tcp::endpoint endpoint() const { return {asio::ip::make_address("127.0.0.1"), node->port()}; }
+    std::optional<core::PeerView> view(const transport::PeerKey& key) const {
+        for (auto& p : node->peers())
+            if (p.key == key) return p;
+        return std::nullopt;
+    }
+};
+
+// Connects peer to the node and returns the node's key.
+transport::PeerKey connect(asio::io_context& io, Peer& peer, const Running& n) {
+    const auto ups = peer.ups.size();
+    peer.transport->dial(n.endpoint());
+    REQUIRE(run_until(io, [&] { return peer.ups.size() > ups; }));
+    return peer.ups.back().peer;
+}
+
+// Queues a text with a chosen id (resent on reconnects until acked).
+void say(Peer& peer, const transport::PeerKey& to, const transport::MessageId& id, std::string body) {
+    transport::Text t{id, 1700000000000ull, std::move(body)};
+    peer.unacked[id] = t;
+    peer.transport->send(to, t);
+}
+
+}  // namespace
+
+TEST_CASE("node: another peer's text with an id already used is stored and acked; a changed resend is refused") {
+    asio::io_context io;
+    Running n(io);
+    Peer alice(io, 1, "alice"), bob(io, 2, "bob");
+    const auto node_key = connect(io, alice, n);
+    connect(io, bob, n);
+    const auto id = transport::test::make_id(7, 1);
+
+    say(alice, node_key, id, "from alice");
+    REQUIRE(run_until(io, [&] { return alice.unacked.empty(); }));
+    say(bob, node_key, id, "from bob");
+    REQUIRE(run_until(io, [&] { return bob.unacked.empty(); }));  // acked...
+    auto bobs = n.node->history(bob.key.public_key);
+    REQUIRE(bobs.size() == 1);  // ...because stored
+    CHECK(bobs[0].body == "from bob");
+    CHECK(n.node->history(alice.key.public_key).at(0).body == "from alice");
+    CHECK(n.node->message(bob.key.public_key, core::Direction::in, id)->body == "from bob");
+
+    // Alice reuses her id for another text: not stored, not acked, the user told once.
+    say(alice, node_key, id, "changed");
+    REQUIRE(run_until(io, [&] { return !n.notices.empty(); }));
+    CHECK(n.notices.size() == 1);
+    CHECK(n.notices[0].level == core::Notice::Level::warning);
+    CHECK(n.notices[0].text.find("\"alice\"") != std::string::npos);
+    // A later text's ack arrives after any ack of the refused one would have.
+    say(alice, node_key, transport::test::make_id(7, 2), "next");
+    REQUIRE(run_until(io, [&] { return alice.unacked.size() == 1; }));
+    CHECK(alice.unacked.count(id) == 1);
+    CHECK(n.node->history(alice.key.public_key).size() == 2);
+    CHECK(n.node->history(alice.key.public_key).at(0).body == "from alice");
+}
+
+TEST_CASE("node: a peer's addresses are the listening one we dialed, not each reconnect's source port") {
+    asio::io_context io;
+    Peer peer(io, 3, "listener");
+    const auto port = peer.transport->listen();
+    const std::string listening = "127.0.0.1:" + std::to_string(port);
+    Running n(io, {listening});
+    REQUIRE(run_until(io, [&] { return peer.ups.size() == 1; }));  // the node dialed it
+    const auto node_key = peer.ups.back().peer;
+    // The peer reconnects to the node a dozen times (inbound sessions, ephemeral source ports).
+    for (int i = 0; i < 12; ++i) {
+        const auto downs = peer.downs.size();
+        peer.transport->close(node_key, "bye");
+        REQUIRE(run_until(io, [&] { return peer.downs.size() > downs; }));
+        connect(io, peer, n);
+    }
+    REQUIRE(run_until(io, [&] {
+        auto v = n.view(peer.key.public_key);
+        return v && v->online;
+    }));
+    CHECK(n.view(peer.key.public_key)->addresses == std::vector<std::string>{listening});
+}
+
+TEST_CASE("node: strangers are bounded, a contact with messages is never forgotten") {
+    asio::io_context io;
+    Running n(io, {}, 2);
+    Peer friend_(io, 10, "friend");
+    const auto node_key = connect(io, friend_, n);
+    say(friend_, node_key, transport::test::make_id(10, 1), "hi");
+    REQUIRE(run_until(io, [&] { return friend_.unacked.empty(); }));
+    // Six new keys, one after another (a key flood, slowed down).
+    for (std::uint8_t i = 0; i < 6; ++i) {
+        Peer stranger(io, static_cast<std::uint8_t>(20 + i), "stranger");
+        connect(io, stranger, n);
+        stranger.transport->close(node_key, "bye");
+        REQUIRE(run_until(io, [&] { return !stranger.downs.empty(); }));
+    }
+    auto peers = n.node->peers();
+    // The friend, the 2 kept strangers, and at most one spared while online.
+    CHECK(peers.size() <= 4);
+    CHECK(n.view(friend_.key.public_key));
+}
