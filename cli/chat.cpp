@@ -167,11 +167,14 @@ void Chat::command(const std::string& cmd, std::istringstream& rest) {
     } else if (cmd == "/nick") {
         if (arg.empty()) return print("! usage: /nick NAME");
         std::string nick = tail.empty() ? arg : arg + " " + tail;
-        on_net(io_, [&] { node_.set_nick(nick); });
+        std::string error;
+        if (!on_net(io_, [&] { return node_.set_nick(nick, error); })) print("! name not changed: " + sanitize(error));
     } else if (cmd == "/status") {
         if (arg != "available" && arg != "away" && arg != "busy")
             return print("! usage: /status available|away|busy [MESSAGE]");
-        on_net(io_, [&] { node_.set_presence(arg, tail); });
+        std::string error;
+        if (!on_net(io_, [&] { return node_.set_presence(arg, tail, error); }))
+            return print("! status not changed: " + sanitize(error));
         print("* status: " + arg + (tail.empty() ? "" : " \"" + sanitize(tail) + "\""));
     } else {
         print("! unknown command " + sanitize(cmd) + " (/help lists them)");

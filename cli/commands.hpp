@@ -1,5 +1,6 @@
 #pragma once
 // The subcommands of `hallway`. Each returns an exit code below.
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,7 @@ struct Args {
     std::string text;
     std::string presence;
     double timeout = 10;
+    std::size_t limit = 0;  // history: the newest this many (main sets the default)
 };
 
 int cmd_id(const Args& a);

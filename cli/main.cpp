@@ -1,7 +1,9 @@
 // hallway: the messenger from a terminal. A table of subcommands (see
 // commands.hpp); each returns one of the documented exit codes.
 #include "cli/commands.hpp"
+#include "core/control.hpp"
 #include "core/profile.hpp"
+#include "transport/wire.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -9,6 +11,18 @@
 #include <iostream>
 
 using namespace hallway;
+
+namespace {
+
+namespace wire = transport::wire;
+// The limits, said where each value is given; the node enforces the same ones.
+const std::string kNickHelp = "Display name (remembered): at most " + std::to_string(wire::kMaxNick) +
+                              " bytes of UTF-8, one line, no control characters";
+const std::string kTextHelp = "The message: at most " + std::to_string(wire::kMaxTextBody) + " bytes (64 KiB) of UTF-8";
+const std::string kStatusHelp = "Status message, one line of at most " + std::to_string(wire::kMaxStatusMessage) +
+                                " bytes (shown to peers only inside sessions)";
+
+}  // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"Hallway: serverless, end-to-end encrypted chat on your local network.", "hallway"};
@@ -22,7 +36,7 @@ int main(int argc, char** argv) {
     auto* daemon = app.add_subcommand("daemon", "Run a node in the foreground until SIGINT/SIGTERM");
     auto* chat = app.add_subcommand("chat", "Interactive terminal chat (runs a node)");
     for (auto* sc : {daemon, chat}) {
-        sc->add_option("--nick", args.nick, "Display name (remembered)");
+        sc->add_option("--nick", args.nick, kNickHelp);
         sc->add_option("--port", args.port, "TCP port to listen on (default: any free port)");
         sc->add_option("--peer", args.peers, "HOST:PORT of a peer to reach without mDNS (repeatable)");
         sc->add_flag("--no-mdns", args.no_mdns, "Do not use mDNS/DNS-SD (only --peer and incoming connections)");
@@ -33,7 +47,7 @@ int main(int argc, char** argv) {
 
     auto* send = app.add_subcommand("send", "Send a message; exits 0 once the peer acknowledged it");
     send->add_option("PEER", args.peer, "Display name or fingerprint prefix")->required();
-    send->add_option("TEXT", args.text, "The message")->required();
+    send->add_option("TEXT", args.text, kTextHelp)->required();
     send->add_option("--timeout", args.timeout, "Seconds to wait for delivery (0: return once queued)")
         ->default_val(10)
         ->check(CLI::NonNegativeNumber);
@@ -41,6 +55,9 @@ int main(int argc, char** argv) {
     auto* history = app.add_subcommand("history", "Show the conversation with a peer");
     history->add_option("PEER", args.peer, "Display name or fingerprint prefix")->required();
     history->add_flag("--json", args.json, "Machine-readable output");
+    history->add_option("--limit", args.limit, "Show the newest N messages")
+        ->default_val(core::kDefaultHistoryLimit)
+        ->check(CLI::PositiveNumber);
 
     auto* verify = app.add_subcommand("verify", "Show the safety number shared with a peer; --confirm marks it verified");
     verify->add_option("PEER", args.peer, "Display name or fingerprint prefix")->required();
@@ -55,7 +72,7 @@ int main(int argc, char** argv) {
     status->add_option("PRESENCE", args.presence, "available, away or busy")
         ->required()
         ->check(CLI::IsMember({"available", "away", "busy"}));
-    status->add_option("MESSAGE", args.text, "Status message (shown to peers only inside sessions)");
+    status->add_option("MESSAGE", args.text, kStatusHelp);
 
     try {
         app.parse(argc, argv);

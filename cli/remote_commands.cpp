@@ -2,11 +2,15 @@
 #include "cli/commands.hpp"
 #include "cli/format.hpp"
 #include "core/control.hpp"
+#include "core/node.hpp"
 #include "core/profile.hpp"
 #include "crypto/identity.hpp"
 
 #include <cstdio>
+#include <functional>
 #include <iostream>
+#include <set>
+#include <vector>
 
 namespace hallway::cli {
 
@@ -16,21 +20,34 @@ namespace {
 
 constexpr auto kReplyTimeout = std::chrono::seconds(10);
 
-// One request, one reply. Prints the reason and returns the exit code on failure.
-int ask(core::ControlClient& client, const Args& a, const json& request, json& reply) {
+// Prints a failed reply's reason; the exit code for it.
+int refused(const json& reply) {
+    std::cerr << "hallway: " << reply.value("error", std::string("request failed")) << "\n";
+    std::string code = reply.value("code", std::string());
+    return code == "no_peer" || code == "ambiguous" ? kExitNoPeer : kExitError;
+}
+
+int connect(core::ControlClient& client, const Args& a) {
     std::string error;
-    if (!client.connect(core::control_socket_path(a.profile), error)) {
-        std::cerr << "hallway: " << error << "\n";
-        return kExitNoNode;
-    }
+    if (client.connect(core::control_socket_path(a.profile), error)) return kExitOk;
+    std::cerr << "hallway: " << error << "\n";
+    return kExitNoNode;
+}
+
+// One request, one reply on a connected client. Prints the reason and returns
+// the exit code on failure.
+int exchange(core::ControlClient& client, const json& request, json& reply) {
+    std::string error;
     if (!client.send(request, error) || !client.receive(reply, kReplyTimeout, error)) {
         std::cerr << "hallway: " << error << "\n";
         return kExitError;
     }
-    if (reply.value("ok", false)) return kExitOk;
-    std::cerr << "hallway: " << reply.value("error", std::string("request failed")) << "\n";
-    std::string code = reply.value("code", std::string());
-    return code == "no_peer" || code == "ambiguous" ? kExitNoPeer : kExitError;
+    return reply.value("ok", false) ? kExitOk : refused(reply);
+}
+
+int ask(core::ControlClient& client, const Args& a, const json& request, json& reply) {
+    if (int rc = connect(client, a)) return rc;
+    return exchange(client, request, reply);
 }
 
 int ask(const Args& a, const json& request, json& reply) {
@@ -38,17 +55,46 @@ int ask(const Args& a, const json& request, json& reply) {
     return ask(client, a, request, reply);
 }
 
+// A list that can outgrow one reply line comes in pages: asks again, on the same
+// connection, while the reply says "more"; next_page turns a reply into the
+// next request (false: enough). Each page's items go to on_item in reply order.
+int ask_pages(const Args& a, json request, const char* list,
+              const std::function<bool(const json& reply, json& request)>& next_page,
+              const std::function<void(const json& item)>& on_item) {
+    core::ControlClient client;
+    if (int rc = connect(client, a)) return rc;
+    for (;;) {
+        json reply;
+        if (int rc = exchange(client, request, reply)) return rc;
+        const json& items = reply[list];
+        if (!items.is_array()) return refused(json{{"error", "the node sent a reply without \"" + std::string(list) + "\""}});
+        for (auto& item : items) on_item(item);
+        // An empty page cannot advance: stop rather than ask forever.
+        if (!reply.value("more", false) || items.empty() || !next_page(reply, request)) return kExitOk;
+    }
+}
+
 }  // namespace
 
 int cmd_peers(const Args& a) {
-    json reply;
-    if (int rc = ask(a, {{"cmd", "peers"}}, reply)) return rc;
+    json peers = json::array();
+    std::set<std::string> seen;  // the list can shift between pages: a peer may come twice
+    int rc = ask_pages(
+        a, {{"cmd", "peers"}}, "peers",
+        [](const json& reply, json& request) {
+            request["offset"] = reply.value("next", std::uint64_t{0});
+            return true;
+        },
+        [&](const json& p) {
+            if (seen.insert(p.value("id", "")).second) peers.push_back(p);
+        });
+    if (rc) return rc;
     if (a.json) {
-        std::cout << core::dump_json(reply["peers"]) << "\n";
+        std::cout << core::dump_json(peers) << "\n";
         return kExitOk;
     }
-    if (reply["peers"].empty()) std::cout << "No buddies yet.\n";
-    for (auto& p : reply["peers"]) {
+    if (peers.empty()) std::cout << "No buddies yet.\n";
+    for (auto& p : peers) {
         core::PeerView v;
         v.nick = p.value("nick", "");
         v.fingerprint = p.value("id", "");
@@ -65,6 +111,12 @@ int cmd_peers(const Args& a) {
 }
 
 int cmd_send(const Args& a) {
+    std::string error;
+    // The node checks too; checking here says why before a long text is sent.
+    if (!core::outgoing_text(a.text, error)) {
+        std::cerr << "hallway: " << error << "\n";
+        return kExitError;
+    }
     core::ControlClient client;
     json reply;
     bool wait = a.timeout > 0;
@@ -78,7 +130,6 @@ int cmd_send(const Args& a) {
         return kExitOk;
     }
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<long>(a.timeout * 1000));
-    std::string error;
     while (state != "delivered") {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         json ev;
@@ -96,16 +147,36 @@ int cmd_send(const Args& a) {
 }
 
 int cmd_history(const Args& a) {
-    json reply;
-    if (int rc = ask(a, {{"cmd", "history"}, {"peer", a.peer}}, reply)) return rc;
+    // Pages come newest first, each oldest first inside.
+    std::vector<json> pages(1, json::array());
+    std::size_t count = 0;
+    json request{{"cmd", "history"}, {"peer", a.peer}, {"limit", a.limit}};
+    int rc = ask_pages(
+        a, request, "messages",
+        [&](const json& reply, json& next) {
+            if (count >= a.limit) return false;
+            next["limit"] = a.limit - count;
+            next["before"] = reply.value("before", std::uint64_t{0});
+            pages.emplace_back(json::array());
+            return true;
+        },
+        [&](const json& m) {
+            pages.back().push_back(m);
+            ++count;
+        });
+    if (rc) return rc;
+    json messages = json::array();
+    for (auto page = pages.rbegin(); page != pages.rend(); ++page)
+        for (auto& m : *page) messages.push_back(std::move(m));
     if (a.json) {
-        std::cout << core::dump_json(reply["messages"]) << "\n";
+        std::cout << core::dump_json(messages) << "\n";
         return kExitOk;
     }
-    for (auto& m : reply["messages"]) {
+    for (auto& m : messages) {
         bool out = m.value("direction", "") == "out";
         std::cout << "[" << format_time(out ? m.value("sent_at", 0ll) : m.value("received_at", 0ll)) << "] "
                   << (out ? "me" : sanitize(a.peer)) << ": " << sanitize(m.value("body", ""));
+        if (m.value("truncated", false)) std::cout << " [cut: too long to show whole]";
         if (out) std::cout << "  (" << m.value("state", "") << ")";
         std::cout << "\n";
     }

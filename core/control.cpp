@@ -1,6 +1,7 @@
 #include "core/control.hpp"
 
 #include "core/node.hpp"
+#include "core/profile.hpp"
 #include "crypto/identity.hpp"
 
 #include <sodium.h>
@@ -29,10 +30,11 @@ std::string to_hex(std::span<const std::uint8_t> bytes) {
 }
 
 json peer_json(const PeerView& p) {
+    const auto listed = std::min(p.addresses.size(), kMaxListedAddresses);
     return json{{"nick", p.nick},
                 {"id", p.fingerprint},
                 {"online", p.online},
-                {"addresses", p.addresses},
+                {"addresses", std::vector<std::string>(p.addresses.begin(), p.addresses.begin() + listed)},
                 {"trust", std::string(to_string(p.trust))},
                 {"known", p.known},
                 {"presence", p.presence},
@@ -43,6 +45,7 @@ json peer_json(const PeerView& p) {
 
 json message_json(const StoredMessage& m) {
     return json{{"id", to_hex(m.id)},
+                {"seq", m.seq},
                 {"direction", std::string(to_string(m.direction))},
                 {"body", m.body},
                 {"sent_at", m.sent_at_ms},
@@ -65,6 +68,120 @@ std::string string_field(const json& j, const char* key) {
 bool bool_field(const json& j, const char* key) {
     auto it = j.find(key);
     return it != j.end() && it->is_boolean() && it->get<bool>();
+}
+
+// The bytes left for list items in a reply line: kMaxControlLine less the
+// reply's other fields, measured with their longest values.
+class ReplyBudget {
+public:
+    explicit ReplyBudget(const json& envelope) : left_(kMaxControlLine - dump_json(envelope).size()) {}
+    bool fits(const json& item) const { return cost(item) <= left_; }
+    // false, and nothing taken, when item does not fit.
+    bool take(const json& item) {
+        const std::size_t n = cost(item);
+        if (n > left_) return false;
+        left_ -= n;
+        return true;
+    }
+
+private:
+    static std::size_t cost(const json& item) { return dump_json(item).size() + 1; }  // 1: the comma
+    std::size_t left_;
+};
+
+// An item that alone does not fit an empty reply (a long text escaped six-fold,
+// or a store written before today's bounds): the first of its string fields
+// (in the order given) whose cut makes it fit is cut to the longest UTF-8 prefix
+// that does, the ones before it emptied; "truncated" is set. The store keeps the
+// whole value. Callers list the fields that can be long: with those empty, it fits.
+json cut_to_fit(json item, std::initializer_list<const char*> fields, ReplyBudget& budget) {
+    item["truncated"] = true;
+    for (const char* field : fields) {
+        const std::string whole = item[field].get<std::string>();
+        item[field] = "";
+        if (!budget.fits(item)) continue;
+        std::size_t lo = 0, hi = whole.size();  // the prefix of lo bytes fits
+        while (lo < hi) {  // binary search: the JSON of a prefix grows with its length
+            const std::size_t mid = lo + (hi - lo + 1) / 2;
+            item[field] = std::string(utf8_prefix(whole, mid));
+            if (budget.fits(item)) lo = mid;
+            else hi = mid - 1;
+        }
+        item[field] = std::string(utf8_prefix(whole, lo));
+        break;
+    }
+    budget.take(item);
+    return item;
+}
+
+// An unsigned integer field, fallback when absent; nullopt when ill-typed or below min.
+std::optional<std::uint64_t> uint_field(const json& j, const char* key, std::uint64_t fallback,
+                                        std::uint64_t min = 0) {
+    auto it = j.find(key);
+    if (it == j.end()) return fallback;
+    // Parsed JSON holds a non-negative number as unsigned, a built one maybe as signed.
+    if (!it->is_number_integer() || (!it->is_number_unsigned() && it->get<std::int64_t>() < 0) ||
+        it->get<std::uint64_t>() < min)
+        return std::nullopt;
+    return it->get<std::uint64_t>();
+}
+
+// The peers from offset on, as many as the reply line allows. The list is made
+// afresh for each request: a peer whose place changes between pages can be
+// listed twice (clients drop repeated ids) or missed by that listing.
+json peers_page(const std::vector<PeerView>& all, std::uint64_t offset) {
+    ReplyBudget budget(json{{"ok", true}, {"peers", json::array()}, {"more", true}, {"next", UINT64_MAX}});
+    json peers = json::array();
+    std::uint64_t next = offset;
+    for (; next < all.size(); ++next) {
+        json p = peer_json(all[next]);
+        if (!budget.take(p)) {
+            if (!peers.empty()) break;
+            p = cut_to_fit(std::move(p), {"status", "nick"}, budget);  // a store from before the bounds
+        }
+        peers.push_back(std::move(p));
+    }
+    json reply{{"ok", true}, {"peers", std::move(peers)}, {"more", next < all.size()}};
+    if (next < all.size()) reply["next"] = next;
+    return reply;
+}
+
+// Messages read from the store at a time while a page fills: bounds the node's
+// memory whatever the limit, whatever the stored bodies' size.
+constexpr std::size_t kHistoryBatch = 64;
+
+// The newest messages before "before", newest first while filling, as many as
+// "limit" and the reply line allow; sent oldest first.
+json history_page(const Node& node, const PeerKey& key, std::uint64_t limit, std::int64_t before) {
+    ReplyBudget budget(json{{"ok", true}, {"messages", json::array()}, {"more", true}, {"before", INT64_MAX}});
+    std::vector<json> newest_first;
+    bool more = false;  // stopped at a message not sent: older ones remain
+    std::size_t got = 0;
+    do {
+        auto batch = node.history(key, kHistoryBatch, before);
+        got = batch.size();
+        for (auto it = batch.rbegin(); it != batch.rend(); ++it) {
+            json m = message_json(*it);
+            if (newest_first.size() == limit) {
+                more = true;
+                break;
+            }
+            if (!budget.take(m)) {
+                if (!newest_first.empty()) {
+                    more = true;
+                    break;
+                }
+                m = cut_to_fit(std::move(m), {"body", "failure"}, budget);  // a page holds at least one
+            }
+            newest_first.push_back(std::move(m));
+            before = it->seq;
+        }
+    } while (!more && got == kHistoryBatch);
+    json messages = json::array();
+    for (auto it = newest_first.rbegin(); it != newest_first.rend(); ++it) messages.push_back(std::move(*it));
+    json reply{{"ok", true}, {"messages", std::move(messages)}, {"more", more}};
+    if (more) reply["before"] = before;
+    return reply;
 }
 
 }  // namespace
@@ -211,9 +328,9 @@ json ControlServer::handle(const json& req, std::uint64_t connection_id) {
                     {"presence", o.presence}, {"status", o.status_message}};
     }
     if (cmd == "peers") {
-        json arr = json::array();
-        for (auto& p : node_.peers()) arr.push_back(peer_json(p));
-        return json{{"ok", true}, {"peers", arr}};
+        auto offset = uint_field(req, "offset", 0);
+        if (!offset) return error_json("bad_request", "offset must be a non-negative integer");
+        return peers_page(node_.peers(), *offset);
     }
     PeerKey key{};
     if (cmd == "send") {
@@ -233,11 +350,11 @@ json ControlServer::handle(const json& req, std::uint64_t connection_id) {
     }
     if (cmd == "history") {
         if (auto e = peer_arg(key)) return *e;
-        std::size_t limit = 1000;
-        if (auto it = req.find("limit"); it != req.end() && it->is_number_unsigned()) limit = it->get<std::size_t>();
-        json arr = json::array();
-        for (auto& m : node_.history(key, limit)) arr.push_back(message_json(m));
-        return json{{"ok", true}, {"messages", arr}};
+        auto limit = uint_field(req, "limit", kDefaultHistoryLimit, 1);
+        if (!limit) return error_json("bad_request", "limit must be a positive integer");
+        auto before = uint_field(req, "before", INT64_MAX);
+        if (!before) return error_json("bad_request", "before must be a non-negative integer (a seq)");
+        return history_page(node_, key, *limit, static_cast<std::int64_t>(std::min<std::uint64_t>(*before, INT64_MAX)));
     }
     if (cmd == "verify") {
         if (auto e = peer_arg(key)) return *e;
@@ -264,14 +381,12 @@ json ControlServer::handle(const json& req, std::uint64_t connection_id) {
     if (cmd == "nick") {
         std::string n = string_field(req, "nick");
         if (n.empty()) return error_json("bad_request", "missing \"nick\"");
-        node_.set_nick(n);
+        if (!node_.set_nick(n, error)) return error_json("refused", error);
         return json{{"ok", true}};
     }
     if (cmd == "status") {
-        std::string p = string_field(req, "presence");
-        if (p != "available" && p != "away" && p != "busy")
-            return error_json("bad_request", "presence must be available, away or busy");
-        node_.set_presence(p, string_field(req, "message"));
+        if (!node_.set_presence(string_field(req, "presence"), string_field(req, "message"), error))
+            return error_json("refused", error);
         return json{{"ok", true}};
     }
     return error_json("bad_request", "unknown command \"" + cmd + "\"");
@@ -344,11 +459,11 @@ bool ControlClient::receive(json& out, std::chrono::milliseconds timeout, std::s
             error = "the node closed the control connection";
             return false;
         }
-        if (buffer_.size() + static_cast<std::size_t>(n) > kMaxControlLine * 2) {
+        buffer_.append(buf, static_cast<std::size_t>(n));
+        if (buffer_.find('\n') == std::string::npos && buffer_.size() > kMaxControlLine) {
             error = "reply too large";
             return false;
         }
-        buffer_.append(buf, static_cast<std::size_t>(n));
     }
 }
 

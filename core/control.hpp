@@ -20,9 +20,15 @@ namespace hallway::core {
 
 class Node;
 
-// A request line longer than this is refused: the largest legitimate one is a
-// text message (64 KiB) escaped as JSON.
+// A line longer than this (without its newline) is refused: a request by the
+// node, a reply by ControlClient. The largest request is a text of
+// wire::kMaxTextBody bytes escaped as JSON (at most 6 bytes per byte); the
+// replies that grow with what is stored (history, peers) come in pages cut to fit.
 inline constexpr std::size_t kMaxControlLine = 1024 * 1024;
+// Messages a history request returns when it names no limit.
+inline constexpr std::size_t kDefaultHistoryLimit = 1000;
+// Addresses listed per peer in a peers reply (a flapping peer collects many).
+inline constexpr std::size_t kMaxListedAddresses = 16;
 
 // Serialises JSON for peers' text safely: invalid UTF-8 is replaced, never thrown on.
 std::string dump_json(const nlohmann::json& j);

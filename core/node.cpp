@@ -4,7 +4,9 @@
 #include "core/profile.hpp"
 #include "crypto/identity.hpp"
 #include "discovery/discovery.hpp"
+#include "transport/messages.hpp"
 #include "transport/transport.hpp"
+#include "transport/wire.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -18,9 +20,6 @@ namespace hallway::core {
 
 namespace {
 
-// A text is a chat line, not a file: 64 KiB keeps one message well inside the
-// transport's reassembly limit and the window's text layout fast.
-constexpr std::size_t kMaxTextBytes = 64 * 1024;
 // Redial backoff for peers we know an address of but have no session with:
 // quick enough that a restarted peer is back within seconds, slow enough that
 // a vanished host (its mDNS record cached for an hour) costs nothing.
@@ -543,18 +542,26 @@ std::optional<PeerKey> Node::resolve(std::string_view query, std::string& error)
     return std::nullopt;
 }
 
-std::optional<MessageId> Node::send_text(const PeerKey& peer, std::string_view body, std::string& error) {
-    Impl& d = *impl_;
-    error.clear();
+std::optional<std::string> outgoing_text(std::string_view body, std::string& error) {
     if (body.empty()) {
         error = "empty message";
         return std::nullopt;
     }
-    if (body.size() > kMaxTextBytes) {
-        error = "message too long (" + std::to_string(body.size()) + " bytes; at most " +
-                std::to_string(kMaxTextBytes) + ")";
+    // Measured as sent: each invalid byte becomes a 3-byte U+FFFD.
+    std::string text = transport::sanitize_utf8(body);
+    if (text.size() > transport::wire::kMaxTextBody) {
+        error = "message too long (" + std::to_string(text.size()) + " bytes as UTF-8; the limit is " +
+                std::to_string(transport::wire::kMaxTextBody) + " bytes, 64 KiB)";
         return std::nullopt;
     }
+    return text;
+}
+
+std::optional<MessageId> Node::send_text(const PeerKey& peer, std::string_view body, std::string& error) {
+    Impl& d = *impl_;
+    error.clear();
+    auto text = outgoing_text(body, error);
+    if (!text) return std::nullopt;
     auto c = d.store->contact(peer);
     if (!c) {
         error = "unknown peer";
@@ -573,7 +580,7 @@ std::optional<MessageId> Node::send_text(const PeerKey& peer, std::string_view b
     d.rng(m.id);
     m.peer = peer;
     m.direction = Direction::out;
-    m.body = std::string(body);
+    m.body = std::move(*text);
     m.sent_at_ms = m.received_at_ms = now_ms();
     m.state = MessageState::queued;
     if (d.store->add_outgoing(m) != StoreError::ok) {
@@ -588,8 +595,8 @@ std::optional<MessageId> Node::send_text(const PeerKey& peer, std::string_view b
     return m.id;
 }
 
-std::vector<StoredMessage> Node::history(const PeerKey& peer, std::size_t limit) const {
-    return impl_->store->history(peer, limit);
+std::vector<StoredMessage> Node::history(const PeerKey& peer, std::size_t limit, std::int64_t before_seq) const {
+    return impl_->store->history_before(peer, before_seq, limit);
 }
 
 std::optional<StoredMessage> Node::message(const PeerKey& peer, Direction direction, const MessageId& id) const {
@@ -608,30 +615,38 @@ void Node::mark_read(const PeerKey& peer) {
     impl_->peer_changed(peer);
 }
 
-void Node::set_nick(std::string_view nick) {
+bool Node::set_nick(std::string_view nick, std::string& error) {
     Impl& d = *impl_;
-    if (nick.empty() || nick == d.settings.nick) return;
-    d.settings.nick = std::string(nick);
-    std::string err;
-    if (!save_settings(d.options.profile_dir, d.settings, err)) d.notice(Notice::Level::warning, err);
+    error = check_nick(nick);
+    if (!error.empty()) return false;
+    if (nick == d.settings.nick) return true;
+    Settings next = d.settings;
+    next.nick = std::string(nick);
+    if (!save_settings(d.options.profile_dir, next, error)) return false;
+    d.settings = std::move(next);
     if (d.transport) {
         d.transport->set_hello(transport::Hello{1, d.settings.nick, {"text"}});
         for (auto& s : d.transport->sessions()) d.transport->send(s.peer, d.status_message());
     }
     if (d.discovery) d.discovery->update(discovery::Announcement{d.settings.nick, d.fingerprint, d.port});
     d.emit(d.own());
+    return true;
 }
 
-void Node::set_presence(std::string_view presence, std::string_view message) {
+bool Node::set_presence(std::string_view presence, std::string_view message, std::string& error) {
     Impl& d = *impl_;
-    if (!valid_presence(presence)) return;
-    d.settings.presence = std::string(presence);
-    d.settings.status_message = std::string(message);
-    std::string err;
-    if (!save_settings(d.options.profile_dir, d.settings, err)) d.notice(Notice::Level::warning, err);
+    error = check_presence(presence);
+    if (error.empty()) error = check_status_message(message);
+    if (!error.empty()) return false;
+    Settings next = d.settings;
+    next.presence = std::string(presence);
+    next.status_message = std::string(message);
+    if (!save_settings(d.options.profile_dir, next, error)) return false;
+    d.settings = std::move(next);
     if (d.transport)
         for (auto& s : d.transport->sessions()) d.transport->send(s.peer, d.status_message());
     d.emit(d.own());
+    return true;
 }
 
 std::string Node::safety_number(const PeerKey& peer) const {

@@ -9,6 +9,8 @@
 
 #include <asio.hpp>
 
+#include <cstdint>
+
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -34,6 +36,11 @@ struct NodeOptions {
     bool control_socket = true;
     std::size_t max_strangers = kMaxStrangers;
 };
+
+// A text as it will be sent (invalid UTF-8 replaced, which can make it longer),
+// or nullopt + error when it is empty or over the one text limit,
+// transport::wire::kMaxTextBody bytes (the error says the limit).
+std::optional<std::string> outgoing_text(std::string_view body, std::string& error);
 
 class Node {
 public:
@@ -63,17 +70,24 @@ public:
     // Stores the message durably (queued), sends it when a session exists,
     // resends after reconnects until acknowledged. nullopt + error when refused
     // (empty or oversized text, blocked peer, key changed and not yet accepted).
+    // What is stored and sent is the body made valid UTF-8 (see outgoing_text).
     std::optional<MessageId> send_text(const PeerKey& peer, std::string_view body, std::string& error);
 
-    std::vector<StoredMessage> history(const PeerKey& peer, std::size_t limit = 1000) const;
+    // The conversation, oldest first: at most limit of the newest messages
+    // older than before_seq (StoredMessage::seq), so a reader can page back.
+    std::vector<StoredMessage> history(const PeerKey& peer, std::size_t limit = 1000,
+                                       std::int64_t before_seq = INT64_MAX) const;
     // Ids are unique per sender: peer's message id (in) or ours to peer (out).
     std::optional<StoredMessage> message(const PeerKey& peer, Direction direction, const MessageId& id) const;
     // Emits HistoryLoaded and clears the unread count (the conversation is open).
     void request_history(const PeerKey& peer, std::size_t limit = 1000);
     void mark_read(const PeerKey& peer);
 
-    void set_nick(std::string_view nick);
-    void set_presence(std::string_view presence, std::string_view message);
+    // Checked with the profile's bounds (check_nick, check_presence,
+    // check_status_message in core/profile.hpp) and saved before they take
+    // effect: false + error when refused or when saving failed (nothing changed).
+    bool set_nick(std::string_view nick, std::string& error);
+    bool set_presence(std::string_view presence, std::string_view message, std::string& error);
 
     std::string safety_number(const PeerKey& peer) const;
     void set_trust(const PeerKey& peer, Trust trust);

@@ -1,5 +1,8 @@
 #include "core/profile.hpp"
 
+#include "transport/messages.hpp"
+#include "transport/wire.hpp"
+
 #include <fcntl.h>
 #include <pwd.h>
 #include <sys/file.h>
@@ -11,6 +14,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -67,6 +71,22 @@ std::string read_pid(const std::filesystem::path& file) {
 }
 
 bool has_line_break(std::string_view v) { return v.find_first_of(std::string_view("\r\n\0", 3)) != v.npos; }
+
+// What a settings value is checked with, and what it is cut to on load.
+struct Field {
+    std::string_view key;
+    std::string Settings::*value;
+    std::size_t max_bytes;
+    std::string (*check)(std::string_view);
+};
+
+std::string check_saved_nick(std::string_view nick) { return nick.empty() ? std::string() : check_nick(nick); }
+
+constexpr Field kFields[] = {
+    {"nick", &Settings::nick, transport::wire::kMaxNick, check_saved_nick},
+    {"presence", &Settings::presence, transport::wire::kMaxPresence, check_presence},
+    {"status_message", &Settings::status_message, transport::wire::kMaxStatusMessage, check_status_message},
+};
 
 }  // namespace
 
@@ -150,6 +170,37 @@ ProfileLock::~ProfileLock() {
     ::close(fd_);
 }
 
+std::string check_nick(std::string_view nick) {
+    if (nick.empty()) return "the name must not be empty";
+    if (nick.size() > transport::wire::kMaxNick)
+        return "the name is " + std::to_string(nick.size()) + " bytes long; at most " +
+               std::to_string(transport::wire::kMaxNick) + " bytes";
+    if (transport::sanitize_utf8(nick) != nick) return "the name is not valid UTF-8";
+    for (unsigned char c : nick)
+        if (c < 0x20 || c == 0x7f) return "the name must not contain line breaks or other control characters";
+    return {};
+}
+
+std::string check_presence(std::string_view presence) {
+    if (presence == "available" || presence == "away" || presence == "busy") return {};
+    return "presence must be available, away or busy";
+}
+
+std::string check_status_message(std::string_view message) {
+    if (message.size() > transport::wire::kMaxStatusMessage)
+        return "the status message is " + std::to_string(message.size()) + " bytes long; at most " +
+               std::to_string(transport::wire::kMaxStatusMessage) + " bytes";
+    if (has_line_break(message)) return "the status message must not contain a line break";
+    return {};
+}
+
+std::string_view utf8_prefix(std::string_view s, std::size_t max) {
+    if (s.size() <= max) return s;
+    std::size_t end = max;
+    while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xc0) == 0x80) --end;
+    return s.substr(0, end);
+}
+
 bool load_settings(const std::filesystem::path& dir, Settings& settings, std::string& message) {
     const auto file = settings_path(dir);
     std::ifstream in(file, std::ios::binary);
@@ -165,11 +216,8 @@ bool load_settings(const std::filesystem::path& dir, Settings& settings, std::st
         message = "cannot read " + file.string();
         return false;
     }
-    text.resize(static_cast<std::size_t>(in.gcount()));
-    if (text.size() > kMaxSettingsBytes) {
-        message = file.string() + " is larger than " + std::to_string(kMaxSettingsBytes) + " bytes";
-        return false;
-    }
+    // A larger file is not ours: its tail is ignored rather than the profile refused.
+    text.resize(std::min(static_cast<std::size_t>(in.gcount()), kMaxSettingsBytes));
 
     Settings loaded = settings;
     std::istringstream lines(text);
@@ -179,31 +227,27 @@ bool load_settings(const std::filesystem::path& dir, Settings& settings, std::st
         const auto eq = line.find('=');
         if (eq == std::string::npos) continue;
         const std::string_view key(line.data(), eq);
-        std::string value = line.substr(eq + 1);
-        if (key == "nick")
-            loaded.nick = std::move(value);
-        else if (key == "presence")
-            loaded.presence = std::move(value);
-        else if (key == "status_message")
-            loaded.status_message = std::move(value);
+        for (const Field& f : kFields) {
+            if (key != f.key) continue;
+            // Hand-edited over-long values are cut, not a reason to refuse the profile.
+            const std::string_view value = utf8_prefix(std::string_view(line).substr(eq + 1), f.max_bytes);
+            if (f.check(value).empty()) loaded.*f.value = std::string(value);
+        }
     }
     settings = std::move(loaded);
     return true;
 }
 
 bool save_settings(const std::filesystem::path& dir, const Settings& settings, std::string& message) {
-    const std::pair<std::string_view, const std::string&> fields[] = {
-        {"nick", settings.nick},
-        {"presence", settings.presence},
-        {"status_message", settings.status_message},
-    };
     std::string text = "# Hallway profile settings\n";
-    for (const auto& [key, value] : fields) {
-        if (has_line_break(value)) {
-            message = std::string(key) + " must not contain a line break";
+    for (const Field& f : kFields) {
+        const std::string& value = settings.*f.value;
+        // The same checks as loading: a file we write always loads back as written.
+        if (std::string why = f.check(value); !why.empty()) {
+            message = std::string(f.key) + ": " + why;
             return false;
         }
-        text.append(key).append("=").append(value).append("\n");
+        text.append(f.key).append("=").append(value).append("\n");
     }
 
     const auto file = settings_path(dir);

@@ -59,16 +59,32 @@ struct Settings {
     std::string status_message;
 };
 
-// A settings file larger than this is not ours (ours is a few hundred bytes).
+// Only this much of a settings file is read (ours is a few hundred bytes); the
+// rest of a larger, hand-made file is ignored.
 inline constexpr std::size_t kMaxSettingsBytes = 64 * 1024;
 
+// The bounds of the values a node sets, saves and announces: the wire's field
+// bounds (transport/wire.hpp), so what we keep is what peers accept. Each
+// returns empty when the value is acceptable, else a one-line reason.
+// nick: non-empty, at most wire::kMaxNick bytes of UTF-8, no control characters.
+std::string check_nick(std::string_view nick);
+// presence: available, away or busy.
+std::string check_presence(std::string_view presence);
+// status message: at most wire::kMaxStatusMessage bytes, no line break or NUL.
+std::string check_status_message(std::string_view message);
+
+// The longest prefix of s of at most max bytes that does not split a UTF-8 sequence.
+std::string_view utf8_prefix(std::string_view s, std::size_t max);
+
 // Reads <dir>/settings into settings. A missing file is ok and leaves the
-// defaults. false and message when it cannot be read or is too large; settings
-// is then unchanged.
+// defaults. A value over its bound is cut to it; a value that still fails its
+// check (above) is ignored, keeping the value settings had. false and message
+// only when the file cannot be read; settings is then unchanged.
 bool load_settings(const std::filesystem::path& dir, Settings& settings, std::string& message);
 // Writes <dir>/settings atomically (temp file, fsync, rename) with mode 0600.
-// false and message when a value holds a line break or NUL (it could not be
-// read back as one value) or the write fails; the old file is then unchanged.
+// false and message when a value fails its check (an empty nick is allowed: not
+// chosen yet) or the write fails; the old file is then unchanged. So whatever
+// is saved loads back unchanged.
 bool save_settings(const std::filesystem::path& dir, const Settings& settings, std::string& message);
 
 }  // namespace hallway::core

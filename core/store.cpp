@@ -171,7 +171,7 @@ std::string statement_sql(Stmt s) {
     case get_message_stmt:
         return select_messages + "WHERE peer = ?1 AND direction = ?2 AND id = ?3";
     case history_stmt:
-        return select_messages + "WHERE peer = ?1 ORDER BY seq DESC LIMIT ?2";
+        return select_messages + "WHERE peer = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3";
     case begin_stmt:
         return "BEGIN IMMEDIATE";
     case commit_stmt:
@@ -720,10 +720,15 @@ std::optional<StoredMessage> Store::message(const PeerKey& peer, Direction direc
 }
 
 std::vector<StoredMessage> Store::history(const PeerKey& peer, std::size_t limit) const {
+    return history_before(peer, INT64_MAX, limit);
+}
+
+std::vector<StoredMessage> Store::history_before(const PeerKey& peer, std::int64_t before_seq,
+                                                 std::size_t limit) const {
     Use u(impl_->stmt(history_stmt));
     // LIMIT is signed in SQLite; clamp so a huge limit does not wrap to negative.
     const auto n = static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX));
-    auto newest_first = impl_->rows<StoredMessage>(u, bind_all(u.get(), 1, peer, n), read_message);
+    auto newest_first = impl_->rows<StoredMessage>(u, bind_all(u.get(), 1, peer, before_seq, n), read_message);
     std::reverse(newest_first.begin(), newest_first.end());
     return newest_first;
 }

@@ -136,6 +136,8 @@ public:
     std::optional<StoredMessage> message(const PeerKey& peer, Direction direction, const MessageId& id) const;
     // The conversation with peer, oldest first; at most limit of the newest.
     std::vector<StoredMessage> history(const PeerKey& peer, std::size_t limit = 1000) const;
+    // The same, of the messages whose seq is below before_seq: the page before it.
+    std::vector<StoredMessage> history_before(const PeerKey& peer, std::int64_t before_seq, std::size_t limit) const;
 
 private:
     Store() = default;

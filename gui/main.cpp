@@ -99,9 +99,17 @@ void dispatch(hg::Command cmd, asio::io_context& io, core::Node& node, core::Eve
                         queue.push(core::Notice{core::Notice::Level::warning, "Message not sent: " + error});
                 });
             } else if constexpr (std::is_same_v<T, hg::SetNick>) {
-                asio::post(io, [&node, n = std::move(c.nick)] { node.set_nick(n); });
+                asio::post(io, [&node, &queue, n = std::move(c.nick)] {
+                    std::string error;
+                    if (!node.set_nick(n, error))
+                        queue.push(core::Notice{core::Notice::Level::warning, "Name not changed: " + error});
+                });
             } else if constexpr (std::is_same_v<T, hg::SetPresence>) {
-                asio::post(io, [&node, p = std::move(c.presence), m = std::move(c.message)] { node.set_presence(p, m); });
+                asio::post(io, [&node, &queue, p = std::move(c.presence), m = std::move(c.message)] {
+                    std::string error;
+                    if (!node.set_presence(p, m, error))
+                        queue.push(core::Notice{core::Notice::Level::warning, "Status not changed: " + error});
+                });
             } else if constexpr (std::is_same_v<T, hg::SetTrust>) {
                 asio::post(io, [&node, p = c.peer, t = c.trust] { node.set_trust(p, t); });
             } else if constexpr (std::is_same_v<T, hg::RequestSafetyNumber>) {

@@ -55,7 +55,10 @@ TEST_CASE("event queue: a node on its network thread feeds a UI thread that post
     std::string last_nick;
     for (int round = 0; round < 50; ++round) {
         const std::string nick = "alice" + std::to_string(round);
-        asio::post(io, [&node, nick] { node->set_nick(nick); });
+        asio::post(io, [&node, nick] {
+            std::string error;
+            node->set_nick(nick, error);
+        });
         const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
         while (last_nick != nick && std::chrono::steady_clock::now() < end) {
             queue.wait_for(std::chrono::milliseconds(100));

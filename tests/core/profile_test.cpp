@@ -1,4 +1,5 @@
 #include "core/profile.hpp"
+#include "transport/wire.hpp"
 #include "tests/core/temp_dir.hpp"
 
 #include <doctest/doctest.h>
@@ -14,6 +15,7 @@
 
 using namespace hallway::core;
 using hallway::test::TempDir;
+namespace transport = hallway::transport;
 
 namespace {
 
@@ -218,6 +220,7 @@ TEST_CASE("profile: a value with a line break is refused and the old file kept")
         message.clear();
         CHECK_FALSE(save_settings(dir.path(), worse, message));
         CHECK(message.find("status_message") != std::string::npos);
+        CHECK(message.find("line break") != std::string::npos);
     }
     Settings nick_bad = s;
     nick_bad.nick = "a\nb";
@@ -235,23 +238,67 @@ TEST_CASE("profile: unknown keys, comments and odd lines in settings are ignored
                "\n"
                "nick=bob\r\n"
                "status_message=\n"
-               "presence=busy=really\n");
+               "presence=busy=really\n"
+               "presence=away\n");
     Settings s;
     s.status_message = "replaced by the empty value";
     std::string message;
     CHECK(load_settings(dir.path(), s, message));
     CHECK(s.nick == "bob");
-    CHECK(s.presence == "busy=really");
+    CHECK(s.presence == "away");
     CHECK(s.status_message.empty());
 }
 
-TEST_CASE("profile: an oversized settings file is refused without changing settings") {
+TEST_CASE("profile: hand-edited settings over the bounds are cut or ignored, never refuse the profile") {
     TempDir dir;
-    write_text(dir / "settings", "nick=" + std::string(kMaxSettingsBytes, 'x') + "\n");
+    // A line longer than the whole file limit, as an older node could write it.
+    write_text(dir / "settings",
+               "presence=away\n"
+               "nick=Zo\xC3\xAB" + std::string(kMaxSettingsBytes, 'x') + "\n"
+               "status_message=" + std::string(70000, 's') + "\n");
     Settings s;
-    s.nick = "kept";
+    s.status_message = "kept: its line is past the part read";
     std::string message;
-    CHECK_FALSE(load_settings(dir.path(), s, message));
-    CHECK(!message.empty());
-    CHECK(s.nick == "kept");
+    REQUIRE_MESSAGE(load_settings(dir.path(), s, message), message);
+    CHECK(s.presence == "away");
+    CHECK(s.nick == "Zo\xC3\xAB" + std::string(transport::wire::kMaxNick - 4, 'x'));
+    CHECK(s.status_message == "kept: its line is past the part read");
+
+    // Cut where a UTF-8 sequence would split; a value failing its check is ignored.
+    write_text(dir / "settings", "nick=" + std::string(63, 'n') + "\xC3\xAB\n"
+                                 "status_message=" + std::string(300, 's') + "\n"
+                                 "presence=asleep\n");
+    Settings t;
+    t.nick = "old";
+    REQUIRE(load_settings(dir.path(), t, message));
+    CHECK(t.nick == std::string(63, 'n'));
+    CHECK(t.status_message == std::string(transport::wire::kMaxStatusMessage, 's'));
+    CHECK(t.presence == "available");
+    // And what loaded saves and loads back the same.
+    REQUIRE_MESSAGE(save_settings(dir.path(), t, message), message);
+    Settings back;
+    REQUIRE(load_settings(dir.path(), back, message));
+    CHECK(back.nick == t.nick);
+    CHECK(back.status_message == t.status_message);
+}
+
+TEST_CASE("profile: save refuses what load would not take back") {
+    TempDir dir;
+    std::string message;
+    Settings ok;
+    ok.nick = std::string(transport::wire::kMaxNick, 'n');
+    ok.status_message = std::string(transport::wire::kMaxStatusMessage, 's');
+    REQUIRE(save_settings(dir.path(), ok, message));
+    const std::string before = file_text(dir / "settings");
+    Settings long_nick = ok, long_status = ok, bad_presence = ok, control = ok;
+    long_nick.nick += "n";
+    long_status.status_message += "s";
+    bad_presence.presence = "asleep";
+    control.nick = "tab\there";
+    for (const Settings* bad : {&long_nick, &long_status, &bad_presence, &control}) {
+        message.clear();
+        CHECK_FALSE(save_settings(dir.path(), *bad, message));
+        CHECK(!message.empty());
+    }
+    CHECK(file_text(dir / "settings") == before);
 }

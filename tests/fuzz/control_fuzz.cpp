@@ -1,7 +1,8 @@
 // The control socket's request handling: one JSON line as the socket reads it,
 // parsed and dispatched to ControlServer::handle on a real Node (temporary
 // profile, no mDNS, no control socket, never started) that knows one contact,
-// "carol". handle must answer every request without throwing.
+// "carol". handle must answer every request without throwing, in one line
+// the client accepts.
 #include "core/control.hpp"
 #include "core/node.hpp"
 #include "core/profile.hpp"
@@ -51,7 +52,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!request.is_object()) return 0;
     const auto response = world.server->handle(request, 1);
     if (!response.is_object()) std::abort();
-    core::dump_json(response);  // what the socket would write
+    // What the socket would write: within the line the client accepts.
+    if (core::dump_json(response).size() > core::kMaxControlLine) std::abort();
     world.io.poll();
     return 0;
 }

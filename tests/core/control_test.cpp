@@ -1,0 +1,262 @@
+// The control socket keeps every reply under the line cap its client accepts
+// (history and peers come in pages), and the node takes only settings it can
+// load back (nick, presence, status) and texts within the one text limit.
+#include "core/control.hpp"
+#include "core/node.hpp"
+#include "core/profile.hpp"
+#include "core/store.hpp"
+#include "tests/core/temp_dir.hpp"
+#include "transport/wire.hpp"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <set>
+#include <thread>
+
+using namespace hallway;
+using namespace hallway::core;
+using hallway::test::TempDir;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::size_t kTextLimit = transport::wire::kMaxTextBody;
+
+PeerKey peer_key(std::uint32_t n) {
+    PeerKey k{};
+    for (std::size_t i = 0; i < 4; ++i) k[i] = static_cast<std::uint8_t>(n >> (8 * i));
+    k[31] = 0xee;
+    return k;
+}
+
+std::string file_text(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// Writes straight into the profile's store, as an older node (or a peer before
+// decode-time bounds) could have, before any node opens it.
+// Contacts seen just now: a node forgets strangers not seen for a long time at start.
+std::int64_t just_now_ms() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+void seed_store(const std::filesystem::path& dir, const std::function<void(Store&)>& fill) {
+    StoreError err{};
+    std::string message;
+    REQUIRE_MESSAGE(ensure_profile_dir(dir, message), message);
+    auto store = Store::open(store_path(dir).string(), err, message);
+    REQUIRE_MESSAGE(store, message);
+    fill(*store);
+}
+
+std::unique_ptr<Node> open_node(asio::io_context& io, const std::filesystem::path& dir, bool control_socket = false) {
+    NodeOptions o;
+    o.profile_dir = dir;
+    o.nick = "alice";
+    o.mdns = false;
+    o.control_socket = control_socket;
+    std::string error;
+    auto node = Node::create(io, o, error);
+    REQUIRE_MESSAGE(node, error);
+    return node;
+}
+
+// Each reply as the socket would send it must fit the line the client accepts.
+json checked(const json& reply) {
+    CHECK(dump_json(reply).size() <= kMaxControlLine);
+    return reply;
+}
+
+// Runs io on its own thread; stops the server and joins however a test leaves.
+struct NetworkThread {
+    asio::io_context& io;
+    ControlServer& server;
+    asio::executor_work_guard<asio::io_context::executor_type> work = asio::make_work_guard(io);
+    std::thread thread{[this] { io.run(); }};
+    ~NetworkThread() {
+        asio::post(io, [this] {
+            server.stop();
+            work.reset();
+        });
+        thread.join();
+    }
+};
+
+}  // namespace
+
+TEST_CASE("control: history of 64 KiB control-character texts comes back whole, in pages under the cap") {
+    TempDir dir;
+    const PeerKey bob = peer_key(1);
+    constexpr int kMessages = 8;
+    // "\x01" escapes to 6 bytes of JSON: each body is 384 KiB as JSON, eight are 3 MiB.
+    const std::string body(kTextLimit, '\x01');
+    // One older than any limit (written by a node that accepted 1 MiB): 6 MiB as JSON.
+    const std::string huge(1024 * 1024, '\x02');
+    seed_store(dir.path(), [&](Store& s) {
+        REQUIRE(s.touch_contact(bob, "bob", just_now_ms()) == StoreError::ok);
+        for (int i = 0; i <= kMessages; ++i) {
+            StoredMessage m;
+            m.id.fill(static_cast<std::uint8_t>(i + 1));
+            m.peer = bob;
+            m.direction = Direction::in;
+            m.body = i == 0 ? huge : body + std::to_string(i);
+            m.state = MessageState::delivered;
+            bool inserted = false;
+            REQUIRE(s.add_incoming(m, inserted) == StoreError::ok);
+        }
+    });
+    asio::io_context io;
+    auto node = open_node(io, dir.path());
+    ControlServer server(io, *node, dir / "test.sock");
+    std::string error;
+    REQUIRE_MESSAGE(server.start(error), error);
+    {
+        NetworkThread network{io, server};
+
+        // Through the real socket and client: every page is read, none refused.
+        ControlClient client;
+        REQUIRE_MESSAGE(client.connect(dir / "test.sock", error), error);
+        std::vector<json> newest_first;
+        json request{{"cmd", "history"}, {"peer", "bob"}};
+        int pages = 0;
+        for (; pages < 2 * kMessages; ++pages) {
+            json reply;
+            REQUIRE(client.send(request, error));
+            REQUIRE_MESSAGE(client.receive(reply, std::chrono::seconds(20), error), error);
+            REQUIRE(reply.value("ok", false));
+            CHECK(dump_json(reply).size() <= kMaxControlLine);
+            auto& page = reply["messages"];
+            REQUIRE(!page.empty());
+            for (auto it = page.rbegin(); it != page.rend(); ++it) newest_first.push_back(*it);
+            if (!reply.value("more", false)) break;
+            request["before"] = reply["before"];
+        }
+        CHECK(pages > 1);
+        REQUIRE(newest_first.size() == kMessages + 1);
+        for (int i = 0; i < kMessages; ++i) {
+            const json& m = newest_first[static_cast<std::size_t>(kMessages - 1 - i)];
+            CHECK(m.value("body", "") == body + std::to_string(i + 1));
+            CHECK_FALSE(m.contains("truncated"));
+        }
+        // The oversized one comes alone, cut to fit and flagged; the store keeps it whole.
+        const json& oldest = newest_first.back();
+        CHECK(oldest.value("truncated", false));
+        const std::string cut = oldest.value("body", "");
+        CHECK(cut.size() > 100 * 1024);
+        CHECK(huge.compare(0, cut.size(), cut) == 0);
+    }
+
+    // limit: the newest N, and a cursor to go on.
+    json r = checked(server.handle({{"cmd", "history"}, {"peer", "bob"}, {"limit", 1}}, 1));
+    CHECK(r["messages"].size() == 1);
+    CHECK(r["messages"][0].value("body", "") == body + std::to_string(kMessages));
+    CHECK(r.value("more", false));
+    CHECK(r["before"] == r["messages"][0]["seq"]);
+    CHECK(server.handle({{"cmd", "history"}, {"peer", "bob"}, {"limit", 0}}, 1).value("code", "") == "bad_request");
+}
+
+TEST_CASE("control: 5,000 contacts with the longest names come in pages under the cap") {
+    TempDir dir;
+    constexpr std::uint32_t kContacts = 5000;
+    // 64 bytes of control characters: 384 bytes of JSON per name.
+    const std::string nick(transport::wire::kMaxNick, '\x1b');
+    seed_store(dir.path(), [&](Store& s) {
+        const std::int64_t now = just_now_ms();
+        Store::Batch batch(s);
+        for (std::uint32_t i = 0; i < kContacts; ++i) REQUIRE(s.touch_contact(peer_key(i), nick, now) == StoreError::ok);
+        REQUIRE(batch.commit() == StoreError::ok);
+    });
+    asio::io_context io;
+    auto node = open_node(io, dir.path());
+    ControlServer server(io, *node, dir / "unused.sock");
+    std::set<std::string> ids;
+    json request{{"cmd", "peers"}};
+    int pages = 0;
+    for (; pages < 100; ++pages) {
+        json reply = checked(server.handle(request, 1));
+        REQUIRE(reply.value("ok", false));
+        for (auto& p : reply["peers"]) {
+            CHECK(p.value("nick", "") == nick);
+            ids.insert(p.value("id", ""));
+        }
+        if (!reply.value("more", false)) break;
+        request["offset"] = reply["next"];
+    }
+    CHECK(pages > 1);
+    CHECK(ids.size() == kContacts);
+}
+
+TEST_CASE("control: a status or nick the profile could not load back is refused, the file kept") {
+    TempDir dir;
+    const std::string saved = [&] {
+        asio::io_context io;
+        auto node = open_node(io, dir.path());
+        ControlServer server(io, *node, dir / "unused.sock");
+        REQUIRE(server.handle({{"cmd", "status"}, {"presence", "away"}, {"message", "at lunch"}}, 1).value("ok", false));
+        const std::string before = file_text(settings_path(dir.path()));
+
+        auto refused = [&](const json& request) {
+            json r = server.handle(request, 1);
+            CHECK_FALSE(r.value("ok", true));
+            CHECK(r.value("code", "") == "refused");
+            CHECK(!r.value("error", "").empty());
+            CHECK(file_text(settings_path(dir.path())) == before);
+        };
+        refused({{"cmd", "status"}, {"presence", "away"}, {"message", std::string(70000, 'x')}});
+        refused({{"cmd", "status"}, {"presence", "away"}, {"message", "two\nlines"}});
+        refused({{"cmd", "status"}, {"presence", "asleep"}, {"message", ""}});
+        refused({{"cmd", "nick"}, {"nick", std::string(transport::wire::kMaxNick + 1, 'n')}});
+        refused({{"cmd", "nick"}, {"nick", "bell\x07"}});
+        refused({{"cmd", "nick"}, {"nick", "bad \xff utf-8"}});
+        CHECK(node->own().status_message == "at lunch");
+        CHECK(node->own().nick == "alice");
+
+        const std::string longest(transport::wire::kMaxNick, 'n');
+        CHECK(server.handle({{"cmd", "nick"}, {"nick", longest}}, 1).value("ok", false));
+        CHECK(node->own().nick == longest);
+        const std::string status(transport::wire::kMaxStatusMessage, 's');
+        CHECK(server.handle({{"cmd", "status"}, {"presence", "busy"}, {"message", status}}, 1).value("ok", false));
+        return file_text(settings_path(dir.path()));
+    }();
+
+    // What was written loads, for the node and for `hallway id`.
+    Settings s;
+    std::string error;
+    REQUIRE_MESSAGE(load_settings(dir.path(), s, error), error);
+    CHECK(s.nick == std::string(transport::wire::kMaxNick, 'n'));
+    CHECK(s.status_message == std::string(transport::wire::kMaxStatusMessage, 's'));
+    asio::io_context io;
+    NodeOptions o;
+    o.profile_dir = dir.path();
+    o.mdns = false;
+    o.control_socket = false;
+    auto again = Node::create(io, o, error);
+    REQUIRE_MESSAGE(again, error);
+    CHECK(again->own().presence == "busy");
+    CHECK(file_text(settings_path(dir.path())) == saved);
+}
+
+TEST_CASE("control: one text limit, measured on the text as sent") {
+    TempDir dir;
+    const PeerKey bob = peer_key(2);
+    seed_store(dir.path(), [&](Store& s) { REQUIRE(s.touch_contact(bob, "bob", just_now_ms()) == StoreError::ok); });
+    asio::io_context io;
+    auto node = open_node(io, dir.path());
+    std::string error;
+    CHECK(node->send_text(bob, std::string(kTextLimit, 'a'), error));
+    CHECK_FALSE(node->send_text(bob, std::string(kTextLimit + 1, 'a'), error));
+    CHECK(error.find(std::to_string(kTextLimit)) != std::string::npos);
+    // Each invalid byte is sent as U+FFFD (3 bytes): 30,000 of them are 90,000 bytes.
+    CHECK_FALSE(node->send_text(bob, std::string(30000, '\xff'), error));
+    CHECK(error.find(std::to_string(kTextLimit)) != std::string::npos);
+    // What is stored is what is sent.
+    auto id = node->send_text(bob, "ok \xff", error);
+    REQUIRE(id);
+    CHECK(node->message(bob, Direction::out, *id)->body == "ok \xEF\xBF\xBD");
+}
