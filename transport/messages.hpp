@@ -47,32 +47,35 @@ struct Close {
 };
 
 // Everything a session can carry. Unknown types decode to std::nullopt and are skipped.
+// Status.presence decodes to one of the three values named above.
 using Message = std::variant<Text, Ack, Status, Ping, Pong, Close>;
 // What the transport hands to the layer above (ping/pong/close stay inside).
 using AppMessage = std::variant<Text, Ack, Status>;
 
+// CBOR as senders write it (definite lengths, shortest heads, keys sorted as
+// text strings); every text field is valid UTF-8 cut to its wire.hpp bound.
 std::vector<std::uint8_t> encode(const Message& m);
-// encode() through the general CBOR encoder only (encode() writes Text by hand,
-// byte for byte the same); tests check that the two agree.
-std::vector<std::uint8_t> encode_generic(const Message& m);
-// nullopt: not a message we know (unknown type, or a known type with missing/ill-typed
-// fields); the caller skips it. Never throws.
+// nullopt: not a message we know (unknown type, or a known type with a field
+// missing, ill-typed, repeated or over its bound); the caller skips it. Never throws.
 std::optional<Message> decode(std::span<const std::uint8_t> bytes);
 
-// decode() that also tells the two nullopt cases apart: a message to skip (CBOR map
-// with a text "t" we do not know, or a known type with missing/ill-typed fields)
-// versus bytes that are not a CBOR map with a text "t" at all (the session closes).
+// decode() that also tells the two nullopt cases apart: a message to skip (a
+// well-formed CBOR map with one text "t", of a type we do not know or with a bad
+// field) versus bytes the session closes on: not well-formed CBOR, nested deeper
+// than wire::kMaxNesting, bytes after the map, not a map, no text "t" or two.
+// Any well-formed CBOR is read (indefinite lengths, long heads); keys we do not
+// define, of any type and with values of any type, are skipped.
 enum class DecodeStatus { ok, skipped, malformed };
 std::string_view to_string(DecodeStatus s);
 DecodeStatus decode_checked(std::span<const std::uint8_t> bytes, std::optional<Message>& out);
-// decode_checked() through the general CBOR decoder only, without the fast path
-// that decode_checked() takes for Text; tests check that the two agree.
-DecodeStatus decode_checked_generic(std::span<const std::uint8_t> bytes, std::optional<Message>& out);
 
-// Text fields are UTF-8: invalid sequences are replaced by U+FFFD, both when
-// encoding and when decoding, so no layer above ever sees invalid UTF-8.
+// Text fields are UTF-8: each maximal subpart of an ill-formed sequence (Unicode
+// §3.9) is replaced by one U+FFFD, both when encoding and when decoding, so no
+// layer above ever sees invalid UTF-8.
 std::string sanitize_utf8(std::string_view s);
 
+// nullopt: refuse the peer (see docs/PROTOCOL.md §4.2). Version is returned as
+// sent; the session refuses versions it does not speak.
 std::vector<std::uint8_t> encode_hello(const Hello& h);
 std::optional<Hello> decode_hello(std::span<const std::uint8_t> bytes);
 

@@ -8,6 +8,7 @@
 #include "crypto/identity.hpp"
 #include "discovery/txt_record.hpp"
 #include "fuzz_support.hpp"
+#include "tests/protocol/cases.hpp"
 #include "transport/framing.hpp"
 #include "transport/messages.hpp"
 
@@ -85,6 +86,11 @@ void messages() {
     for (const auto& m : sample_messages()) write("messages", "type" + std::to_string(i++), transport::encode(m));
     write("hello", "alice", transport::encode_hello({1, "alice", {}}));
     write("hello", "caps", transport::encode_hello({1, "bob", {"files", "typing"}}));
+    // One seed per conformance case: every CBOR shape the spec rules on.
+    i = 0;
+    for (const auto& c : protocol_cases::message_cases()) write("messages", "case" + std::to_string(i++), c.message);
+    i = 0;
+    for (const auto& c : protocol_cases::hello_cases()) write("hello", "case" + std::to_string(i++), c.hello);
 }
 
 void txt() {

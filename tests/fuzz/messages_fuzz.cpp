@@ -1,6 +1,8 @@
 // The application-message decoder on decrypted bytes (what an authenticated but
 // hostile peer can send). Round trip: a decoded message re-encodes to bytes that
-// decode to the same message (compared by their canonical encoding).
+// decode to the same message (compared by their canonical encoding). Whatever
+// is not closed on is well-formed CBOR.
+#include "transport/cbor.hpp"
 #include "transport/messages.hpp"
 
 #include <cstdlib>
@@ -12,6 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto status = decode_checked({data, size}, m);
     if ((status == DecodeStatus::ok) != m.has_value()) std::abort();
     if (decode({data, size}).has_value() != m.has_value()) std::abort();
+    if (status != DecodeStatus::malformed && !cbor::well_formed({data, size})) std::abort();
     if (!m) return 0;
     const auto once = encode(*m);
     std::optional<Message> again;

@@ -1,4 +1,5 @@
 // Two Sessions wired together in memory: scenarios read like the protocol.
+#include "raw_peer.hpp"
 #include "transport/session.hpp"
 #include "transport/wire.hpp"
 
@@ -10,44 +11,14 @@ using std::chrono::milliseconds;
 
 namespace {
 
-struct Side {
-    Session session;
-    std::vector<SessionEvent> events;
-    std::vector<std::uint8_t> outbox;  // bytes written, not yet delivered
-
-    void take(SessionOutput out) {
-        outbox.insert(outbox.end(), out.bytes.begin(), out.bytes.end());
-        for (auto& e : out.events) events.push_back(std::move(e));
-    }
-    template <class T>
-    std::vector<T> all() const {
-        std::vector<T> r;
-        for (const auto& e : events)
-            if (const auto* x = std::get_if<T>(&e)) r.push_back(*x);
-        return r;
-    }
-    std::optional<Closed> closed() const {
-        auto c = all<Closed>();
-        return c.empty() ? std::nullopt : std::optional<Closed>(c.back());
-    }
-};
-
-crypto::KeyPair key(std::uint8_t seed) {
-    std::array<std::uint8_t, 32> priv{};
-    priv.fill(seed);
-    return crypto::KeyPair::from_private(priv);
-}
-
+using test::frame_of;
+using test::responder;
+using test::Side;
 SessionConfig config(crypto::Role role, std::uint8_t seed, std::string nick,
                      std::optional<crypto::PublicKey> expected = std::nullopt) {
-    SessionConfig c;
-    c.role = role;
-    c.identity = key(seed);
-    c.hello = Hello{1, std::move(nick), {}};
-    c.rng = crypto::system_rng();
-    c.expected_peer = expected;
-    return c;
+    return test::session_config(role, seed, std::move(nick), expected);
 }
+crypto::KeyPair key(std::uint8_t seed) { return test::seeded_key(seed); }
 
 struct Pair {
     MonoTime now{1000};
@@ -89,13 +60,6 @@ Text text(std::uint8_t id_byte, std::string body) {
     return t;
 }
 
-// Encrypted, framed transport message from a fresh pair's Alice carrying raw plaintext.
-std::vector<std::uint8_t> frame_of(std::span<const std::uint8_t> body) {
-    std::vector<std::uint8_t> out;
-    encode_frame(body, out);
-    return out;
-}
-
 }  // namespace
 
 TEST_CASE("handshake: both sides learn the other's key and hello") {
@@ -111,13 +75,13 @@ TEST_CASE("handshake: both sides learn the other's key and hello") {
     CHECK(p.bob.session.state() == Session::State::established);
 }
 
-TEST_CASE("messages flow both ways including a 200 KB text split into fragments") {
+TEST_CASE("messages flow both ways including a text at the body limit split into fragments") {
     Pair p;
     p.handshake();
     p.alice.take(p.alice.session.send(text(1, "hi bob"), p.now));
-    const std::string big(200 * 1024, 'z');
+    const std::string big(wire::kMaxTextBody, 'z');
     p.bob.take(p.bob.session.send(text(2, big), p.now));
-    CHECK(p.bob.outbox.size() > 3 * wire::kMaxFrameBody);  // really fragmented
+    CHECK(p.bob.outbox.size() > wire::kMaxFrameBody);  // really fragmented
     p.bob.take(p.bob.session.send(Ack{text(1, "").id}, p.now));
     p.pump();
     auto at_bob = p.bob.all<Received>();
@@ -243,51 +207,7 @@ TEST_CASE("bad lengths close the session (zero or wrong handshake size or trunca
     CHECK(q.bob.closed()->kind == CloseKind::bad_frame);
 }
 
-namespace {
-
-// A hand-driven Noise initiator: lets a test put any plaintext in a valid transport message.
-struct RawInitiator {
-    std::unique_ptr<crypto::HandshakeState> hs;
-    crypto::CipherState send_cs, recv_cs;
-
-    RawInitiator() {
-        crypto::HandshakeConfig c;
-        c.protocol_name = std::string(wire::kProtocolName);
-        c.role = crypto::Role::initiator;
-        c.prologue.assign(wire::kPrologue.begin(), wire::kPrologue.end());
-        c.s = key(7);
-        c.rng = crypto::system_rng();
-        crypto::NoiseError err{};
-        hs = crypto::HandshakeState::create(std::move(c), err);
-        REQUIRE(hs);
-    }
-    // Runs the handshake against a responder Session.
-    void connect(Side& bob, MonoTime now) {
-        std::vector<std::uint8_t> m1, payload, m3;
-        REQUIRE(hs->write_message({}, m1) == crypto::NoiseError::ok);
-        bob.take(bob.session.receive(frame_of(m1), now));
-        std::span<const std::uint8_t> in(bob.outbox);
-        FrameReader r;
-        auto m2 = r.next(in);
-        bob.outbox.clear();
-        REQUIRE(m2);
-        REQUIRE(hs->read_message(*m2, payload) == crypto::NoiseError::ok);
-        REQUIRE(hs->write_message(encode_hello(Hello{1, "raw", {}}), m3) == crypto::NoiseError::ok);
-        bob.take(bob.session.receive(frame_of(m3), now));
-        REQUIRE(hs->split(send_cs, recv_cs) == crypto::NoiseError::ok);
-        REQUIRE(bob.all<Established>().size() == 1);
-    }
-    std::vector<std::uint8_t> seal(std::uint8_t flag, std::span<const std::uint8_t> chunk) {
-        std::vector<std::uint8_t> plain{flag}, cipher;
-        plain.insert(plain.end(), chunk.begin(), chunk.end());
-        REQUIRE(send_cs.encrypt_with_ad({}, plain, cipher) == crypto::NoiseError::ok);
-        return frame_of(cipher);
-    }
-};
-
-Side responder(MonoTime now) { return Side{Session(config(crypto::Role::responder, 2, "bob"), now), {}, {}}; }
-
-}  // namespace
+using test::RawInitiator;
 
 TEST_CASE("an unknown message type is skipped but bytes that are not a message close") {
     MonoTime now{0};
@@ -305,6 +225,21 @@ TEST_CASE("an unknown message type is skipped but bytes that are not a message c
     bob.take(bob.session.receive(raw.seal(wire::kFlagLast, not_cbor), now));
     REQUIRE(bob.closed());
     CHECK(bob.closed()->kind == CloseKind::protocol_error);
+}
+
+// Issue 22.1: one message of a million nested arrays, in continuation chunks,
+// used to overflow the stack of the recursive decoder.
+TEST_CASE("a message nested a million deep closes the session and the process survives") {
+    MonoTime now{0};
+    Side bob = responder(now);
+    RawInitiator raw;
+    raw.connect(bob, now);
+    std::vector<std::uint8_t> deep(1000000, 0x81);
+    deep.push_back(0x00);
+    raw.send_message(bob, deep, now);
+    REQUIRE(bob.closed());
+    CHECK(bob.closed()->kind == CloseKind::protocol_error);
+    CHECK(bob.all<Received>().empty());
 }
 
 TEST_CASE("a bad fragment flag closes the session") {

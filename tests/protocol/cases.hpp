@@ -1,0 +1,221 @@
+#pragma once
+// The conformance cases as data, shared by the ctest suite and the fuzz seed
+// generator (each case is also a fuzz seed). A case names the PROTOCOL.md
+// section that decides its outcome. Add a case by adding a row.
+#include "transport/cbor.hpp"
+#include "transport/messages.hpp"
+#include "transport/wire.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hallway::protocol_cases {
+
+using Bytes = std::vector<std::uint8_t>;
+using transport::cbor::Major;
+
+// What a receiver does with one application message (§6).
+enum class Outcome {
+    received,  // passed up with exactly the expected fields
+    skipped,   // no event; the session stays established
+    closed,    // Closed{protocol_error}
+};
+
+struct MessageCase {
+    std::string name;
+    Bytes message;  // the reassembled application message (sent in chunks as needed)
+    Outcome outcome;
+    std::optional<transport::Message> expected = std::nullopt;  // for received
+};
+
+struct HelloCase {
+    std::string name;
+    Bytes hello;  // the msg3 payload
+    bool accepted;
+    std::string nick = {};  // as the responder sees it, when accepted
+};
+
+// --- Building CBOR by hand, including what our encoder never writes.
+
+inline Bytes cat(std::initializer_list<Bytes> parts) {
+    Bytes out;
+    for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+    return out;
+}
+inline Bytes hex(std::string_view h) {
+    Bytes out;
+    auto nib = [](char c) { return static_cast<std::uint8_t>(c <= '9' ? c - '0' : c - 'a' + 10); };
+    for (std::size_t i = 0; i + 1 < h.size(); i += 2) out.push_back(static_cast<std::uint8_t>(nib(h[i]) << 4 | nib(h[i + 1])));
+    return out;
+}
+inline Bytes head(Major m, std::uint64_t arg) {
+    Bytes out;
+    transport::cbor::put_head(out, m, arg);
+    return out;
+}
+inline Bytes T(std::string_view s) {
+    Bytes out;
+    transport::cbor::put_text(out, s);
+    return out;
+}
+inline Bytes U(std::uint64_t v) { return head(Major::uint, v); }
+inline Bytes map(std::size_t n) { return head(Major::map, n); }
+inline Bytes id16() { return hex("5000112233445566778899aabbccddeeff"); }
+inline transport::MessageId the_id() {
+    transport::MessageId id{};
+    for (std::size_t i = 0; i < id.size(); ++i) id[i] = static_cast<std::uint8_t>(0x11 * i);
+    return id;
+}
+// The entries of a text {body: "hi", id, t: "text", ts: 5}, without the map head.
+inline Bytes text_entries(Bytes body = T("hi")) {
+    return cat({T("body"), body, T("id"), id16(), T("t"), T("text"), T("ts"), U(5)});
+}
+// A text with extra entries (key and value items) after the four defined ones.
+inline Bytes text_with(std::size_t extra, const Bytes& entries) { return cat({map(4 + extra), text_entries(), entries}); }
+inline transport::Text hi() { return transport::Text{the_id(), 5, "hi"}; }
+inline Bytes nested_arrays(std::size_t depth) {
+    Bytes b(depth, 0x81);
+    b.push_back(0x00);
+    return b;
+}
+inline Bytes status(std::string_view presence, std::string_view msg, std::string_view nick) {
+    return cat({map(4), T("msg"), T(msg), T("nick"), T(nick), T("presence"), T(presence), T("t"), T("status")});
+}
+
+inline std::vector<MessageCase> message_cases() {
+    using transport::Status, transport::Ack, transport::Text;
+    const std::string fffd = "\xEF\xBF\xBD";
+    const std::string at_limit(transport::wire::kMaxTextBody, 'x');
+    return {
+        {"§6 text: received", cat({map(4), text_entries()}), Outcome::received, hi()},
+        {"§6 ack: received", cat({map(2), T("id"), id16(), T("t"), T("ack")}), Outcome::received, Ack{the_id()}},
+        {"§6 status: received", status("busy", "in a meeting", "ana"), Outcome::received,
+         Status{"busy", "in a meeting", "ana"}},
+        {"§6 keys in any order: received",
+         cat({map(4), T("ts"), U(5), T("t"), T("text"), T("id"), id16(), T("body"), T("hi")}), Outcome::received, hi()},
+        {"§6 unknown type: skipped", cat({map(2), T("t"), T("file"), T("x"), U(1)}), Outcome::skipped},
+        {"§6 unknown key with a tag value: ignored", text_with(1, cat({T("x"), hex("c06a323031332d30332d3231")})),
+         Outcome::received, hi()},
+        {"§6 unknown key with undefined: ignored", text_with(1, cat({T("x"), hex("f7")})), Outcome::received, hi()},
+        {"§6 unknown keys with simple values and floats: ignored",
+         text_with(5, cat({T("a"), hex("f0"), T("b"), hex("f8ff"), T("c"), hex("f93c00"), T("d"), hex("fa47c35000"),
+                           T("e"), hex("fb3ff199999999999a")})),
+         Outcome::received, hi()},
+        {"§6 integer, negative, bytes, array and map keys: ignored",
+         text_with(5, cat({U(1), U(2), hex("20"), T("v"), hex("4101"), hex("f6"), hex("8101"), hex("f5"), hex("a0"),
+                           hex("80")})),
+         Outcome::received, hi()},
+        {"§6 nested unknown values of every type: ignored",
+         text_with(1, cat({T("x"), hex("83a201c1f7f6bf61619fd9d9f7f8ffffff5f4101fff93c00")})), Outcome::received, hi()},
+        {"§6 unknown key holding a defined key name inside: ignored",
+         text_with(1, cat({T("x"), map(1), T("body"), T("not this")})), Outcome::received, hi()},
+        {"§6 Encoding: indefinite-length map and strings: received",
+         cat({hex("bf"), T("body"), hex("7f6168616960ff"), T("id"), hex("5f48001122334455667748"),
+              hex("8899aabbccddeeffff"), T("t"), T("text"), T("ts"), U(5), hex("ff")}),
+         Outcome::received, hi()},
+        {"§6 Encoding: non-shortest heads: received",
+         cat({hex("b80478"), hex("04"), Bytes{'b', 'o', 'd', 'y'}, hex("7900026869"), T("id"), id16(), T("t"),
+              T("text"), T("ts"), hex("1b0000000000000005")}),
+         Outcome::received, hi()},
+        {"§6 id of 15 bytes: skipped",
+         cat({map(4), T("body"), T("hi"), T("id"), hex("4f00112233445566778899aabbccddee"), T("t"), T("text"), T("ts"),
+              U(5)}),
+         Outcome::skipped},
+        {"§6 id as text: skipped", cat({map(4), T("body"), T("hi"), T("id"), T("0123456789abcdef"), T("t"), T("text"),
+                                         T("ts"), U(5)}),
+         Outcome::skipped},
+        {"§6 ts negative: skipped", cat({map(4), T("body"), T("hi"), T("id"), id16(), T("t"), T("text"), T("ts"),
+                                          hex("20")}),
+         Outcome::skipped},
+        {"§6 ts as a float: skipped", cat({map(4), T("body"), T("hi"), T("id"), id16(), T("t"), T("text"), T("ts"),
+                                            hex("f94500")}),
+         Outcome::skipped},
+        {"§6 tagged ts (a tag is a wrong type): skipped",
+         cat({map(4), T("body"), T("hi"), T("id"), id16(), T("t"), T("text"), T("ts"), hex("c105")}),
+         Outcome::skipped},
+        {"§6 body as bytes: skipped", cat({map(4), text_entries(hex("426869"))}), Outcome::skipped},
+        {"§6 tagged body: skipped", cat({map(4), text_entries(hex("d820626869"))}), Outcome::skipped},
+        {"§6 missing ts: skipped", cat({map(3), T("body"), T("hi"), T("id"), id16(), T("t"), T("text")}),
+         Outcome::skipped},
+        {"§6 Encoding: a defined key twice: skipped", text_with(1, cat({T("body"), T("hi")})), Outcome::skipped},
+        {"§6 a key not defined for the type twice: ignored", text_with(2, cat({T("nick"), T("a"), T("nick"), T("b")})),
+         Outcome::received, hi()},
+        {"§6 Encoding: t twice: closed", text_with(1, cat({T("t"), T("text")})), Outcome::closed},
+        {"§6 t not a text: closed", cat({map(1), T("t"), U(1)}), Outcome::closed},
+        {"§6 tagged t: closed", cat({map(1), T("t"), hex("c0"), T("text")}), Outcome::closed},
+        {"§6 no t: closed", cat({map(1), T("body"), T("hi")}), Outcome::closed},
+        {"§6 not a map (array): closed", hex("8261746474657874"), Outcome::closed},
+        {"§6 not a map (text): closed", T("text"), Outcome::closed},
+        {"§6 Encoding: trailing bytes after the map: closed", cat({map(4), text_entries(), hex("00")}),
+         Outcome::closed},
+        {"§6 Encoding: two maps: closed", cat({map(4), text_entries(), map(4), text_entries()}), Outcome::closed},
+        {"§6 Encoding: truncated map: closed", cat({map(5), text_entries()}), Outcome::closed},
+        {"§6 Encoding: reserved additional info inside an unknown key: closed", text_with(1, cat({T("x"), hex("1c")})),
+         Outcome::closed},
+        {"§6 Encoding: break outside an indefinite item: closed", text_with(1, cat({T("x"), hex("ff")})),
+         Outcome::closed},
+        {"§6 Encoding: two-byte simple value below 32: closed", text_with(1, cat({T("x"), hex("f814")})),
+         Outcome::closed},
+        {"§7 nesting 16 (map + 15 arrays): received", text_with(1, cat({T("x"), nested_arrays(15)})),
+         Outcome::received, hi()},
+        {"§7 nesting 17: closed", text_with(1, cat({T("x"), nested_arrays(16)})), Outcome::closed},
+        {"§7 a million nested arrays (issue 22.1): closed", nested_arrays(1000000), Outcome::closed},
+        {"§7 a million nested arrays inside a map: closed", text_with(1, cat({T("x"), nested_arrays(1000000)})),
+         Outcome::closed},
+        {"§7 body at its bound: received", cat({map(4), text_entries(T(at_limit))}), Outcome::received,
+         Text{the_id(), 5, at_limit}},
+        {"§7 body over its bound: skipped", cat({map(4), text_entries(T(at_limit + "x"))}), Outcome::skipped},
+        {"§7 status nick over 64 bytes: skipped", status("away", "", std::string(65, 'n')), Outcome::skipped},
+        {"§7 status msg over 256 bytes: skipped", status("away", std::string(257, 'm'), "ana"), Outcome::skipped},
+        {"§7 presence over 32 bytes: skipped", status(std::string(33, 'p'), "", "ana"), Outcome::skipped},
+        {"§7 close reason over 256 bytes: skipped", cat({map(2), T("reason"), T(std::string(257, 'r')), T("t"),
+                                                          T("close")}),
+         Outcome::skipped},
+        {"§6 unknown presence: shown as available", status("dnd", "", "ana"), Outcome::received,
+         Status{"available", "", "ana"}},
+        {"§6 invalid UTF-8: one U+FFFD per maximal subpart", cat({map(4), text_entries(T("a\xe2\x82" "b\xff\xf0\x9f\x98"))}),
+         Outcome::received, Text{the_id(), 5, "a" + fffd + "b" + fffd + fffd}},
+    };
+}
+
+inline Bytes hello(std::initializer_list<Bytes> entries, std::size_t n) {
+    Bytes out = map(n);
+    for (const auto& e : entries) out.insert(out.end(), e.begin(), e.end());
+    return out;
+}
+
+inline std::vector<HelloCase> hello_cases() {
+    const Bytes nick = cat({T("nick"), T("ana")}), v1 = cat({T("v"), U(1)});
+    Bytes many_caps = head(Major::array, 33), long_cap = cat({head(Major::array, 1), T(std::string(33, 'c'))});
+    for (int i = 0; i < 33; ++i) many_caps = cat({many_caps, T("text")});
+    return {
+        {"§4.2 Hello: accepted", hello({cat({T("caps"), hex("81"), T("text")}), nick, v1}, 3), true, "ana"},
+        {"§4.2 Hello without caps: accepted", hello({nick, v1}, 2), true, "ana"},
+        {"§4.2 Hello with unknown caps and keys of any type: accepted",
+         hello({cat({T("caps"), hex("82"), T("text"), T("teleport")}), nick, v1, U(7), hex("c0f7"), T("x"), hex("f8ff")},
+               5),
+         true, "ana"},
+        {"§4.2 Hello with indefinite lengths: accepted",
+         cat({hex("bf"), T("caps"), hex("9f"), T("text"), hex("ff"), T("nick"), hex("7f6161626e61ff"), v1, hex("ff")}),
+         true, "ana"},
+        {"§4.2 Hello over 4096 bytes: refused", hello({nick, v1, T("pad"), T(std::string(4096, 'p'))}, 3), false},
+        {"§4.2 Hello not well-formed: refused", hex("a2ff"), false},
+        {"§4.2 Hello with trailing bytes: refused", cat({hello({nick, v1}, 2), hex("00")}), false},
+        {"§4.2 Hello nested 17 deep: refused", hello({nick, v1, T("x"), nested_arrays(16)}, 3), false},
+        {"§4.2 Hello not a map: refused", cat({head(Major::array, 3), U(1), T("ana"), hex("80")}), false},
+        {"§4.2 Hello without v: refused", hello({nick}, 1), false},
+        {"§4.2 Hello v not an unsigned integer: refused", hello({nick, T("v"), T("1")}, 2), false},
+        {"§4.2 Hello v = 2: refused", hello({nick, T("v"), U(2)}, 2), false},
+        {"§4.2 Hello without nick: refused", hello({v1}, 1), false},
+        {"§4.2 Hello nick not a text: refused", hello({T("nick"), hex("43616e61"), v1}, 2), false},
+        {"§4.2 Hello nick over 64 bytes: refused", hello({T("nick"), T(std::string(65, 'n')), v1}, 2), false},
+        {"§4.2 Hello nick twice: refused", hello({nick, nick, v1}, 3), false},
+        {"§4.2 Hello caps not an array: refused", hello({T("caps"), T("text"), nick, v1}, 3), false},
+        {"§4.2 Hello caps with a non-text: refused", hello({T("caps"), hex("8101"), nick, v1}, 3), false},
+        {"§4.2 Hello with 33 caps: refused", hello({T("caps"), many_caps, nick, v1}, 3), false},
+        {"§4.2 Hello cap name over 32 bytes: refused", hello({T("caps"), long_cap, nick, v1}, 3), false},
+    };
+}
+
+}  // namespace hallway::protocol_cases
