@@ -170,7 +170,7 @@ struct Node::Impl {
 
     bool transmit(const StoredMessage& m) {
         transport::Text t{m.id, static_cast<std::uint64_t>(m.sent_at_ms), m.body};
-        if (!transport->send(m.peer, t)) return false;
+        if (transport->send(m.peer, t) != transport::SendResult::sent) return false;
         if (m.state == MessageState::queued && store->set_state(m.id, MessageState::sent) == StoreError::ok)
             emit(MessageStateChanged{m.id, m.peer, MessageState::sent});
         return true;
