@@ -142,6 +142,16 @@ std::size_t slots_over(std::size_t cap, Clock::duration elapsed) {
     return cap * (1 + static_cast<std::size_t>(elapsed / wire::kHandshakeTimeout));
 }
 
+// A dialer's session over a raw socket, fed by hand (the clock does not matter here).
+Session client_session(std::uint8_t seed, std::string nick) {
+    SessionConfig c;
+    c.role = crypto::Role::initiator;
+    c.identity = fixed_key(seed);
+    c.hello = Hello{1, std::move(nick), {}};
+    c.rng = crypto::system_rng();
+    return Session(std::move(c), MonoTime{0});
+}
+
 // A peer doing everything right: connect from 127.0.0.1, handshake, send one
 // text, wait for its ack. Retries (a full table may refuse it for a while).
 bool legitimate_peer_delivers(std::uint16_t port, std::chrono::seconds limit) {
@@ -149,12 +159,7 @@ bool legitimate_peer_delivers(std::uint16_t port, std::chrono::seconds limit) {
     while (Clock::now() < end) {
         int fd = connect_from("127.0.0.1", port, true);
         if (fd < 0) return false;
-        SessionConfig c;
-        c.role = crypto::Role::initiator;
-        c.identity = fixed_key(2);
-        c.hello = Hello{1, "legit", {}};
-        c.rng = crypto::system_rng();
-        Session s(std::move(c), MonoTime{0});
+        Session s = client_session(2, "legit");
         bool sent = false, acked = false, closed = false;
         auto apply = [&](const SessionOutput& out) {
             if (!out.bytes.empty()) ::send(fd, out.bytes.data(), out.bytes.size(), MSG_NOSIGNAL);
@@ -287,12 +292,7 @@ TEST_CASE("attack: a peer that floods pings and never reads is throttled by TCP 
 
     int fd = connect_from("127.0.0.5", victim.port, true, 4096);
     REQUIRE(fd >= 0);
-    SessionConfig c;
-    c.role = crypto::Role::initiator;
-    c.identity = fixed_key(9);
-    c.hello = Hello{1, "pinger", {}};
-    c.rng = crypto::system_rng();
-    Session s(std::move(c), MonoTime{0});
+    Session s = client_session(9, "pinger");
     auto out = s.start(MonoTime{0});
     REQUIRE(::send(fd, out.bytes.data(), out.bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(out.bytes.size()));
     while (s.state() == Session::State::handshake) {
