@@ -348,7 +348,12 @@ TEST_CASE("attack: a peer that floods pings and never reads is throttled by TCP 
     const auto closed_after = Clock::now() - stalled;
     MESSAGE("the node accepted " << sent / 1024 << " KiB of pings; VmRSS " << rss_before << " kB before, peak "
                                  << rss_peak << " kB");
+    // ASan keeps freed memory in quarantine (256 MB by default): RSS then measures the churn, not what is held.
+#if defined(__SANITIZE_ADDRESS__)
+    MESSAGE("memory bound not checked under AddressSanitizer");
+#else
     CHECK(rss_peak < rss_before + 32 * 1024);
+#endif
     {
         std::lock_guard lock(victim.mutex);
         CHECK(victim.downs.front() == wire::kReasonPeerTimeout);
