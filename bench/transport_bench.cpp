@@ -113,7 +113,9 @@ double session_throughput(std::size_t mib) {
     const std::string payload(body, 'x');
     const auto t0 = Clock::now();
     auto fill = [&] {
-        while (sent < count && sent - acked < 8 && p.a->send(p.kb.public_key, Text{id_of(sent), 0, payload})) ++sent;
+        while (sent < count && sent - acked < 8 &&
+               p.a->send(p.kb.public_key, Text{id_of(sent), 0, payload}) == SendResult::sent)
+            ++sent;
     };
     p.a_got = [&](const AppMessage& m) {
         if (std::holds_alternative<Ack>(m)) ++acked;
@@ -263,7 +265,9 @@ double node_messages_per_second(const std::string& host_port, std::size_t count,
     std::unique_ptr<Transport> t;
     const std::string body(80, 'x');  // a typical chat line, as in store_bench
     auto fill = [&] {
-        while (peer && sent < count && sent - acked < window && t->send(*peer, Text{id_of(sent), 0, body})) ++sent;
+        while (peer && sent < count && sent - acked < window &&
+               t->send(*peer, Text{id_of(sent), 0, body}) == SendResult::sent)
+            ++sent;
     };
     TransportCallbacks cb;
     cb.on_session_up = [&](const SessionInfo& i) { peer = i.peer; };

@@ -1,6 +1,7 @@
 #include "core/node.hpp"
 
 #include "core/control.hpp"
+#include "core/outbox.hpp"
 #include "core/profile.hpp"
 #include "crypto/identity.hpp"
 #include "discovery/discovery.hpp"
@@ -182,13 +183,16 @@ struct Node::Impl {
 
     // ---- outbox ---------------------------------------------------------------
 
-    bool transmit(const StoredMessage& m) {
-        transport::Text t{m.id, static_cast<std::uint64_t>(m.sent_at_ms), m.body};
-        if (!transport->send(m.peer, t)) return false;
-        if (m.state == MessageState::queued && store->set_state(m.peer, m.id, MessageState::sent) == StoreError::ok)
-            emit(MessageStateChanged{m.id, m.peer, MessageState::sent});
-        return true;
+    // Sends rows in order (core/outbox.hpp decides) and records what became of
+    // them. False when one must wait for the write queue to drain.
+    bool transmit(std::span<const StoredMessage> rows) {
+        auto pass = send_outbox(rows, [this](const StoredMessage& m) { return transport->send(m.peer, as_text(m)); });
+        for (auto& mark : pass.marks)
+            if (store->set_state(mark.peer, mark.id, mark.state, mark.failure) == StoreError::ok)
+                emit(MessageStateChanged{mark.id, mark.peer, mark.state});
+        return !pass.waiting;
     }
+    bool transmit(const StoredMessage& m) { return transmit(std::span(&m, 1)); }
 
     // Sends, in order, everything not yet acknowledged. Called on every new
     // session (so a message sent on a session that died is sent again; the
@@ -196,12 +200,7 @@ struct Node::Impl {
     void flush_outbox(const PeerKey& peer) {
         backlogged.erase(peer);
         if (!transport->has_session(peer) || !may_send_to(peer)) return;
-        for (auto& m : store->outbox(peer)) {
-            if (!transmit(m)) {
-                backlogged.insert(peer);
-                return;
-            }
-        }
+        if (!transmit(store->outbox(peer))) backlogged.insert(peer);
     }
 
     // Refuses to send to a key that claims the name of a verified contact until

@@ -135,8 +135,11 @@ struct MapWriter {
 
 struct Encoder {
     Bytes operator()(const Text& x) const {
-        return MapWriter(4, x.body.size())
-            .text("body", x.body, wire::kMaxTextBody)
+        std::string repaired;
+        const std::string_view body = bounded_utf8(x.body, std::string_view::npos, repaired);
+        if (body.size() > wire::kMaxTextBody) return {};
+        return MapWriter(4, body.size())
+            .text("body", body, wire::kMaxTextBody)
             .id(x.id)
             .type(kText)
             .uint("ts", x.sent_at_ms)

@@ -53,7 +53,10 @@ using Message = std::variant<Text, Ack, Status, Ping, Pong, Close>;
 using AppMessage = std::variant<Text, Ack, Status>;
 
 // CBOR as senders write it (definite lengths, shortest heads, keys sorted as
-// text strings); every text field is valid UTF-8 cut to its wire.hpp bound.
+// text strings); every text field is valid UTF-8 within its wire.hpp bound:
+// names, status and reasons are cut at a character boundary, but a text body
+// is never cut (that would change what the person wrote): empty when the body,
+// made valid UTF-8, is over wire::kMaxTextBody, and the message is not sent.
 std::vector<std::uint8_t> encode(const Message& m);
 // nullopt: not a message we know (unknown type, or a known type with a field
 // missing, ill-typed, repeated or over its bound); the caller skips it. Never throws.

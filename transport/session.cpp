@@ -202,7 +202,7 @@ struct Session::Impl {
     void send(SessionOutput& out, const Message& message, MonoTime /*now*/) {
         if (state != State::established) return;
         const auto encoded = encode(message);
-        if (encoded.size() > wire::kMaxMessage) return;
+        if (encoded.empty() || encoded.size() > wire::kMaxMessage) return;  // not sendable as is
         const std::size_t chunks = (encoded.size() + wire::kMaxChunk - 1) / wire::kMaxChunk;
         out.bytes.reserve(out.bytes.size() + encoded.size() +
                           std::max<std::size_t>(chunks, 1) * (wire::kFrameHeaderLen + wire::kFlagLen + wire::kTagLen));

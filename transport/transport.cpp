@@ -1,7 +1,8 @@
 // Thin Asio I/O around Session, after Asio's chat example: one thread runs the
-// io_context; each connection has one read in flight, a bounded write queue
-// with one (gathered) write in flight, and one timer that wakes at the next
-// deadline to drive Session::tick.
+// io_context; each connection has at most one read in flight (none while its
+// write queue is at the cap), a bounded write queue with one (gathered) write
+// in flight, and one timer that wakes at the session's next deadline to drive
+// Session::tick.
 #include "transport/transport.hpp"
 
 #include "transport/rate_limit.hpp"
@@ -35,6 +36,12 @@ Message to_message(const AppMessage& m) {
     return std::visit([](const auto& x) -> Message { return x; }, m);
 }
 
+// Small writes (pongs, acks) queued behind the write in flight share one buffer
+// up to this size: one allocation and one iovec for many of them.
+constexpr std::size_t kCoalesceBytes = 64 * 1024;
+// iovecs per write: Linux takes up to 1024, Asio passes at most 64 anyway.
+constexpr std::size_t kMaxGather = 64;
+
 }  // namespace
 
 struct Connection {
@@ -50,8 +57,12 @@ struct Connection {
     Hello hello;
     std::array<std::uint8_t, 16 * 1024> read_buffer{};
     std::deque<std::vector<std::uint8_t>> queue;
-    std::size_t queued_bytes = 0;
+    std::size_t queued_bytes = 0;   // queued and not yet taken by the socket
+    std::size_t front_written = 0;  // bytes of queue.front() the socket already took
     std::size_t in_flight = 0;      // queue entries the current write covers
+    bool reading = false;           // a read is in flight
+    MonoTime timer_due = MonoTime::max();  // when the pending timer wait ends (max: none pending)
+    std::uint64_t timer_generation = 0;    // a wait whose generation is stale was superseded
     bool connecting = false;
     bool counted_unauthenticated = false;
     bool established = false;
@@ -177,17 +188,19 @@ struct Transport::Impl {
         sc.expected_peer = c->expected;
         const MonoTime now = mono_now();
         c->session.emplace(std::move(sc), now);
-        if (role == crypto::Role::responder) schedule_tick(c);  // dialers tick since connect
         apply(c, c->session->start(now));
         if (!c->dropped) start_read(c);
     }
 
+    // Every session call goes through here, so the timer follows the session's
+    // deadline as soon as it moves (the handshake's end brings the keepalive forward).
     void apply(const Conn& c, SessionOutput out) {
         if (!out.bytes.empty()) enqueue(c, std::move(out.bytes));
         for (auto& event : out.events) {
             if (c->dropped) return;
             std::visit([&](auto& e) { on_event(c, e); }, event);
         }
+        if (!c->dropped) schedule_tick(c);
     }
 
     void on_event(const Conn& c, Established& e) {
@@ -258,8 +271,15 @@ struct Transport::Impl {
 
     // --- reading ---
 
+    // Replies (pongs) are queued without send()'s check, so reading stops while
+    // the write queue is at its cap and resumes when the socket takes bytes: a
+    // peer that does not read is stopped by TCP's own flow control, and its
+    // silence then ends the session (dead-peer rule).
     void start_read(const Conn& c) {
+        if (c->reading || c->dropped || c->queued_bytes >= wire::kMaxWriteQueue) return;
+        c->reading = true;
         c->socket.async_read_some(asio::buffer(c->read_buffer), guarded([this, c](std::error_code ec, std::size_t n) {
+            c->reading = false;
             if (c->dropped) return;
             if (ec) {
                 on_socket_error(c, ec == asio::error::eof ? "connection closed by peer" : ec.message());
@@ -268,7 +288,7 @@ struct Transport::Impl {
             if (c->session->state() != Session::State::closed) {
                 apply(c, c->session->receive(std::span(c->read_buffer.data(), n), mono_now()));
             }
-            if (!c->dropped) start_read(c);
+            start_read(c);
         }));
     }
 
@@ -285,29 +305,47 @@ struct Transport::Impl {
     void enqueue(const Conn& c, std::vector<std::uint8_t> bytes) {
         if (c->dropped || c->shut_down) return;
         c->queued_bytes += bytes.size();
-        c->queue.push_back(std::move(bytes));
+        if (c->queue.size() > c->in_flight && c->queue.back().size() + bytes.size() <= kCoalesceBytes) {
+            c->queue.back().insert(c->queue.back().end(), bytes.begin(), bytes.end());
+        } else {
+            c->queue.push_back(std::move(bytes));
+        }
         if (c->in_flight == 0) write_queued(c);
     }
 
-    // One gathered write of everything queued so far: few syscalls for many small messages.
+    // One gathered write of what is queued: few syscalls for many small messages.
+    // Whatever part the socket takes leaves the queue at once, so a slow reader
+    // lets us read again as soon as it reads some.
     void write_queued(const Conn& c) {
         if (c->queue.empty()) {
             if (c->closing) finish_graceful_close(c);
             return;
         }
         std::vector<asio::const_buffer> buffers;
-        for (const auto& b : c->queue) buffers.push_back(asio::buffer(b));
-        c->in_flight = c->queue.size();
-        asio::async_write(c->socket, buffers, guarded([this, c](std::error_code ec, std::size_t) {
+        for (const auto& b : c->queue) {
+            if (buffers.size() == kMaxGather) break;
+            buffers.push_back(asio::buffer(b) + (buffers.empty() ? c->front_written : 0));
+        }
+        c->in_flight = buffers.size();
+        c->socket.async_write_some(buffers, guarded([this, c](std::error_code ec, std::size_t n) {
             if (c->dropped) return;
             if (ec) {
                 on_socket_error(c, ec.message());
                 return;
             }
-            for (; c->in_flight > 0; --c->in_flight) {
-                c->queued_bytes -= c->queue.front().size();
+            c->in_flight = 0;
+            c->queued_bytes -= n;
+            while (n > 0) {
+                const std::size_t rest = c->queue.front().size() - c->front_written;
+                if (n < rest) {
+                    c->front_written += n;
+                    break;
+                }
+                n -= rest;
+                c->front_written = 0;
                 c->queue.pop_front();
             }
+            start_read(c);
             write_queued(c);
         }));
     }
@@ -342,13 +380,20 @@ struct Transport::Impl {
 
     // The connection's timer sleeps until its next deadline (connect, linger,
     // or what the session asks for) rather than ticking: idle peers cost no wakeups.
+    // Called whenever the deadline may have moved: a pending wait that ends in
+    // time is kept, one that would end too late is replaced.
     void schedule_tick(const Conn& c) {
         const MonoTime due = (c->connecting || c->shut_down || !c->session) ? c->deadline : c->session->next_deadline();
         const MonoTime now = mono_now();
         const MonoTime wait = due <= now ? MonoTime(1) : std::min<MonoTime>(due - now, wire::kMaxTimerSleep);
-        c->timer.expires_after(wait);
-        c->timer.async_wait(guarded([this, c](std::error_code ec) {
-            if (ec || c->dropped) return;
+        if (c->timer_due <= now + wait) return;
+        c->timer_due = now + wait;
+        const std::uint64_t generation = ++c->timer_generation;
+        c->timer.expires_after(wait);  // cancels the wait it replaces
+        c->timer.async_wait(guarded([this, c, generation](std::error_code ec) {
+            // A replaced wait may already have completed: its generation tells.
+            if (ec || c->dropped || generation != c->timer_generation) return;
+            c->timer_due = MonoTime::max();
             on_tick(c);
             if (!c->dropped) schedule_tick(c);
         }));
@@ -430,17 +475,19 @@ void Transport::dial(const tcp::endpoint& endpoint, std::optional<PeerKey> expec
     impl_->dial(endpoint, expected);
 }
 
-bool Transport::send(const PeerKey& peer, const AppMessage& message) {
+SendResult Transport::send(const PeerKey& peer, const AppMessage& message) {
     Impl& s = *impl_;
     const auto it = s.active.find(peer);
-    if (it == s.active.end()) return false;
+    if (it == s.active.end()) return SendResult::no_session;
     const auto& c = it->second;
     // Checked before encrypting: a message encrypted and then dropped would break the nonce sequence.
-    if (c->closing || c->queued_bytes >= wire::kMaxWriteQueue) return false;
+    if (c->closing) return SendResult::closing;
+    if (c->queued_bytes >= wire::kMaxWriteQueue) return SendResult::backpressure;
     auto out = c->session->send(to_message(message), mono_now());
-    if (out.bytes.empty()) return false;  // larger than wire::kMaxMessage
+    // An active session is established, so only the size makes it send nothing.
+    if (out.bytes.empty()) return SendResult::too_large;
     s.apply(c, std::move(out));
-    return true;
+    return SendResult::sent;
 }
 
 bool Transport::has_session(const PeerKey& peer) const { return impl_->active.count(peer) != 0; }

@@ -50,6 +50,14 @@ struct TransportCallbacks {
     std::function<void(std::string_view line)> on_log;
 };
 
+enum class SendResult {
+    sent,          // queued on the peer's session
+    no_session,    // no session with the peer
+    closing,       // the session is ending
+    backpressure,  // wire::kMaxWriteQueue bytes already queued: try again after a later ack
+    too_large,     // encoded over wire::kMaxMessage: it can never be sent
+};
+
 class Transport {
 public:
     Transport(asio::io_context& io, const crypto::KeyPair& identity, TransportConfig config,
@@ -67,10 +75,8 @@ public:
     // on_spoof fires. A dial to a peer that already has a session is a no-op.
     void dial(const asio::ip::tcp::endpoint& endpoint, std::optional<PeerKey> expected = std::nullopt);
 
-    // Queues a message on the peer's session. False when there is no session, the
-    // session is closing, wire::kMaxWriteQueue bytes are already queued
-    // (back-pressure: try again after a later ack) or the message is over wire::kMaxMessage.
-    bool send(const PeerKey& peer, const AppMessage& message);
+    // Queues a message on the peer's session, or says why not.
+    SendResult send(const PeerKey& peer, const AppMessage& message);
 
     bool has_session(const PeerKey& peer) const;
     std::vector<SessionInfo> sessions() const;

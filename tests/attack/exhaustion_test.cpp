@@ -50,6 +50,7 @@ struct Victim {
     std::mutex mutex;
     std::map<std::string, std::size_t> cap_refused, rate_refused, ended;
     std::size_t texts = 0;
+    std::vector<std::string> downs;  // session-down reasons
     std::uint16_t port = 0;
     std::thread thread;
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
@@ -65,6 +66,10 @@ struct Victim {
                 }
                 transport->send(p, Ack{t->id});
             }
+        };
+        cb.on_session_down = [this](const PeerKey&, std::string_view reason) {
+            std::lock_guard lock(mutex);
+            downs.emplace_back(reason);
         };
         cb.on_log = [this](std::string_view line) { count(line); };
         transport = std::make_unique<Transport>(io, key, TransportConfig{0, Hello{1, "victim", {}}}, cb);
@@ -99,9 +104,14 @@ struct Victim {
     }
 };
 
-int connect_from(const char* source, std::uint16_t port, bool blocking) {
+// socket_buffer: when set, SO_RCVBUF and SO_SNDBUF before connecting (they bound the TCP window).
+int connect_from(const char* source, std::uint16_t port, bool blocking, int socket_buffer = 0) {
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | (blocking ? 0 : SOCK_NONBLOCK), 0);
     if (fd < 0) return -1;
+    if (socket_buffer > 0) {
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &socket_buffer, sizeof socket_buffer);
+        ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &socket_buffer, sizeof socket_buffer);
+    }
     sockaddr_in src{};
     src.sin_family = AF_INET;
     ::inet_pton(AF_INET, source, &src.sin_addr);
@@ -132,6 +142,16 @@ std::size_t slots_over(std::size_t cap, Clock::duration elapsed) {
     return cap * (1 + static_cast<std::size_t>(elapsed / wire::kHandshakeTimeout));
 }
 
+// A dialer's session over a raw socket, fed by hand (the clock does not matter here).
+Session client_session(std::uint8_t seed, std::string nick) {
+    SessionConfig c;
+    c.role = crypto::Role::initiator;
+    c.identity = fixed_key(seed);
+    c.hello = Hello{1, std::move(nick), {}};
+    c.rng = crypto::system_rng();
+    return Session(std::move(c), MonoTime{0});
+}
+
 // A peer doing everything right: connect from 127.0.0.1, handshake, send one
 // text, wait for its ack. Retries (a full table may refuse it for a while).
 bool legitimate_peer_delivers(std::uint16_t port, std::chrono::seconds limit) {
@@ -139,12 +159,7 @@ bool legitimate_peer_delivers(std::uint16_t port, std::chrono::seconds limit) {
     while (Clock::now() < end) {
         int fd = connect_from("127.0.0.1", port, true);
         if (fd < 0) return false;
-        SessionConfig c;
-        c.role = crypto::Role::initiator;
-        c.identity = fixed_key(2);
-        c.hello = Hello{1, "legit", {}};
-        c.rng = crypto::system_rng();
-        Session s(std::move(c), MonoTime{0});
+        Session s = client_session(2, "legit");
         bool sent = false, acked = false, closed = false;
         auto apply = [&](const SessionOutput& out) {
             if (!out.bytes.empty()) ::send(fd, out.bytes.data(), out.bytes.size(), MSG_NOSIGNAL);
@@ -260,4 +275,89 @@ TEST_CASE("attack: 10,000 idle and slow-loris connections and a handshake flood 
     // (the handshake timeout frees the slots they occupy).
     CHECK(legitimate_peer_delivers(victim.port, std::chrono::seconds(30)));
     for (int fd : held) ::close(fd);
+}
+
+// Issue 22.2: every Ping makes the node queue a Pong. A peer that sends Pings and
+// never reads used to grow the node without bound (the replies skipped the write
+// queue's cap). Now the node stops reading from a connection whose write queue is
+// at the cap, so TCP itself stops the sender, and the silence ends the session.
+TEST_CASE("attack: a peer that floods pings and never reads is throttled by TCP and closed as dead") {
+    constexpr std::size_t kAttack = 64 * 1024 * 1024;
+    // The write queue's cap (of Pongs, about the size of the Pings that caused them)
+    // plus every socket buffer on the way, generously: loopback autotunes the node's
+    // receive buffer to several MiB while it reads fast.
+    constexpr std::size_t kAcceptedBound = wire::kMaxWriteQueue + 12 * 1024 * 1024;
+    Victim victim;
+    const std::size_t rss_before = vm_rss_kb();
+
+    int fd = connect_from("127.0.0.5", victim.port, true, 4096);
+    REQUIRE(fd >= 0);
+    Session s = client_session(9, "pinger");
+    auto out = s.start(MonoTime{0});
+    REQUIRE(::send(fd, out.bytes.data(), out.bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(out.bytes.size()));
+    while (s.state() == Session::State::handshake) {
+        std::array<std::uint8_t, 4096> buf{};
+        pollfd p{fd, POLLIN, 0};
+        REQUIRE(::poll(&p, 1, 5000) == 1);
+        const ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+        REQUIRE(n > 0);
+        out = s.receive(std::span(buf.data(), static_cast<std::size_t>(n)), MonoTime{0});
+        if (!out.bytes.empty()) ::send(fd, out.bytes.data(), out.bytes.size(), MSG_NOSIGNAL);
+    }
+    REQUIRE(s.state() == Session::State::established);
+
+    // From here the attacker never reads. It sends Pings until its socket has
+    // stayed full for a second (the node stopped reading) or the attack is done.
+    std::size_t sent = 0;
+    std::vector<std::uint8_t> batch;
+    std::size_t at = 0;
+    std::uint64_t nonce = 0;
+    auto progress = Clock::now();
+    while (sent < kAttack && Clock::now() - progress < std::chrono::seconds(1)) {
+        if (at == batch.size()) {
+            batch.clear();
+            at = 0;
+            while (batch.size() < 64 * 1024) {
+                auto ping = s.send(Ping{++nonce}, MonoTime{0});
+                batch.insert(batch.end(), ping.bytes.begin(), ping.bytes.end());
+            }
+        }
+        const ssize_t n = ::send(fd, batch.data() + at, batch.size() - at, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            sent += static_cast<std::size_t>(n);
+            at += static_cast<std::size_t>(n);
+            progress = Clock::now();
+        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            pollfd p{fd, POLLOUT, 0};
+            ::poll(&p, 1, 100);
+        } else {
+            break;
+        }
+    }
+    const auto stalled = Clock::now();
+    CHECK(sent < kAcceptedBound);
+
+    // Nothing more is read, so no frame arrives: the dead-peer rule closes it.
+    // Memory is sampled meanwhile: its peak is what the queued Pongs cost.
+    std::size_t rss_peak = vm_rss_kb();
+    REQUIRE(wait_for([&] {
+        rss_peak = std::max(rss_peak, vm_rss_kb());
+        std::lock_guard lock(victim.mutex);
+        return !victim.downs.empty();
+    }, std::chrono::duration_cast<std::chrono::seconds>(wire::kDeadPeerTimeout) + std::chrono::seconds(30)));
+    const auto closed_after = Clock::now() - stalled;
+    MESSAGE("the node accepted " << sent / 1024 << " KiB of pings; VmRSS " << rss_before << " kB before, peak "
+                                 << rss_peak << " kB");
+    // ASan keeps freed memory in quarantine (256 MB by default): RSS then measures the churn, not what is held.
+#if defined(__SANITIZE_ADDRESS__)
+    MESSAGE("memory bound not checked under AddressSanitizer");
+#else
+    CHECK(rss_peak < rss_before + 32 * 1024);
+#endif
+    {
+        std::lock_guard lock(victim.mutex);
+        CHECK(victim.downs.front() == wire::kReasonPeerTimeout);
+    }
+    CHECK(closed_after < wire::kDeadPeerTimeout + std::chrono::seconds(1));
+    ::close(fd);
 }

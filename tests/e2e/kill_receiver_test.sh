@@ -12,7 +12,7 @@ wait_for 5 "alice lists bob" online_in alice bob
 
 for i in $(seq 1 $N); do
     hw alice send bob "m$i" --timeout 0 >/dev/null || fail "queueing m$i"
-    if [ "$i" = 300 ]; then kill -KILL "${NODE_PID[bob]}"; fi
+    if [ "$i" = 300 ]; then kill9_node bob; fi
 done
 start_node bob - --no-mdns --port "$bport"
 wait_for 60 "bob has all $N" bash -c "[ \"\$(\"$HALLWAY\" --profile $E2E_DIR/bob history alice --json | jq length)\" = $N ]"

@@ -15,7 +15,7 @@ wait_for 5 "alice lists bob" online_in alice bob
 kill -STOP "${NODE_PID[bob]}"
 for i in $(seq 1 $N); do hw alice send bob "s$i" --timeout 0 >/dev/null; done
 hw alice history bob --json | jq -e 'all(.state != "delivered")' >/dev/null || fail "acked while bob was frozen?"
-kill -KILL "${NODE_PID[alice]}"
+kill9_node alice
 # Bob wakes, reads what was in flight and acknowledges into a dead connection.
 kill -CONT "${NODE_PID[bob]}"
 start_node alice - --no-mdns --port "$aport" --peer "127.0.0.1:$bport"

@@ -34,6 +34,6 @@ wait_for 2 "alice sees carol leave" offline_in alice carol
 wait_for 2 "bob sees carol leave" offline_in bob carol
 
 # kill -9: no goodbye; the keepalive notices within seconds.
-kill -KILL "${NODE_PID[bob]}"
+kill9_node bob
 wait_for 8 "alice notices bob died" offline_in alice bob
 echo "three hosts test passed"

@@ -77,6 +77,13 @@ start_node() {
 }
 
 # hw NAME ARGS...: a hallway client command against NAME's node.
+# kill9_node NAME: kill -9 and reap it. SIGKILL is delivered asynchronously: a
+# restart before the process is gone finds its profile lock still held.
+kill9_node() {
+    kill -KILL "${NODE_PID[$1]}" 2>/dev/null || true
+    wait "${NODE_PID[$1]}" 2>/dev/null || true
+}
+
 hw() { local name=$1; shift; "$HALLWAY" --profile "$E2E_DIR/$name" "$@"; }
 port_of() { hw "$1" peers >/dev/null; grep -o 'port [0-9]*' "$E2E_DIR/$1.log" | tail -n1 | cut -d' ' -f2; }
 fp_of() { hw "$1" id | tail -n1 | tr -d ' '; }

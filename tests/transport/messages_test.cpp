@@ -184,14 +184,17 @@ TEST_CASE("encode writes shortest heads and keys sorted as text strings") {
           cbor({{"v", 1}, {"nick", "ana"}, {"caps", {"text", "files"}}}));
 }
 
-TEST_CASE("senders never exceed a field bound: fields are cut at a character boundary") {
+TEST_CASE("senders never exceed a field bound: names and reasons are cut, a text body is refused") {
     const std::string nick = std::string(63, 'n') + "é";
     const auto s = std::get<Status>(*decode(encode(Status{"away", std::string(300, 'm'), nick})));
     CHECK(s.message == std::string(wire::kMaxStatusMessage, 'm'));
     CHECK(s.nick == std::string(63, 'n'));
     CHECK(std::get<Close>(*decode(encode(Close{std::string(1000, 'r')}))).reason.size() == wire::kMaxCloseReason);
-    CHECK(std::get<Text>(*decode(encode(Text{some_id(), 1, std::string(wire::kMaxTextBody + 1, 'x')}))).body.size() ==
+    CHECK(std::get<Text>(*decode(encode(Text{some_id(), 1, std::string(wire::kMaxTextBody, 'x')}))).body.size() ==
           wire::kMaxTextBody);
+    CHECK(encode(Text{some_id(), 1, std::string(wire::kMaxTextBody + 1, 'x')}).empty());
+    // Measured as sent: each invalid byte becomes U+FFFD, three bytes.
+    CHECK(encode(Text{some_id(), 1, std::string(wire::kMaxTextBody / 3 + 1, '\xff')}).empty());
 }
 
 // Replacement can lengthen a field (one byte becomes three); what a receiver

@@ -1,8 +1,10 @@
 // Regenerates the worked example of docs/PROTOCOL.md from the code and fails when
-// the document differs. HALLWAY_REGENERATE_PROTOCOL=1 rewrites the blocks in place.
+// the document differs (HALLWAY_REGENERATE_PROTOCOL=1 rewrites the blocks in place),
+// and checks the connection limits it states against transport/wire.hpp.
 #include "crypto/identity.hpp"
 #include "transport/framing.hpp"
 #include "transport/session.hpp"
+#include "transport/wire.hpp"
 
 #include <doctest/doctest.h>
 
@@ -141,4 +143,27 @@ TEST_CASE("the worked example in docs/PROTOCOL.md matches the code") {
         const auto [begin, end] = blocks.at(label);
         CHECK(squeeze(doc.substr(begin, end - begin)) == squeeze(text));
     }
+}
+
+// The connection rules a peer meets, as §4.2 and §7 state them, are the code's.
+TEST_CASE("the connection limits in docs/PROTOCOL.md are the ones transport/wire.hpp enforces") {
+    const std::string doc = read_doc();
+    const auto row = [&](const std::string& name) {
+        const std::size_t at = doc.find("\n| " + name);
+        REQUIRE(at != std::string::npos);
+        return doc.substr(at + 1, doc.find('\n', at + 1) - at - 1);
+    };
+    const auto n = [](std::size_t v) { return std::to_string(v); };
+    CHECK(row("incoming connections per source address (rate)").find(
+              "burst of " + n(wire::kHandshakeBurstPerAddress) + ", then " + n(wire::kHandshakesPerSecondPerAddress) +
+              " per second") != std::string::npos);
+    CHECK(row("source addresses the rate limit tracks").find("| " + n(wire::kMaxRateTrackedAddresses) + ";") !=
+          std::string::npos);
+    CHECK(row("unauthenticated connections").find(n(wire::kMaxUnauthenticated) + " total, " +
+                                                   n(wire::kMaxUnauthenticatedPerAddress) + " per source address") !=
+          std::string::npos);
+    CHECK(row("queued outgoing bytes per session").find("| " + n(wire::kMaxWriteQueue / (1024 * 1024)) + " MiB") !=
+          std::string::npos);
+    CHECK(doc.find("a\nburst of " + n(wire::kHandshakeBurstPerAddress) + " connections, refilled at " +
+                   n(wire::kHandshakesPerSecondPerAddress) + " per second") != std::string::npos);
 }

@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include <utility>
+
 using namespace hallway;
 using namespace hallway::transport;
 using std::chrono::milliseconds;
@@ -146,6 +148,30 @@ TEST_CASE("next_deadline says when tick has work: no polling needed") {
     while (!p.alice.closed()) p.tick(p.alice.session.next_deadline() - p.now);
     CHECK(p.now == up + wire::kDeadPeerTimeout);
     CHECK(p.alice.session.next_deadline() == MonoTime::max());
+}
+
+// PROTOCOL.md §6.2: every frame counts as received, handshake messages included,
+// so the keepalive runs from each side's last handshake message.
+TEST_CASE("keepalive: silence counts from the last handshake message each side received") {
+    Pair p;
+    p.alice.take(p.alice.session.start(p.now));
+    p.now += milliseconds(300);
+    p.bob.take(p.bob.session.receive(std::exchange(p.alice.outbox, {}), p.now));  // msg1
+    p.now += milliseconds(300);
+    p.alice.take(p.alice.session.receive(std::exchange(p.bob.outbox, {}), p.now));  // msg2: Alice is up
+    const MonoTime alice_up = p.now;
+    p.now += milliseconds(300);
+    p.bob.take(p.bob.session.receive(std::exchange(p.alice.outbox, {}), p.now));  // msg3: Bob is up
+    const MonoTime bob_up = p.now;
+    REQUIRE(p.alice.session.state() == Session::State::established);
+    REQUIRE(p.bob.session.state() == Session::State::established);
+    CHECK(p.alice.session.next_deadline() == alice_up + wire::kKeepaliveInterval);
+    CHECK(p.bob.session.next_deadline() == bob_up + wire::kKeepaliveInterval);
+    p.tick(alice_up + wire::kKeepaliveInterval - p.now);
+    CHECK_FALSE(p.alice.outbox.empty());  // Alice's ping
+    CHECK(p.bob.outbox.empty());
+    p.tick(bob_up + wire::kKeepaliveInterval - p.now);
+    CHECK_FALSE(p.bob.outbox.empty());    // Bob's ping
 }
 
 TEST_CASE("a handshake that never finishes times out") {

@@ -67,7 +67,7 @@ int run_dialer(const std::string& host, std::uint16_t port, std::uint32_t n) {
     const auto fill = [&] {
         while (peer && next < n) {
             Text text{id_of(next), 1700000000000ull + next, "text " + std::to_string(next)};
-            if (!self->send(*peer, text)) return;
+            if (self->send(*peer, text) != SendResult::sent) return;
             unacked.emplace(text.id, text);
             ++next;
         }

@@ -133,6 +133,35 @@ TEST_CASE("a peer that completes the handshake and goes silent is declared dead"
     CHECK_FALSE(alice.transport->has_session(fixed_key(6).public_key));
 }
 
+// Issue 12.3: the timer slept until the handshake deadline (5 s after connect)
+// and was not brought forward when the handshake's end moved the keepalive to 2 s.
+TEST_CASE("a peer silent after the handshake gets its first ping a keepalive interval later") {
+    using namespace std::chrono_literals;
+    asio::io_context io;
+    Node alice(io, 1, "alice");
+    const auto port = alice.transport->listen();
+    RawClient silent(io, port);
+    silent.start_session(7);
+    REQUIRE(run_until(io, [&] { silent.poll(); return silent.established(); }));
+    const auto up = std::chrono::steady_clock::now();  // alice's last frame (msg3) arrives after this
+    // From here the raw peer sends nothing. Alice has nothing to say but a ping:
+    // the first frame it decrypts makes its session produce a pong (never sent).
+    bool pinged = false;
+    REQUIRE(run_until(io, [&] {
+        std::array<std::uint8_t, 4096> buf{};
+        std::error_code ec;
+        const std::size_t n = silent.socket.read_some(asio::buffer(buf), ec);
+        if (!ec) pinged = !silent.session->receive(std::span(buf.data(), n), MonoTime{0}).bytes.empty();
+        return pinged || (ec && ec != asio::error::would_block);
+    }, wire::kDeadPeerTimeout + 2s));
+    REQUIRE(pinged);
+    const auto after = std::chrono::steady_clock::now() - up;
+    MESSAGE("first ping " << std::chrono::duration_cast<std::chrono::milliseconds>(after).count()
+                          << " ms after the handshake");
+    CHECK(after >= wire::kKeepaliveInterval - 50ms);  // clocks tick in ms
+    CHECK(after < wire::kKeepaliveInterval + 1500ms);
+}
+
 TEST_CASE("too many unauthenticated connections from one address are refused") {
     asio::io_context io;
     Node alice(io, 1, "alice");
