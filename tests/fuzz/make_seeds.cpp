@@ -9,6 +9,8 @@
 #include "discovery/txt_record.hpp"
 #include "fuzz_support.hpp"
 #include "tests/protocol/cases.hpp"
+#include "tests/protocol/session_cases.hpp"
+#include "transport/wire.hpp"
 #include "transport/framing.hpp"
 #include "transport/messages.hpp"
 
@@ -35,6 +37,12 @@ void write(const std::string& target, const std::string& name, std::string_view 
 Bytes cat(std::initializer_list<std::span<const std::uint8_t>> parts) {
     Bytes out;
     for (auto p : parts) out.insert(out.end(), p.begin(), p.end());
+    return out;
+}
+
+Bytes frame(std::span<const std::uint8_t> body) {
+    Bytes out;
+    transport::encode_frame(body, out);
     return out;
 }
 
@@ -93,6 +101,92 @@ void messages() {
     for (const auto& c : protocol_cases::hello_cases()) write("hello", "case" + std::to_string(i++), c.hello);
 }
 
+// Alice's sending CipherState after the example handshake with Bob: the session
+// target repeats that handshake (fixed keys both sides), so frames sealed with it
+// carry any plaintext past the AEAD (flags, chunks) in either fuzz build.
+crypto::CipherState alice_sender() {
+    const auto a = fuzz::alice_config();
+    crypto::HandshakeConfig hc;
+    hc.protocol_name = std::string(transport::wire::kProtocolName);
+    hc.role = crypto::Role::initiator;
+    hc.prologue.assign(transport::wire::kPrologue.begin(), transport::wire::kPrologue.end());
+    hc.s = a.identity;
+    hc.e = a.fixed_ephemeral;
+    hc.rng = a.rng;
+    crypto::NoiseError err{};
+    auto hs = crypto::HandshakeState::create(std::move(hc), err);
+    const transport::MonoTime t0{0};
+    transport::Session bob(fuzz::bob_config(), t0);
+    Bytes m1, m3, payload;
+    crypto::CipherState send, recv;
+    if (!hs || hs->write_message({}, m1) != crypto::NoiseError::ok) std::abort();
+    const Bytes framed = bob.receive(frame(m1), t0).bytes;
+    std::span<const std::uint8_t> in(framed);
+    transport::FrameReader reader;
+    const auto m2 = reader.next(in);
+    if (!m2 || hs->read_message(*m2, payload) != crypto::NoiseError::ok ||
+        hs->write_message(transport::encode_hello(a.hello), m3) != crypto::NoiseError::ok ||
+        hs->split(send, recv) != crypto::NoiseError::ok)
+        std::abort();
+    return send;
+}
+
+Bytes sealed(crypto::CipherState& cs, const std::vector<protocol_cases::Chunk>& chunks) {
+    Bytes out;
+    for (const auto& c : chunks) {
+        Bytes plain{c.flag}, cipher;
+        plain.insert(plain.end(), c.data.begin(), c.data.end());
+        if (cs.encrypt_with_ad({}, plain, cipher) != crypto::NoiseError::ok) std::abort();
+        if (c.tamper) cipher.back() ^= 0x01;
+        const Bytes f = frame(cipher);
+        out.insert(out.end(), f.begin(), f.end());
+    }
+    return out;
+}
+
+// One seed per session-level conformance case whose input is bytes.
+void session_cases() {
+    using namespace protocol_cases;
+    const transport::MonoTime t0{0};
+    const Bytes whole{0};
+    transport::Session alice(fuzz::alice_config(), t0);
+    const Bytes msg1 = alice.start(t0).bytes;
+    int i = 0;
+    for (const auto& c : frame_cases()) {
+        const Bytes h = frame_header(c.length);
+        const std::string name = "case_frame" + std::to_string(i++);
+        switch (c.stage) {
+            case Stage::responder_fresh: write("handshake_responder", name, cat({whole, h})); break;
+            case Stage::responder_after_msg1: write("handshake_responder", name, cat({whole, msg1, h})); break;
+            case Stage::initiator_after_msg1: write("handshake_initiator", name, cat({whole, h})); break;
+            case Stage::established: write("session", name, cat({whole, h})); break;
+        }
+    }
+    // §4.2 v != 1, each way.
+    auto a2 = fuzz::alice_config();
+    a2.hello.version = 2;
+    transport::Session alice2(std::move(a2), t0), bob(fuzz::bob_config(), t0);
+    const Bytes m2 = bob.receive(alice2.start(t0).bytes, t0).bytes;
+    write("handshake_responder", "case_version2", cat({whole, msg1, alice2.receive(m2, t0).bytes}));
+    auto b2 = fuzz::bob_config();
+    b2.hello.version = 2;
+    transport::Session bob2(std::move(b2), t0);
+    write("handshake_initiator", "case_version2", cat({whole, bob2.receive(msg1, t0).bytes}));
+    i = 0;
+    for (const auto& c : fragment_cases()) {
+        auto cs = alice_sender();
+        write("session", "case_fragment" + std::to_string(i++), cat({whole, sealed(cs, c.chunks)}));
+    }
+    i = 0;
+    for (const auto& c : keepalive_cases()) {
+        auto cs = alice_sender();
+        Bytes all;
+        for (const auto& step : c.steps) all = cat({all, sealed(cs, step.peer)});
+        if (!all.empty()) write("session", "case_keepalive" + std::to_string(i), cat({whole, all}));
+        ++i;
+    }
+}
+
 void txt() {
     discovery::TxtInfo info{1, crypto::fingerprint(fuzz::fixed_key(1).public_key), "alice"};
     Bytes rdata;
@@ -149,6 +243,7 @@ int main(int argc, char** argv) {
     out_root = argv[1];
     sessions();
     messages();
+    session_cases();
     txt();
     files();
     return 0;

@@ -58,6 +58,13 @@ inline SessionConfig session_config(crypto::Role role, std::uint8_t seed, std::s
 // Bob, the responder the raw initiator talks to.
 inline Side responder(MonoTime now) { return Side{Session(session_config(crypto::Role::responder, 2, "bob"), now), {}, {}}; }
 
+// Alice, an initiator Session (for tests that need a real peer of either role).
+inline Side initiator(MonoTime now, std::uint32_t version = 1) {
+    auto c = session_config(crypto::Role::initiator, 1, "alice");
+    c.hello.version = version;
+    return Side{Session(std::move(c), now), {}, {}};
+}
+
 struct RawInitiator {
     std::unique_ptr<crypto::HandshakeState> hs;
     crypto::CipherState send_cs, recv_cs;
@@ -104,6 +111,23 @@ struct RawInitiator {
             bob.take(bob.session.receive(seal(n == rest.size() ? wire::kFlagLast : wire::kFlagMore, rest.first(n)), now));
             rest = rest.subspan(n);
         } while (!rest.empty() && !bob.closed());
+    }
+    // Decrypts and decodes what bob wrote (whole messages, one chunk each), emptying bob's outbox.
+    std::vector<Message> read(Side& bob) {
+        std::vector<Message> out;
+        std::span<const std::uint8_t> in(bob.outbox);
+        FrameReader r;
+        while (auto frame = r.next(in)) {
+            std::vector<std::uint8_t> plain;
+            REQUIRE(recv_cs.decrypt_with_ad({}, *frame, plain) == crypto::NoiseError::ok);
+            REQUIRE(plain.at(0) == wire::kFlagLast);
+            auto m = decode(std::span(plain).subspan(1));
+            REQUIRE(m);
+            out.push_back(std::move(*m));
+        }
+        REQUIRE(in.empty());
+        bob.outbox.clear();
+        return out;
     }
 };
 
