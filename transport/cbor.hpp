@@ -31,6 +31,9 @@ struct Head {
 class Reader {
 public:
     explicit Reader(std::span<const std::uint8_t> in) : in_(in) {}
+    // The reader views its input (strings come back as views into it): a
+    // temporary buffer would be gone before the first read.
+    explicit Reader(std::vector<std::uint8_t>&&) = delete;
 
     // One head. A break (0xff) is not a head: see take_break().
     bool head(Head& h);

@@ -112,7 +112,8 @@ TEST_CASE("cbor: strings are views into the input unless indefinite") {
     REQUIRE(r.string_body(h, cbor::Major::text, scratch, s));
     CHECK(s == "abc");
     CHECK(r.at_end());
-    cbor::Reader bytes_as_text(hex("43616263"));
+    const Bytes byte_string = hex("43616263");  // the reader views its input: keep it alive
+    cbor::Reader bytes_as_text(byte_string);
     REQUIRE(bytes_as_text.head(h));
     CHECK_FALSE(bytes_as_text.string_body(h, cbor::Major::text, scratch, s));
 }
