@@ -3,43 +3,25 @@
 // Loopback has a whole /8 of source addresses, so the per-source cap, the total
 // cap and the per-source rate limit are tested apart. Checks are counts from the
 // node's own log lines and its memory; the only waits are bounded deadlines.
-#include "transport/session.hpp"
+#include "attack_support.hpp"
+
 #include "transport/transport.hpp"
 #include "transport/wire.hpp"
 
 #include <doctest/doctest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <thread>
 
 using namespace hallway;
 using namespace hallway::transport;
-using Clock = std::chrono::steady_clock;
+using namespace hallway::transport::test;
 
 namespace {
-
-crypto::KeyPair fixed_key(std::uint8_t seed) {
-    std::array<std::uint8_t, 32> priv{};
-    priv.fill(seed);
-    return crypto::KeyPair::from_private(priv);
-}
-
-std::size_t vm_rss_kb() {
-    std::ifstream status("/proc/self/status");
-    for (std::string line; std::getline(status, line);)
-        if (line.rfind("VmRSS:", 0) == 0) return std::stoul(line.substr(6));
-    return 0;
-}
 
 // The node under attack: a Transport on its own thread that acks texts; it counts,
 // per source address, refusals by cap and by rate, and ended connections.
@@ -104,89 +86,9 @@ struct Victim {
     }
 };
 
-// socket_buffer: when set, SO_RCVBUF and SO_SNDBUF before connecting (they bound the TCP window).
-int connect_from(const char* source, std::uint16_t port, bool blocking, int socket_buffer = 0) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | (blocking ? 0 : SOCK_NONBLOCK), 0);
-    if (fd < 0) return -1;
-    if (socket_buffer > 0) {
-        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &socket_buffer, sizeof socket_buffer);
-        ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &socket_buffer, sizeof socket_buffer);
-    }
-    sockaddr_in src{};
-    src.sin_family = AF_INET;
-    ::inet_pton(AF_INET, source, &src.sin_addr);
-    sockaddr_in dst{};
-    dst.sin_family = AF_INET;
-    dst.sin_port = htons(port);
-    ::inet_pton(AF_INET, "127.0.0.1", &dst.sin_addr);
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0 ||
-        (::connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof dst) != 0 && errno != EINPROGRESS)) {
-        ::close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-template <class Pred>
-bool wait_for(Pred pred, std::chrono::seconds limit) {
-    const auto end = Clock::now() + limit;
-    while (!pred()) {
-        if (Clock::now() > end) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return true;
-}
-
 // Slots the caps allow over `elapsed`: each handshake timeout frees them once.
 std::size_t slots_over(std::size_t cap, Clock::duration elapsed) {
     return cap * (1 + static_cast<std::size_t>(elapsed / wire::kHandshakeTimeout));
-}
-
-// A dialer's session over a raw socket, fed by hand (the clock does not matter here).
-Session client_session(std::uint8_t seed, std::string nick) {
-    SessionConfig c;
-    c.role = crypto::Role::initiator;
-    c.identity = fixed_key(seed);
-    c.hello = Hello{1, std::move(nick), {}};
-    c.rng = crypto::system_rng();
-    return Session(std::move(c), MonoTime{0});
-}
-
-// A peer doing everything right: connect from 127.0.0.1, handshake, send one
-// text, wait for its ack. Retries (a full table may refuse it for a while).
-bool legitimate_peer_delivers(std::uint16_t port, std::chrono::seconds limit) {
-    const auto end = Clock::now() + limit;
-    while (Clock::now() < end) {
-        int fd = connect_from("127.0.0.1", port, true);
-        if (fd < 0) return false;
-        Session s = client_session(2, "legit");
-        bool sent = false, acked = false, closed = false;
-        auto apply = [&](const SessionOutput& out) {
-            if (!out.bytes.empty()) ::send(fd, out.bytes.data(), out.bytes.size(), MSG_NOSIGNAL);
-            for (const auto& e : out.events) {
-                if (std::holds_alternative<Closed>(e)) closed = true;
-                if (const auto* r = std::get_if<Received>(&e))
-                    if (std::holds_alternative<Ack>(r->message)) acked = true;
-            }
-        };
-        apply(s.start(MonoTime{0}));
-        while (!acked && !closed && Clock::now() < end) {
-            if (!sent && s.state() == Session::State::established) {
-                apply(s.send(Text{MessageId{7}, 1, "hello through the flood"}, MonoTime{0}));
-                sent = true;
-            }
-            pollfd p{fd, POLLIN, 0};
-            if (::poll(&p, 1, 200) <= 0) continue;
-            std::array<std::uint8_t, 4096> buf{};
-            const ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
-            if (n <= 0) break;
-            apply(s.receive(std::span(buf.data(), static_cast<std::size_t>(n)), MonoTime{0}));
-        }
-        ::close(fd);
-        if (acked) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    }
-    return false;
 }
 
 }  // namespace

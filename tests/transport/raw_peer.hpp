@@ -69,12 +69,12 @@ struct RawInitiator {
     std::unique_ptr<crypto::HandshakeState> hs;
     crypto::CipherState send_cs, recv_cs;
 
-    RawInitiator() {
+    explicit RawInitiator(crypto::KeyPair identity = seeded_key(7)) {
         crypto::HandshakeConfig c;
         c.protocol_name = std::string(wire::kProtocolName);
         c.role = crypto::Role::initiator;
         c.prologue.assign(wire::kPrologue.begin(), wire::kPrologue.end());
-        c.s = seeded_key(7);
+        c.s = identity;
         c.rng = crypto::system_rng();
         crypto::NoiseError err{};
         hs = crypto::HandshakeState::create(std::move(c), err);
@@ -103,14 +103,22 @@ struct RawInitiator {
         REQUIRE(send_cs.encrypt_with_ad({}, plain, cipher) == crypto::NoiseError::ok);
         return frame_of(cipher);
     }
-    // One application message in as many chunks as it needs (continuation flags).
-    void send_message(Side& bob, std::span<const std::uint8_t> message, MonoTime now) {
+    // One application message in as many chunks as it needs (continuation flags):
+    // each sealed frame goes to deliver, until it returns false.
+    template <class Deliver>
+    void seal_message(std::span<const std::uint8_t> message, Deliver&& deliver) {
         std::span<const std::uint8_t> rest = message;
         do {
             const std::size_t n = std::min(rest.size(), wire::kMaxChunk);
-            bob.take(bob.session.receive(seal(n == rest.size() ? wire::kFlagLast : wire::kFlagMore, rest.first(n)), now));
+            if (!deliver(seal(n == rest.size() ? wire::kFlagLast : wire::kFlagMore, rest.first(n)))) return;
             rest = rest.subspan(n);
-        } while (!rest.empty() && !bob.closed());
+        } while (!rest.empty());
+    }
+    void send_message(Side& bob, std::span<const std::uint8_t> message, MonoTime now) {
+        seal_message(message, [&](const std::vector<std::uint8_t>& frame) {
+            bob.take(bob.session.receive(frame, now));
+            return !bob.closed();
+        });
     }
     // Decrypts and decodes what bob wrote (whole messages, one chunk each), emptying bob's outbox.
     std::vector<Message> read(Side& bob) {
