@@ -570,22 +570,25 @@ std::unique_ptr<Store> Store::open(const std::string& path, StoreError& err, std
                                   "; PRAGMA user_version = " + std::to_string(kSchemaVersion);
         if (rc == SQLITE_OK) rc = sqlite3_exec(db, stamp.c_str(), nullptr, nullptr, nullptr);
     }
+    // Our id and version but tables our statements do not fit: damaged, not
+    // ours to touch. Prepared inside the transaction, so a migration that made
+    // such a file "current" is rolled back instead of committed to the WAL.
+    for (int s = 0; s < stmt_count && rc == SQLITE_OK; ++s) {
+        const std::string sql = statement_sql(static_cast<Stmt>(s));
+        sqlite3_stmt* prepared = nullptr;
+        rc = sqlite3_prepare_v3(db, sql.c_str(), static_cast<int>(sql.size() + 1), SQLITE_PREPARE_PERSISTENT,
+                                &prepared, nullptr);
+        impl->stmts[s].reset(prepared);
+        if (rc != SQLITE_OK)
+            return rolled_back(failed((rc & 0xff) == SQLITE_ERROR ? StoreError::not_a_database
+                                                                  : from_sqlite_open_error(rc)));
+    }
     // Nothing to migrate: end the transaction without a commit, which could still
     // write a page to a file not yet known to be usable.
     const char* end = id.user_version < kSchemaVersion ? "COMMIT" : "ROLLBACK";
     if (rc == SQLITE_OK) rc = sqlite3_exec(db, end, nullptr, nullptr, nullptr);
     if (rc != SQLITE_OK) return rolled_back(failed(StoreError::io));  // failed() reads the error first
 
-    for (int s = 0; s < stmt_count; ++s) {
-        const std::string sql = statement_sql(static_cast<Stmt>(s));
-        sqlite3_stmt* prepared = nullptr;
-        rc = sqlite3_prepare_v3(db, sql.c_str(), static_cast<int>(sql.size() + 1), SQLITE_PREPARE_PERSISTENT,
-                                &prepared, nullptr);
-        impl->stmts[s].reset(prepared);
-        // Our id and version but tables our statements do not fit: damaged, not ours to touch.
-        if (rc != SQLITE_OK) return failed((rc & 0xff) == SQLITE_ERROR ? StoreError::not_a_database
-                                                                       : from_sqlite_open_error(rc));
-    }
     // Only now is the file known to be usable as ours: closing may checkpoint
     // into it (before this, a refusal would have rewritten the refused file).
     sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, nullptr);

@@ -555,11 +555,8 @@ TEST_CASE("store: a path that cannot hold a database is cannot_open") {
     CHECK(open_error(dir.path(), message) == StoreError::cannot_open);
 }
 
-TEST_CASE("store: a version-1 file is migrated keeping every row, its seq and the seq high-water mark") {
-    TempDir dir;
-    const auto path = dir / "hallway.db";
-    // The released version-1 schema, as its migration wrote it.
-    raw_sql(path, R"sql(
+// The released version-1 schema, as its migration wrote it.
+constexpr std::string_view kVersion1Schema = R"sql(
 CREATE TABLE contacts(key BLOB PRIMARY KEY NOT NULL CHECK(length(key) = 32), nick TEXT NOT NULL,
     first_seen_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL,
     trust TEXT NOT NULL CHECK(trust IN ('unverified', 'verified', 'blocked'))) WITHOUT ROWID;
@@ -571,6 +568,12 @@ CREATE TABLE messages(seq INTEGER PRIMARY KEY AUTOINCREMENT, id BLOB NOT NULL UN
 CREATE INDEX messages_by_peer ON messages(peer, seq);
 CREATE INDEX messages_outbox ON messages(peer, seq) WHERE direction = 'out' AND state IN ('queued', 'sent');
 PRAGMA application_id = 1213677913; PRAGMA user_version = 1;
+)sql";
+
+TEST_CASE("store: a version-1 file is migrated keeping every row, its seq and the seq high-water mark") {
+    TempDir dir;
+    const auto path = dir / "hallway.db";
+    raw_sql(path, std::string(kVersion1Schema) + R"sql(
 INSERT INTO contacts VALUES(zeroblob(32), 'nobody', 1, 2, 'verified');
 INSERT INTO messages VALUES(1, x'01000000000000000000000000000000', x'0202020202020202020202020202020202020202020202020202020202020202', 'in', 'hello', 10, 11, 'delivered', '');
 INSERT INTO messages VALUES(5, x'02000000000000000000000000000000', x'0202020202020202020202020202020202020202020202020202020202020202', 'out', 'queued one', 20, 21, 'queued', '');
@@ -601,6 +604,23 @@ DELETE FROM messages WHERE seq = 7;
     CHECK(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'messages_%' AND type = 'table'") == 0);
     CHECK(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('messages_by_peer', 'messages_outbox')") == 2);
     CHECK(raw_int(path, "SELECT count(*) FROM sqlite_sequence") == 1);
+}
+
+// Found by fuzz_store_open: a version-1 file whose contacts table lost a column
+// was migrated, committed to the WAL, and only then refused, so the next open
+// would have found a file changed by the refusal.
+TEST_CASE("store: a version-1 file whose tables do not fit is refused without being migrated") {
+    TempDir dir;
+    const auto path = dir / "hallway.db";
+    std::string damaged(kVersion1Schema);
+    damaged.replace(damaged.find("first_seen_ms"), std::string_view("first_seen_ms").size(), "first_seen_xx");
+    raw_sql(path, damaged);
+    std::string message;
+    CHECK(open_error(path, message) == StoreError::not_a_database);
+    CHECK(message.find("first_seen_ms") != std::string::npos);
+    // Read through SQLite, which applies whatever the WAL committed.
+    CHECK(raw_int(path, "PRAGMA user_version") == 1);
+    CHECK(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'contacts_by_nick'") == 0);
 }
 
 namespace {
