@@ -411,7 +411,22 @@ StoreError inspect_existing(const std::string& path, std::string& message) {
         message = path + ": " + (db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc));
         return from_sqlite_open_error(rc);
     }
-    return classify(id, path, message);
+    if (StoreError e = classify(id, path, message); e != StoreError::ok) return e;
+    // A file we are about to write (adopt a blank one, or migrate an older one)
+    // must be sound first: switching it to WAL rewrites its header, and a
+    // migration that then fails on a damaged page would leave it changed.
+    if (id.user_version < kSchemaVersion) {
+        std::string check;
+        sqlite3_stmt* q = nullptr;
+        rc = sqlite3_prepare_v2(db.get(), "PRAGMA quick_check(1)", -1, &q, nullptr);
+        StmtPtr stmt(q);
+        if (rc == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW) check = column_text(q, 0);
+        if (check != "ok") {
+            message = path + " is damaged (" + (check.empty() ? sqlite3_errmsg(db.get()) : check) + ")";
+            return StoreError::not_a_database;
+        }
+    }
+    return StoreError::ok;
 }
 
 }  // namespace
