@@ -61,8 +61,6 @@ std::string default_nick() {
     return "hallway";
 }
 
-bool valid_presence(std::string_view p) { return p == "available" || p == "away" || p == "busy"; }
-
 }  // namespace
 
 // A place to dial: from --peer or from a resolved mDNS sighting.
@@ -327,7 +325,7 @@ struct Node::Impl {
 
     void handle(const PeerKey& key, const transport::Status& s) {
         Live& l = live[key];
-        l.presence = valid_presence(s.presence) ? s.presence : "available";
+        l.presence = check_presence(s.presence).empty() ? s.presence : "available";
         l.status_message = s.message;
         if (!s.nick.empty()) {
             auto c = store->contact(key);
@@ -420,7 +418,7 @@ std::unique_ptr<Node> Node::create(asio::io_context& io, NodeOptions options, st
         if (!save_settings(dir, impl->settings, error)) return nullptr;
     }
     if (impl->settings.nick.empty()) impl->settings.nick = default_nick();
-    if (!valid_presence(impl->settings.presence)) impl->settings.presence = "available";
+    if (!check_presence(impl->settings.presence).empty()) impl->settings.presence = "available";
     auto node = std::unique_ptr<Node>(new Node());
     node->impl_ = std::move(impl);
     return node;
