@@ -9,6 +9,8 @@
 #   vlan.sh avahi-stop NAME i    stop host i's avahi-daemon
 #   vlan.sh avahi-start NAME i   start it again
 #   vlan.sh addr NAME i          print host i's IPv4 address
+#   vlan.sh bus NAME i           print host i's DBUS_SYSTEM_BUS_ADDRESS (to start many
+#                                processes in namespace NAME-h<i> without a shell each)
 #   vlan.sh down NAME            kill what it started, delete namespaces (idempotent)
 #
 # Exit code 77: not root or no namespace support (tests treat it as "skip").
@@ -232,7 +234,12 @@ cmd_addr() {
   echo "$SUBNET.$2"
 }
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+cmd_bus() {
+  check_name "$1"; check_host "$1" "$2"
+  bus_address "$1" "$2"
+}
+
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 (( $# >= 2 )) || usage
 cmd=$1; shift
@@ -243,5 +250,6 @@ case "$cmd" in
   avahi-stop)  (( $# == 2 )) || usage; require_root; cmd_avahi_stop "$@" ;;
   avahi-start) (( $# == 2 )) || usage; require_root; cmd_avahi_start "$@" ;;
   addr)        (( $# == 2 )) || usage; cmd_addr "$@" ;;
+  bus)         (( $# == 2 )) || usage; cmd_bus "$@" ;;
   *) usage ;;
 esac
