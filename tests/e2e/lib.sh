@@ -58,8 +58,15 @@ host_addr() { "$VLAN_SH" addr "$E2E_VLAN" "$1"; }
 
 # start_node NAME HOST|- ARGS...: `hallway daemon` with profile $E2E_DIR/NAME,
 # on a vlan host or (with -) here on loopback. Sets NODE_PID[NAME].
+# spawn_node: the same without waiting for its control socket (start many at
+# once, then wait_node each).
 declare -A NODE_PID NODE_HOST
 start_node() {
+    spawn_node "$@"
+    wait_node "$1"
+}
+wait_node() { wait_for 10 "$1 answers on its control socket" hw "$1" peers; }
+spawn_node() {
     local name=$1 host=$2; shift 2
     local prof="$E2E_DIR/$name"
     local nick=(--nick "$name")
@@ -73,7 +80,6 @@ start_node() {
     NODE_PID[$name]=$!
     NODE_HOST[$name]=$host
     E2E_PIDS+=($!)
-    wait_for 10 "$name answers on its control socket" hw "$name" peers
 }
 
 # hw NAME ARGS...: a hallway client command against NAME's node.
