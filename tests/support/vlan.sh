@@ -59,17 +59,25 @@ pid_alive() {  # PIDFILE: true if the recorded process is still the one we start
   [[ -n "$pid" && "$(cat "/proc/$pid/comm" 2>/dev/null)" == "$name" ]]
 }
 
-kill_recorded() {  # PIDFILE: TERM, bounded wait, then KILL; only our own PID
-  local pid name
-  [[ -f "$1" ]] || return 0
-  read -r pid name < "$1" || true
-  if pid_alive "$1"; then
-    kill -TERM "$pid" 2>/dev/null || true
-    local end=$((SECONDS + READY_TIMEOUT_S))
-    while pid_alive "$1" && (( SECONDS < end )); do sleep 0.05; done
-    pid_alive "$1" && kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -f "$1"
+signal_recorded() {  # SIG PIDFILE...: only our own PIDs
+  local sig=$1 f pid name; shift
+  for f in "$@"; do
+    pid_alive "$f" && read -r pid name < "$f" && kill "-$sig" "$pid" 2>/dev/null || true
+  done
+}
+
+any_alive() { local f; for f in "$@"; do pid_alive "$f" && return 0; done; return 1; }
+
+kill_recorded() {  # PIDFILE...: TERM all at once (a daemon takes a while to say goodbye: 30 hosts
+                   # one after the other took minutes), one bounded wait, then KILL
+  local f present=()
+  for f in "$@"; do [[ -f "$f" ]] && present+=("$f"); done
+  (( ${#present[@]} )) || return 0
+  signal_recorded TERM "${present[@]}"
+  local end=$((SECONDS + READY_TIMEOUT_S))
+  while any_alive "${present[@]}" && (( SECONDS < end )); do sleep 0.05; done
+  signal_recorded KILL "${present[@]}"
+  rm -f "${present[@]}"
 }
 
 bus_address() { echo "unix:path=$(state_dir "$1")/h$2/dbus.sock"; }
@@ -197,12 +205,12 @@ cmd_up() {
 }
 
 cmd_down() {
-  local name=$1 dir f ns
+  local name=$1 dir ns
   check_name "$name"
   dir=$(state_dir "$name")
   if [[ -d "$dir" ]]; then
-    for f in "$dir"/h*/avahi.pid; do [[ -e "$f" ]] && kill_recorded "$f"; done
-    for f in "$dir"/h*/dbus.pid; do [[ -e "$f" ]] && kill_recorded "$f"; done
+    kill_recorded "$dir"/h*/avahi.pid
+    kill_recorded "$dir"/h*/dbus.pid
   fi
   # Exact names only: other vlans (other tests running in parallel) stay.
   for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
