@@ -18,6 +18,7 @@ using Bytes = std::vector<std::uint8_t>;
 constexpr std::string_view kText = "text";
 constexpr std::string_view kAck = "ack";
 constexpr std::string_view kStatus = "status";
+constexpr std::string_view kGone = "gone";
 constexpr std::string_view kPing = "ping";
 constexpr std::string_view kPong = "pong";
 constexpr std::string_view kClose = "close";
@@ -121,11 +122,12 @@ struct MapWriter {
         cbor::put_text(out, name);
         return *this;
     }
-    MapWriter& id(const MessageId& id) {
-        cbor::put_text(out, "id");
-        cbor::put_bytes(out, id);
+    MapWriter& bytes(std::string_view key, std::span<const std::uint8_t> value) {
+        cbor::put_text(out, key);
+        cbor::put_bytes(out, value);
         return *this;
     }
+    MapWriter& id(const MessageId& id) { return bytes("id", id); }
     MapWriter& uint(std::string_view key, std::uint64_t v) {
         cbor::put_text(out, key);
         cbor::put_head(out, Major::uint, v);
@@ -154,6 +156,7 @@ struct Encoder {
             .type(kStatus)
             .out;
     }
+    Bytes operator()(const Gone& x) const { return MapWriter(2).bytes("key", x.key).type(kGone).out; }
     Bytes operator()(const Ping& x) const { return MapWriter(2).uint("n", x.nonce).type(kPing).out; }
     Bytes operator()(const Pong& x) const { return MapWriter(2).uint("n", x.nonce).type(kPong).out; }
     Bytes operator()(const Close& x) const {
@@ -164,9 +167,9 @@ struct Encoder {
 // --- Decoding.
 
 // Every key a message or Hello defines; any other key is skipped unread.
-enum Key : std::size_t { kT, kId, kTs, kBody, kPresence, kMsg, kNick, kN, kReason, kV, kCaps, kKeyCount };
-constexpr std::array<std::string_view, kKeyCount> kKeyNames{"t",   "id", "ts",     "body", "presence", "msg",
-                                                            "nick", "n", "reason", "v",    "caps"};
+enum Key : std::size_t { kT, kId, kTs, kBody, kPresence, kMsg, kNick, kN, kReason, kV, kCaps, kPeerKey, kKeyCount };
+constexpr std::array<std::string_view, kKeyCount> kKeyNames{"t",    "id", "ts",     "body", "presence", "msg",
+                                                            "nick", "n",  "reason", "v",    "caps",     "key"};
 
 // The values of the defined keys of one map, as the bytes of one item each.
 struct Fields {
@@ -234,15 +237,19 @@ std::optional<std::uint64_t> uint_field(const Fields& f, Key k) {
     return h.arg;
 }
 
-std::optional<MessageId> id_field(const Fields& f) {
-    const auto item = f.get(kId);
+// A byte string of exactly N bytes.
+template <std::size_t N>
+std::optional<std::array<std::uint8_t, N>> fixed_bytes_field(const Fields& f, Key k) {
+    const auto item = f.get(k);
     std::string scratch;
     const auto s = item ? string_item(*item, Major::bytes, scratch) : std::nullopt;
-    MessageId id{};
-    if (!s || s->size() != id.size()) return std::nullopt;
-    std::memcpy(id.data(), s->data(), id.size());
-    return id;
+    std::array<std::uint8_t, N> out{};
+    if (!s || s->size() != N) return std::nullopt;
+    std::memcpy(out.data(), s->data(), N);
+    return out;
 }
+
+std::optional<MessageId> id_field(const Fields& f) { return fixed_bytes_field<MessageId{}.size()>(f, kId); }
 
 std::optional<Message> from_fields(const Fields& f, std::string_view type) {
     if (type == kText) {
@@ -264,6 +271,11 @@ std::optional<Message> from_fields(const Fields& f, std::string_view type) {
         if (!presence || !msg || !nick) return std::nullopt;
         if (std::find(kPresences.begin(), kPresences.end(), *presence) == kPresences.end()) *presence = kPresences[0];
         return Status{std::move(*presence), std::move(*msg), std::move(*nick)};
+    }
+    if (type == kGone) {
+        auto key = fixed_bytes_field<Gone{}.key.size()>(f, kPeerKey);
+        if (!key) return std::nullopt;
+        return Gone{*key};
     }
     if (type == kPing || type == kPong) {
         auto n = uint_field(f, kN);

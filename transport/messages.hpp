@@ -36,6 +36,11 @@ struct Status {
     std::string message;
     std::string nick;
 };
+// "This peer vanished": sent along the presence ring by the neighbour that
+// watched it (docs/PROTOCOL.md §6.4). A claim, not a proof: a receiver checks.
+struct Gone {
+    std::array<std::uint8_t, 32> key{};  // the vanished peer's static public key
+};
 struct Ping {
     std::uint64_t nonce = 0;
 };
@@ -48,9 +53,9 @@ struct Close {
 
 // Everything a session can carry. Unknown types decode to std::nullopt and are skipped.
 // Status.presence decodes to one of the three values named above.
-using Message = std::variant<Text, Ack, Status, Ping, Pong, Close>;
+using Message = std::variant<Text, Ack, Status, Gone, Ping, Pong, Close>;
 // What the transport hands to the layer above (ping/pong/close stay inside).
-using AppMessage = std::variant<Text, Ack, Status>;
+using AppMessage = std::variant<Text, Ack, Status, Gone>;
 
 // CBOR as senders write it (definite lengths, shortest heads, keys sorted as
 // text strings); every text field is valid UTF-8 within its wire.hpp bound:

@@ -33,6 +33,7 @@ std::optional<AppMessage> as_app_message(const Message& m) {
     if (const auto* t = std::get_if<Text>(&m)) return *t;
     if (const auto* a = std::get_if<Ack>(&m)) return *a;
     if (const auto* s = std::get_if<Status>(&m)) return *s;
+    if (const auto* g = std::get_if<Gone>(&m)) return *g;
     return std::nullopt;
 }
 
@@ -50,6 +51,10 @@ struct Session::Impl {
     MonoTime born{};
     MonoTime last_rx{};
     MonoTime last_ping{};
+    MonoTime last_app_sent{};
+    // Silence is counted from here at the earliest: the moment watching became strict.
+    MonoTime watched_since{};
+    Liveness liveness;
     std::uint64_t pings_sent = 0;
     std::vector<std::uint8_t> reassembly;
     std::vector<std::uint8_t> plain;  // one transport message's plaintext, reused
@@ -119,6 +124,8 @@ struct Session::Impl {
         state = State::established;
         last_rx = now;
         last_ping = now;
+        last_app_sent = now;
+        watched_since = now;
         reader.set_bounds(wire::kMinTransportLen, wire::kMaxFrameBody);
         out.events.push_back(Established{*peer, std::move(hello)});
     }
@@ -199,10 +206,28 @@ struct Session::Impl {
         if (message) dispatch(out, std::move(*message), now);
     }
 
-    void send(SessionOutput& out, const Message& message, MonoTime /*now*/) {
+    MonoTime keepalive_interval() const {
+        return liveness.keepalive == Keepalive::fast ? wire::kKeepaliveInterval : wire::kSlowKeepaliveInterval;
+    }
+    MonoTime dead_peer_timeout() const {
+        return liveness.keepalive == Keepalive::fast ? wire::kDeadPeerTimeout : wire::kSlowDeadPeerTimeout;
+    }
+    MonoTime heard() const { return std::max(last_rx, watched_since); }
+    MonoTime idle_deadline() const {
+        return liveness.close_when_idle ? std::max(last_rx, last_app_sent) + wire::kIdleSessionTimeout
+                                        : MonoTime::max();
+    }
+
+    void ping(SessionOutput& out, MonoTime now) {
+        last_ping = now;
+        send(out, Ping{++pings_sent}, now);
+    }
+
+    void send(SessionOutput& out, const Message& message, MonoTime now) {
         if (state != State::established) return;
         const auto encoded = encode(message);
         if (encoded.empty() || encoded.size() > wire::kMaxMessage) return;  // not sendable as is
+        if (as_app_message(message)) last_app_sent = now;
         const std::size_t chunks = (encoded.size() + wire::kMaxChunk - 1) / wire::kMaxChunk;
         out.bytes.reserve(out.bytes.size() + encoded.size() +
                           std::max<std::size_t>(chunks, 1) * (wire::kFrameHeaderLen + wire::kFlagLen + wire::kTagLen));
@@ -297,12 +322,27 @@ SessionOutput Session::tick(MonoTime now) {
     if (s.state == State::handshake && now - s.born >= wire::kHandshakeTimeout) {
         s.fail(out, CloseKind::handshake_timeout, to_string(CloseKind::handshake_timeout));
     } else if (s.state == State::established) {
-        if (now - s.last_rx >= wire::kDeadPeerTimeout) {
+        const auto interval = s.keepalive_interval();
+        if (now - s.heard() >= s.dead_peer_timeout()) {
             s.fail(out, CloseKind::peer_timeout, wire::kReasonPeerTimeout);
-        } else if (now - s.last_rx >= wire::kKeepaliveInterval && now - s.last_ping >= wire::kKeepaliveInterval) {
-            s.last_ping = now;
-            s.send(out, Ping{++s.pings_sent}, now);
+        } else if (now >= s.idle_deadline()) {
+            s.send(out, Close{std::string(wire::kReasonIdle)}, now);
+            if (s.state != State::closed) s.fail(out, CloseKind::local_close, wire::kReasonIdle);
+        } else if (now - s.heard() >= interval && now - s.last_ping >= interval) {
+            s.ping(out, now);
         }
+    }
+    return out;
+}
+
+SessionOutput Session::set_liveness(Liveness liveness, MonoTime now) {
+    SessionOutput out;
+    Impl& s = *impl_;
+    const bool stricter = liveness.keepalive == Keepalive::fast && s.liveness.keepalive == Keepalive::slow;
+    s.liveness = liveness;
+    if (s.state == State::established && stricter) {
+        s.watched_since = now;
+        if (now - s.last_rx >= wire::kKeepaliveInterval) s.ping(out, now);
     }
     return out;
 }
@@ -313,7 +353,8 @@ MonoTime Session::next_deadline() const {
     case State::handshake: return s.born + wire::kHandshakeTimeout;
     case State::established:
         // tick() pings once both the silence and the last ping are a keepalive old.
-        return std::min(s.last_rx + wire::kDeadPeerTimeout, std::max(s.last_rx, s.last_ping) + wire::kKeepaliveInterval);
+        return std::min({s.heard() + s.dead_peer_timeout(), std::max(s.heard(), s.last_ping) + s.keepalive_interval(),
+                         s.idle_deadline()});
     case State::closed: break;
     }
     return MonoTime::max();

@@ -58,6 +58,19 @@ struct SessionOutput {
     std::vector<SessionEvent> events;  // in the order they happened
 };
 
+// How closely an established session watches its peer, chosen by the layer
+// above from what the session is for (docs/PROTOCOL.md §6.2).
+enum class Keepalive {
+    fast,  // something is pending: Ping after 2 s of silence, dead after 6 s
+    slow,  // nothing pending: Ping after 30 s of silence, dead after 90 s
+};
+struct Liveness {
+    Keepalive keepalive = Keepalive::fast;
+    // Close (reason "idle") after wire::kIdleSessionTimeout without a frame
+    // from the peer or an application message from us.
+    bool close_when_idle = false;
+};
+
 struct SessionConfig {
     crypto::Role role = crypto::Role::initiator;
     crypto::KeyPair identity;
@@ -85,8 +98,13 @@ public:
     // Encrypts one message (fragmented as needed). Empty output when not established.
     // Oversized messages (> wire::kMaxMessage encoded) are not sent: empty output.
     SessionOutput send(const Message& message, MonoTime now);
-    // Keepalive, dead-peer and handshake timeouts.
+    // Keepalive, dead-peer, idle and handshake timeouts.
     SessionOutput tick(MonoTime now);
+    // From now on (the default is fast, never idle). Going to fast after a
+    // silence longer than its interval pings at once and gives the peer a whole
+    // fast dead-peer timeout from now to answer: a message about to be sent
+    // learns quickly whether anyone is there.
+    SessionOutput set_liveness(Liveness liveness, MonoTime now);
     // When tick() next has something to do (MonoTime::max() once closed): the
     // caller sleeps until then instead of polling.
     MonoTime next_deadline() const;

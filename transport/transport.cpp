@@ -228,6 +228,7 @@ struct Transport::Impl {
             if (cb.on_session_up) cb.on_session_up(info(*c));
         } else {
             close_session(c, wire::kReasonDuplicate);
+            if (cb.on_duplicate) cb.on_duplicate(info(*c));
         }
     }
 
@@ -248,7 +249,7 @@ struct Transport::Impl {
         const auto it = c->peer ? active.find(*c->peer) : active.end();
         if (it != active.end() && it->second == c) {
             active.erase(it);
-            if (cb.on_session_down) cb.on_session_down(*c->peer, closed.reason);
+            if (cb.on_session_down) cb.on_session_down(*c->peer, closed.reason, closed.kind);
         } else if (!c->established && c->we_dialed && !stopped) {
             if (closed.kind == CloseKind::spoof && c->expected && c->session->peer()) {
                 if (cb.on_spoof) cb.on_spoof(*c->expected, *c->session->peer(), c->remote);
@@ -488,6 +489,12 @@ SendResult Transport::send(const PeerKey& peer, const AppMessage& message) {
     if (out.bytes.empty()) return SendResult::too_large;
     s.apply(c, std::move(out));
     return SendResult::sent;
+}
+
+void Transport::set_liveness(const PeerKey& peer, Liveness liveness) {
+    const auto it = impl_->active.find(peer);
+    if (it == impl_->active.end() || it->second->closing) return;
+    impl_->apply(it->second, it->second->session->set_liveness(liveness, mono_now()));
 }
 
 bool Transport::has_session(const PeerKey& peer) const { return impl_->active.count(peer) != 0; }

@@ -4,6 +4,7 @@
 // thread that runs the io_context; callbacks are invoked on that thread.
 #include "crypto/noise.hpp"
 #include "transport/messages.hpp"
+#include "transport/session.hpp"
 
 #include <asio.hpp>
 
@@ -39,9 +40,13 @@ struct TransportCallbacks {
     // again for the winner without on_session_down in between, so the layer above
     // resends unacknowledged messages that may have been lost on the loser.
     std::function<void(const SessionInfo&)> on_session_up;
+    // A handshake completed but its session was closed at once because the
+    // peer has one already (§6.3): it still authenticated info.peer at info.remote.
+    std::function<void(const SessionInfo&)> on_duplicate;
     // The peer's session ended (Close reason from either side, "peer timed out",
-    // "connection lost"...). Not fired for a duplicate that lost to a live session.
-    std::function<void(const PeerKey&, std::string_view reason)> on_session_down;
+    // "connection lost"...) and how (a Close from us or the peer, or a loss).
+    // Not fired for a duplicate that lost to a live session.
+    std::function<void(const PeerKey&, std::string_view reason, CloseKind kind)> on_session_down;
     std::function<void(const PeerKey&, const AppMessage&)> on_message;
     // A dial with an expected key met another key (spoofed TXT record).
     std::function<void(const PeerKey& expected, const PeerKey& actual, const asio::ip::tcp::endpoint&)> on_spoof;
@@ -77,6 +82,10 @@ public:
 
     // Queues a message on the peer's session, or says why not.
     SendResult send(const PeerKey& peer, const AppMessage& message);
+
+    // How the peer's session watches it (Session::set_liveness); new sessions
+    // start fast and never idle until told otherwise. No-op without a session.
+    void set_liveness(const PeerKey& peer, Liveness liveness);
 
     bool has_session(const PeerKey& peer) const;
     std::vector<SessionInfo> sessions() const;

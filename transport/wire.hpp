@@ -90,6 +90,16 @@ inline constexpr milliseconds kKeepaliveInterval{2000};
 // FIN). Three keepalive intervals tolerate a lost or late Pong; a crash or a
 // graceful exit is seen at once anyway (RST, FIN or Close).
 inline constexpr milliseconds kDeadPeerTimeout{6000};
+// A session with nothing pending is watched slowly (docs/PROTOCOL.md §6.2):
+// it links ring neighbours, whose only job is to notice a vanished peer within
+// two minutes, so one Ping and one Pong per half minute is enough. Three
+// intervals of silence, as above, before the peer is declared gone.
+inline constexpr milliseconds kSlowKeepaliveInterval{30000};
+inline constexpr milliseconds kSlowDeadPeerTimeout{90000};
+// A session nobody needs closes itself after this long without a frame from
+// the peer or an application message from us: long enough for a reply to a
+// message, short enough that a crowd's start-up mesh is gone within a minute.
+inline constexpr milliseconds kIdleSessionTimeout{15000};
 // The longest a connection's timer sleeps when nothing is due (a closed session).
 inline constexpr milliseconds kMaxTimerSleep{60000};
 // After sending Close we wait this long for the peer's FIN before dropping the
@@ -119,5 +129,6 @@ inline constexpr std::size_t kMaxWriteQueue = 4 * 1024 * 1024;
 // Close reasons with meaning to both sides.
 inline constexpr std::string_view kReasonDuplicate = "duplicate session";
 inline constexpr std::string_view kReasonPeerTimeout = "peer timed out";
+inline constexpr std::string_view kReasonIdle = "idle";
 
 }  // namespace hallway::transport::wire

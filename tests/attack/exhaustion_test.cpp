@@ -49,7 +49,7 @@ struct Victim {
                 transport->send(p, Ack{t->id});
             }
         };
-        cb.on_session_down = [this](const PeerKey&, std::string_view reason) {
+        cb.on_session_down = [this](const PeerKey&, std::string_view reason, CloseKind) {
             std::lock_guard lock(mutex);
             downs.emplace_back(reason);
         };

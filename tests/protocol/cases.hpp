@@ -74,6 +74,13 @@ inline Bytes text_entries(Bytes body = T("hi")) {
 // A text with extra entries (key and value items) after the four defined ones.
 inline Bytes text_with(std::size_t extra, const Bytes& entries) { return cat({map(4 + extra), text_entries(), entries}); }
 inline transport::Text hi() { return transport::Text{the_id(), 5, "hi"}; }
+// A byte string item.
+inline Bytes B(const Bytes& b) { return cat({head(Major::bytes, b.size()), b}); }
+inline std::array<std::uint8_t, 32> gone_key() {
+    std::array<std::uint8_t, 32> k{};
+    k.fill(0x5a);
+    return k;
+}
 inline Bytes nested_arrays(std::size_t depth) {
     Bytes b(depth, 0x81);
     b.push_back(0x00);
@@ -90,6 +97,12 @@ inline std::vector<MessageCase> message_cases() {
     return {
         {"§6 text: received", cat({map(4), text_entries()}), Outcome::received, hi()},
         {"§6 ack: received", cat({map(2), T("id"), id16(), T("t"), T("ack")}), Outcome::received, Ack{the_id()}},
+        {"§6 gone: received", cat({map(2), T("key"), B(Bytes(32, 0x5a)), T("t"), T("gone")}), Outcome::received,
+         transport::Gone{gone_key()}},
+        {"§6 gone with a key of 31 bytes: skipped", cat({map(2), T("key"), B(Bytes(31, 0x5a)), T("t"), T("gone")}),
+         Outcome::skipped},
+        {"§6 gone with the key as text: skipped", cat({map(2), T("key"), T(std::string(32, 'k')), T("t"), T("gone")}),
+         Outcome::skipped},
         {"§6 status: received", status("busy", "in a meeting", "ana"), Outcome::received,
          Status{"busy", "in a meeting", "ana"}},
         {"§6 keys in any order: received",

@@ -59,7 +59,7 @@ struct Node {
             ups.push_back(s);
             for (const auto& [id, t] : unacked) transport->send(s.peer, t);
         };
-        cb.on_session_down = [this](const PeerKey& p, std::string_view r) { downs.emplace_back(p, std::string(r)); };
+        cb.on_session_down = [this](const PeerKey& p, std::string_view r, CloseKind) { downs.emplace_back(p, std::string(r)); };
         cb.on_message = [this](const PeerKey& p, const AppMessage& m) {
             if (const auto* t = std::get_if<Text>(&m)) {
                 ++texts_received;

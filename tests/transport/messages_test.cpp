@@ -27,6 +27,7 @@ TEST_CASE("every message type round-trips through CBOR") {
         Text{some_id(), 1700000000123ull, "héllo 👋"},
         Ack{some_id()},
         Status{"away", "at lunch", "ana"},
+        Gone{{1, 2, 3}},
         Ping{42},
         Pong{UINT64_MAX},
         Close{"bye"},

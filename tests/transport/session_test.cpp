@@ -313,3 +313,86 @@ TEST_CASE("close sends the reason to the peer") {
     CHECK(p.bob.closed()->reason == "going home");
     CHECK(p.alice.session.send(text(6, "x"), p.now).bytes.empty());
 }
+
+// PROTOCOL.md §6.2: how closely a session watches its peer is the layer above's choice.
+TEST_CASE("slow keepalive: a ping after 30 s of silence, a silent peer dead after 90 s") {
+    Pair p;
+    p.handshake();
+    const Liveness slow{Keepalive::slow, false};
+    p.alice.take(p.alice.session.set_liveness(slow, p.now));
+    p.bob.take(p.bob.session.set_liveness(slow, p.now));
+    CHECK(p.alice.outbox.empty());  // going slower sends nothing
+    const MonoTime up = p.now;
+    CHECK(p.alice.session.next_deadline() == up + wire::kSlowKeepaliveInterval);
+    p.tick(wire::kSlowKeepaliveInterval - milliseconds(1));
+    CHECK(p.alice.outbox.empty());
+    p.tick(milliseconds(1));
+    CHECK_FALSE(p.alice.outbox.empty());  // the ping
+    p.pump();                             // answered: both alive
+    CHECK_FALSE(p.alice.closed());
+    CHECK_FALSE(p.bob.closed());
+    // Bob goes silent: Alice gives up a slow dead-peer timeout after his last frame.
+    const MonoTime last_heard = p.now;
+    while (!p.alice.closed()) {
+        p.tick(p.alice.session.next_deadline() - p.now);
+        p.bob.outbox.clear();
+        p.alice.outbox.clear();
+    }
+    CHECK(p.alice.closed()->kind == CloseKind::peer_timeout);
+    CHECK(p.now == last_heard + wire::kSlowDeadPeerTimeout);
+}
+
+TEST_CASE("going fast after a long silence probes at once and allows a fast timeout from then") {
+    Pair p;
+    p.handshake();
+    p.alice.take(p.alice.session.set_liveness({Keepalive::slow, false}, p.now));
+    p.bob.take(p.bob.session.set_liveness({Keepalive::slow, false}, p.now));
+    p.tick(milliseconds(20000));  // 20 s quiet: under the slow interval, over the fast timeout
+    REQUIRE(p.alice.outbox.empty());
+    p.alice.take(p.alice.session.set_liveness({Keepalive::fast, false}, p.now));
+    CHECK_FALSE(p.alice.closed());        // not declared dead for the silence before
+    CHECK_FALSE(p.alice.outbox.empty());  // a ping at once: is anyone there?
+    const MonoTime probed = p.now;
+    p.alice.outbox.clear();               // lost: Bob vanished
+    while (!p.alice.closed()) p.tick(p.alice.session.next_deadline() - p.now);
+    CHECK(p.alice.closed()->kind == CloseKind::peer_timeout);
+    CHECK(p.now == probed + wire::kDeadPeerTimeout);
+}
+
+TEST_CASE("an idle session closes itself with reason idle; traffic or a needing peer keeps it") {
+    Pair p;
+    p.handshake();
+    const Liveness idle{Keepalive::slow, true};
+    p.alice.take(p.alice.session.set_liveness(idle, p.now));
+    p.bob.take(p.bob.session.set_liveness({Keepalive::slow, false}, p.now));
+    // A message from Alice restarts her idle clock.
+    p.tick(wire::kIdleSessionTimeout - milliseconds(1));
+    p.alice.take(p.alice.session.send(text(7, "still here"), p.now));
+    const MonoTime spoke = p.now;
+    p.pump();
+    p.tick(wire::kIdleSessionTimeout - milliseconds(1));
+    CHECK_FALSE(p.alice.closed());
+    // Nothing since Alice spoke: idle a full timeout after that.
+    CHECK(p.alice.session.next_deadline() == spoke + wire::kIdleSessionTimeout);
+    p.tick(milliseconds(1));
+    REQUIRE(p.alice.closed());
+    CHECK(p.alice.closed()->kind == CloseKind::local_close);
+    CHECK(p.alice.closed()->reason == wire::kReasonIdle);
+    p.pump();  // Bob reads the Close: a remote close, reason idle
+    REQUIRE(p.bob.closed());
+    CHECK(p.bob.closed()->kind == CloseKind::remote_close);
+    CHECK(p.bob.closed()->reason == wire::kReasonIdle);
+}
+
+TEST_CASE("a peer that watches fast keeps an idle-closing session open with its pings") {
+    Pair p;
+    p.handshake();
+    p.alice.take(p.alice.session.set_liveness({Keepalive::slow, true}, p.now));
+    // Bob keeps the default (fast, never idle): something is pending on his side.
+    for (int i = 0; i < 4 * wire::kIdleSessionTimeout / milliseconds(500); ++i) {
+        p.tick(milliseconds(500));
+        p.pump();
+    }
+    CHECK_FALSE(p.alice.closed());
+    CHECK_FALSE(p.bob.closed());
+}

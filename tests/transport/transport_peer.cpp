@@ -39,7 +39,7 @@ int run_listener(std::uint32_t n) {
         if (k >= n || t->body != "text " + std::to_string(k)) ++bad_bodies;
         self->send(peer, Ack{t->id});
     };
-    cb.on_session_down = [&](const PeerKey&, std::string_view reason) {
+    cb.on_session_down = [&](const PeerKey&, std::string_view reason, CloseKind) {
         std::fprintf(stderr, "listener: session down: %.*s\n", static_cast<int>(reason.size()), reason.data());
         done = true;
         self->shutdown("bye");
@@ -82,7 +82,7 @@ int run_dialer(const std::string& host, std::uint16_t port, std::uint32_t n) {
         for (const auto& [id, text] : unacked) self->send(s.peer, text);
         fill();
     };
-    cb.on_session_down = [&](const PeerKey&, std::string_view) { peer.reset(); };
+    cb.on_session_down = [&](const PeerKey&, std::string_view, CloseKind) { peer.reset(); };
     cb.on_message = [&](const PeerKey&, const AppMessage& m) {
         const auto* a = std::get_if<Ack>(&m);
         if (!a) return;
