@@ -140,6 +140,7 @@ void Chat::command(const std::string& cmd, std::istringstream& rest) {
         if (!key) return;
         target_ = key;
         target_name_ = printer_.nick(*key);
+        on_net(io_, [&] { node_.set_focus(*key); return true; });  // the conversation in the foreground
         if (!tail.empty()) send(tail);
         else print("* talking to " + target_name_);
     } else if (cmd == "/history") {

@@ -34,6 +34,7 @@ json peer_json(const PeerView& p) {
     return json{{"nick", p.nick},
                 {"id", p.fingerprint},
                 {"online", p.online},
+                {"session", p.session},
                 {"addresses", std::vector<std::string>(p.addresses.begin(), p.addresses.begin() + listed)},
                 {"trust", std::string(to_string(p.trust))},
                 {"known", p.known},
@@ -241,7 +242,7 @@ struct ControlServer::Connection : std::enable_shared_from_this<Connection> {
         closed = true;
         std::error_code ec;
         socket.close(ec);
-        server->connections_.erase(id);
+        server->connection_closed(id);
     }
 };
 
@@ -299,6 +300,16 @@ void ControlServer::accept() {
         }
         accept();
     });
+}
+
+void ControlServer::connection_closed(std::uint64_t id) {
+    connections_.erase(id);
+    // A client's foreground conversation ends with the client.
+    // Not while the server is destroyed: the node is going away too.
+    if (focus_owner_ == id && *alive_) {
+        focus_owner_ = 0;
+        node_.set_focus(std::nullopt);
+    }
 }
 
 void ControlServer::on_state(const PeerKey& peer, const MessageId& id, const std::string& state) {
@@ -382,6 +393,17 @@ json ControlServer::handle(const json& req, std::uint64_t connection_id) {
         std::string n = string_field(req, "nick");
         if (n.empty()) return error_json("bad_request", "missing \"nick\"");
         if (!node_.set_nick(n, error)) return error_json("refused", error);
+        return json{{"ok", true}};
+    }
+    if (cmd == "focus") {
+        if (!req.contains("peer") || req["peer"].is_null()) {
+            focus_owner_ = 0;
+            node_.set_focus(std::nullopt);
+            return json{{"ok", true}};
+        }
+        if (auto e = peer_arg(key)) return *e;
+        focus_owner_ = connection_id;
+        node_.set_focus(key);
         return json{{"ok", true}};
     }
     if (cmd == "status") {

@@ -49,6 +49,7 @@ private:
     struct Connection;
     void accept();
     void on_state(const PeerKey& peer, const MessageId& id, const std::string& state);
+    void connection_closed(std::uint64_t id);
 
     Node& node_;
     std::filesystem::path path_;
@@ -57,6 +58,7 @@ private:
     // Our message (to peer, id: ids are unique per sender) -> connections waiting for its delivery.
     std::map<std::pair<PeerKey, MessageId>, std::set<std::uint64_t>> waiting_;
     std::uint64_t next_id_ = 1;
+    std::uint64_t focus_owner_ = 0;  // the connection whose focus request stands (0: none)
     bool subscribed_ = false;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

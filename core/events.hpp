@@ -21,7 +21,10 @@ struct PeerView {
     PeerKey key{};
     std::string fingerprint;             // 40 digits
     std::string nick;
-    bool online = false;                 // an authenticated session is up
+    // Here: a session is up, or its mDNS announcement (authenticated once by
+    // a handshake) stands and nobody saw it vanish (core/presence.hpp).
+    bool online = false;
+    bool session = false;                // an authenticated session is up right now
     std::vector<std::string> addresses;  // "host:port" where we saw or reached it
     Trust trust = Trust::unverified;
     bool known = false;                  // in contacts (has had a session)

@@ -2,6 +2,7 @@
 
 #include "core/control.hpp"
 #include "core/outbox.hpp"
+#include "core/presence.hpp"
 #include "core/profile.hpp"
 #include "crypto/identity.hpp"
 #include "discovery/discovery.hpp"
@@ -26,7 +27,8 @@ namespace {
 // a vanished host (its mDNS record cached for an hour) costs nothing.
 constexpr auto kRedialMin = std::chrono::seconds(1);
 constexpr auto kRedialMax = std::chrono::seconds(10);
-constexpr auto kMaintenanceTick = std::chrono::milliseconds(500);
+// Redials of needed sessions wait for this tick; a message or a focus dials at once.
+constexpr auto kMaintenanceTick = std::chrono::seconds(1);
 // Notices replayed to a new subscriber: enough for what start-up reports.
 constexpr std::size_t kRecentNotices = 16;
 // Addresses a peer was reached at, kept per peer: its listening port on each
@@ -73,21 +75,24 @@ struct DialTarget {
 
 // What we know of a peer beyond the store: only while the node runs.
 struct Live {
-    bool online = false;
     std::string presence;
     std::string status_message;
     // Listening addresses we dialed and got a session at, most recent first
-    // (at most kMaxAddresses). Never an inbound session's source port: it is
-    // ephemeral and nothing listens there.
-    std::deque<std::string> addresses;
+    // (at most kMaxAddresses): where a session on need is dialed. Never an
+    // inbound session's source port: it is ephemeral and nothing listens there.
+    std::deque<asio::ip::tcp::endpoint> addresses;
     std::uint32_t unread = 0;
+    // Dials on need in flight, and when the next may start.
+    std::size_t dials = 0;
+    std::chrono::steady_clock::time_point next_dial{};
+    std::chrono::seconds backoff = kRedialMin;
 
-    void add_address(std::string address) {
+    void add_address(const asio::ip::tcp::endpoint& address) {
         std::erase(addresses, address);
-        addresses.push_front(std::move(address));
+        addresses.push_front(address);
         if (addresses.size() > kMaxAddresses) addresses.pop_back();
     }
-    bool has_address(std::string_view address) const {
+    bool has_address(const asio::ip::tcp::endpoint& address) const {
         return std::find(addresses.begin(), addresses.end(), address) != addresses.end();
     }
 };
@@ -108,12 +113,22 @@ struct Node::Impl {
     std::vector<std::function<void(const Event&)>> sinks;
     std::deque<Notice> recent_notices;
     std::map<PeerKey, Live> live;
+    std::unique_ptr<Presence> presence;
+    // mDNS: fingerprints with an instance on the LAN, and those of them a
+    // handshake authenticated (through a dial to the announced place, or a
+    // session from the announced address).
+    std::set<std::string> sighted;
+    std::map<std::string, PeerKey> verified_fingerprints;
+    // Dials on need in flight: which peer each endpoint was dialed for.
+    std::map<asio::ip::tcp::endpoint, PeerKey> dialing_for;
+    // Gone claims waiting for a session with the ring successor they go to.
+    std::map<PeerKey, std::set<PeerKey>> gone_to_tell;
     // Keyed by "fingerprint|endpoint" for sightings and "manual|host:port" for --peer.
     std::map<std::string, DialTarget> targets;
     // Dials in flight that were made because of a TXT record: what key must answer.
     std::map<asio::ip::tcp::endpoint, std::string> expected_at;
-    std::set<PeerKey> backlogged;
-    mutable std::map<PeerKey, std::string> fingerprints;  // the write queue was full: outbox flush pending
+    std::set<PeerKey> backlogged;  // the write queue was full: outbox flush pending
+    mutable std::map<PeerKey, std::string> fingerprints;
     std::uint16_t port = 0;
     bool stopped = false;
 
@@ -153,11 +168,12 @@ struct Node::Impl {
             v.nick = c->nick;
             v.trust = c->trust;
         }
+        v.online = presence->online(key);
+        v.session = transport && transport->has_session(key);
         if (auto it = live.find(key); it != live.end()) {
-            v.online = it->second.online;
-            v.presence = it->second.online ? it->second.presence : "";
-            v.status_message = it->second.online ? it->second.status_message : "";
-            v.addresses.assign(it->second.addresses.begin(), it->second.addresses.end());
+            v.presence = v.online ? it->second.presence : "";
+            v.status_message = v.online ? it->second.status_message : "";
+            for (auto& a : it->second.addresses) v.addresses.push_back(endpoint_text(a));
             v.unread = it->second.unread;
         }
         v.name_clash = name_clash && v.trust != Trust::verified;
@@ -216,23 +232,40 @@ struct Node::Impl {
         return !(c && c->trust == Trust::blocked);
     }
 
+    // A handshake on a dial to an announced address: whether the key it
+    // authenticated has the record's fingerprint (a mismatch is reported as
+    // spoofing). nullopt: not a dial to a record.
+    std::optional<bool> announcement_matches(const transport::SessionInfo& info) {
+        if (!info.we_dialed) return std::nullopt;
+        auto it = expected_at.find(info.remote);
+        if (it == expected_at.end()) return std::nullopt;
+        const std::string expected = std::move(it->second);
+        expected_at.erase(it);
+        if (expected == fingerprint_of(info.peer)) return true;
+        notice(Notice::Level::alert,
+               "Spoofing attempt refused: " + endpoint_text(info.remote) + " announced fingerprint " +
+                   crypto::format_digits(expected) + " but authenticated as " +
+                   crypto::format_digits(fingerprint_of(info.peer)) + " (\"" + info.hello.nick + "\")");
+        return false;
+    }
+
+    // Our dial met a peer that already had a session with us: its session is
+    // kept, but the handshake still authenticated the record we dialed.
+    void on_duplicate(const transport::SessionInfo& info) {
+        if (announcement_matches(info) != true) return;
+        verify_announcement(info.peer, info.remote);
+        peer_changed(info.peer);
+        refresh_sessions();
+    }
+
     void on_session_up(const transport::SessionInfo& info) {
         const PeerKey& key = info.peer;
-        if (info.we_dialed) {
-            auto it = expected_at.find(info.remote);
-            if (it != expected_at.end()) {
-                std::string expected = it->second;
-                expected_at.erase(it);
-                if (!expected.empty() && expected != fingerprint_of(key)) {
-                    transport->close(key, "identity does not match its announcement");
-                    notice(Notice::Level::alert,
-                           "Spoofing attempt refused: " + endpoint_text(info.remote) + " announced fingerprint " +
-                               crypto::format_digits(expected) + " but authenticated as " +
-                               crypto::format_digits(fingerprint_of(key)) + " (\"" + info.hello.nick + "\")");
-                    return;
-                }
-            }
+        const auto match = announcement_matches(info);
+        if (match == false) {
+            transport->close(key, "identity does not match its announcement");
+            return;
         }
+        const bool dialed_announcement = match == true;
         auto before = store->contact(key);
         if (store->touch_contact(key, info.hello.nick, now_ms()) != StoreError::ok) {
             transport->close(key, "local storage failure");
@@ -240,11 +273,22 @@ struct Node::Impl {
             return;
         }
         Live& l = live[key];
-        l.online = true;
         l.presence = "available";
-        if (info.we_dialed) l.add_address(endpoint_text(info.remote));
-        for (auto& [id, t] : targets)
-            if (t.endpoint == info.remote) t.backoff = kRedialMin;
+        l.dials = 0;
+        l.backoff = kRedialMin;
+        if (info.we_dialed) l.add_address(info.remote);
+        for (auto& [id, t] : targets) {
+            if (t.endpoint != info.remote) continue;
+            t.backoff = kRedialMin;
+            if (t.expected_fingerprint.empty()) presence->set_manual(key);
+        }
+        presence->session_up(key);
+        std::erase_if(dialing_for, [&](const auto& d) { return d.second == key; });
+        if (dialed_announcement) {
+            verify_announcement(key, std::nullopt);  // the address is added above
+        } else if (auto at = announced_from(fingerprint_of(key), info.remote.address())) {
+            verify_announcement(key, at);
+        }
         if (auto namesake = verified_namesake(key, info.hello.nick);
             namesake && (!before || before->trust != Trust::verified)) {
             notice(Notice::Level::alert,
@@ -255,30 +299,127 @@ struct Node::Impl {
         }
         if (!before) forget_surplus_strangers();
         transport->send(key, status_message());
+        if (auto tell = gone_to_tell.extract(key))
+            for (auto& gone : tell.mapped()) transport->send(key, transport::Gone{gone});
         peer_changed(key);
         flush_outbox(key);
+        refresh_sessions();
     }
 
     // Keeps strangers within options.max_strangers, sparing those online now (their
     // session would otherwise show a peer the store no longer knows).
     void forget_surplus_strangers() {
         for (auto& k : store->surplus_strangers(options.max_strangers)) {
-            auto it = live.find(k);
-            if (it != live.end() && it->second.online) continue;
+            if (presence->online(k)) continue;
             store->forget_stranger(k);
             live.erase(k);
             fingerprints.erase(k);
         }
     }
 
-    void on_session_down(const PeerKey& key, std::string_view reason) {
-        auto it = live.find(key);
-        if (it == live.end() || !it->second.online) return;
-        it->second.online = false;
+    void on_session_down(const PeerKey& key, std::string_view reason, transport::CloseKind kind) {
         backlogged.erase(key);
-        if (store->contact(key)) store->touch_contact(key, store->contact(key)->nick, now_ms());
+        SessionEnd end = SessionEnd::lost;
+        if (kind == transport::CloseKind::local_close || kind == transport::CloseKind::refused ||
+            kind == transport::CloseKind::duplicate)
+            end = SessionEnd::quiet;
+        else if (kind == transport::CloseKind::remote_close)
+            // "idle" and "duplicate session" (the two sides briefly disagreed on
+            // which of two sessions to keep) say nothing about the peer leaving.
+            end = reason == transport::wire::kReasonIdle || reason == transport::wire::kReasonDuplicate
+                      ? SessionEnd::quiet
+                      : SessionEnd::goodbye;
+        if (presence->session_down(key, end)) tell_ring_gone(key);
+        if (!presence->online(key) && store->contact(key))
+            store->touch_contact(key, store->contact(key)->nick, now_ms());
         peer_changed(key);
-        (void)reason;
+        refresh_sessions();
+    }
+
+    // ---- sessions on need and the presence ring (core/presence.hpp) ------------
+
+    // Where the peer's fingerprint is announced from this address: an inbound
+    // session from there authenticates the announcement as well as a dial would.
+    std::optional<asio::ip::tcp::endpoint> announced_from(const std::string& fp, const asio::ip::address& address) const {
+        for (auto& [id, t] : targets)
+            if (t.expected_fingerprint == fp && t.endpoint.address() == address) return t.endpoint;
+        return std::nullopt;
+    }
+
+    // The key's record is authenticated (at `at`, a place to dial it at from
+    // now on): the peer is here while the record stands.
+    void verify_announcement(const PeerKey& key, std::optional<asio::ip::tcp::endpoint> at) {
+        const std::string& fp = fingerprint_of(key);
+        verified_fingerprints[fp] = key;
+        presence->set_announced(key, sighted.count(fp) > 0);
+        if (at) live[key].add_address(*at);
+    }
+
+    // Every session is watched as presence says; the ring successor is dialed.
+    void refresh_sessions() {
+        if (stopped) return;
+        for (auto& s : transport->sessions()) transport->set_liveness(s.peer, presence->liveness(s.peer));
+        if (auto succ = presence->successor()) dial_on_need(*succ);
+    }
+
+    // Dials every address the peer was reached at (expecting its key), unless
+    // a session or dials exist. False when there is nowhere to dial.
+    bool dial_on_need(const PeerKey& key) {
+        if (stopped || transport->has_session(key)) return true;
+        Live& l = live[key];
+        if (l.dials > 0) return true;
+        if (l.addresses.empty()) return false;
+        for (auto& ep : l.addresses) {
+            dialing_for[ep] = key;
+            ++l.dials;
+            transport->dial(ep, key);
+        }
+        l.next_dial = std::chrono::steady_clock::now() + l.backoff;
+        l.backoff = std::min<std::chrono::seconds>(l.backoff * 2, kRedialMax);
+        return true;
+    }
+
+    void on_dial_failed(const asio::ip::tcp::endpoint& ep) {
+        expected_at.erase(ep);
+        auto it = dialing_for.find(ep);
+        if (it == dialing_for.end()) return;
+        const PeerKey key = it->second;
+        dialing_for.erase(it);
+        Live& l = live[key];
+        if (l.dials == 0 || --l.dials > 0 || transport->has_session(key)) return;
+        // Its announcement may have moved in place (a restart on another port).
+        if (discovery && presence->announced(key)) discovery->resolve_again(fingerprint_of(key));
+        // Reached nowhere: a peer being checked after a Gone claim is gone.
+        if (presence->check_failed(key)) {
+            peer_changed(key);
+            refresh_sessions();
+        }
+    }
+
+    // We saw key vanish (its session lost, no goodbye): the ring passes it on.
+    void tell_ring_gone(const PeerKey& key) { pass_gone(key, key); }
+
+    // Sends Gone(key) to our ring successor, unless that is where it came from.
+    void pass_gone(const PeerKey& key, const PeerKey& from) {
+        auto succ = presence->successor();
+        if (!succ || *succ == from || *succ == key) return;
+        if (transport->has_session(*succ)) {
+            transport->send(*succ, transport::Gone{key});
+        } else {
+            gone_to_tell[*succ].insert(key);
+            dial_on_need(*succ);
+        }
+    }
+
+    void handle(const PeerKey& from, const transport::Gone& g) {
+        PeerKey key{};
+        std::copy(g.key.begin(), g.key.end(), key.begin());
+        if (!presence->claim_gone(key)) return;
+        // Passed on before checking, so the news goes round at LAN speed; each
+        // node believes it only when its own dials fail.
+        pass_gone(key, from);
+        if (!dial_on_need(key) && presence->check_failed(key)) peer_changed(key);
+        refresh_sessions();
     }
 
     void on_message(const PeerKey& key, const transport::AppMessage& msg) {
@@ -321,6 +462,10 @@ struct Node::Impl {
         if (store->set_state(key, a.id, MessageState::delivered) != StoreError::ok) return;
         emit(MessageStateChanged{a.id, key, MessageState::delivered});
         if (backlogged.count(key)) flush_outbox(key);
+        if (!store->has_outbox(key)) {
+            presence->set_pending(key, false);
+            transport->set_liveness(key, presence->liveness(key));
+        }
     }
 
     void handle(const PeerKey& key, const transport::Status& s) {
@@ -338,21 +483,46 @@ struct Node::Impl {
 
     void on_found(const discovery::Sighting& s) {
         if (s.fingerprint == fingerprint) return;
+        sighted.insert(s.fingerprint);
         std::string id = s.fingerprint + "|" + endpoint_text(s.endpoint);
         auto [it, fresh] = targets.try_emplace(id, DialTarget{s.endpoint, s.fingerprint});
-        if (fresh) dial(it->second);  // at once: this is what lists a newcomer before its own announcement ends
+        if (!fresh) return;
+        // Each announced place is authenticated by one handshake, unless one
+        // already did (we reached the key there, or a session with it came from
+        // that address: the peer found us first) or one is on its way. Another
+        // place announcing a known fingerprint is dialed too: it may be a spoof.
+        std::optional<PeerKey> key;
+        if (auto v = verified_fingerprints.find(s.fingerprint);
+            v != verified_fingerprints.end() && live[v->second].has_address(s.endpoint))
+            key = v->second;
+        for (auto& session : transport->sessions())
+            if (!key && session.remote.address() == s.endpoint.address() && fingerprint_of(session.peer) == s.fingerprint)
+                key = session.peer;
+        if (key) {
+            verify_announcement(*key, s.endpoint);
+            peer_changed(*key);
+            refresh_sessions();
+            return;
+        }
+        dial(it->second);  // at once: this is what lists a newcomer before its own announcement ends
     }
 
     void on_lost(const std::string& fp) {
         for (auto it = targets.begin(); it != targets.end();)
             it = it->second.expected_fingerprint == fp ? targets.erase(it) : std::next(it);
+        sighted.erase(fp);
+        auto v = verified_fingerprints.find(fp);
+        if (v == verified_fingerprints.end()) return;
+        const PeerKey key = v->second;
+        verified_fingerprints.erase(v);
+        presence->set_announced(key, false);
+        peer_changed(key);
+        refresh_sessions();
     }
 
-    bool connected_to(const DialTarget& t, const std::set<std::string>& online_fingerprints) const {
-        if (!t.expected_fingerprint.empty()) return online_fingerprints.count(t.expected_fingerprint) > 0;
-        std::string where = endpoint_text(t.endpoint);
+    bool connected_to(const DialTarget& t) const {
         for (auto& [key, l] : live)
-            if (l.online && l.has_address(where)) return true;
+            if (l.has_address(t.endpoint) && transport->has_session(key)) return true;
         return false;
     }
 
@@ -363,14 +533,29 @@ struct Node::Impl {
         t.backoff = std::min<std::chrono::seconds>(t.backoff * 2, kRedialMax);
     }
 
+    // An announced peer no handshake has authenticated yet (the first dial
+    // failed: a handshake timeout while both sides were busy, say) and none is
+    // in flight: it is dialed again, with backoff, until one succeeds.
+    bool unmet(const std::string& fp) const {
+        if (verified_fingerprints.count(fp)) return false;
+        for (auto& [ep, expected] : expected_at)
+            if (expected == fp) return false;
+        return true;
+    }
+
+    // Redials what must stay connected: peers given by hand (by address: their
+    // key may not be known yet), announced peers not met yet, and the sessions
+    // presence needs.
     void maintain() {
         if (stopped) return;
         auto now = std::chrono::steady_clock::now();
-        std::set<std::string> online;
-        for (auto& [key, l] : live)
-            if (l.online) online.insert(fingerprint_of(key));
         for (auto& [id, t] : targets)
-            if (now >= t.next_try && !connected_to(t, online)) dial(t);
+            if (now >= t.next_try && (t.expected_fingerprint.empty() ? !connected_to(t) : unmet(t.expected_fingerprint)))
+                dial(t);
+        for (auto& key : presence->needed()) {
+            auto it = live.find(key);
+            if (it != live.end() && now >= it->second.next_dial) dial_on_need(key);
+        }
         maintenance.expires_after(kMaintenanceTick);
         maintenance.async_wait([this](std::error_code ec) {
             if (!ec) maintain();
@@ -408,6 +593,7 @@ std::unique_ptr<Node> Node::create(asio::io_context& io, NodeOptions options, st
     if (crypto::load_or_create_identity(dir, impl->rng, impl->identity, error) != crypto::IdentityError::ok)
         return nullptr;
     impl->fingerprint = crypto::fingerprint(impl->identity.public_key);
+    impl->presence = std::make_unique<Presence>(impl->identity.public_key);
     StoreError serr;
     impl->store = Store::open(store_path(dir).string(), serr, error);
     if (!impl->store) return nullptr;
@@ -431,10 +617,13 @@ void Node::start() {
     transport::TransportCallbacks cb;
     cb.accept_peer = [&d](const PeerKey& k) { return d.accept_peer(k); };
     cb.on_session_up = [&d](const transport::SessionInfo& s) { d.on_session_up(s); };
-    cb.on_session_down = [&d](const PeerKey& k, std::string_view r) { d.on_session_down(k, r); };
+    cb.on_duplicate = [&d](const transport::SessionInfo& s) { d.on_duplicate(s); };
+    cb.on_session_down = [&d](const PeerKey& k, std::string_view r, transport::CloseKind kind) {
+        d.on_session_down(k, r, kind);
+    };
     cb.on_message = [&d](const PeerKey& k, const transport::AppMessage& m) { d.on_message(k, m); };
-    cb.on_dial_failed = [&d](const asio::ip::tcp::endpoint& ep, std::string_view) { d.expected_at.erase(ep); };
-    cb.on_log = [](std::string_view) {};
+    cb.on_dial_failed = [&d](const asio::ip::tcp::endpoint& ep, std::string_view) { d.on_dial_failed(ep); };
+    cb.on_spoof = [&d](const PeerKey&, const PeerKey&, const asio::ip::tcp::endpoint& ep) { d.on_dial_failed(ep); };
     transport::TransportConfig tc;
     tc.port = d.options.port;
     tc.hello = transport::Hello{1, d.settings.nick, {"text"}};
@@ -458,6 +647,7 @@ void Node::start() {
         d.discovery->start(discovery::Announcement{d.settings.nick, d.fingerprint, d.port});
     }
     for (auto& p : d.options.manual_peers) d.add_manual_peer(p);
+    for (auto& peer : d.store->outbox_peers()) d.presence->set_pending(peer, true);
     d.maintain();
     d.emit(d.own());
 }
@@ -586,9 +776,15 @@ std::optional<MessageId> Node::send_text(const PeerKey& peer, std::string_view b
     }
     if (auto stored = d.store->message(peer, Direction::out, m.id)) m.seq = stored->seq;
     d.emit(MessageAdded{m});
+    d.presence->set_pending(peer, true);
+    if (!d.transport) return m.id;
     // Behind a backlog the message waits its turn, so order is kept.
-    if (d.transport && d.transport->has_session(peer) && !d.backlogged.count(peer) && !d.transmit(m))
-        d.backlogged.insert(peer);
+    if (d.transport->has_session(peer)) {
+        d.transport->set_liveness(peer, d.presence->liveness(peer));
+        if (!d.backlogged.count(peer) && !d.transmit(m)) d.backlogged.insert(peer);
+    } else if (d.presence->online(peer)) {
+        d.dial_on_need(peer);  // the session's start flushes the outbox
+    }
     return m.id;
 }
 
@@ -603,6 +799,14 @@ std::optional<StoredMessage> Node::message(const PeerKey& peer, Direction direct
 void Node::request_history(const PeerKey& peer, std::size_t limit) {
     impl_->emit(HistoryLoaded{peer, history(peer, limit)});
     mark_read(peer);
+}
+
+void Node::set_focus(std::optional<PeerKey> peer) {
+    Impl& d = *impl_;
+    d.presence->set_focus(peer);
+    if (!d.transport) return;
+    if (peer && d.presence->online(*peer)) d.dial_on_need(*peer);
+    d.refresh_sessions();
 }
 
 void Node::mark_read(const PeerKey& peer) {

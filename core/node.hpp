@@ -82,6 +82,10 @@ public:
     // Emits HistoryLoaded and clears the unread count (the conversation is open).
     void request_history(const PeerKey& peer, std::size_t limit = 1000);
     void mark_read(const PeerKey& peer);
+    // The conversation in the foreground (nullopt: none). Its peer's session is
+    // opened and watched closely (a vanished peer shows within seconds) until
+    // the focus moves; it is the one thing a person is looking at.
+    void set_focus(std::optional<PeerKey> peer);
 
     // Checked with the profile's bounds (check_nick, check_presence,
     // check_status_message in core/profile.hpp) and saved before they take

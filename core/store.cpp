@@ -111,6 +111,8 @@ enum Stmt {
     incoming_body_stmt,
     set_state_stmt,
     outbox_stmt,
+    outbox_head_stmt,
+    outbox_peers_stmt,
     get_message_stmt,
     history_stmt,
     begin_stmt,
@@ -168,6 +170,10 @@ std::string statement_sql(Stmt s) {
         // Same WHERE terms as messages_outbox so the planner uses that index.
         return select_messages +
                "WHERE peer = ?1 AND direction = 'out' AND state IN ('queued', 'sent') ORDER BY seq";
+    case outbox_head_stmt:
+        return "SELECT 1 FROM messages WHERE peer = ?1 AND direction = 'out' AND state IN ('queued', 'sent') LIMIT 1";
+    case outbox_peers_stmt:
+        return "SELECT DISTINCT peer FROM messages WHERE direction = 'out' AND state IN ('queued', 'sent')";
     case get_message_stmt:
         return select_messages + "WHERE peer = ?1 AND direction = ?2 AND id = ?3";
     case history_stmt:
@@ -666,14 +672,18 @@ std::optional<Contact> Store::verified_namesake(const PeerKey& key, std::string_
     return impl_->row<Contact>(u, bind_all(u.get(), 1, nick, key), read_contact);
 }
 
+namespace {
+std::optional<PeerKey> read_key(sqlite3_stmt* s) {
+    PeerKey k{};
+    if (!column_blob(s, 0, k)) return std::nullopt;
+    return k;
+}
+}  // namespace
+
 std::vector<PeerKey> Store::surplus_strangers(std::size_t keep) const {
     Use u(impl_->stmt(surplus_strangers_stmt));
     const auto offset = static_cast<std::int64_t>(std::min<std::size_t>(keep, INT64_MAX));
-    return impl_->rows<PeerKey>(u, bind_all(u.get(), 1, offset), [](sqlite3_stmt* s) -> std::optional<PeerKey> {
-        PeerKey k{};
-        if (!column_blob(s, 0, k)) return std::nullopt;
-        return k;
-    });
+    return impl_->rows<PeerKey>(u, bind_all(u.get(), 1, offset), read_key);
 }
 
 StoreError Store::forget_stranger(const PeerKey& key) {
@@ -730,6 +740,17 @@ StoreError Store::set_state(const PeerKey& peer, const MessageId& id, MessageSta
 std::vector<StoredMessage> Store::outbox(const PeerKey& peer) const {
     Use u(impl_->stmt(outbox_stmt));
     return impl_->rows<StoredMessage>(u, bind_all(u.get(), 1, peer), read_message);
+}
+
+bool Store::has_outbox(const PeerKey& peer) const {
+    Use u(impl_->stmt(outbox_head_stmt));
+    return impl_->row<bool>(u, bind_all(u.get(), 1, peer), [](sqlite3_stmt*) -> std::optional<bool> { return true; })
+        .has_value();
+}
+
+std::vector<PeerKey> Store::outbox_peers() const {
+    Use u(impl_->stmt(outbox_peers_stmt));
+    return impl_->rows<PeerKey>(u, SQLITE_OK, read_key);
 }
 
 std::optional<StoredMessage> Store::message(const PeerKey& peer, Direction direction, const MessageId& id) const {

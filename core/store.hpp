@@ -132,6 +132,10 @@ public:
                          std::string_view failure = {});
     // Outgoing messages not yet delivered to peer, oldest first (what to (re)send).
     std::vector<StoredMessage> outbox(const PeerKey& peer) const;
+    // Whether outbox(peer) is non-empty, without reading it.
+    bool has_outbox(const PeerKey& peer) const;
+    // Every peer with a non-empty outbox.
+    std::vector<PeerKey> outbox_peers() const;
     // The message id sent by peer (in) or by us to peer (out).
     std::optional<StoredMessage> message(const PeerKey& peer, Direction direction, const MessageId& id) const;
     // The conversation with peer, oldest first; at most limit of the newest.

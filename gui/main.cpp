@@ -89,7 +89,10 @@ void dispatch(hg::Command cmd, asio::io_context& io, core::Node& node, core::Eve
         [&](auto&& c) {
             using T = std::decay_t<decltype(c)>;
             if constexpr (std::is_same_v<T, hg::OpenConversation>) {
-                asio::post(io, [&node, p = c.peer] { node.request_history(p); });
+                asio::post(io, [&node, p = c.peer] {
+                    node.request_history(p);
+                    node.set_focus(p);  // the selected chat is the one watched closely
+                });
             } else if constexpr (std::is_same_v<T, hg::MarkRead>) {
                 asio::post(io, [&node, p = c.peer] { node.mark_read(p); });
             } else if constexpr (std::is_same_v<T, hg::SendText>) {
