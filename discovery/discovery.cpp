@@ -12,8 +12,11 @@
 #include <avahi-common/malloc.h>
 
 #include <chrono>
+#include <future>
+#include <thread>
 #include <cstring>
 #include <map>
+#include <set>
 #include <optional>
 
 namespace hallway::discovery {
@@ -69,8 +72,9 @@ AvahiStringList* to_string_list(const std::vector<std::string>& strings) {
 
 }  // namespace
 
-struct Discovery::Impl {
-    Impl(asio::io_context& io_context, DiscoveryCallbacks cb)
+// Avahi's state and callbacks; everything here runs on the discovery thread.
+struct Avahi {
+    Avahi(asio::io_context& io_context, DiscoveryCallbacks cb)
         : io(io_context), callbacks(std::move(cb)), poll(io_context), retry_timer(io_context) {}
 
     asio::io_context& io;
@@ -86,14 +90,22 @@ struct Discovery::Impl {
     AvahiClient* client = nullptr;
     AvahiEntryGroup* group = nullptr;
     AvahiServiceBrowser* browser = nullptr;
-    // Resolvers stay alive until their instance is removed: Avahi keeps
-    // watching the SRV/TXT/address records and reports FOUND again when they
-    // change (new nick, new port, or another host taking over the name after a
-    // collision: the PTR record is identical, so the browser never says
-    // REMOVE/NEW). A resolve-once design would keep the old owner forever.
-    // Mid-change, FOUND may briefly pair new TXT with the old address; that
-    // is harmless since the transport authenticates the fingerprint.
+    // Resolvers run until their instance resolves (or is removed), not
+    // longer: a running resolver makes avahi-daemon re-query the peer's SRV and
+    // address records before their 120 s TTL ends, so one per peer would make
+    // every node's idle mDNS traffic grow with the size of the LAN. A nick
+    // change is a new instance name (REMOVE, NEW). What a resolver would have
+    // seen change in place (a port after a crash and restart, another host
+    // taking the name after a collision) is asked for with resolve_again()
+    // when dialing the old address fails; avahi-daemon's cache holds the
+    // records received since.
     std::map<InstanceKey, AvahiServiceResolver*> resolvers;
+    // Instances not resolved because their twin (the same name on the same
+    // interface, over the other mDNS protocol: the same records) is: each
+    // resolve makes avahi-daemon query, and a crowd starting at once keeps
+    // every daemon busy with what the whole LAN asks. Resolved when the twin
+    // goes away or its address fails (resolve_again).
+    std::set<InstanceKey> twins_unresolved;
     PeerSightings sightings;
     bool missing_reported = false;
 
@@ -129,7 +141,7 @@ struct Discovery::Impl {
 
     void connect() {
         int error = 0;
-        AvahiClient* c = avahi_client_new(poll.get(), AVAHI_CLIENT_NO_FAIL, &Impl::client_callback, this, &error);
+        AvahiClient* c = avahi_client_new(poll.get(), AVAHI_CLIENT_NO_FAIL, &Avahi::client_callback, this, &error);
         if (c == nullptr) {
             // Whatever the callback created during avahi_client_new was freed with it.
             forget_client_objects();
@@ -152,6 +164,7 @@ struct Discovery::Impl {
         group = nullptr;
         browser = nullptr;
         resolvers.clear();
+        twins_unresolved.clear();
     }
 
     // Frees the client and everything it owns (the entry group withdraws our
@@ -169,7 +182,7 @@ struct Discovery::Impl {
     }
 
     static void client_callback(AvahiClient* c, AvahiClientState state, void* userdata) {
-        static_cast<Impl*>(userdata)->on_client_state(c, state);
+        static_cast<Avahi*>(userdata)->on_client_state(c, state);
     }
 
     void on_client_state(AvahiClient* c, AvahiClientState state) {
@@ -212,7 +225,7 @@ struct Discovery::Impl {
 
     void publish(AvahiClient* c) {
         if (!announcement || avahi_client_get_state(c) != AVAHI_CLIENT_S_RUNNING) return;
-        if (group == nullptr) group = avahi_entry_group_new(c, &Impl::group_callback, this);
+        if (group == nullptr) group = avahi_entry_group_new(c, &Avahi::group_callback, this);
         if (group == nullptr) {
             report(DaemonState::failed, std::string("cannot create entry group: ") + avahi_strerror(avahi_client_errno(c)));
             return;
@@ -242,7 +255,7 @@ struct Discovery::Impl {
     }
 
     static void group_callback(AvahiEntryGroup* g, AvahiEntryGroupState state, void* userdata) {
-        static_cast<Impl*>(userdata)->on_group_state(g, state);
+        static_cast<Avahi*>(userdata)->on_group_state(g, state);
     }
 
     void on_group_state(AvahiEntryGroup* g, AvahiEntryGroupState state) {
@@ -269,18 +282,18 @@ struct Discovery::Impl {
     void browse(AvahiClient* c) {
         if (browser != nullptr) return;
         browser = avahi_service_browser_new(c, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, kServiceType, nullptr,
-                                            AvahiLookupFlags{}, &Impl::browse_callback, this);
+                                            AvahiLookupFlags{}, &Avahi::browse_callback, this);
         if (browser == nullptr)
             report(DaemonState::failed, std::string("cannot browse: ") + avahi_strerror(avahi_client_errno(c)));
     }
 
     static void browse_callback(AvahiServiceBrowser* b, AvahiIfIndex interface, AvahiProtocol protocol,
-                                AvahiBrowserEvent event, const char* name, const char* type, const char* domain,
+                                AvahiBrowserEvent event, const char* name, const char*, const char*,
                                 AvahiLookupResultFlags, void* userdata) {
-        auto* self = static_cast<Impl*>(userdata);
+        auto* self = static_cast<Avahi*>(userdata);
         switch (event) {
         case AVAHI_BROWSER_NEW:
-            self->on_new_instance(avahi_service_browser_get_client(b), {name, interface, protocol}, type, domain);
+            self->on_new_instance(avahi_service_browser_get_client(b), {name, interface, protocol});
             break;
         case AVAHI_BROWSER_REMOVE:
             self->on_removed_instance({name, interface, protocol});
@@ -296,32 +309,80 @@ struct Discovery::Impl {
         }
     }
 
-    void on_new_instance(AvahiClient* c, const InstanceKey& key, const char* type, const char* domain) {
-        if (resolvers.count(key) != 0 || resolvers.size() >= kMaxResolvedInstances) return;
+    void on_new_instance(AvahiClient* c, const InstanceKey& key) {
+        // Resolving, resolved or waiting for its twin, each counts against the cap.
+        if (resolvers.count(key) != 0 ||
+            resolvers.size() + sightings.instance_count() + twins_unresolved.size() >= kMaxResolvedInstances)
+            return;
+        if (has_twin(key)) {
+            twins_unresolved.insert(key);
+            return;
+        }
+        resolve(c, key);
+    }
+
+    bool has_twin(const InstanceKey& key) const {
+        for (const auto& [other, r] : resolvers)
+            if (other.service_name == key.service_name && other.interface == key.interface) return true;
+        return sightings.has_instance_named(key.service_name, key.interface);
+    }
+
+    void resolve(AvahiClient* c, const InstanceKey& key) {
+        twins_unresolved.erase(key);
+        if (resolvers.count(key) != 0) return;
         // Resolve on the protocol it was seen on, for that family's address:
         // an instance seen over IPv4 and IPv6 mDNS gives both endpoints.
         AvahiServiceResolver* r = avahi_service_resolver_new(
-            c, key.interface, key.protocol, key.service_name.c_str(), type, domain, key.protocol,
-            AvahiLookupFlags{}, &Impl::resolve_callback, this);
+            c, key.interface, key.protocol, key.service_name.c_str(), kServiceType, nullptr, key.protocol,
+            AvahiLookupFlags{}, &Avahi::resolve_callback, this);
         if (r != nullptr) resolvers.emplace(key, r);
     }
 
+    // The instance's twins (other protocols, same name and interface).
+    std::vector<InstanceKey> unresolved_twins_of(const InstanceKey& key) const {
+        std::vector<InstanceKey> out;
+        for (const auto& t : twins_unresolved)
+            if (t.service_name == key.service_name && t.interface == key.interface && t != key) out.push_back(t);
+        return out;
+    }
+
     void on_removed_instance(const InstanceKey& key) {
+        twins_unresolved.erase(key);
         if (const auto it = resolvers.find(key); it != resolvers.end()) {
             avahi_service_resolver_free(it->second);
             resolvers.erase(it);
         }
         if (const auto lost = sightings.removed(key)) report_lost(*lost);
+        // Still announced over the other protocol: resolve it there (after a
+        // goodbye its removal follows at once and ends this resolver too).
+        if (client != nullptr && !has_twin(key))
+            for (const auto& twin : unresolved_twins_of(key)) resolve(client, twin);
     }
 
-    static void resolve_callback(AvahiServiceResolver*, AvahiIfIndex interface, AvahiProtocol protocol,
+    static void resolve_callback(AvahiServiceResolver* r, AvahiIfIndex interface, AvahiProtocol protocol,
                                  AvahiResolverEvent event, const char* name, const char*, const char*,
                                  const char*, const AvahiAddress* address, std::uint16_t port,
                                  AvahiStringList* txt, AvahiLookupResultFlags, void* userdata) {
         // A FAILURE (timeout) keeps the resolver: it reports FOUND if the
         // records show up later, and the browser's REMOVE ends it.
         if (event != AVAHI_RESOLVER_FOUND || address == nullptr) return;
-        static_cast<Impl*>(userdata)->on_resolved(InstanceKey{name, interface, protocol}, *address, port, txt);
+        auto* self = static_cast<Avahi*>(userdata);
+        const InstanceKey key{name, interface, protocol};
+        self->on_resolved(key, *address, port, txt);
+        // Resolved: let go (freeing from its own callback is allowed).
+        if (auto it = self->resolvers.find(key); it != self->resolvers.end() && it->second == r) {
+            self->resolvers.erase(it);
+            avahi_service_resolver_free(r);
+        }
+    }
+
+    void resolve_again(const std::string& fingerprint) {
+        if (client == nullptr) return;
+        for (const Sighting& s : sightings.sightings_of(fingerprint)) {
+            const InstanceKey key{s.service_name, s.interface, s.protocol};
+            resolve(client, key);
+            for (const auto& twin : unresolved_twins_of(key)) resolve(client, twin);
+        }
     }
 
     void on_resolved(const InstanceKey& key, const AvahiAddress& address, std::uint16_t port, AvahiStringList* txt) {
@@ -336,32 +397,103 @@ struct Discovery::Impl {
         if (update.lost) report_lost(*update.lost);
         if (update.change != PeerSightings::Change::none && callbacks.on_found) callbacks.on_found(sighting);
     }
+    void start(Announcement a) {
+        const bool running = announcement.has_value();
+        if (!adopt(std::move(a))) return;
+        if (!running) {
+            connect();
+            return;
+        }
+        if (group != nullptr) avahi_entry_group_reset(group);
+        if (client != nullptr) publish(client);
+    }
+
+    void stop() {
+        announcement.reset();
+        retry_timer.cancel();
+        free_client();
+        sightings.clear();
+        missing_reported = false;
+    }
+};
+
+// Avahi's client calls are blocking D-Bus round trips to avahi-daemon, and a
+// daemon busy with a crowd's mDNS (dozens of nodes starting at once) answers
+// them in seconds. They run on a thread of their own, with its own io_context
+// for the AvahiPoll and timers, so they never stall the caller's sessions (a
+// handshake stalled that long times out). Results are posted to the caller's
+// io_context; the caller's calls are posted to the discovery thread.
+struct Discovery::Impl {
+    asio::io_context own_io;
+    asio::executor_work_guard<asio::io_context::executor_type> work = asio::make_work_guard(own_io);
+    // Posted callbacks run only while the Discovery lives (checked on the caller's thread).
+    std::shared_ptr<int> alive = std::make_shared<int>(0);
+    std::unique_ptr<Avahi> avahi;
+    std::thread thread;
+
+    Impl(asio::io_context& caller, DiscoveryCallbacks cb) {
+        avahi = std::make_unique<Avahi>(own_io, on_caller(caller, std::move(cb)));
+        thread = std::thread([this] { own_io.run(); });
+    }
+    ~Impl() {
+        stop();
+        work.reset();
+        own_io.stop();
+        thread.join();
+    }
+
+    // Wraps each callback so that it runs on the caller's io_context.
+    DiscoveryCallbacks on_caller(asio::io_context& caller, DiscoveryCallbacks cb) {
+        std::weak_ptr<int> weak = alive;
+        DiscoveryCallbacks out;
+        if (cb.on_found)
+            out.on_found = [&caller, weak, f = cb.on_found](const Sighting& s) {
+                asio::post(caller, [weak, f, s] { if (weak.lock()) f(s); });
+            };
+        if (cb.on_lost)
+            out.on_lost = [&caller, weak, f = cb.on_lost](const std::string& name, const std::string& fp) {
+                asio::post(caller, [weak, f, name, fp] { if (weak.lock()) f(name, fp); });
+            };
+        if (cb.on_daemon)
+            out.on_daemon = [&caller, weak, f = cb.on_daemon](DaemonState st, std::string_view message) {
+                asio::post(caller, [weak, f, st, m = std::string(message)] { if (weak.lock()) f(st, m); });
+            };
+        return out;
+    }
+
+    template <typename F>
+    void post(F f) {
+        asio::post(own_io, [this, f = std::move(f)]() mutable { f(*avahi); });
+    }
+
+    // Withdraws the service before returning: a node that exits right after
+    // has said goodbye.
+    void stop() {
+        if (!thread.joinable()) return;
+        std::promise<void> done;
+        post([&done](Avahi& a) {
+            a.stop();
+            done.set_value();
+        });
+        done.get_future().wait();
+    }
 };
 
 Discovery::Discovery(asio::io_context& io, DiscoveryCallbacks callbacks)
     : impl_(std::make_unique<Impl>(io, std::move(callbacks))) {}
 
-Discovery::~Discovery() { stop(); }
+Discovery::~Discovery() = default;
 
 void Discovery::start(Announcement announcement) {
-    const bool running = impl_->announcement.has_value();
-    if (!impl_->adopt(std::move(announcement))) return;
-    if (!running) {
-        impl_->connect();
-        return;
-    }
-    if (impl_->group != nullptr) avahi_entry_group_reset(impl_->group);
-    if (impl_->client != nullptr) impl_->publish(impl_->client);
+    impl_->post([a = std::move(announcement)](Avahi& avahi) mutable { avahi.start(std::move(a)); });
 }
 
 void Discovery::update(Announcement announcement) { start(std::move(announcement)); }
 
-void Discovery::stop() {
-    impl_->announcement.reset();
-    impl_->retry_timer.cancel();
-    impl_->free_client();
-    impl_->sightings.clear();
-    impl_->missing_reported = false;
+void Discovery::resolve_again(const std::string& fingerprint) {
+    impl_->post([fingerprint](Avahi& avahi) { avahi.resolve_again(fingerprint); });
 }
+
+void Discovery::stop() { impl_->stop(); }
 
 }  // namespace hallway::discovery

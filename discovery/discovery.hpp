@@ -57,6 +57,10 @@ public:
     void start(Announcement announcement);
     // Re-publishes with a new nick (the same as start() once started).
     void update(Announcement announcement);
+    // Resolves the peer's instances once more (each instance is resolved once
+    // when it appears): its port may have changed in place, e.g. after a
+    // crash and restart. Changes come through on_found.
+    void resolve_again(const std::string& fingerprint);
     // Withdraws the service and stops browsing (mDNS goodbye).
     void stop();
 

@@ -1,5 +1,7 @@
 #include "discovery/peer_sightings.hpp"
 
+#include <climits>
+
 #include <algorithm>
 #include <set>
 
@@ -66,6 +68,13 @@ std::vector<Sighting> PeerSightings::sightings_of(const std::string& fingerprint
     for (const auto& [key, s] : instances_)
         if (s.fingerprint == fingerprint) out.push_back(s);
     return out;
+}
+
+bool PeerSightings::has_instance_named(const std::string& service_name, int interface) const {
+    for (auto it = instances_.lower_bound(InstanceKey{service_name, interface, INT_MIN});
+         it != instances_.end() && it->first.service_name == service_name && it->first.interface == interface; ++it)
+        return true;
+    return false;
 }
 
 std::size_t PeerSightings::peer_count() const {

@@ -53,6 +53,10 @@ public:
     std::vector<Sighting> sightings_of(const std::string& fingerprint) const;
     // Number of distinct fingerprints online.
     std::size_t peer_count() const;
+    // Number of instances tracked (an instance per interface and protocol).
+    std::size_t instance_count() const { return instances_.size(); }
+    // An instance of this name on this interface is tracked (any protocol).
+    bool has_instance_named(const std::string& service_name, int interface) const;
 
 private:
     bool has_fingerprint(const std::string& fingerprint) const;
