@@ -193,7 +193,9 @@ cmd_up() {
     ip link add eth0 netns "$ns" type veth peer name "p$i" netns "$sw"
     ip -n "$sw" link set "p$i" master br0 up
     # No DAD delay for the link-local address: avahi only uses ready addresses.
-    ip netns exec "$ns" sh -c 'echo 0 > /proc/sys/net/ipv6/conf/eth0/accept_dad; echo 0 > /proc/sys/net/ipv6/conf/eth0/disable_ipv6'
+    # No router here: no router solicitations either (they are noise in the
+    # traffic figures of tests and benchmarks, and nothing would answer).
+    ip netns exec "$ns" sh -c 'echo 0 > /proc/sys/net/ipv6/conf/eth0/accept_dad; echo 0 > /proc/sys/net/ipv6/conf/eth0/router_solicitations; echo 0 > /proc/sys/net/ipv6/conf/eth0/disable_ipv6'
     ip -n "$ns" addr add "$SUBNET.$i/24" dev eth0
     ip -n "$ns" link set eth0 multicast on up
     write_dbus_conf "$dir/h$i"
