@@ -29,6 +29,10 @@ constexpr auto kRedialMin = std::chrono::seconds(1);
 constexpr auto kRedialMax = std::chrono::seconds(10);
 // Redials of needed sessions wait for this tick; a message or a focus dials at once.
 constexpr auto kMaintenanceTick = std::chrono::seconds(1);
+// With nothing to redial the tick sleeps this long (anything that may need a
+// redial, a lost session or a failed dial, wakes it sooner): an idle node
+// wakes about once a minute, not once a second.
+constexpr auto kIdleMaintenanceTick = std::chrono::seconds(60);
 // Notices replayed to a new subscriber: enough for what start-up reports.
 constexpr std::size_t kRecentNotices = 16;
 // Addresses a peer was reached at, kept per peer: its listening port on each
@@ -110,6 +114,7 @@ struct Node::Impl {
     std::unique_ptr<discovery::Discovery> discovery;
     std::unique_ptr<ControlServer> control;
     asio::steady_timer maintenance{io};
+    std::chrono::steady_clock::time_point maintenance_due{};
     std::vector<std::function<void(const Event&)>> sinks;
     std::deque<Notice> recent_notices;
     std::map<PeerKey, Live> live;
@@ -330,6 +335,7 @@ struct Node::Impl {
                       ? SessionEnd::quiet
                       : SessionEnd::goodbye;
         if (presence->session_down(key, end)) tell_ring_gone(key);
+        wake_maintenance();
         if (!presence->online(key) && store->contact(key))
             store->touch_contact(key, store->contact(key)->nick, now_ms());
         peer_changed(key);
@@ -381,6 +387,7 @@ struct Node::Impl {
 
     void on_dial_failed(const asio::ip::tcp::endpoint& ep) {
         expected_at.erase(ep);
+        wake_maintenance();
         auto it = dialing_for.find(ep);
         if (it == dialing_for.end()) return;
         const PeerKey key = it->second;
@@ -549,17 +556,33 @@ struct Node::Impl {
     void maintain() {
         if (stopped) return;
         auto now = std::chrono::steady_clock::now();
-        for (auto& [id, t] : targets)
-            if (now >= t.next_try && (t.expected_fingerprint.empty() ? !connected_to(t) : unmet(t.expected_fingerprint)))
-                dial(t);
+        bool waiting = false;  // something is still to be reached: tick again soon
+        for (auto& [id, t] : targets) {
+            if (t.expected_fingerprint.empty() ? connected_to(t) : !unmet(t.expected_fingerprint)) continue;
+            waiting = true;
+            if (now >= t.next_try) dial(t);
+        }
         for (auto& key : presence->needed()) {
+            if (transport->has_session(key)) continue;
+            waiting = true;
             auto it = live.find(key);
             if (it != live.end() && now >= it->second.next_dial) dial_on_need(key);
         }
-        maintenance.expires_after(kMaintenanceTick);
+        schedule_maintenance(waiting ? kMaintenanceTick : kIdleMaintenanceTick);
+    }
+
+    void schedule_maintenance(std::chrono::steady_clock::duration after) {
+        maintenance_due = std::chrono::steady_clock::now() + after;
+        maintenance.expires_at(maintenance_due);
         maintenance.async_wait([this](std::error_code ec) {
             if (!ec) maintain();
         });
+    }
+
+    // Something may need a redial soon: the tick comes within a second.
+    void wake_maintenance() {
+        if (!stopped && maintenance_due > std::chrono::steady_clock::now() + kMaintenanceTick)
+            schedule_maintenance(kMaintenanceTick);
     }
 
     void add_manual_peer(const std::string& host_port) {

@@ -182,9 +182,16 @@ def percentile(v, q):
 
 
 def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU time of every thread of pid, from the scheduler's nanosecond counters:
+    /proc/PID/stat counts whole 10 ms ticks, too coarse for an idle process."""
+    total = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except OSError:
+            continue  # the thread ended meanwhile
+    return total / 1e9
 
 
 def rss_mib(pid):

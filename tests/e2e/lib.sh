@@ -82,6 +82,23 @@ spawn_node() {
     E2E_PIDS+=($!)
 }
 
+# hold_focus NAME PEER: a control client that puts PEER's conversation in the
+# foreground on NAME's node and holds it (as a window would) until killed.
+hold_focus() {
+    python3 - "$E2E_DIR/$1/control.sock" "$2" <<'PY' &
+import json, socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall((json.dumps({"cmd": "focus", "peer": sys.argv[2]}) + "\n").encode())
+reply = json.loads(s.makefile().readline())
+if not reply.get("ok"):
+    sys.exit("focus refused: %s" % reply)
+while True:
+    time.sleep(60)
+PY
+    E2E_PIDS+=($!)
+}
+
 # hw NAME ARGS...: a hallway client command against NAME's node.
 # kill9_node NAME: kill -9 and reap it. SIGKILL is delivered asynchronously: a
 # restart before the process is gone finds its profile lock still held.
