@@ -496,8 +496,8 @@ struct Node::Impl {
         if (!fresh) return;
         // Each announced place is authenticated by one handshake, unless one
         // already did (we reached the key there, or a session with it came from
-        // that address: the peer found us first) or one is on its way. Another
-        // place announcing a known fingerprint is dialed too: it may be a spoof.
+        // that address: the peer found us first). Another place announcing a
+        // known fingerprint is dialed too: it may be a spoof.
         std::optional<PeerKey> key;
         if (auto v = verified_fingerprints.find(s.fingerprint);
             v != verified_fingerprints.end() && live[v->second].has_address(s.endpoint))

@@ -79,8 +79,7 @@ bool Presence::checking(const PeerKey& peer) const {
 
 bool Presence::online(const PeerKey& peer) const {
     const State* s = find(peer);
-    // Being checked: still shown, until the check says otherwise.
-    return s && (s->session || (s->announced && !s->gone));
+    return s && here(*s);
 }
 
 bool Presence::announced(const PeerKey& peer) const {
@@ -110,7 +109,7 @@ transport::Liveness Presence::liveness(const PeerKey& peer) const {
 std::set<PeerKey> Presence::needed() const {
     std::set<PeerKey> out;
     for (const auto& [key, s] : peers_)
-        if ((s.pending || focus_ == key) && !s.manual && (s.session || (s.announced && !s.gone))) out.insert(key);
+        if ((s.pending || focus_ == key) && !s.manual && here(s)) out.insert(key);
     if (auto succ = successor()) out.insert(*succ);
     return out;
 }

@@ -81,6 +81,9 @@ private:
         bool manual = false;
     };
     const State* find(const PeerKey& peer) const;
+    // Online: a session, or an announcement nobody saw vanish (one being
+    // checked still counts until the check says otherwise).
+    static bool here(const State& s) { return s.session || (s.announced && !s.gone); }
     bool in_ring(const State& s) const { return s.announced && !s.gone && !s.checking; }
     void update_ring(const PeerKey& peer);
     bool urgent(const PeerKey& peer, const State& s) const { return s.pending || s.manual || focus_ == peer; }

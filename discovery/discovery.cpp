@@ -12,8 +12,10 @@
 #include <avahi-common/malloc.h>
 
 #include <chrono>
+#include <functional>
 #include <future>
 #include <thread>
+#include <tuple>
 #include <cstring>
 #include <map>
 #include <set>
@@ -432,7 +434,11 @@ struct Discovery::Impl {
     std::thread thread;
 
     Impl(asio::io_context& caller, DiscoveryCallbacks cb) {
-        avahi = std::make_unique<Avahi>(own_io, on_caller(caller, std::move(cb)));
+        DiscoveryCallbacks relayed;
+        relayed.on_found = on_caller(caller, std::move(cb.on_found));
+        relayed.on_lost = on_caller(caller, std::move(cb.on_lost));
+        relayed.on_daemon = on_caller(caller, std::move(cb.on_daemon));
+        avahi = std::make_unique<Avahi>(own_io, std::move(relayed));
         thread = std::thread([this] { own_io.run(); });
     }
     ~Impl() {
@@ -442,23 +448,20 @@ struct Discovery::Impl {
         thread.join();
     }
 
-    // Wraps each callback so that it runs on the caller's io_context.
-    DiscoveryCallbacks on_caller(asio::io_context& caller, DiscoveryCallbacks cb) {
-        std::weak_ptr<int> weak = alive;
-        DiscoveryCallbacks out;
-        if (cb.on_found)
-            out.on_found = [&caller, weak, f = cb.on_found](const Sighting& s) {
-                asio::post(caller, [weak, f, s] { if (weak.lock()) f(s); });
-            };
-        if (cb.on_lost)
-            out.on_lost = [&caller, weak, f = cb.on_lost](const std::string& name, const std::string& fp) {
-                asio::post(caller, [weak, f, name, fp] { if (weak.lock()) f(name, fp); });
-            };
-        if (cb.on_daemon)
-            out.on_daemon = [&caller, weak, f = cb.on_daemon](DaemonState st, std::string_view message) {
-                asio::post(caller, [weak, f, st, m = std::string(message)] { if (weak.lock()) f(st, m); });
-            };
-        return out;
+    // The argument as the posted closure keeps it: a string_view becomes the string.
+    static std::string held(std::string_view s) { return std::string(s); }
+    template <typename T>
+    static T held(const T& v) { return v; }
+
+    // f, called on the discovery thread, runs on the caller's io_context instead.
+    template <typename... Args>
+    std::function<void(Args...)> on_caller(asio::io_context& caller, std::function<void(Args...)> f) {
+        if (!f) return {};
+        return [&caller, weak = std::weak_ptr<int>(alive), f = std::move(f)](Args... args) {
+            asio::post(caller, [weak, f, copies = std::make_tuple(held(args)...)] {
+                if (weak.lock()) std::apply(f, copies);
+            });
+        };
     }
 
     template <typename F>
