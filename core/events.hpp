@@ -34,6 +34,9 @@ struct PeerView {
     // Its name is also the name of a verified contact with another key: a
     // possible impostor (or a key change) the person must look at.
     bool name_clash = false;
+    // Its Hello offered the capability "rooms" with a signing key: it can be
+    // invited to rooms (a peer never met, or an older Hallway, cannot).
+    bool rooms = false;
 };
 
 struct PeerChanged {
@@ -66,7 +69,80 @@ struct Notice {
     std::string text;
 };
 
-using Event = std::variant<PeerChanged, MessageAdded, MessageStateChanged, HistoryLoaded, OwnIdentity, Notice>;
+// Rooms (docs/PROTOCOL.md §11) ------------------------------------------------
+struct RoomMemberView {
+    PeerKey key{};
+    std::string fingerprint;
+    std::string nick;
+    bool online = false;
+    Trust trust = Trust::unverified;
+    bool creator = false;
+    bool admin = false;
+    bool name_clash = false;  // as PeerView::name_clash: a verified contact with another key has this name
+};
+struct RoomView {
+    RoomId id{};
+    std::string id_hex;       // 32 hex digits; people may type a prefix
+    std::string name;
+    std::string topic;
+    bool open = false;
+    RoomMembership membership = RoomMembership::invited;
+    std::vector<RoomMemberView> members;
+    std::uint32_t unread = 0;
+    bool admin = false;       // we may remove members and change the room
+    PeerKey invited_by{};     // invitations: who invited us
+    std::string invited_by_nick;
+};
+// A line of a room's conversation: a text, or a membership change ("alice added bob").
+struct RoomMessage {
+    RoomId room{};
+    MessageId id{};           // entry id
+    PeerKey author{};
+    std::string author_nick;
+    bool mine = false;
+    bool text = true;         // false: a membership or settings change, body says it in words
+    std::string body;
+    std::int64_t sent_at_ms = 0;
+    std::int64_t received_at_ms = 0;
+    std::uint64_t lamport = 0;
+    std::uint32_t delivered = 0;  // mine: members other than us that hold it
+    std::uint32_t of = 0;         // mine: members other than us
+};
+struct RoomChanged {
+    RoomView room;
+};
+struct RoomRemoved {
+    RoomId room{};
+};
+struct RoomMessageAdded {
+    RoomMessage message;
+};
+struct RoomDeliveryChanged {
+    RoomId room{};
+    MessageId id{};
+    std::uint32_t delivered = 0;
+    std::uint32_t of = 0;
+};
+struct RoomHistoryLoaded {
+    RoomId room{};
+    std::vector<RoomMessage> messages;
+};
+struct OpenRoom {
+    RoomId id{};
+    std::string id_hex;
+    std::string name;
+    std::string topic;
+    std::uint32_t members = 0;
+    bool joined = false;
+};
+// The open rooms heard of so far (after Node::query_open_rooms()).
+struct OpenRoomsListed {
+    std::vector<OpenRoom> rooms;
+};
+
+using Event = std::variant<PeerChanged, MessageAdded, MessageStateChanged, HistoryLoaded, OwnIdentity, Notice,
+                           RoomChanged, RoomRemoved, RoomMessageAdded, RoomDeliveryChanged, RoomHistoryLoaded,
+                           OpenRoomsListed>;
 
 // Network thread -> UI thread. push() from any thread calls the waker (e.g.
 // glfwPostEmptyEvent) so the UI wakes; the UI drains once per frame.

@@ -96,6 +96,31 @@ public:
     std::string safety_number(const PeerKey& peer) const;
     void set_trust(const PeerKey& peer, Trust trust);
 
+    // Rooms (docs/PROTOCOL.md §11). Each returns false / nullopt with a
+    // one-line error when refused (not a member, not an admin, unknown peer,
+    // peer without the rooms capability, bad name...).
+    std::optional<RoomId> create_room(std::string_view name, bool open, std::string_view topic, std::string& error);
+    bool invite(const RoomId& room, const PeerKey& peer, std::string& error);
+    // Accepts an invitation, or joins an open room heard of by query_open_rooms().
+    bool join_room(const RoomId& room, std::string& error);
+    // Leaves a room (or declines an invitation).
+    bool leave_room(const RoomId& room, std::string& error);
+    bool remove_member(const RoomId& room, const PeerKey& peer, std::string& error);
+    bool set_room(const RoomId& room, std::string_view name, std::string_view topic, bool open, std::string& error);
+    std::optional<MessageId> send_room_text(const RoomId& room, std::string_view body, std::string& error);
+    std::vector<RoomView> rooms() const;
+    std::optional<RoomView> room(const RoomId& id) const;
+    // "#name" or "name" (a room's name, ignoring ASCII case) or a prefix of its hex id.
+    std::optional<RoomId> resolve_room(std::string_view name_or_id, std::string& error) const;
+    std::vector<RoomMessage> room_history(const RoomId& room, std::size_t limit = 1000) const;
+    // Emits RoomHistoryLoaded and clears the room's unread count.
+    void request_room_history(const RoomId& room, std::size_t limit = 1000);
+    void mark_room_read(const RoomId& room);
+    // Asks every online peer that speaks rooms which open rooms it is in;
+    // answers update open_rooms() and emit OpenRoomsListed.
+    void query_open_rooms();
+    std::vector<OpenRoom> open_rooms() const;
+
     std::uint16_t port() const;
     const std::filesystem::path& profile_dir() const;
 

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace hallway::core {
@@ -42,6 +43,31 @@ struct StoredMessage {
     MessageState state = MessageState::queued;
     std::string failure;           // reason when state == failed
     std::int64_t seq = 0;          // local insertion order within the store
+};
+
+// A room as this profile holds it (the log itself is room_entries).
+using RoomId = std::array<std::uint8_t, 16>;
+enum class RoomMembership { invited, joined, left };
+std::string_view to_string(RoomMembership m);
+struct StoredRoom {
+    RoomId id{};
+    RoomMembership membership = RoomMembership::invited;
+    PeerKey invited_by{};          // who invited us (the session peer that sent room_invite)
+    std::string invited_name;      // the name the invitation gave, until the log is ours
+    std::int64_t updated_ms = 0;
+    std::uint32_t unread = 0;
+};
+// One signed room entry (core/rooms/entry.hpp) and what the room made of it.
+struct StoredEntry {
+    RoomId room{};
+    PeerKey author{};
+    std::uint64_t seq = 0;
+    std::uint64_t lamport = 0;
+    MessageId id{};                          // entry id
+    std::vector<std::uint8_t> bytes;         // exactly as signed
+    std::array<std::uint8_t, 64> signature{};
+    bool text = false;                       // a text entry (history shows these)
+    std::int64_t received_at_ms = 0;
 };
 
 enum class StoreError {
@@ -142,6 +168,30 @@ public:
     std::vector<StoredMessage> history(const PeerKey& peer, std::size_t limit = 1000) const;
     // The same, of the messages whose seq is below before_seq: the page before it.
     std::vector<StoredMessage> history_before(const PeerKey& peer, std::int64_t before_seq, std::size_t limit) const;
+
+    // Rooms ----------------------------------------------------------------
+    // Inserts or replaces the room's row.
+    StoreError put_room(const StoredRoom& room);
+    std::optional<StoredRoom> room(const RoomId& id) const;
+    std::vector<StoredRoom> rooms() const;
+    // Forgets a room and its log (a declined invitation, a left room purged).
+    StoreError forget_room(const RoomId& id);
+    StoreError add_unread(const RoomId& id, std::uint32_t n);
+    StoreError clear_unread(const RoomId& id);
+    // Stores an entry durably; (room, author, seq) is unique: duplicate_id when held.
+    StoreError add_room_entry(const StoredEntry& e);
+    // The whole log in log order (lamport, author, seq): replayed at start.
+    std::vector<StoredEntry> room_entries(const RoomId& room) const;
+    // The author's entries from first_seq on, at most limit, in seq order.
+    std::vector<StoredEntry> room_entries_from(const RoomId& room, const PeerKey& author, std::uint64_t first_seq,
+                                               std::size_t limit) const;
+    // The newest limit text entries in log order, oldest first; before_lamport pages back.
+    std::vector<StoredEntry> room_texts(const RoomId& room, std::size_t limit,
+                                        std::uint64_t before_lamport = UINT64_MAX) const;
+    // What a member told us it holds of author's entries (sync, ack): kept as the maximum.
+    StoreError set_peer_have(const RoomId& room, const PeerKey& member, const PeerKey& author, std::uint64_t seq);
+    // member -> highest seq of author's entries it said it holds.
+    std::vector<std::pair<PeerKey, std::uint64_t>> peer_haves(const RoomId& room, const PeerKey& author) const;
 
 private:
     Store() = default;

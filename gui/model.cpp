@@ -74,6 +74,10 @@ void on(Model& model, const core::Notice& e) {
     }
 }
 
+// Room events: the window's rooms panel is not there yet (issue 14).
+template <class RoomEvent>
+void on(Model&, const RoomEvent&) {}
+
 std::tm local_tm(std::int64_t ms) {
     std::time_t t = static_cast<std::time_t>(ms / 1000);
     std::tm tm{};
