@@ -26,6 +26,10 @@ namespace {
 constexpr const char* kHelp =
     "Commands:\n"
     "  /msg NAME [TEXT]   talk to NAME (a display name or fingerprint prefix); TEXT sends at once\n"
+    "  /msg #ROOM [TEXT]  talk in a room (its name or id prefix)\n"
+    "  /rooms             list your rooms and invitations; /rooms open lists open rooms on the LAN\n"
+    "  /join ROOM         accept an invitation or join an open room\n"
+    "  /leave ROOM        leave a room or decline an invitation\n"
     "  /peers             list buddies\n"
     "  /history [NAME]    show the conversation\n"
     "  /verify NAME       show the safety number; /verify NAME confirm marks NAME verified\n"
@@ -56,6 +60,7 @@ private:
     void send(const std::string& text);
     void command(const std::string& cmd, std::istringstream& rest);
     std::optional<core::PeerKey> resolve(const std::string& name);
+    std::optional<core::RoomId> resolve_room(const std::string& name);
     void drain_events();
 
     static Chat* current_;  // readline's C callback has no user pointer
@@ -69,6 +74,7 @@ private:
     bool in_handler_ = false;
     std::string target_name_;
     std::optional<core::PeerKey> target_;
+    std::optional<core::RoomId> room_;  // the conversation is this room (target_ is then empty)
     std::string pending_input_;
 };
 
@@ -95,6 +101,17 @@ void Chat::print(const std::string& text) {
     std::free(saved);
 }
 
+std::optional<core::RoomId> Chat::resolve_room(const std::string& name) {
+    if (name.empty()) {
+        print("! which room? (/rooms lists them)");
+        return std::nullopt;
+    }
+    std::string error;
+    auto id = on_net(io_, [&] { return node_.resolve_room(name, error); });
+    if (!id) print("! " + sanitize(error));
+    return id;
+}
+
 std::optional<core::PeerKey> Chat::resolve(const std::string& name) {
     std::string error;
     auto key = on_net(io_, [&] { return node_.resolve(name, error); });
@@ -103,6 +120,16 @@ std::optional<core::PeerKey> Chat::resolve(const std::string& name) {
 }
 
 void Chat::send(const std::string& text) {
+    if (room_) {
+        std::string error;
+        auto id = on_net(io_, [&] { return node_.send_room_text(*room_, text, error); });
+        if (!id) print("! not sent: " + sanitize(error));
+        else print("[" + format_time(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count()) +
+                   "] #" + target_name_ + " <me> " + sanitize(text));
+        return;
+    }
     if (!target_) {
         print("! no conversation yet: /msg NAME first (/peers lists who is here)");
         return;
@@ -134,11 +161,54 @@ void Chat::command(const std::string& cmd, std::istringstream& rest) {
         auto peers = on_net(io_, [&] { return node_.peers(); });
         if (peers.empty()) print("No buddies yet.");
         for (auto& p : peers) print(describe_peer(p));
+    } else if (cmd == "/msg" && !arg.empty() && arg.front() == '#') {
+        auto room = resolve_room(arg);
+        if (!room) return;
+        room_ = room;
+        target_.reset();
+        target_name_ = printer_.room_name(*room);
+        on_net(io_, [&] { node_.set_focus(std::nullopt); return true; });
+        if (!tail.empty()) send(tail);
+        else print("* talking in #" + target_name_);
+    } else if (cmd == "/rooms") {
+        if (arg == "open") {
+            on_net(io_, [&] { node_.query_open_rooms(); return true; });
+            print("* asking the peers here; open rooms are listed as they answer (/rooms open again to see them)");
+            for (auto& r : on_net(io_, [&] { return node_.open_rooms(); }))
+                print("#" + sanitize(r.name) + "  " + r.id_hex.substr(0, 8) + "  " + std::to_string(r.members) +
+                      " members" + (r.joined ? "  (joined)" : "") + (r.topic.empty() ? "" : "  \"" + sanitize(r.topic) + "\""));
+            return;
+        }
+        auto rooms = on_net(io_, [&] { return node_.rooms(); });
+        if (rooms.empty()) print("No rooms yet.");
+        for (auto& r : rooms)
+            print("#" + sanitize(r.name) + "  " + r.id_hex.substr(0, 8) + "  " +
+                  (r.membership == core::RoomMembership::invited
+                       ? "invited by " + sanitize(r.invited_by_nick) + " (/join " + r.id_hex.substr(0, 8) + ")"
+                   : r.membership == core::RoomMembership::left ? std::string("(left)")
+                                                                 : std::to_string(r.members.size()) + " members") +
+                  (r.unread ? "  " + std::to_string(r.unread) + " unread" : ""));
+    } else if (cmd == "/join" || cmd == "/leave") {
+        auto room = resolve_room(arg);
+        if (!room) return;
+        std::string error;
+        bool ok = on_net(io_, [&] { return cmd == "/join" ? node_.join_room(*room, error) : node_.leave_room(*room, error); });
+        if (!ok) return print("! " + sanitize(error));
+        if (cmd == "/join") {
+            room_ = room;
+            target_.reset();
+            target_name_ = printer_.room_name(*room);
+            print("* joined; talking in #" + target_name_);
+        } else {
+            if (room_ == room) room_.reset();
+            print("* left");
+        }
     } else if (cmd == "/msg") {
         if (arg.empty()) return print("! usage: /msg NAME [TEXT]");
         auto key = resolve(arg);
         if (!key) return;
         target_ = key;
+        room_.reset();
         target_name_ = printer_.nick(*key);
         on_net(io_, [&] { node_.set_focus(*key); return true; });  // the conversation in the foreground
         if (!tail.empty()) send(tail);

@@ -19,8 +19,9 @@ inline constexpr const char* kExitCodesHelp =
     "  1  failed or refused (the reason is printed)\n"
     "  2  bad command line\n"
     "  3  no Hallway node is running for this profile (start 'hallway daemon')\n"
-    "  4  PEER is unknown or ambiguous (candidates are listed)\n"
-    "  5  send: not acknowledged within --timeout; the message stays queued and is delivered later";
+    "  4  PEER or ROOM is unknown or ambiguous (candidates are listed)\n"
+    "  5  send: not acknowledged within --timeout (to a room: not yet held by every member); the message stays\n"
+    "     queued and is delivered later";
 
 struct Args {
     std::string profile;
@@ -35,6 +36,9 @@ struct Args {
     std::string presence;
     double timeout = 10;
     std::size_t limit = 0;  // history: the newest this many (main sets the default)
+    std::string room;       // room commands: "#name", "name" or an id prefix
+    std::string topic;
+    bool open = false;      // rooms --open; room create --open
 };
 
 int cmd_id(const Args& a);
@@ -46,5 +50,15 @@ int cmd_history(const Args& a);
 int cmd_verify(const Args& a);
 int cmd_trust(const Args& a, const char* trust);
 int cmd_status(const Args& a);
+// Rooms (cli/room_commands.cpp).
+int cmd_rooms(const Args& a);
+int cmd_room_create(const Args& a);
+int cmd_room_invite(const Args& a);
+int cmd_room_join(const Args& a);
+int cmd_room_leave(const Args& a);
+int cmd_room_remove(const Args& a);
+int cmd_room_members(const Args& a);
+int cmd_room_send(const Args& a);     // send with a PEER that names_room()
+int cmd_room_history(const Args& a);  // history with a PEER that names_room()
 
 }  // namespace hallway::cli

@@ -46,6 +46,11 @@ std::string EventPrinter::nick(const core::PeerKey& key) const {
     return it != nicks_.end() ? it->second : crypto::format_digits(crypto::fingerprint(key)).substr(0, 11);
 }
 
+std::string EventPrinter::room_name(const core::RoomId& id) const {
+    auto it = rooms_.find(id);
+    return it != rooms_.end() ? it->second : "?";
+}
+
 std::string EventPrinter::line(const core::Event& event) {
     if (auto* e = std::get_if<core::PeerChanged>(&event)) {
         nicks_[e->peer.key] = sanitize(e->peer.nick);
@@ -64,6 +69,20 @@ std::string EventPrinter::line(const core::Event& event) {
         line += "] <";
         line += nick(m.peer);
         line += "> ";
+        line += sanitize(m.body);
+        return line;
+    }
+    if (auto* e = std::get_if<core::RoomChanged>(&event)) rooms_[e->room.id] = sanitize(e->room.name);
+    if (auto* e = std::get_if<core::RoomMessageAdded>(&event)) {
+        const auto& m = e->message;
+        if (m.mine && m.text) return "";  // the sender's own line was printed when sent
+        std::string line = "[";
+        line += format_time(m.received_at_ms);
+        line += "] #";
+        line += room_name(m.room);
+        line += m.text ? " <" : " * ";
+        line += sanitize(m.author_nick);
+        line += m.text ? "> " : " ";
         line += sanitize(m.body);
         return line;
     }

@@ -15,8 +15,10 @@ public:
     // One line for an event; empty when the event is not worth a line.
     std::string line(const core::Event& e);
     std::string nick(const core::PeerKey& key) const;
+    std::string room_name(const core::RoomId& id) const;
 
 private:
+    std::map<core::RoomId, std::string> rooms_;
     std::map<core::PeerKey, std::string> nicks_;
     std::map<core::PeerKey, bool> online_;
 };

@@ -45,15 +45,16 @@ int main(int argc, char** argv) {
     auto* peers = app.add_subcommand("peers", "List buddies (asks the running node)");
     peers->add_flag("--json", args.json, "Machine-readable output");
 
-    auto* send = app.add_subcommand("send", "Send a message; exits 0 once the peer acknowledged it");
-    send->add_option("PEER", args.peer, "Display name or fingerprint prefix")->required();
+    auto* send = app.add_subcommand("send", "Send a message; exits 0 once the peer (every member of a room) has it");
+    send->add_option("PEER", args.peer, "Display name or fingerprint prefix, or #ROOM (a room's name or id prefix)")
+        ->required();
     send->add_option("TEXT", args.text, kTextHelp)->required();
     send->add_option("--timeout", args.timeout, "Seconds to wait for delivery (0: return once queued)")
         ->default_val(10)
         ->check(CLI::NonNegativeNumber);
 
-    auto* history = app.add_subcommand("history", "Show the conversation with a peer");
-    history->add_option("PEER", args.peer, "Display name or fingerprint prefix")->required();
+    auto* history = app.add_subcommand("history", "Show the conversation with a peer or in a room");
+    history->add_option("PEER", args.peer, "Display name or fingerprint prefix, or #ROOM")->required();
     history->add_flag("--json", args.json, "Machine-readable output");
     history->add_option("--limit", args.limit, "Show the newest N messages")
         ->default_val(core::kDefaultHistoryLimit)
@@ -74,6 +75,27 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"available", "away", "busy"}));
     status->add_option("MESSAGE", args.text, kStatusHelp);
 
+    auto* rooms = app.add_subcommand("rooms", "List our rooms and invitations; --open lists open rooms on the LAN");
+    rooms->add_flag("--open", args.open, "Ask the peers here which open rooms they are in (anyone may join those)");
+    rooms->add_flag("--json", args.json, "Machine-readable output");
+    rooms->add_option("--wait", args.timeout, "With --open: seconds to listen for answers")->default_val(2)->check(CLI::NonNegativeNumber);
+    auto* room = app.add_subcommand("room", "Create, join, leave and manage rooms (group conversations)");
+    room->require_subcommand(1);
+    auto* room_create = room->add_subcommand("create", "Create a room (private: members invite others; --open: anyone may join)");
+    room_create->add_option("NAME", args.room, "The room's name: one line, at most 64 bytes")->required();
+    room_create->add_flag("--open", args.open, "List it to everyone on the LAN and let anyone join");
+    room_create->add_option("--topic", args.topic, "What the room is about (at most 256 bytes)");
+    auto* room_invite = room->add_subcommand("invite", "Invite a peer (it sees who invited it and decides)");
+    auto* room_join = room->add_subcommand("join", "Accept an invitation, or join an open room");
+    auto* room_leave = room->add_subcommand("leave", "Leave a room, or decline an invitation");
+    auto* room_remove = room->add_subcommand("remove", "Remove a member (the creator and admins only)");
+    auto* room_members = room->add_subcommand("members", "List a room's members with presence and trust");
+    for (auto* sc : {room_invite, room_join, room_leave, room_remove, room_members})
+        sc->add_option("ROOM", args.room, "#NAME, NAME or a prefix of the room's id")->required();
+    for (auto* sc : {room_invite, room_remove})
+        sc->add_option("PEER", args.peer, "Display name or fingerprint prefix")->required();
+    room_members->add_flag("--json", args.json, "Machine-readable output");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -92,5 +114,12 @@ int main(int argc, char** argv) {
     if (*block) return cli::cmd_trust(args, "blocked");
     if (*unblock) return cli::cmd_trust(args, "unverified");
     if (*status) return cli::cmd_status(args);
+    if (*rooms) return cli::cmd_rooms(args);
+    if (*room_create) return cli::cmd_room_create(args);
+    if (*room_invite) return cli::cmd_room_invite(args);
+    if (*room_join) return cli::cmd_room_join(args);
+    if (*room_leave) return cli::cmd_room_leave(args);
+    if (*room_remove) return cli::cmd_room_remove(args);
+    if (*room_members) return cli::cmd_room_members(args);
     return cli::kExitUsage;
 }

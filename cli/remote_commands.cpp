@@ -1,5 +1,6 @@
 // Subcommands that ask the running node through its control socket.
 #include "cli/commands.hpp"
+#include "cli/remote.hpp"
 #include "cli/format.hpp"
 #include "core/control.hpp"
 #include "core/node.hpp"
@@ -17,14 +18,13 @@ namespace hallway::cli {
 using nlohmann::json;
 
 namespace {
-
 constexpr auto kReplyTimeout = std::chrono::seconds(10);
+}  // namespace
 
-// Prints a failed reply's reason; the exit code for it.
 int refused(const json& reply) {
     std::cerr << "hallway: " << reply.value("error", std::string("request failed")) << "\n";
     std::string code = reply.value("code", std::string());
-    return code == "no_peer" || code == "ambiguous" ? kExitNoPeer : kExitError;
+    return code == "no_peer" || code == "no_room" || code == "ambiguous" ? kExitNoPeer : kExitError;
 }
 
 int connect(core::ControlClient& client, const Args& a) {
@@ -34,8 +34,6 @@ int connect(core::ControlClient& client, const Args& a) {
     return kExitNoNode;
 }
 
-// One request, one reply on a connected client. Prints the reason and returns
-// the exit code on failure.
 int exchange(core::ControlClient& client, const json& request, json& reply) {
     std::string error;
     if (!client.send(request, error) || !client.receive(reply, kReplyTimeout, error)) {
@@ -54,6 +52,8 @@ int ask(const Args& a, const json& request, json& reply) {
     core::ControlClient client;
     return ask(client, a, request, reply);
 }
+
+namespace {
 
 // A list that can outgrow one reply line comes in pages: asks again, on the same
 // connection, while the reply says "more"; next_page turns a reply into the
@@ -111,6 +111,7 @@ int cmd_peers(const Args& a) {
 }
 
 int cmd_send(const Args& a) {
+    if (names_room(a.peer)) return cmd_room_send(a);
     std::string error;
     // The node checks too; checking here says why before a long text is sent.
     if (!core::outgoing_text(a.text, error)) {
@@ -147,6 +148,7 @@ int cmd_send(const Args& a) {
 }
 
 int cmd_history(const Args& a) {
+    if (names_room(a.peer)) return cmd_room_history(a);
     // Pages come newest first, each oldest first inside.
     std::vector<json> pages(1, json::array());
     std::size_t count = 0;

@@ -1,5 +1,8 @@
 #include "core/control.hpp"
 
+#include "core/control_json.hpp"
+#include "core/control_rooms.hpp"
+
 #include "core/node.hpp"
 #include "core/profile.hpp"
 #include "crypto/identity.hpp"
@@ -16,18 +19,12 @@
 namespace hallway::core {
 
 using nlohmann::json;
+using namespace control_json;
 
 namespace {
 
 // A client that stops reading must not make the node buffer without end.
 constexpr std::size_t kMaxControlBacklog = 8 * 1024 * 1024;
-
-std::string to_hex(std::span<const std::uint8_t> bytes) {
-    std::string out(bytes.size() * 2 + 1, '\0');
-    sodium_bin2hex(out.data(), out.size(), bytes.data(), bytes.size());
-    out.pop_back();
-    return out;
-}
 
 json peer_json(const PeerView& p) {
     const auto listed = std::min(p.addresses.size(), kMaxListedAddresses);
@@ -53,22 +50,6 @@ json message_json(const StoredMessage& m) {
                 {"received_at", m.received_at_ms},
                 {"state", std::string(to_string(m.state))},
                 {"failure", m.failure}};
-}
-
-json error_json(std::string_view code, std::string_view message) {
-    return json{{"ok", false}, {"code", code}, {"error", message}};
-}
-
-std::string string_field(const json& j, const char* key) {
-    auto it = j.find(key);
-    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-// json::value() throws when the field has another type; a request line must never
-// throw out of the read handler (that would stop the node), so ill-typed means false.
-bool bool_field(const json& j, const char* key) {
-    auto it = j.find(key);
-    return it != j.end() && it->is_boolean() && it->get<bool>();
 }
 
 // The bytes left for list items in a reply line: kMaxControlLine less the
@@ -113,18 +94,6 @@ json cut_to_fit(json item, std::initializer_list<const char*> fields, ReplyBudge
     }
     budget.take(item);
     return item;
-}
-
-// An unsigned integer field, fallback when absent; nullopt when ill-typed or below min.
-std::optional<std::uint64_t> uint_field(const json& j, const char* key, std::uint64_t fallback,
-                                        std::uint64_t min = 0) {
-    auto it = j.find(key);
-    if (it == j.end()) return fallback;
-    // Parsed JSON holds a non-negative number as unsigned, a built one maybe as signed.
-    if (!it->is_number_integer() || (!it->is_number_unsigned() && it->get<std::int64_t>() < 0) ||
-        it->get<std::uint64_t>() < min)
-        return std::nullopt;
-    return it->get<std::uint64_t>();
 }
 
 // The peers from offset on, as many as the reply line allows. The list is made
@@ -274,6 +243,7 @@ bool ControlServer::start(std::string& error) {
             if (alive.expired()) return;
             if (auto* s = std::get_if<MessageStateChanged>(&e))
                 on_state(s->peer, s->id, std::string(to_string(s->state)));
+            if (auto* d = std::get_if<RoomDeliveryChanged>(&e)) on_room_delivery(*d);
         });
     }
     accept();
@@ -321,9 +291,28 @@ void ControlServer::on_state(const PeerKey& peer, const MessageId& id, const std
     if (state == "delivered" || state == "failed") waiting_.erase(it);
 }
 
+void ControlServer::on_room_delivery(const RoomDeliveryChanged& d) {
+    auto it = room_waiting_.find(d.id);
+    if (it == room_waiting_.end()) return;
+    for (auto cid : it->second)
+        if (auto c = connections_.find(cid); c != connections_.end())
+            c->second->write(json{{"event", "delivery"}, {"id", to_hex(d.id)}, {"delivered", d.delivered}, {"of", d.of}});
+    if (d.delivered >= d.of) room_waiting_.erase(it);
+}
+
 json ControlServer::handle(const json& req, std::uint64_t connection_id) {
     std::string cmd = string_field(req, "cmd");
     std::string error;
+    if (auto reply = room_request(node_, req, cmd)) {
+        // A room text's sender may wait to hear how many members hold it.
+        if (cmd == "send" && reply->value("ok", false) && bool_field(req, "wait") &&
+            reply->value("delivered", 0u) < reply->value("of", 0u)) {
+            MessageId id{};
+            sodium_hex2bin(id.data(), id.size(), (*reply)["id"].get<std::string>().c_str(), 32, nullptr, nullptr, nullptr);
+            room_waiting_[id].insert(connection_id);
+        }
+        return *reply;
+    }
     auto peer_arg = [&](PeerKey& key) -> std::optional<json> {
         std::string q = string_field(req, "peer");
         if (q.empty()) return error_json("bad_request", "missing \"peer\"");

@@ -2,6 +2,7 @@
 // The local control socket of a running node: a Unix stream socket (mode 0600)
 // in the profile directory speaking JSON lines (docs/CONTROL.md). The server
 // runs on the node's network thread; the client is blocking, for the CLI.
+#include "core/events.hpp"
 #include "core/store.hpp"
 
 #include <nlohmann/json.hpp>
@@ -49,6 +50,7 @@ private:
     struct Connection;
     void accept();
     void on_state(const PeerKey& peer, const MessageId& id, const std::string& state);
+    void on_room_delivery(const RoomDeliveryChanged& d);
     void connection_closed(std::uint64_t id);
 
     Node& node_;
@@ -57,6 +59,8 @@ private:
     std::map<std::uint64_t, std::shared_ptr<Connection>> connections_;
     // Our message (to peer, id: ids are unique per sender) -> connections waiting for its delivery.
     std::map<std::pair<PeerKey, MessageId>, std::set<std::uint64_t>> waiting_;
+    // Our room text (entry id) -> connections waiting to hear how many members hold it.
+    std::map<MessageId, std::set<std::uint64_t>> room_waiting_;
     std::uint64_t next_id_ = 1;
     std::uint64_t focus_owner_ = 0;  // the connection whose focus request stands (0: none)
     bool subscribed_ = false;

@@ -3,8 +3,10 @@
 #include "core/control.hpp"
 #include "core/outbox.hpp"
 #include "core/presence.hpp"
+#include "core/rooms/rooms.hpp"
 #include "core/profile.hpp"
 #include "crypto/identity.hpp"
+#include "crypto/signing.hpp"
 #include "discovery/discovery.hpp"
 #include "transport/messages.hpp"
 #include "transport/transport.hpp"
@@ -101,11 +103,13 @@ struct Live {
     }
 };
 
-struct Node::Impl {
+struct Node::Impl : core::rooms::RoomsPort {
     asio::io_context& io;
     NodeOptions options;
     crypto::Rng rng = crypto::system_rng();
     crypto::KeyPair identity;
+    crypto::SigningKey signing;
+    std::unique_ptr<core::rooms::Rooms> rooms;
     std::string fingerprint;
     std::unique_ptr<ProfileLock> lock;
     std::unique_ptr<Store> store;
@@ -139,7 +143,7 @@ struct Node::Impl {
 
     Impl(asio::io_context& io_, NodeOptions o) : io(io_), options(std::move(o)) {}
 
-    void emit(const Event& e) {
+    void emit(const Event& e) override {
         // A front end that subscribes later (after start(), or a window opened
         // later) still learns that avahi-daemon is missing or who tried to spoof.
         if (auto* n = std::get_if<Notice>(&e)) {
@@ -182,6 +186,7 @@ struct Node::Impl {
             v.unread = it->second.unread;
         }
         v.name_clash = name_clash && v.trust != Trust::verified;
+        v.rooms = c && c->sign_key.has_value();
         return v;
     }
 
@@ -194,6 +199,14 @@ struct Node::Impl {
 
     OwnIdentity own() const {
         return OwnIdentity{settings.nick, fingerprint, settings.presence, settings.status_message, port};
+    }
+
+    // What we say in every handshake: our name, what we speak, the key our
+    // room entries are signed with.
+    transport::Hello hello() const {
+        transport::Hello h{transport::wire::kVersion, settings.nick, {"text", "rooms"}};
+        h.sign_key = signing.public_key;
+        return h;
     }
 
     transport::Status status_message() const {
@@ -303,11 +316,14 @@ struct Node::Impl {
                        "). It may be an impostor or a new key; nothing is sent to it until you verify it.");
         }
         if (!before) forget_surplus_strangers();
+        if (info.hello.sign_key && std::count(info.hello.capabilities.begin(), info.hello.capabilities.end(), "rooms"))
+            store->set_sign_key(key, *info.hello.sign_key);
         transport->send(key, status_message());
         if (auto tell = gone_to_tell.extract(key))
             for (auto& gone : tell.mapped()) transport->send(key, transport::Gone{gone});
         peer_changed(key);
         flush_outbox(key);
+        rooms->on_session_up(key);
         refresh_sessions();
     }
 
@@ -357,8 +373,10 @@ struct Node::Impl {
     void verify_announcement(const PeerKey& key, std::optional<asio::ip::tcp::endpoint> at) {
         const std::string& fp = fingerprint_of(key);
         verified_fingerprints[fp] = key;
+        const bool was_online = presence->online(key);
         presence->set_announced(key, sighted.count(fp) > 0);
         if (at) live[key].add_address(*at);
+        if (!was_online && presence->online(key)) rooms->on_online(key);
     }
 
     // Every session is watched as presence says; the ring successor is dialed.
@@ -469,10 +487,50 @@ struct Node::Impl {
         if (store->set_state(key, a.id, MessageState::delivered) != StoreError::ok) return;
         emit(MessageStateChanged{a.id, key, MessageState::delivered});
         if (backlogged.count(key)) flush_outbox(key);
-        if (!store->has_outbox(key)) {
-            presence->set_pending(key, false);
-            transport->set_liveness(key, presence->liveness(key));
+        if (!store->has_outbox(key)) pending_changed(key);
+    }
+
+    // ---- rooms (core/rooms/rooms.hpp) ------------------------------------------
+
+    // A session is kept for a peer while a text or a room entry waits for it.
+    void pending_changed(const PeerKey& key) override {
+        presence->set_pending(key, store->has_outbox(key) || rooms->pending(key));
+        if (transport && transport->has_session(key)) transport->set_liveness(key, presence->liveness(key));
+        wake_maintenance();
+    }
+    bool has_session(const PeerKey& key) const override { return transport && transport->has_session(key); }
+    bool send(const PeerKey& key, const transport::AppMessage& m) override {
+        return transport && transport->send(key, m) == transport::SendResult::sent;
+    }
+    void reach(const PeerKey& key) override {
+        if (transport && presence->online(key)) dial_on_need(key);
+    }
+    bool online(const PeerKey& key) const override { return presence->online(key); }
+    std::optional<crypto::SignPublicKey> sign_key(const PeerKey& key) const override {
+        auto c = store->contact(key);
+        return c ? c->sign_key : std::nullopt;
+    }
+    RoomMemberView member_view(const PeerKey& key) const override {
+        RoomMemberView m;
+        m.key = key;
+        m.fingerprint = fingerprint_of(key);
+        m.online = key == identity.public_key || presence->online(key);
+        if (key == identity.public_key) {
+            m.nick = settings.nick;
+            m.trust = Trust::verified;
+        } else if (auto c = store->contact(key)) {
+            m.nick = c->nick;
+            m.trust = c->trust;
+            m.name_clash = c->trust != Trust::verified && verified_namesake(key, c->nick).has_value();
         }
+        return m;
+    }
+    std::int64_t now_ms() const override { return core::now_ms(); }
+
+    template <class RoomMessage>
+        requires requires(core::rooms::Rooms& r, const PeerKey& k, const RoomMessage& m) { r.handle(k, m); }
+    void handle(const PeerKey& key, const RoomMessage& m) {
+        rooms->handle(key, m);
     }
 
     void handle(const PeerKey& key, const transport::Status& s) {
@@ -568,7 +626,10 @@ struct Node::Impl {
             auto it = live.find(key);
             if (it != live.end() && now >= it->second.next_dial) dial_on_need(key);
         }
-        schedule_maintenance(waiting ? kMaintenanceTick : kIdleMaintenanceTick);
+        // Members that have not confirmed our room entries are asked again.
+        const auto rooms_due = rooms->tick(now);
+        const auto after = waiting ? kMaintenanceTick : kIdleMaintenanceTick;
+        schedule_maintenance(rooms_due < now + after ? std::max(rooms_due - now, std::chrono::steady_clock::duration(kMaintenanceTick)) : after);
     }
 
     void schedule_maintenance(std::chrono::steady_clock::duration after) {
@@ -617,6 +678,7 @@ std::unique_ptr<Node> Node::create(asio::io_context& io, NodeOptions options, st
         return nullptr;
     impl->fingerprint = crypto::fingerprint(impl->identity.public_key);
     impl->presence = std::make_unique<Presence>(impl->identity.public_key);
+    impl->signing = crypto::SigningKey::derive(impl->identity);
     StoreError serr;
     impl->store = Store::open(store_path(dir).string(), serr, error);
     if (!impl->store) return nullptr;
@@ -628,6 +690,9 @@ std::unique_ptr<Node> Node::create(asio::io_context& io, NodeOptions options, st
     }
     if (impl->settings.nick.empty()) impl->settings.nick = default_nick();
     if (!check_presence(impl->settings.presence).empty()) impl->settings.presence = "available";
+    impl->rooms = std::make_unique<core::rooms::Rooms>(*impl->store, impl->identity.public_key, impl->signing, impl->rng,
+                                                 *impl);
+    impl->rooms->load();
     auto node = std::unique_ptr<Node>(new Node());
     node->impl_ = std::move(impl);
     return node;
@@ -649,7 +714,7 @@ void Node::start() {
     cb.on_spoof = [&d](const PeerKey&, const PeerKey&, const asio::ip::tcp::endpoint& ep) { d.on_dial_failed(ep); };
     transport::TransportConfig tc;
     tc.port = d.options.port;
-    tc.hello = transport::Hello{1, d.settings.nick, {"text"}};
+    tc.hello = d.hello();
     d.transport = std::make_unique<transport::Transport>(d.io, d.identity, tc, cb);
     d.port = d.transport->listen();
 
@@ -671,6 +736,7 @@ void Node::start() {
     }
     for (auto& p : d.options.manual_peers) d.add_manual_peer(p);
     for (auto& peer : d.store->outbox_peers()) d.presence->set_pending(peer, true);
+    for (auto& peer : d.rooms->pending_peers()) d.presence->set_pending(peer, true);
     d.maintain();
     d.emit(d.own());
 }
@@ -752,21 +818,6 @@ std::optional<PeerKey> Node::resolve(std::string_view query, std::string& error)
     return std::nullopt;
 }
 
-std::optional<std::string> outgoing_text(std::string_view body, std::string& error) {
-    if (body.empty()) {
-        error = "empty message";
-        return std::nullopt;
-    }
-    // Measured as sent: each invalid byte becomes a 3-byte U+FFFD.
-    std::string text = transport::sanitize_utf8(body);
-    if (text.size() > transport::wire::kMaxTextBody) {
-        error = "message too long (" + std::to_string(text.size()) + " bytes as UTF-8; the limit is " +
-                std::to_string(transport::wire::kMaxTextBody) + " bytes, 64 KiB)";
-        return std::nullopt;
-    }
-    return text;
-}
-
 std::optional<MessageId> Node::send_text(const PeerKey& peer, std::string_view body, std::string& error) {
     Impl& d = *impl_;
     error.clear();
@@ -799,7 +850,7 @@ std::optional<MessageId> Node::send_text(const PeerKey& peer, std::string_view b
     }
     if (auto stored = d.store->message(peer, Direction::out, m.id)) m.seq = stored->seq;
     d.emit(MessageAdded{m});
-    d.presence->set_pending(peer, true);
+    d.pending_changed(peer);
     if (!d.transport) return m.id;
     // Behind a backlog the message waits its turn, so order is kept.
     if (d.transport->has_session(peer)) {
@@ -849,7 +900,7 @@ bool Node::set_nick(std::string_view nick, std::string& error) {
     if (!save_settings(d.options.profile_dir, next, error)) return false;
     d.settings = std::move(next);
     if (d.transport) {
-        d.transport->set_hello(transport::Hello{1, d.settings.nick, {"text"}});
+        d.transport->set_hello(d.hello());
         for (auto& s : d.transport->sessions()) d.transport->send(s.peer, d.status_message());
     }
     if (d.discovery) d.discovery->update(discovery::Announcement{d.settings.nick, d.fingerprint, d.port});
@@ -887,6 +938,45 @@ void Node::set_trust(const PeerKey& peer, Trust trust) {
         if (c.key != peer) d.peer_changed(c.key);
     if (trust != Trust::blocked) d.flush_outbox(peer);
 }
+
+std::optional<RoomId> Node::create_room(std::string_view name, bool open, std::string_view topic, std::string& error) {
+    return impl_->rooms->create(name, open, topic, error);
+}
+bool Node::invite(const RoomId& room, const PeerKey& peer, std::string& error) {
+    return impl_->rooms->invite(room, peer, error);
+}
+bool Node::join_room(const RoomId& room, std::string& error) { return impl_->rooms->join(room, error); }
+bool Node::leave_room(const RoomId& room, std::string& error) { return impl_->rooms->leave(room, error); }
+bool Node::remove_member(const RoomId& room, const PeerKey& peer, std::string& error) {
+    return impl_->rooms->remove(room, peer, error);
+}
+bool Node::set_room(const RoomId& room, std::string_view name, std::string_view topic, bool open, std::string& error) {
+    return impl_->rooms->set(room, name, topic, open, error);
+}
+std::optional<MessageId> Node::send_room_text(const RoomId& room, std::string_view body, std::string& error) {
+    return impl_->rooms->send_text(room, body, error);
+}
+std::vector<RoomView> Node::rooms() const { return impl_->rooms->views(); }
+std::optional<RoomView> Node::room(const RoomId& id) const { return impl_->rooms->view(id); }
+std::optional<RoomId> Node::resolve_room(std::string_view name_or_id, std::string& error) const {
+    return impl_->rooms->resolve(name_or_id, error);
+}
+std::vector<RoomMessage> Node::room_history(const RoomId& room, std::size_t limit) const {
+    return impl_->rooms->history(room, limit);
+}
+void Node::request_room_history(const RoomId& room, std::size_t limit) {
+    impl_->emit(RoomHistoryLoaded{room, room_history(room, limit)});
+    mark_room_read(room);
+}
+void Node::mark_room_read(const RoomId& room) { impl_->rooms->mark_read(room); }
+void Node::query_open_rooms() {
+    Impl& d = *impl_;
+    std::vector<PeerKey> peers;
+    for (auto& [key, l] : d.live)
+        if (d.presence->online(key) && d.sign_key(key)) peers.push_back(key);
+    d.rooms->query_open_rooms(peers);
+}
+std::vector<OpenRoom> Node::open_rooms() const { return impl_->rooms->open_rooms(); }
 
 std::uint16_t Node::port() const { return impl_->port; }
 const std::filesystem::path& Node::profile_dir() const { return impl_->options.profile_dir; }

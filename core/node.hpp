@@ -5,6 +5,7 @@
 // functions on that thread (asio::post from elsewhere) and hear back through
 // subscribe(), also on that thread (forward to an EventQueue for a UI thread).
 #include "core/events.hpp"
+#include "core/outbox.hpp"
 #include "core/store.hpp"
 
 #include <asio.hpp>
@@ -37,10 +38,6 @@ struct NodeOptions {
     std::size_t max_strangers = kMaxStrangers;
 };
 
-// A text as it will be sent (invalid UTF-8 replaced, which can make it longer),
-// or nullopt + error when it is empty or over the one text limit,
-// transport::wire::kMaxTextBody bytes (the error says the limit).
-std::optional<std::string> outgoing_text(std::string_view body, std::string& error);
 
 class Node {
 public:

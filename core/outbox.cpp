@@ -39,4 +39,19 @@ OutboxPass send_outbox(std::span<const StoredMessage> rows, const OutboxSend& se
     return pass;
 }
 
+std::optional<std::string> outgoing_text(std::string_view body, std::string& error) {
+    if (body.empty()) {
+        error = "empty message";
+        return std::nullopt;
+    }
+    // Measured as sent: each invalid byte becomes a 3-byte U+FFFD.
+    std::string text = transport::sanitize_utf8(body);
+    if (text.size() > transport::wire::kMaxTextBody) {
+        error = "message too long (" + std::to_string(text.size()) + " bytes as UTF-8; the limit is " +
+                std::to_string(transport::wire::kMaxTextBody) + " bytes, 64 KiB)";
+        return std::nullopt;
+    }
+    return text;
+}
+
 }  // namespace hallway::core

@@ -7,8 +7,10 @@
 #include "transport/transport.hpp"
 
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hallway::core {
@@ -30,6 +32,11 @@ using OutboxSend = std::function<transport::SendResult(const StoredMessage&)>;
 
 // Offers rows (oldest first) to send until one must wait.
 OutboxPass send_outbox(std::span<const StoredMessage> rows, const OutboxSend& send);
+
+// A text (one-to-one or in a room) as it will be sent (invalid UTF-8 replaced, which can make it longer),
+// or nullopt + error when it is empty or over the one text limit,
+// transport::wire::kMaxTextBody bytes (the error says the limit).
+std::optional<std::string> outgoing_text(std::string_view body, std::string& error);
 
 // The wire form of an outgoing row.
 transport::Text as_text(const StoredMessage& m);

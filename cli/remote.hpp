@@ -1,0 +1,25 @@
+#pragma once
+// Asking the running node through its control socket: shared by the
+// one-to-one commands (remote_commands.cpp) and the room commands.
+#include "cli/commands.hpp"
+#include "core/control.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <string_view>
+
+namespace hallway::cli {
+
+// Prints a failed reply's reason; the exit code for it.
+int refused(const nlohmann::json& reply);
+int connect(core::ControlClient& client, const Args& a);
+// One request, one reply on a connected client. Prints the reason and returns
+// the exit code on failure.
+int exchange(core::ControlClient& client, const nlohmann::json& request, nlohmann::json& reply);
+int ask(core::ControlClient& client, const Args& a, const nlohmann::json& request, nlohmann::json& reply);
+int ask(const Args& a, const nlohmann::json& request, nlohmann::json& reply);
+
+// A PEER argument that names a room: "#name" or "#" and a prefix of its id.
+inline bool names_room(std::string_view target) { return !target.empty() && target.front() == '#'; }
+
+}  // namespace hallway::cli

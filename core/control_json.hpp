@@ -1,0 +1,52 @@
+#pragma once
+// Internal to the control socket's files (control.cpp, control_rooms.cpp):
+// reading request fields and writing replies, never throwing on bad input.
+#include <nlohmann/json.hpp>
+#include <sodium.h>
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace hallway::core::control_json {
+
+using nlohmann::json;
+
+inline std::string to_hex(std::span<const std::uint8_t> bytes) {
+    std::string out(bytes.size() * 2 + 1, '\0');
+    sodium_bin2hex(out.data(), out.size(), bytes.data(), bytes.size());
+    out.pop_back();
+    return out;
+}
+
+inline json error_json(std::string_view code, std::string_view message) {
+    return json{{"ok", false}, {"code", code}, {"error", message}};
+}
+
+inline std::string string_field(const json& j, const char* key) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// json::value() throws when the field has another type; a request line must never
+// throw out of the read handler (that would stop the node), so ill-typed means false.
+inline bool bool_field(const json& j, const char* key) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_boolean() && it->get<bool>();
+}
+
+// An unsigned integer field, fallback when absent; nullopt when ill-typed or below min.
+inline std::optional<std::uint64_t> uint_field(const json& j, const char* key, std::uint64_t fallback,
+                                        std::uint64_t min = 0) {
+    auto it = j.find(key);
+    if (it == j.end()) return fallback;
+    // Parsed JSON holds a non-negative number as unsigned, a built one maybe as signed.
+    if (!it->is_number_integer() || (!it->is_number_unsigned() && it->get<std::int64_t>() < 0) ||
+        it->get<std::uint64_t>() < min)
+        return std::nullopt;
+    return it->get<std::uint64_t>();
+}
+
+}  // namespace hallway::core::control_json

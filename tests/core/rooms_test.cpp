@@ -1,0 +1,399 @@
+// core/rooms/rooms.hpp without sockets: nodes are Rooms objects on their own
+// stores, joined by an in-memory network that carries their messages while
+// two of them are "connected", in the order sent.
+#include "core/rooms/rooms.hpp"
+
+#include "temp_dir.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+
+using namespace hallway;
+using namespace hallway::core;
+using namespace hallway::core::rooms;
+
+namespace {
+
+struct Net;
+
+struct FakeNode : RoomsPort {
+    Net& net;
+    std::string nick;
+    crypto::KeyPair identity;
+    crypto::SigningKey signing;
+    std::unique_ptr<Store> store;
+    std::unique_ptr<Rooms> rooms;
+    std::vector<Event> events;
+    std::set<PeerKey> reached;
+
+    FakeNode(Net& n, std::string name, std::uint8_t seed, const std::filesystem::path& dir);
+    const PeerKey& key() const { return identity.public_key; }
+
+    bool has_session(const PeerKey& peer) const override;
+    bool send(const PeerKey& peer, const transport::AppMessage& m) override;
+    void reach(const PeerKey& peer) override { reached.insert(peer); }
+    void pending_changed(const PeerKey&) override {}
+    bool online(const PeerKey& peer) const override;
+    std::optional<crypto::SignPublicKey> sign_key(const PeerKey& peer) const override;
+    RoomMemberView member_view(const PeerKey& peer) const override;
+    void emit(const Event& e) override { events.push_back(e); }
+    std::int64_t now_ms() const override;
+
+    // Texts shown in a room, in the order they were added.
+    std::vector<std::string> texts(const RoomId& room) const {
+        std::vector<std::string> out;
+        for (auto& m : rooms->history(room, 10000))
+            if (m.text) out.push_back(m.body);
+        return out;
+    }
+    std::size_t alerts() const {
+        return std::count_if(events.begin(), events.end(), [](const Event& e) {
+            auto* n = std::get_if<Notice>(&e);
+            return n && n->level == Notice::Level::alert;
+        });
+    }
+    std::size_t added(const std::string& body) const {
+        return std::count_if(events.begin(), events.end(), [&](const Event& e) {
+            auto* m = std::get_if<RoomMessageAdded>(&e);
+            return m && m->message.text && m->message.body == body;
+        });
+    }
+};
+
+struct Packet {
+    PeerKey from, to;
+    transport::AppMessage message;
+};
+
+struct Net {
+    test::TempDir dir;
+    std::map<PeerKey, FakeNode*> nodes;
+    std::set<std::pair<PeerKey, PeerKey>> links;  // both orders
+    std::deque<Packet> wire;
+    std::int64_t clock = 1'700'000'000'000;
+
+    FakeNode& add(const std::string& nick, std::uint8_t seed) {
+        owned.push_back(std::make_unique<FakeNode>(*this, nick, seed, dir / nick));
+        auto& n = *owned.back();
+        nodes[n.key()] = &n;
+        return n;
+    }
+    void connect(FakeNode& a, FakeNode& b) {
+        links.insert({a.key(), b.key()});
+        links.insert({b.key(), a.key()});
+        a.rooms->on_session_up(b.key());
+        b.rooms->on_session_up(a.key());
+        run();
+    }
+    void cut(FakeNode& a, FakeNode& b) {
+        links.erase({a.key(), b.key()});
+        links.erase({b.key(), a.key()});
+    }
+    void isolate(FakeNode& a) {
+        std::erase_if(links, [&](auto& l) { return l.first == a.key() || l.second == a.key(); });
+    }
+    bool linked(const PeerKey& a, const PeerKey& b) const { return links.count({a, b}) > 0; }
+    // Delivers everything in flight (and what it causes) in order; a packet
+    // on a link cut meanwhile is lost, as on a dead TCP connection.
+    void run() {
+        for (std::size_t steps = 0; !wire.empty(); ++steps) {
+            REQUIRE(steps < 100000);  // the exchange must end
+            Packet p = std::move(wire.front());
+            wire.pop_front();
+            if (!linked(p.from, p.to)) continue;
+            FakeNode& to = *nodes.at(p.to);
+            std::visit(
+                [&](const auto& m) {
+                    if constexpr (requires { to.rooms->handle(p.from, m); }) to.rooms->handle(p.from, m);
+                },
+                p.message);
+        }
+    }
+
+    std::vector<std::unique_ptr<FakeNode>> owned;
+};
+
+FakeNode::FakeNode(Net& n, std::string name, std::uint8_t seed, const std::filesystem::path& dir)
+    : net(n), nick(std::move(name)) {
+    std::array<std::uint8_t, 32> priv{};
+    priv.fill(seed);
+    identity = crypto::KeyPair::from_private(priv);
+    signing = crypto::SigningKey::derive(identity);
+    std::filesystem::create_directories(dir);
+    StoreError err;
+    std::string message;
+    store = Store::open((dir / "hallway.db").string(), err, message);
+    REQUIRE(store);
+    std::uint64_t counter = seed;
+    rooms = std::make_unique<Rooms>(
+        *store, identity.public_key, signing,
+        [counter](std::span<std::uint8_t> out) mutable {
+            for (auto& b : out) b = static_cast<std::uint8_t>(++counter * 131);
+        },
+        *this);
+}
+
+bool FakeNode::has_session(const PeerKey& peer) const { return net.linked(key(), peer); }
+bool FakeNode::send(const PeerKey& peer, const transport::AppMessage& m) {
+    if (!net.linked(key(), peer)) return false;
+    net.wire.push_back(Packet{key(), peer, m});
+    return true;
+}
+bool FakeNode::online(const PeerKey& peer) const { return net.linked(key(), peer); }
+std::optional<crypto::SignPublicKey> FakeNode::sign_key(const PeerKey& peer) const {
+    auto it = net.nodes.find(peer);
+    if (it == net.nodes.end()) return std::nullopt;
+    return it->second->signing.public_key;
+}
+RoomMemberView FakeNode::member_view(const PeerKey& peer) const {
+    RoomMemberView v;
+    v.key = peer;
+    if (auto it = net.nodes.find(peer); it != net.nodes.end()) v.nick = it->second->nick;
+    return v;
+}
+std::int64_t FakeNode::now_ms() const { return ++net.clock; }
+
+RoomId must_create(FakeNode& n, const std::string& name, bool open = false) {
+    std::string error;
+    auto id = n.rooms->create(name, open, "", error);
+    REQUIRE_MESSAGE(id, error);
+    return *id;
+}
+
+void must_send(FakeNode& n, const RoomId& room, const std::string& body) {
+    std::string error;
+    REQUIRE_MESSAGE(n.rooms->send_text(room, body, error), error);
+    n.net.run();
+}
+
+// alice creates a private room with bob and carol in it.
+struct ThreeMembers {
+    Net net;
+    FakeNode& alice = net.add("alice", 1);
+    FakeNode& bob = net.add("bob", 2);
+    FakeNode& carol = net.add("carol", 3);
+    RoomId room{};
+
+    ThreeMembers() {
+        room = must_create(alice, "team");
+        net.connect(alice, bob);
+        net.connect(alice, carol);
+        net.connect(bob, carol);
+        for (FakeNode* n : {&bob, &carol}) {
+            std::string error;
+            REQUIRE_MESSAGE(alice.rooms->invite(room, n->key(), error), error);
+            net.run();
+            REQUIRE_MESSAGE(n->rooms->join(room, error), error);
+            net.run();
+        }
+    }
+};
+
+}  // namespace
+
+TEST_CASE("an invitation names who sent it; joining brings the room's log") {
+    Net net;
+    auto& alice = net.add("alice", 1);
+    auto& bob = net.add("bob", 2);
+    const RoomId room = must_create(alice, "team");
+    net.connect(alice, bob);
+    std::string error;
+    REQUIRE(alice.rooms->invite(room, bob.key(), error));
+    net.run();
+    auto invited = bob.rooms->view(room);
+    REQUIRE(invited);
+    CHECK(invited->membership == RoomMembership::invited);
+    CHECK(invited->invited_by == alice.key());
+    CHECK(invited->name == "team");
+    CHECK(bob.texts(room).empty());
+
+    REQUIRE(bob.rooms->join(room, error));
+    net.run();
+    auto joined = bob.rooms->view(room);
+    REQUIRE(joined);
+    CHECK(joined->membership == RoomMembership::joined);
+    CHECK(joined->members.size() == 2);
+
+    must_send(alice, room, "hello team");
+    CHECK(bob.texts(room) == std::vector<std::string>{"hello team"});
+    auto mine = alice.rooms->history(room, 10);
+    REQUIRE(!mine.empty());
+    CHECK(mine.back().delivered == 1);
+    CHECK(mine.back().of == 1);
+}
+
+TEST_CASE("declining an invitation forgets it") {
+    Net net;
+    auto& alice = net.add("alice", 1);
+    auto& bob = net.add("bob", 2);
+    const RoomId room = must_create(alice, "team");
+    net.connect(alice, bob);
+    std::string error;
+    REQUIRE(alice.rooms->invite(room, bob.key(), error));
+    net.run();
+    REQUIRE(bob.rooms->leave(room, error));
+    CHECK_FALSE(bob.rooms->view(room));
+}
+
+TEST_CASE("each member gets each message once, in each author's order") {
+    ThreeMembers t;
+    for (int i = 0; i < 5; ++i) {
+        must_send(t.alice, t.room, "a" + std::to_string(i));
+        must_send(t.bob, t.room, "b" + std::to_string(i));
+    }
+    for (FakeNode* n : {&t.alice, &t.bob, &t.carol}) {
+        auto texts = n->texts(t.room);
+        CHECK(texts.size() == 10);
+        std::vector<std::string> from_a, from_b;
+        for (auto& s : texts) (s[0] == 'a' ? from_a : from_b).push_back(s);
+        CHECK(from_a == std::vector<std::string>{"a0", "a1", "a2", "a3", "a4"});
+        CHECK(from_b == std::vector<std::string>{"b0", "b1", "b2", "b3", "b4"});
+        for (auto& s : texts) CHECK(n->added(s) == 1);
+    }
+}
+
+TEST_CASE("a member offline when a message was sent gets it from another member after its author left") {
+    ThreeMembers t;
+    t.net.isolate(t.carol);
+    must_send(t.alice, t.room, "while carol was away 1");
+    must_send(t.alice, t.room, "while carol was away 2");
+    t.net.isolate(t.alice);  // the author is gone for good
+    CHECK(t.carol.texts(t.room).empty());
+    t.net.connect(t.carol, t.bob);
+    CHECK(t.carol.texts(t.room) == std::vector<std::string>{"while carol was away 1", "while carol was away 2"});
+    CHECK(t.carol.added("while carol was away 1") == 1);
+}
+
+TEST_CASE("a relay that alters a message is reported and the message is not shown") {
+    ThreeMembers t;
+    t.net.isolate(t.carol);
+    must_send(t.alice, t.room, "pay 10 euros");
+    // bob holds alice's entry; he changes one byte of the body and relays it.
+    auto rows = t.bob.store->room_entries(t.room);
+    auto original = std::find_if(rows.begin(), rows.end(), [&](const StoredEntry& e) { return e.text; });
+    REQUIRE(original != rows.end());
+    auto forged = original->bytes;
+    const std::string body = "pay 10 euros";
+    auto at = std::search(forged.begin(), forged.end(), body.begin(), body.end());
+    REQUIRE(at != forged.end());
+    at[4] = '9';
+    t.net.links.insert({t.bob.key(), t.carol.key()});
+    t.net.links.insert({t.carol.key(), t.bob.key()});
+    t.bob.send(t.carol.key(), transport::RoomEntry{forged, original->signature});
+    t.net.wire.resize(1);  // only the forged entry
+    t.net.run();
+    CHECK(t.carol.alerts() == 1);
+    CHECK(t.carol.added("pay 90 euros") == 0);
+    CHECK(t.carol.store->room_entries(t.room).size() == rows.size() - 1);  // everything but that entry
+}
+
+TEST_CASE("a removed member gets nothing written after its removal") {
+    ThreeMembers t;
+    std::string error;
+    REQUIRE(t.alice.rooms->remove(t.room, t.carol.key(), error));
+    t.net.run();
+    CHECK(t.carol.rooms->view(t.room)->membership == RoomMembership::left);
+    must_send(t.alice, t.room, "after the removal");
+    must_send(t.bob, t.room, "bob after the removal");
+    // Whoever carol meets serves it nothing more.
+    t.net.cut(t.carol, t.bob);
+    t.net.connect(t.carol, t.bob);
+    t.net.cut(t.carol, t.alice);
+    t.net.connect(t.carol, t.alice);
+    CHECK(t.carol.added("after the removal") == 0);
+    CHECK(t.carol.added("bob after the removal") == 0);
+    CHECK(t.bob.added("after the removal") == 1);
+    // And carol cannot write into it any more.
+    CHECK_FALSE(t.carol.rooms->send_text(t.room, "still here?", error));
+}
+
+TEST_CASE("a non-member that asks for a room's log gets nothing") {
+    ThreeMembers t;
+    must_send(t.alice, t.room, "members only");
+    auto& dave = t.net.add("dave", 4);
+    t.net.links.insert({dave.key(), t.alice.key()});
+    t.net.links.insert({t.alice.key(), dave.key()});
+    dave.send(t.alice.key(), transport::RoomSync{t.room, {}});
+    t.net.run();
+    CHECK(dave.store->room_entries(t.room).empty());
+    std::string error;
+    CHECK_FALSE(dave.rooms->join(t.room, error));
+}
+
+TEST_CASE("an open room is listed to anyone who asks, and anyone may join it") {
+    Net net;
+    auto& bob = net.add("bob", 2);
+    auto& dave = net.add("dave", 4);
+    std::string error;
+    auto room = bob.rooms->create("hall", true, "the conference", error);
+    REQUIRE(room);
+    must_send(bob, *room, "welcome");
+    net.connect(bob, dave);
+    dave.rooms->query_open_rooms({bob.key()});
+    net.run();
+    auto heard = dave.rooms->open_rooms();
+    REQUIRE(heard.size() == 1);
+    CHECK(heard[0].name == "hall");
+    CHECK(heard[0].topic == "the conference");
+    CHECK(heard[0].members == 1);
+    CHECK_FALSE(heard[0].joined);
+    REQUIRE_MESSAGE(dave.rooms->join(*room, error), error);
+    net.run();
+    CHECK(dave.rooms->view(*room)->membership == RoomMembership::joined);
+    CHECK(dave.texts(*room) == std::vector<std::string>{"welcome"});
+    must_send(dave, *room, "hi all");
+    CHECK(bob.added("hi all") == 1);
+}
+
+TEST_CASE("a private room cannot be joined without an invitation") {
+    Net net;
+    auto& bob = net.add("bob", 2);
+    auto& dave = net.add("dave", 4);
+    auto room = must_create(bob, "private");
+    net.connect(bob, dave);
+    dave.send(bob.key(), transport::RoomJoin{room});
+    net.run();
+    CHECK(bob.rooms->view(room)->members.size() == 1);
+    CHECK_FALSE(dave.rooms->view(room));
+}
+
+TEST_CASE("members converge on the same messages whatever links come and go") {
+    for (std::uint32_t seed = 1; seed <= 5; ++seed) {
+        ThreeMembers t;
+        std::mt19937 rng(seed);
+        FakeNode* nodes[] = {&t.alice, &t.bob, &t.carol};
+        int written = 0;
+        for (int step = 0; step < 60; ++step) {
+            FakeNode& a = *nodes[rng() % 3];
+            FakeNode& b = *nodes[rng() % 3];
+            switch (rng() % 3) {
+            case 0:
+                if (&a != &b) t.net.cut(a, b);
+                break;
+            case 1:
+                if (&a != &b && !t.net.linked(a.key(), b.key())) t.net.connect(a, b);
+                break;
+            default:
+                must_send(a, t.room, a.nick + std::to_string(++written));
+            }
+        }
+        for (FakeNode* a : nodes)
+            for (FakeNode* b : nodes)
+                if (a != b && !t.net.linked(a->key(), b->key())) t.net.connect(*a, *b);
+        auto reference = t.alice.texts(t.room);
+        std::sort(reference.begin(), reference.end());
+        CHECK(reference.size() == static_cast<std::size_t>(written));
+        for (FakeNode* n : nodes) {
+            auto texts = n->texts(t.room);
+            std::sort(texts.begin(), texts.end());
+            CHECK(texts == reference);
+            for (auto& s : texts) CHECK(n->added(s) == 1);
+        }
+    }
+}
