@@ -5,6 +5,7 @@
 #include "core/presence.hpp"
 #include "core/profile.hpp"
 #include "crypto/identity.hpp"
+#include "crypto/signing.hpp"
 #include "discovery/discovery.hpp"
 #include "transport/messages.hpp"
 #include "transport/transport.hpp"
@@ -198,6 +199,13 @@ struct Node::Impl {
 
     transport::Status status_message() const {
         return transport::Status{settings.presence, settings.status_message, settings.nick};
+    }
+
+    // What the handshake tells peers: "rooms" comes with the key members check
+    // our room entries with (docs/PROTOCOL.md §11.1).
+    transport::Hello hello() const {
+        return transport::Hello{transport::wire::kVersion, settings.nick, {"text", "rooms"},
+                                crypto::SigningKey::derive(identity).public_key};
     }
 
     // ---- outbox ---------------------------------------------------------------
@@ -433,6 +441,10 @@ struct Node::Impl {
         std::visit([&](const auto& m) { handle(key, m); }, msg);
     }
 
+    // Room messages: wired in core/rooms (issue 14).
+    template <class RoomMessage>
+    void handle(const PeerKey&, const RoomMessage&) {}
+
     void handle(const PeerKey& key, const transport::Text& t) {
         StoredMessage m;
         m.id = t.id;
@@ -649,7 +661,7 @@ void Node::start() {
     cb.on_spoof = [&d](const PeerKey&, const PeerKey&, const asio::ip::tcp::endpoint& ep) { d.on_dial_failed(ep); };
     transport::TransportConfig tc;
     tc.port = d.options.port;
-    tc.hello = transport::Hello{1, d.settings.nick, {"text"}};
+    tc.hello = d.hello();
     d.transport = std::make_unique<transport::Transport>(d.io, d.identity, tc, cb);
     d.port = d.transport->listen();
 
@@ -849,7 +861,7 @@ bool Node::set_nick(std::string_view nick, std::string& error) {
     if (!save_settings(d.options.profile_dir, next, error)) return false;
     d.settings = std::move(next);
     if (d.transport) {
-        d.transport->set_hello(transport::Hello{1, d.settings.nick, {"text"}});
+        d.transport->set_hello(d.hello());
         for (auto& s : d.transport->sessions()) d.transport->send(s.peer, d.status_message());
     }
     if (d.discovery) d.discovery->update(discovery::Announcement{d.settings.nick, d.fingerprint, d.port});
