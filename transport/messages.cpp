@@ -422,7 +422,7 @@ std::optional<Message> from_fields(const Fields& f, std::string_view type) {
     }
     if (type == kRoomEntry) {
         auto entry = bytes_field(f, kE, wire::kMaxRoomEntry);
-        auto signature = fixed_bytes_field<RoomEntry{}.signature.size()>(f, kS);
+        auto signature = fixed_bytes_field<SignatureBytes{}.size()>(f, kS);
         if (!entry || !signature) return std::nullopt;
         return RoomEntry{std::move(*entry), *signature};
     }

@@ -17,6 +17,7 @@ namespace hallway::transport {
 using MessageId = std::array<std::uint8_t, 16>;
 using RoomId = std::array<std::uint8_t, 16>;
 using KeyBytes = std::array<std::uint8_t, 32>;  // a static (Noise) or signing public key
+using SignatureBytes = std::array<std::uint8_t, 64>;  // Ed25519
 
 // Sent in handshake messages 2 (responder) and 3 (initiator).
 struct Hello {
@@ -62,7 +63,7 @@ struct Close {
 // One signed room entry, its bytes exactly as signed (never re-encoded).
 struct RoomEntry {
     std::vector<std::uint8_t> entry;  // at most wire::kMaxRoomEntry bytes
-    std::array<std::uint8_t, 64> signature{};
+    SignatureBytes signature{};
 };
 // What the sender holds of a room: per author, the highest contiguous seq.
 struct RoomSync {
