@@ -226,3 +226,22 @@ TEST_CASE("the connection limits in docs/PROTOCOL.md are the ones transport/wire
     CHECK(doc.find("a\nburst of " + n(wire::kHandshakeBurstPerAddress) + " connections, refilled at " +
                    n(wire::kHandshakesPerSecondPerAddress) + " per second") != std::string::npos);
 }
+
+// §7's room rows and §6's table are the bounds the decoder enforces.
+TEST_CASE("the room limits in docs/PROTOCOL.md are the ones transport/wire.hpp enforces") {
+    const std::string doc = read_doc();
+    const auto row = [&](const std::string& name) {
+        const std::size_t at = doc.find("\n| " + name);
+        REQUIRE(at != std::string::npos);
+        return doc.substr(at + 1, doc.find('\n', at + 1) - at - 1);
+    };
+    const auto n = [](std::size_t v) { return std::to_string(v); };
+    CHECK(row("room entry (`room_entry` `e`)").find("| " + n(wire::kMaxRoomEntry) + " bytes") != std::string::npos);
+    CHECK(row("authors in a room's log").find("| " + n(wire::kMaxRoomAuthors) + " ") != std::string::npos);
+    CHECK(row("rooms in a `rooms_list`").find("| " + n(wire::kMaxListedRooms) + " ") != std::string::npos);
+    CHECK(row("room name").find("| " + n(wire::kMaxRoomName) + " bytes") != std::string::npos);
+    CHECK(row("room topic").find("| " + n(wire::kMaxRoomTopic) + " bytes") != std::string::npos);
+    CHECK(row("`room_entry`").find("`e`: bytes (≤ " + n(wire::kMaxRoomEntry) + ")") != std::string::npos);
+    CHECK(row("`room_sync`").find("array (≤ " + n(wire::kMaxRoomAuthors) + ")") != std::string::npos);
+    CHECK(row("`rooms_list`").find("array (≤ " + n(wire::kMaxListedRooms) + ")") != std::string::npos);
+}
