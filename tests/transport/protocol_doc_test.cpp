@@ -172,6 +172,13 @@ std::map<std::string, std::pair<std::size_t, std::size_t>> find_blocks(const std
     return out;
 }
 
+// The line of a table of doc that starts with "| name".
+std::string table_row(const std::string& doc, const std::string& name) {
+    const std::size_t at = doc.find("\n| " + name);
+    REQUIRE(at != std::string::npos);
+    return doc.substr(at + 1, doc.find('\n', at + 1) - at - 1);
+}
+
 std::string squeeze(std::string s) {
     std::erase_if(s, [](char c) { return c == ' ' || c == '\n'; });
     return s;
@@ -207,11 +214,7 @@ TEST_CASE("the worked example in docs/PROTOCOL.md matches the code") {
 // The connection rules a peer meets, as §4.2 and §7 state them, are the code's.
 TEST_CASE("the connection limits in docs/PROTOCOL.md are the ones transport/wire.hpp enforces") {
     const std::string doc = read_doc();
-    const auto row = [&](const std::string& name) {
-        const std::size_t at = doc.find("\n| " + name);
-        REQUIRE(at != std::string::npos);
-        return doc.substr(at + 1, doc.find('\n', at + 1) - at - 1);
-    };
+    const auto row = [&](const std::string& name) { return table_row(doc, name); };
     const auto n = [](std::size_t v) { return std::to_string(v); };
     CHECK(row("incoming connections per source address (rate)").find(
               "burst of " + n(wire::kHandshakeBurstPerAddress) + ", then " + n(wire::kHandshakesPerSecondPerAddress) +
@@ -230,11 +233,7 @@ TEST_CASE("the connection limits in docs/PROTOCOL.md are the ones transport/wire
 // §7's room rows and §6's table are the bounds the decoder enforces.
 TEST_CASE("the room limits in docs/PROTOCOL.md are the ones transport/wire.hpp enforces") {
     const std::string doc = read_doc();
-    const auto row = [&](const std::string& name) {
-        const std::size_t at = doc.find("\n| " + name);
-        REQUIRE(at != std::string::npos);
-        return doc.substr(at + 1, doc.find('\n', at + 1) - at - 1);
-    };
+    const auto row = [&](const std::string& name) { return table_row(doc, name); };
     const auto n = [](std::size_t v) { return std::to_string(v); };
     CHECK(row("room entry (`room_entry` `e`)").find("| " + n(wire::kMaxRoomEntry) + " bytes") != std::string::npos);
     CHECK(row("authors in a room's log").find("| " + n(wire::kMaxRoomAuthors) + " ") != std::string::npos);
