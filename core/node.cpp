@@ -213,6 +213,13 @@ struct Node::Impl : core::rooms::RoomsPort {
         return transport::Status{settings.presence, settings.status_message, settings.nick};
     }
 
+    // What the handshake tells peers: "rooms" comes with the key members check
+    // our room entries with (docs/PROTOCOL.md §11.1).
+    transport::Hello hello() const {
+        return transport::Hello{transport::wire::kVersion, settings.nick, {"text", "rooms"},
+                                crypto::SigningKey::derive(identity).public_key};
+    }
+
     // ---- outbox ---------------------------------------------------------------
 
     // Sends rows in order (core/outbox.hpp decides) and records what became of
@@ -450,6 +457,10 @@ struct Node::Impl : core::rooms::RoomsPort {
     void on_message(const PeerKey& key, const transport::AppMessage& msg) {
         std::visit([&](const auto& m) { handle(key, m); }, msg);
     }
+
+    // Room messages: wired in core/rooms (issue 14).
+    template <class RoomMessage>
+    void handle(const PeerKey&, const RoomMessage&) {}
 
     void handle(const PeerKey& key, const transport::Text& t) {
         StoredMessage m;

@@ -22,6 +22,13 @@ constexpr std::string_view kGone = "gone";
 constexpr std::string_view kPing = "ping";
 constexpr std::string_view kPong = "pong";
 constexpr std::string_view kClose = "close";
+constexpr std::string_view kRoomEntry = "room_entry";
+constexpr std::string_view kRoomSync = "room_sync";
+constexpr std::string_view kRoomAck = "room_ack";
+constexpr std::string_view kRoomInvite = "room_invite";
+constexpr std::string_view kRoomJoin = "room_join";
+constexpr std::string_view kRoomsQuery = "rooms_query";
+constexpr std::string_view kRoomsList = "rooms_list";
 
 // Presence values a receiver shows; any other is shown as the first.
 constexpr std::array<std::string_view, 3> kPresences{"available", "away", "busy"};
@@ -133,6 +140,17 @@ struct MapWriter {
         cbor::put_head(out, Major::uint, v);
         return *this;
     }
+    // The key and the head of an array of n items, which the caller appends.
+    MapWriter& array(std::string_view key, std::size_t n) {
+        cbor::put_text(out, key);
+        cbor::put_head(out, Major::array, n);
+        return *this;
+    }
+    // The head of a map of n entries inside an array (its entries follow).
+    MapWriter& inner_map(std::size_t n) {
+        cbor::put_head(out, Major::map, n);
+        return *this;
+    }
 };
 
 struct Encoder {
@@ -162,14 +180,55 @@ struct Encoder {
     Bytes operator()(const Close& x) const {
         return MapWriter(2).text("reason", x.reason, wire::kMaxCloseReason).type(kClose).out;
     }
+    Bytes operator()(const RoomEntry& x) const {
+        if (x.entry.size() > wire::kMaxRoomEntry) return {};  // never cut: that would break the signature
+        return MapWriter(3, x.entry.size()).bytes("e", x.entry).bytes("s", x.signature).type(kRoomEntry).out;
+    }
+    Bytes operator()(const RoomSync& x) const {
+        const std::size_t n = std::min(x.have.size(), wire::kMaxRoomAuthors);
+        MapWriter w(3, n * 48);
+        w.array("have", n);
+        for (std::size_t i = 0; i < n; ++i) {
+            cbor::put_head(w.out, Major::array, 2);
+            cbor::put_bytes(w.out, x.have[i].first);
+            cbor::put_head(w.out, Major::uint, x.have[i].second);
+        }
+        return w.bytes("r", x.room).type(kRoomSync).out;
+    }
+    Bytes operator()(const RoomAck& x) const {
+        return MapWriter(4).bytes("a", x.author).uint("n", x.seq).bytes("r", x.room).type(kRoomAck).out;
+    }
+    Bytes operator()(const RoomInvite& x) const {
+        return MapWriter(3).text("name", x.name, wire::kMaxRoomName).bytes("r", x.room).type(kRoomInvite).out;
+    }
+    Bytes operator()(const RoomJoin& x) const { return MapWriter(2).bytes("r", x.room).type(kRoomJoin).out; }
+    Bytes operator()(const RoomsQuery&) const { return MapWriter(1).type(kRoomsQuery).out; }
+    Bytes operator()(const RoomsList& x) const {
+        const std::size_t n = std::min(x.rooms.size(), wire::kMaxListedRooms);
+        MapWriter w(2, n * 128);
+        w.array("rooms", n);
+        for (std::size_t i = 0; i < n; ++i) {
+            const ListedRoom& room = x.rooms[i];
+            w.inner_map(4)
+                .uint("count", room.members)
+                .text("name", room.name, wire::kMaxRoomName)
+                .bytes("r", room.room)
+                .text("topic", room.topic, wire::kMaxRoomTopic);
+        }
+        return w.type(kRoomsList).out;
+    }
 };
 
 // --- Decoding.
 
 // Every key a message or Hello defines; any other key is skipped unread.
-enum Key : std::size_t { kT, kId, kTs, kBody, kPresence, kMsg, kNick, kN, kReason, kV, kCaps, kPeerKey, kKeyCount };
-constexpr std::array<std::string_view, kKeyCount> kKeyNames{"t",    "id", "ts",     "body", "presence", "msg",
-                                                            "nick", "n",  "reason", "v",    "caps",     "key"};
+enum Key : std::size_t {
+    kT, kId, kTs, kBody, kPresence, kMsg, kNick, kN, kReason, kV, kCaps, kPeerKey, kSig,
+    kE, kS, kR, kHave, kA, kName, kRooms, kTopic, kCount, kKeyCount
+};
+constexpr std::array<std::string_view, kKeyCount> kKeyNames{
+    "t", "id", "ts", "body", "presence", "msg", "nick", "n", "reason", "v", "caps", "key", "sig",
+    "e", "s", "r", "have", "a", "name", "rooms", "topic", "count"};
 
 // The values of the defined keys of one map, as the bytes of one item each.
 struct Fields {
@@ -250,6 +309,79 @@ std::optional<std::array<std::uint8_t, N>> fixed_bytes_field(const Fields& f, Ke
 }
 
 std::optional<MessageId> id_field(const Fields& f) { return fixed_bytes_field<MessageId{}.size()>(f, kId); }
+std::optional<RoomId> room_field(const Fields& f) { return fixed_bytes_field<RoomId{}.size()>(f, kR); }
+
+// A byte string of at most max bytes.
+std::optional<std::vector<std::uint8_t>> bytes_field(const Fields& f, Key k, std::size_t max) {
+    const auto item = f.get(k);
+    std::string scratch;
+    const auto s = item ? string_item(*item, Major::bytes, scratch) : std::nullopt;
+    if (!s || s->size() > max) return std::nullopt;
+    return std::vector<std::uint8_t>(s->begin(), s->end());
+}
+
+// The items of an array field (any length form), each handed to item() as its
+// own bytes; nullopt when the field is not an array, holds more than max items
+// or item() refuses one. The message was checked well-formed and nested within
+// bounds as a whole, so each item is too.
+template <class T, class ItemFn>
+std::optional<std::vector<T>> array_field(const Fields& f, Key k, std::size_t max, ItemFn item) {
+    const auto field = f.get(k);
+    if (!field) return std::nullopt;
+    cbor::Reader r(*field);
+    cbor::Head h;
+    if (!r.head(h) || h.major != Major::array) return std::nullopt;
+    std::vector<T> out;
+    for (std::uint64_t i = 0; h.indefinite ? !r.take_break() : i < h.arg; ++i) {
+        const std::size_t at = r.offset();
+        if (out.size() == max || !r.skip(2)) return std::nullopt;
+        auto value = item(field->subspan(at, r.offset() - at));
+        if (!value) return std::nullopt;
+        out.push_back(std::move(*value));
+    }
+    return out;
+}
+
+// room_sync "have": [author: bytes(32), seq: uint] pairs, each author once.
+std::optional<std::vector<std::pair<KeyBytes, std::uint64_t>>> have_field(const Fields& f) {
+    using Slot = std::pair<KeyBytes, std::uint64_t>;
+    auto have = array_field<Slot>(f, kHave, wire::kMaxRoomAuthors, [](std::span<const std::uint8_t> item) {
+        cbor::Reader r(item);
+        cbor::Head pair, key, seq;
+        std::string scratch;
+        std::string_view author;
+        if (!r.head(pair) || pair.major != Major::array || (!pair.indefinite && pair.arg != 2) || !r.head(key) ||
+            !r.string_body(key, Major::bytes, scratch, author) || author.size() != KeyBytes{}.size() ||
+            !r.head(seq) || seq.major != Major::uint || (pair.indefinite && !r.take_break()))
+            return std::optional<Slot>();
+        Slot slot{{}, seq.arg};
+        std::memcpy(slot.first.data(), author.data(), author.size());
+        return std::optional<Slot>(slot);
+    });
+    if (!have) return std::nullopt;
+    // One author twice would make the vector ambiguous.
+    std::vector<KeyBytes> authors;
+    authors.reserve(have->size());
+    for (const auto& slot : *have) authors.push_back(slot.first);
+    std::sort(authors.begin(), authors.end());
+    if (std::adjacent_find(authors.begin(), authors.end()) != authors.end()) return std::nullopt;
+    return have;
+}
+
+// rooms_list "rooms": maps {count, name, r, topic}, each read by the rules of a
+// message's map (unknown keys ignored, a defined key twice refused).
+std::optional<std::vector<ListedRoom>> rooms_field(const Fields& f) {
+    return array_field<ListedRoom>(f, kRooms, wire::kMaxListedRooms, [](std::span<const std::uint8_t> item) {
+        Fields inner;
+        if (!read_map(item, inner)) return std::optional<ListedRoom>();
+        auto room = room_field(inner);
+        auto name = text_field(inner, kName, wire::kMaxRoomName);
+        auto topic = text_field(inner, kTopic, wire::kMaxRoomTopic);
+        auto count = uint_field(inner, kCount);
+        if (!room || !name || !topic || !count) return std::optional<ListedRoom>();
+        return std::optional<ListedRoom>(ListedRoom{*room, std::move(*name), std::move(*topic), *count});
+    });
+}
 
 std::optional<Message> from_fields(const Fields& f, std::string_view type) {
     if (type == kText) {
@@ -287,6 +419,42 @@ std::optional<Message> from_fields(const Fields& f, std::string_view type) {
         auto reason = text_field(f, kReason, wire::kMaxCloseReason);
         if (!reason) return std::nullopt;
         return Close{std::move(*reason)};
+    }
+    if (type == kRoomEntry) {
+        auto entry = bytes_field(f, kE, wire::kMaxRoomEntry);
+        auto signature = fixed_bytes_field<SignatureBytes{}.size()>(f, kS);
+        if (!entry || !signature) return std::nullopt;
+        return RoomEntry{std::move(*entry), *signature};
+    }
+    if (type == kRoomSync) {
+        auto room = room_field(f);
+        auto have = have_field(f);
+        if (!room || !have) return std::nullopt;
+        return RoomSync{*room, std::move(*have)};
+    }
+    if (type == kRoomAck) {
+        auto room = room_field(f);
+        auto author = fixed_bytes_field<KeyBytes{}.size()>(f, kA);
+        auto seq = uint_field(f, kN);
+        if (!room || !author || !seq) return std::nullopt;
+        return RoomAck{*room, *author, *seq};
+    }
+    if (type == kRoomInvite) {
+        auto room = room_field(f);
+        auto name = text_field(f, kName, wire::kMaxRoomName);
+        if (!room || !name) return std::nullopt;
+        return RoomInvite{*room, std::move(*name)};
+    }
+    if (type == kRoomJoin) {
+        auto room = room_field(f);
+        if (!room) return std::nullopt;
+        return RoomJoin{*room};
+    }
+    if (type == kRoomsQuery) return RoomsQuery{};
+    if (type == kRoomsList) {
+        auto rooms = rooms_field(f);
+        if (!rooms) return std::nullopt;
+        return RoomsList{std::move(*rooms)};
     }
     return std::nullopt;
 }
@@ -364,13 +532,14 @@ std::optional<Message> decode(std::span<const std::uint8_t> bytes) {
 
 std::vector<std::uint8_t> encode_hello(const Hello& h) {
     const std::size_t caps = std::min(h.capabilities.size(), wire::kMaxCapabilities);
-    MapWriter w(3);
-    cbor::put_text(w.out, "caps");
-    cbor::put_head(w.out, Major::array, caps);
+    MapWriter w(h.sign_key ? 4 : 3);
+    w.array("caps", caps);
     std::string store;
     for (std::size_t i = 0; i < caps; ++i)
         cbor::put_text(w.out, bounded_utf8(h.capabilities[i], wire::kMaxCapabilityName, store));
-    return w.text("nick", h.nick, wire::kMaxNick).uint("v", h.version).out;
+    w.text("nick", h.nick, wire::kMaxNick);
+    if (h.sign_key) w.bytes("sig", *h.sign_key);
+    return w.uint("v", h.version).out;
 }
 
 std::optional<Hello> decode_hello(std::span<const std::uint8_t> bytes) {
@@ -385,6 +554,10 @@ std::optional<Hello> decode_hello(std::span<const std::uint8_t> bytes) {
     if (f.seen[kCaps] != 0) {  // optional: absent means none
         const auto caps = f.get(kCaps);
         if (!caps || !read_caps(*caps, h.capabilities)) return std::nullopt;
+    }
+    if (f.seen[kSig] != 0) {  // optional: absent from peers without rooms
+        h.sign_key = fixed_bytes_field<KeyBytes{}.size()>(f, kSig);
+        if (!h.sign_key) return std::nullopt;
     }
     return h;
 }

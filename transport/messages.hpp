@@ -8,18 +8,25 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
 namespace hallway::transport {
 
 using MessageId = std::array<std::uint8_t, 16>;
+using RoomId = std::array<std::uint8_t, 16>;
+using KeyBytes = std::array<std::uint8_t, 32>;  // a static (Noise) or signing public key
+using SignatureBytes = std::array<std::uint8_t, 64>;  // Ed25519
 
 // Sent in handshake messages 2 (responder) and 3 (initiator).
 struct Hello {
     std::uint32_t version = 1;
     std::string nick;
     std::vector<std::string> capabilities;
+    // Ed25519 public key the peer signs room entries with (§11.1); absent from
+    // peers that do not speak rooms.
+    std::optional<KeyBytes> sign_key = std::nullopt;
 };
 
 struct Text {
@@ -51,17 +58,61 @@ struct Close {
     std::string reason;
 };
 
+// Rooms (docs/PROTOCOL.md §11). The transport checks shapes and bounds only;
+// what an entry says and who may send what is core/rooms'.
+// One signed room entry, its bytes exactly as signed (never re-encoded).
+struct RoomEntry {
+    std::vector<std::uint8_t> entry;  // at most wire::kMaxRoomEntry bytes
+    SignatureBytes signature{};
+};
+// What the sender holds of a room: per author, the highest contiguous seq.
+struct RoomSync {
+    RoomId room{};
+    std::vector<std::pair<KeyBytes, std::uint64_t>> have;  // distinct authors, at most wire::kMaxRoomAuthors
+};
+// The sender holds author's entries 1..seq of the room.
+struct RoomAck {
+    RoomId room{};
+    KeyBytes author{};
+    std::uint64_t seq = 0;
+};
+// The sender added the receiver to the room.
+struct RoomInvite {
+    RoomId room{};
+    std::string name;
+};
+// The sender asks to be added to an open room.
+struct RoomJoin {
+    RoomId room{};
+};
+// Which open rooms is the receiver a member of?
+struct RoomsQuery {};
+struct ListedRoom {
+    RoomId room{};
+    std::string name;
+    std::string topic;
+    std::uint64_t members = 0;  // "count" on the wire
+};
+// The answer to RoomsQuery.
+struct RoomsList {
+    std::vector<ListedRoom> rooms;  // at most wire::kMaxListedRooms
+};
+
 // Everything a session can carry. Unknown types decode to std::nullopt and are skipped.
 // Status.presence decodes to one of the three values named above.
-using Message = std::variant<Text, Ack, Status, Gone, Ping, Pong, Close>;
+using Message = std::variant<Text, Ack, Status, Gone, Ping, Pong, Close, RoomEntry, RoomSync, RoomAck, RoomInvite,
+                             RoomJoin, RoomsQuery, RoomsList>;
 // What the transport hands to the layer above (ping/pong/close stay inside).
-using AppMessage = std::variant<Text, Ack, Status, Gone>;
+using AppMessage =
+    std::variant<Text, Ack, Status, Gone, RoomEntry, RoomSync, RoomAck, RoomInvite, RoomJoin, RoomsQuery, RoomsList>;
 
 // CBOR as senders write it (definite lengths, shortest heads, keys sorted as
 // text strings); every text field is valid UTF-8 within its wire.hpp bound:
 // names, status and reasons are cut at a character boundary, but a text body
 // is never cut (that would change what the person wrote): empty when the body,
 // made valid UTF-8, is over wire::kMaxTextBody, and the message is not sent.
+// Likewise a room entry over wire::kMaxRoomEntry (cutting breaks its signature);
+// room_sync and rooms_list lists are cut to their bounds.
 std::vector<std::uint8_t> encode(const Message& m);
 // nullopt: not a message we know (unknown type, or a known type with a field
 // missing, ill-typed, repeated or over its bound); the caller skips it. Never throws.

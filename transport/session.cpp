@@ -29,12 +29,26 @@ namespace {
 
 std::vector<std::uint8_t> bytes_of(std::string_view s) { return {s.begin(), s.end()}; }
 
-std::optional<AppMessage> as_app_message(const Message& m) {
-    if (const auto* t = std::get_if<Text>(&m)) return *t;
-    if (const auto* a = std::get_if<Ack>(&m)) return *a;
-    if (const auto* s = std::get_if<Status>(&m)) return *s;
-    if (const auto* g = std::get_if<Gone>(&m)) return *g;
-    return std::nullopt;
+template <class T, class Variant>
+struct is_alternative;
+template <class T, class... Ts>
+struct is_alternative<T, std::variant<Ts...>> : std::bool_constant<(std::is_same_v<T, Ts> || ...)> {};
+
+template <class T>
+constexpr bool kIsApp = is_alternative<std::decay_t<T>, AppMessage>::value;
+
+bool is_app_message(const Message& m) {
+    return std::visit([](const auto& x) { return kIsApp<decltype(x)>; }, m);
+}
+
+// Moves m out when the layer above handles its type (AppMessage); else leaves it.
+std::optional<AppMessage> take_app_message(Message& m) {
+    return std::visit(
+        [](auto& x) -> std::optional<AppMessage> {
+            if constexpr (kIsApp<decltype(x)>) return std::move(x);
+            else return std::nullopt;
+        },
+        m);
 }
 
 }  // namespace
@@ -160,7 +174,7 @@ struct Session::Impl {
     }
 
     void dispatch(SessionOutput& out, Message message, MonoTime now) {
-        if (auto app = as_app_message(message)) {
+        if (auto app = take_app_message(message)) {
             out.events.push_back(Received{std::move(*app)});
         } else if (const auto* ping = std::get_if<Ping>(&message)) {
             send(out, Pong{ping->nonce}, now);
@@ -227,7 +241,7 @@ struct Session::Impl {
         if (state != State::established) return;
         const auto encoded = encode(message);
         if (encoded.empty() || encoded.size() > wire::kMaxMessage) return;  // not sendable as is
-        if (as_app_message(message)) last_app_sent = now;
+        if (is_app_message(message)) last_app_sent = now;
         const std::size_t chunks = (encoded.size() + wire::kMaxChunk - 1) / wire::kMaxChunk;
         out.bytes.reserve(out.bytes.size() + encoded.size() +
                           std::max<std::size_t>(chunks, 1) * (wire::kFrameHeaderLen + wire::kFlagLen + wire::kTagLen));

@@ -72,9 +72,24 @@ inline constexpr std::size_t kMaxStatusMessage = 256;
 inline constexpr std::size_t kMaxPresence = 32;
 // A close reason is a short human-readable phrase.
 inline constexpr std::size_t kMaxCloseReason = 256;
+// Rooms (docs/PROTOCOL.md §11).
+// One signed room entry: a text of kMaxTextBody plus the entry's other fields
+// (keys, ids, numbers: under 200 bytes) with room to spare. core/rooms checks
+// entries against this same number.
+inline constexpr std::size_t kMaxRoomEntry = kMaxTextBody + 1024;
+// Distinct authors a room's log may hold: one room_sync vector slot each, so it
+// bounds a sync message (1024 slots of ~45 bytes, well inside kMaxMessage).
+inline constexpr std::size_t kMaxRoomAuthors = 1024;
+// Rooms in one rooms_list answer: a chooser list, not a directory.
+inline constexpr std::size_t kMaxListedRooms = 64;
+// A room name is a short label shown in lists, like a nick.
+inline constexpr std::size_t kMaxRoomName = 64;
+// A topic is a line under the name, like a status message.
+inline constexpr std::size_t kMaxRoomTopic = 256;
 // Deepest CBOR nesting a receiver reads (the top-level map is depth 1). Our
-// messages need 2; the rest is room for extensions. Deeper input is malformed:
-// bounding it keeps decoding free of deep recursion and large stacks.
+// messages need 3 (room_sync, rooms_list); the rest is room for extensions.
+// Deeper input is malformed: bounding it keeps decoding free of deep recursion
+// and large stacks.
 inline constexpr std::size_t kMaxNesting = 16;
 
 // A half-open handshake holds a slot for unauthenticated input: it must finish

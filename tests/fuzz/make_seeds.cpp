@@ -49,12 +49,20 @@ Bytes frame(std::span<const std::uint8_t> body) {
 std::vector<transport::Message> sample_messages() {
     transport::MessageId id{};
     for (std::size_t i = 0; i < id.size(); ++i) id[i] = static_cast<std::uint8_t>(i);
+    const auto room = protocol_cases::the_room();
     return {transport::Text{id, 1700000000000, "hi bob"},
             transport::Ack{id},
             transport::Status{"away", "lunch", "alice"},
             transport::Ping{42},
             transport::Pong{42},
-            transport::Close{"bye"}};
+            transport::Close{"bye"},
+            transport::RoomEntry{protocol_cases::the_entry(), protocol_cases::the_signature()},
+            protocol_cases::sync_of(3),
+            transport::RoomAck{room, protocol_cases::key32(1), 3},
+            transport::RoomInvite{room, "lunch"},
+            transport::RoomJoin{room},
+            transport::RoomsQuery{},
+            protocol_cases::list_of(2)};
 }
 
 // The example session: handshake, then every message type each way.
@@ -94,9 +102,12 @@ void messages() {
     for (const auto& m : sample_messages()) write("messages", "type" + std::to_string(i++), transport::encode(m));
     write("hello", "alice", transport::encode_hello({1, "alice", {}}));
     write("hello", "caps", transport::encode_hello({1, "bob", {"files", "typing"}}));
+    write("hello", "rooms", transport::encode_hello({1, "carol", {"text", "rooms"}, protocol_cases::key32(3)}));
     // One seed per conformance case: every CBOR shape the spec rules on.
     i = 0;
     for (const auto& c : protocol_cases::message_cases()) write("messages", "case" + std::to_string(i++), c.message);
+    i = 0;
+    for (const auto& c : protocol_cases::room_cases()) write("messages", "room_case" + std::to_string(i++), c.message);
     i = 0;
     for (const auto& c : protocol_cases::hello_cases()) write("hello", "case" + std::to_string(i++), c.hello);
 }

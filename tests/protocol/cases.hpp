@@ -34,6 +34,7 @@ struct HelloCase {
     Bytes hello;  // the msg3 payload
     bool accepted;
     std::string nick = {};  // as the responder sees it, when accepted
+    std::optional<transport::KeyBytes> sign_key = std::nullopt;
 };
 
 // --- Building CBOR by hand, including what our encoder never writes.
@@ -88,6 +89,175 @@ inline Bytes nested_arrays(std::size_t depth) {
 }
 inline Bytes status(std::string_view presence, std::string_view msg, std::string_view nick) {
     return cat({map(4), T("msg"), T(msg), T("nick"), T(nick), T("presence"), T(presence), T("t"), T("status")});
+}
+
+// --- Rooms (§11).
+inline transport::RoomId the_room() {
+    transport::RoomId r{};
+    r.fill(0x77);
+    return r;
+}
+inline Bytes room16() { return B(Bytes(16, 0x77)); }
+// A distinct 32-byte key per i (authors of a room_sync, the Hello's sig).
+inline transport::KeyBytes key32(std::size_t i) {
+    transport::KeyBytes k{};
+    k.fill(0x5a);
+    k[0] = static_cast<std::uint8_t>(i >> 8);
+    k[1] = static_cast<std::uint8_t>(i);
+    return k;
+}
+inline Bytes K(std::size_t i) {
+    const auto k = key32(i);
+    return B(Bytes(k.begin(), k.end()));
+}
+inline Bytes the_entry() { return hex("a2616b6474657874616e01"); }  // any bytes: the transport does not read them
+inline transport::SignatureBytes the_signature() {
+    transport::SignatureBytes s{};
+    s.fill(0x5e);
+    return s;
+}
+inline Bytes room_entry(const Bytes& e, const Bytes& s) {
+    return cat({map(3), T("e"), e, T("s"), s, T("t"), T("room_entry")});
+}
+// A room_sync whose have holds these items (already encoded), n of them.
+inline Bytes room_sync(std::size_t n, const Bytes& items, const Bytes& room = room16()) {
+    return cat({map(3), T("have"), head(Major::array, n), items, T("r"), room, T("t"), T("room_sync")});
+}
+inline Bytes slot(std::size_t author, std::uint64_t seq) { return cat({head(Major::array, 2), K(author), U(seq)}); }
+// n slots for authors 0..n-1, author i at seq i + 1, and the message they decode to.
+inline Bytes slots(std::size_t n) {
+    Bytes out;
+    for (std::size_t i = 0; i < n; ++i) out = cat({out, slot(i, i + 1)});
+    return out;
+}
+inline transport::RoomSync sync_of(std::size_t n) {
+    transport::RoomSync m{the_room(), {}};
+    for (std::size_t i = 0; i < n; ++i) m.have.push_back({key32(i), i + 1});
+    return m;
+}
+inline Bytes room_ack(const Bytes& a, const Bytes& n) {
+    return cat({map(4), T("a"), a, T("n"), n, T("r"), room16(), T("t"), T("room_ack")});
+}
+inline Bytes room_invite(const Bytes& name) { return cat({map(3), T("name"), name, T("r"), room16(), T("t"), T("room_invite")}); }
+// One rooms_list entry {count, name, r, topic}.
+inline Bytes listed(const Bytes& name = T("lunch"), const Bytes& topic = T("where"), const Bytes& count = U(3)) {
+    return cat({map(4), T("count"), count, T("name"), name, T("r"), room16(), T("topic"), topic});
+}
+inline Bytes rooms_list(std::size_t n, const Bytes& items) {
+    return cat({map(2), T("rooms"), head(Major::array, n), items, T("t"), T("rooms_list")});
+}
+inline transport::RoomsList list_of(std::size_t n, std::string name = "lunch", std::string topic = "where") {
+    return transport::RoomsList{std::vector<transport::ListedRoom>(n, transport::ListedRoom{the_room(), name, topic, 3})};
+}
+inline Bytes repeat(const Bytes& b, std::size_t n) {
+    Bytes out;
+    for (std::size_t i = 0; i < n; ++i) out = cat({out, b});
+    return out;
+}
+
+inline std::vector<MessageCase> room_cases() {
+    using namespace transport;
+    using wire::kMaxRoomEntry, wire::kMaxRoomAuthors, wire::kMaxListedRooms, wire::kMaxRoomName, wire::kMaxRoomTopic;
+    const Bytes sig = B(Bytes(64, 0x5e)), entry = B(the_entry()), n1 = U(1);
+    const Bytes full(kMaxRoomEntry, 0xee);
+    const std::string name_at(kMaxRoomName, 'n'), topic_at(kMaxRoomTopic, 'o');
+    return {
+        {"§11.5 room_entry: received", room_entry(entry, sig), Outcome::received,
+         RoomEntry{the_entry(), the_signature()}},
+        {"§11.5 room_entry at its bound: received", room_entry(B(full), sig), Outcome::received,
+         RoomEntry{full, the_signature()}},
+        {"§11.5 room_entry one over its bound: skipped", room_entry(B(cat({full, Bytes{0xee}})), sig),
+         Outcome::skipped},
+        {"§11.5 room_entry e as text: skipped", room_entry(T("entry"), sig), Outcome::skipped},
+        {"§11.5 room_entry s of 63 bytes: skipped", room_entry(entry, B(Bytes(63, 0x5e))), Outcome::skipped},
+        {"§11.5 room_entry s of 65 bytes: skipped", room_entry(entry, B(Bytes(65, 0x5e))), Outcome::skipped},
+        {"§11.5 room_entry tagged s: skipped", room_entry(entry, cat({hex("c2"), sig})), Outcome::skipped},
+        {"§11.5 room_entry without s: skipped", cat({map(2), T("e"), entry, T("t"), T("room_entry")}),
+         Outcome::skipped},
+        {"§11.5 room_entry e twice: skipped",
+         cat({map(4), T("e"), entry, T("e"), entry, T("s"), sig, T("t"), T("room_entry")}), Outcome::skipped},
+        {"§11.5 room_sync: received", room_sync(2, slots(2)), Outcome::received, sync_of(2)},
+        {"§11.5 room_sync with an empty have: received", room_sync(0, {}), Outcome::received, sync_of(0)},
+        {"§11.5 room_sync with 1024 authors: received", room_sync(kMaxRoomAuthors, slots(kMaxRoomAuthors)),
+         Outcome::received, sync_of(kMaxRoomAuthors)},
+        {"§11.5 room_sync with 1025 authors: skipped", room_sync(kMaxRoomAuthors + 1, slots(kMaxRoomAuthors + 1)),
+         Outcome::skipped},
+        {"§11.5 room_sync, indefinite have and slots: received",
+         cat({map(3), T("have"), hex("9f9f"), K(0), U(1), hex("ff9f"), K(1), U(2), hex("ffff"), T("r"), room16(),
+              T("t"), T("room_sync")}),
+         Outcome::received, sync_of(2)},
+        {"§11.5 room_sync naming an author twice: skipped", room_sync(2, cat({slot(0, 1), slot(0, 2)})),
+         Outcome::skipped},
+        {"§11.5 room_sync slot of three items: skipped", room_sync(1, cat({head(Major::array, 3), K(0), U(1), U(1)})),
+         Outcome::skipped},
+        {"§11.5 room_sync slot of one item: skipped", room_sync(1, cat({head(Major::array, 1), K(0)})),
+         Outcome::skipped},
+        {"§11.5 room_sync indefinite slot of three items: skipped",
+         room_sync(1, cat({hex("9f"), K(0), U(1), U(1), hex("ff")})), Outcome::skipped},
+        {"§11.5 room_sync slot not an array: skipped", room_sync(1, cat({map(1), K(0), U(1)})), Outcome::skipped},
+        {"§11.5 room_sync author of 31 bytes: skipped",
+         room_sync(1, cat({head(Major::array, 2), B(Bytes(31, 1)), U(1)})), Outcome::skipped},
+        {"§11.5 room_sync negative seq: skipped", room_sync(1, cat({head(Major::array, 2), K(0), hex("20")})),
+         Outcome::skipped},
+        {"§11.5 room_sync have not an array: skipped",
+         cat({map(3), T("have"), map(0), T("r"), room16(), T("t"), T("room_sync")}), Outcome::skipped},
+        {"§11.5 room_sync r of 15 bytes: skipped", room_sync(0, {}, B(Bytes(15, 0x77))), Outcome::skipped},
+        {"§11.5 room_sync without r: skipped", cat({map(2), T("have"), hex("80"), T("t"), T("room_sync")}),
+         Outcome::skipped},
+        {"§11.5 room_ack: received", room_ack(K(9), U(42)), Outcome::received, RoomAck{the_room(), key32(9), 42}},
+        {"§11.5 room_ack a of 33 bytes: skipped", room_ack(B(Bytes(33, 1)), U(42)), Outcome::skipped},
+        {"§11.5 room_ack n as text: skipped", room_ack(K(9), T("42")), Outcome::skipped},
+        {"§11.5 room_ack without n: skipped", cat({map(3), T("a"), K(9), T("r"), room16(), T("t"), T("room_ack")}),
+         Outcome::skipped},
+        {"§11.5 room_invite: received", room_invite(T("lunch")), Outcome::received, RoomInvite{the_room(), "lunch"}},
+        {"§11.5 room_invite name at its bound: received", room_invite(T(name_at)), Outcome::received,
+         RoomInvite{the_room(), name_at}},
+        {"§11.5 room_invite name over its bound: skipped", room_invite(T(name_at + "n")), Outcome::skipped},
+        {"§11.5 room_invite name as bytes: skipped", room_invite(B(Bytes{'a'})), Outcome::skipped},
+        {"§11.5 room_join: received", cat({map(2), T("r"), room16(), T("t"), T("room_join")}), Outcome::received,
+         RoomJoin{the_room()}},
+        {"§11.5 room_join r as text: skipped", cat({map(2), T("r"), T(std::string(16, 'r')), T("t"), T("room_join")}),
+         Outcome::skipped},
+        {"§11.5 rooms_query: received", cat({map(1), T("t"), T("rooms_query")}), Outcome::received, RoomsQuery{}},
+        {"§11.5 rooms_query with an unknown key: received", cat({map(2), T("t"), T("rooms_query"), T("x"), n1}),
+         Outcome::received, RoomsQuery{}},
+        {"§11.5 rooms_list: received", rooms_list(1, listed()), Outcome::received, list_of(1)},
+        {"§11.5 rooms_list empty: received", rooms_list(0, {}), Outcome::received, list_of(0)},
+        {"§11.5 rooms_list of 64 rooms: received", rooms_list(kMaxListedRooms, repeat(listed(), kMaxListedRooms)),
+         Outcome::received, list_of(kMaxListedRooms)},
+        {"§11.5 rooms_list of 65 rooms: skipped",
+         rooms_list(kMaxListedRooms + 1, repeat(listed(), kMaxListedRooms + 1)), Outcome::skipped},
+        {"§11.5 rooms_list name and topic at their bounds: received", rooms_list(1, listed(T(name_at), T(topic_at))),
+         Outcome::received, list_of(1, name_at, topic_at)},
+        {"§11.5 rooms_list name over its bound: skipped", rooms_list(1, listed(T(name_at + "n"))), Outcome::skipped},
+        {"§11.5 rooms_list topic over its bound: skipped", rooms_list(1, listed(T("lunch"), T(topic_at + "o"))),
+         Outcome::skipped},
+        {"§11.5 rooms_list count negative: skipped", rooms_list(1, listed(T("lunch"), T("where"), hex("20"))),
+         Outcome::skipped},
+        {"§11.5 rooms_list room without count: skipped",
+         rooms_list(1, cat({map(3), T("name"), T("lunch"), T("r"), room16(), T("topic"), T("where")})),
+         Outcome::skipped},
+        {"§11.5 rooms_list room with name twice: skipped",
+         rooms_list(1, cat({map(5), T("count"), U(3), T("name"), T("lunch"), T("name"), T("lunch"), T("r"), room16(),
+                            T("topic"), T("where")})),
+         Outcome::skipped},
+        {"§11.5 rooms_list room not a map: skipped", rooms_list(1, room16()), Outcome::skipped},
+        {"§11.5 rooms_list rooms not an array: skipped", cat({map(2), T("rooms"), listed(), T("t"), T("rooms_list")}),
+         Outcome::skipped},
+        {"§11.5 rooms_list, indefinite room map with an unknown key: received",
+         rooms_list(1, cat({hex("bf"), T("count"), U(3), T("x"), hex("f7"), T("name"), T("lunch"), T("r"), room16(),
+                            T("topic"), T("where"), hex("ff")})),
+         Outcome::received, list_of(1)},
+        // The top-level map, rooms and a room are 3 levels: 13 more fit within 16.
+        {"§7 rooms_list nested 16 deep: received",
+         rooms_list(1, cat({map(5), T("count"), U(3), T("name"), T("lunch"), T("r"), room16(), T("topic"), T("where"),
+                            T("x"), nested_arrays(13)})),
+         Outcome::received, list_of(1)},
+        {"§7 rooms_list nested 17 deep: closed",
+         rooms_list(1, cat({map(5), T("count"), U(3), T("name"), T("lunch"), T("r"), room16(), T("topic"), T("where"),
+                            T("x"), nested_arrays(14)})),
+         Outcome::closed},
+    };
 }
 
 inline std::vector<MessageCase> message_cases() {
@@ -228,6 +398,13 @@ inline std::vector<HelloCase> hello_cases() {
         {"§4.2 Hello caps with a non-text: refused", hello({T("caps"), hex("8101"), nick, v1}, 3), false},
         {"§4.2 Hello with 33 caps: refused", hello({T("caps"), many_caps, nick, v1}, 3), false},
         {"§4.2 Hello cap name over 32 bytes: refused", hello({T("caps"), long_cap, nick, v1}, 3), false},
+        {"§4.2 Hello with sig: accepted", hello({cat({T("caps"), hex("81"), T("rooms")}), nick, T("sig"), K(5), v1}, 4),
+         true, "ana", key32(5)},
+        {"§4.2 Hello sig of 31 bytes: refused", hello({nick, T("sig"), B(Bytes(31, 1)), v1}, 3), false},
+        {"§4.2 Hello sig of 33 bytes: refused", hello({nick, T("sig"), B(Bytes(33, 1)), v1}, 3), false},
+        {"§4.2 Hello sig as text: refused", hello({nick, T("sig"), T(std::string(32, 's')), v1}, 3), false},
+        {"§4.2 Hello tagged sig: refused", hello({nick, T("sig"), cat({hex("c2"), K(5)}), v1}, 3), false},
+        {"§4.2 Hello sig twice: refused", hello({nick, T("sig"), K(5), T("sig"), K(5), v1}, 4), false},
     };
 }
 

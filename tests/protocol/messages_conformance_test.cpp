@@ -1,6 +1,7 @@
 // Every case of cases.hpp against a live responder Session: a raw Noise
 // initiator sends the bytes, and the test checks the outcome PROTOCOL.md states.
 #include "cases.hpp"
+#include "core/rooms/entry.hpp"
 #include "tests/transport/raw_peer.hpp"
 
 #include <doctest/doctest.h>
@@ -10,6 +11,15 @@ using namespace hallway::transport;
 using namespace hallway::protocol_cases;
 using test::RawInitiator;
 using test::Side;
+
+// core/rooms checks entries against the numbers the wire carries (§11.6), and
+// the Hello's and room_entry's fixed sizes are the signature scheme's.
+static_assert(wire::kMaxRoomEntry == core::rooms::kMaxEntryBytes);
+static_assert(wire::kMaxRoomAuthors == core::rooms::kMaxRoomAuthors);
+static_assert(wire::kMaxRoomName == core::rooms::kMaxRoomName);
+static_assert(wire::kMaxRoomTopic == core::rooms::kMaxRoomTopic);
+static_assert(std::tuple_size_v<KeyBytes> == crypto::kSignPublicKeyLen);
+static_assert(std::tuple_size_v<SignatureBytes> == crypto::kSignatureLen);
 
 namespace {
 
@@ -58,6 +68,12 @@ TEST_CASE("conformance: application messages (§6, §7)") {
     }
 }
 
+TEST_CASE("conformance: room messages (§11.5, §7)") {
+    for (const auto& c : room_cases()) {
+        SUBCASE(c.name.c_str()) { run(c); }
+    }
+}
+
 TEST_CASE("conformance: Hello (§4.2)") {
     for (const auto& c : hello_cases()) {
         SUBCASE(c.name.c_str()) {
@@ -68,6 +84,7 @@ TEST_CASE("conformance: Hello (§4.2)") {
             CHECK(up == c.accepted);
             if (c.accepted) {
                 CHECK(bob.all<Established>()[0].hello.nick == c.nick);
+                CHECK(bob.all<Established>()[0].hello.sign_key == c.sign_key);
             } else {
                 REQUIRE(bob.closed());  // protocol_error, or bad_frame for a Hello too large to frame
                 CHECK((bob.closed()->kind == CloseKind::protocol_error || bob.closed()->kind == CloseKind::bad_frame));

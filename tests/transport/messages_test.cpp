@@ -20,6 +20,18 @@ MessageId some_id() {
     for (std::size_t i = 0; i < id.size(); ++i) id[i] = static_cast<std::uint8_t>(0xa0 + i);
     return id;
 }
+template <std::size_t N>
+std::array<std::uint8_t, N> filled(std::uint8_t v) {
+    std::array<std::uint8_t, N> a{};
+    a.fill(v);
+    return a;
+}
+template <class Bytes>
+json bin(const Bytes& b) {
+    return json::binary(std::vector<std::uint8_t>(b.begin(), b.end()));
+}
+const RoomId kRoom = filled<16>(0x77);
+const KeyBytes kAuthor = filled<32>(0xa1);
 }  // namespace
 
 TEST_CASE("every message type round-trips through CBOR") {
@@ -31,6 +43,14 @@ TEST_CASE("every message type round-trips through CBOR") {
         Ping{42},
         Pong{UINT64_MAX},
         Close{"bye"},
+        RoomEntry{{1, 2, 3}, filled<64>(0x5e)},
+        RoomSync{kRoom, {{kAuthor, 3}, {filled<32>(0xb2), UINT64_MAX}}},
+        RoomSync{kRoom, {}},
+        RoomAck{kRoom, kAuthor, 7},
+        RoomInvite{kRoom, "lunch ☕"},
+        RoomJoin{kRoom},
+        RoomsQuery{},
+        RoomsList{{{kRoom, "lunch", "where to eat", 5}, {filled<16>(0x01), "", "", 0}}},
     };
     for (const auto& m : all) {
         const auto bytes = encode(m);
@@ -137,6 +157,20 @@ TEST_CASE("hello round-trips and is bounded") {
     auto no_caps = decode_hello(cbor({{"v", 1}, {"nick", "a"}, {"extra", true}}));
     REQUIRE(no_caps);
     CHECK(no_caps->capabilities.empty());
+    CHECK_FALSE(no_caps->sign_key);
+}
+
+// §4.2: `sig` is optional, but one that is there must be a 32-byte key.
+TEST_CASE("hello carries an optional signing key") {
+    Hello h{1, "ana", {"text", "rooms"}, kAuthor};
+    auto back = decode_hello(encode_hello(h));
+    REQUIRE(back);
+    CHECK(back->sign_key == kAuthor);
+    CHECK(back->capabilities == h.capabilities);
+    CHECK(decode_hello(cbor({{"v", 1}, {"nick", "a"}, {"sig", bin(kAuthor)}}))->sign_key == kAuthor);
+    CHECK_FALSE(decode_hello(cbor({{"v", 1}, {"nick", "a"}, {"sig", bin(filled<31>(1))}})));
+    CHECK_FALSE(decode_hello(cbor({{"v", 1}, {"nick", "a"}, {"sig", std::string(32, 's')}})));
+    CHECK_FALSE(decode_hello(cbor({{"v", 1}, {"nick", "a"}, {"sig", nullptr}})));
 }
 
 TEST_CASE("decoding random bytes and mutated messages never throws") {
@@ -183,6 +217,61 @@ TEST_CASE("encode writes shortest heads and keys sorted as text strings") {
     CHECK(encode(Close{"bye"}) == cbor({{"t", "close"}, {"reason", "bye"}}));
     CHECK(encode_hello(Hello{1, "ana", {"text", "files"}}) ==
           cbor({{"v", 1}, {"nick", "ana"}, {"caps", {"text", "files"}}}));
+    CHECK(encode_hello(Hello{1, "ana", {"rooms"}, kAuthor}) ==
+          cbor({{"v", 1}, {"nick", "ana"}, {"caps", {"rooms"}}, {"sig", bin(kAuthor)}}));
+}
+
+TEST_CASE("room messages are written in the same canonical form") {
+    const auto sig = filled<64>(0x5e);
+    for (std::size_t len : {0, 23, 24, 255, 256, 65535, 65536}) {
+        const std::vector<std::uint8_t> e(len, 0xee);
+        CHECK(encode(RoomEntry{e, sig}) == cbor({{"t", "room_entry"}, {"e", bin(e)}, {"s", bin(sig)}}));
+    }
+    for (std::size_t n : {0, 1, 23, 24, 1024}) {
+        RoomSync m{kRoom, {}};
+        json have = json::array();
+        for (std::size_t i = 0; i < n; ++i) {
+            KeyBytes k = kAuthor;
+            k[0] = static_cast<std::uint8_t>(i >> 8);
+            k[1] = static_cast<std::uint8_t>(i);
+            m.have.push_back({k, i * 1000});
+            have.push_back(json::array({bin(k), i * 1000}));
+        }
+        CHECK(encode(m) == cbor({{"t", "room_sync"}, {"r", bin(kRoom)}, {"have", have}}));
+    }
+    CHECK(encode(RoomAck{kRoom, kAuthor, 300}) ==
+          cbor({{"t", "room_ack"}, {"r", bin(kRoom)}, {"a", bin(kAuthor)}, {"n", 300}}));
+    CHECK(encode(RoomInvite{kRoom, "lunch"}) == cbor({{"t", "room_invite"}, {"r", bin(kRoom)}, {"name", "lunch"}}));
+    CHECK(encode(RoomJoin{kRoom}) == cbor({{"t", "room_join"}, {"r", bin(kRoom)}}));
+    CHECK(encode(RoomsQuery{}) == cbor({{"t", "rooms_query"}}));
+    CHECK(encode(RoomsList{{{kRoom, "lunch", "where", 5}}}) ==
+          cbor({{"t", "rooms_list"},
+                {"rooms", json::array({{{"r", bin(kRoom)}, {"name", "lunch"}, {"topic", "where"}, {"count", 5}}})}}));
+    CHECK(encode(RoomsList{}) == cbor({{"t", "rooms_list"}, {"rooms", json::array()}}));
+}
+
+TEST_CASE("senders never exceed a room bound: lists and names are cut, an entry is refused") {
+    CHECK(std::get<RoomEntry>(*decode(encode(RoomEntry{std::vector<std::uint8_t>(wire::kMaxRoomEntry, 1), {}})))
+              .entry.size() == wire::kMaxRoomEntry);
+    CHECK(encode(RoomEntry{std::vector<std::uint8_t>(wire::kMaxRoomEntry + 1, 1), {}}).empty());
+    RoomSync sync{kRoom, {}};
+    for (std::size_t i = 0; i <= wire::kMaxRoomAuthors; ++i) {
+        KeyBytes k{};
+        k[0] = static_cast<std::uint8_t>(i >> 8);
+        k[1] = static_cast<std::uint8_t>(i);
+        sync.have.push_back({k, 1});
+    }
+    const auto cut_sync = std::get<RoomSync>(*decode(encode(sync)));
+    CHECK(cut_sync.have.size() == wire::kMaxRoomAuthors);
+    CHECK(cut_sync.have.back() == sync.have[wire::kMaxRoomAuthors - 1]);
+    const std::string name = std::string(63, 'n') + "é";
+    CHECK(std::get<RoomInvite>(*decode(encode(RoomInvite{kRoom, name}))).name == std::string(63, 'n'));
+    RoomsList list{std::vector<ListedRoom>(wire::kMaxListedRooms + 1,
+                                           ListedRoom{kRoom, name, std::string(300, 't'), 1})};
+    const auto cut_list = std::get<RoomsList>(*decode(encode(list)));
+    REQUIRE(cut_list.rooms.size() == wire::kMaxListedRooms);
+    CHECK(cut_list.rooms[0].name == std::string(63, 'n'));
+    CHECK(cut_list.rooms[0].topic == std::string(wire::kMaxRoomTopic, 't'));
 }
 
 TEST_CASE("senders never exceed a field bound: names and reasons are cut, a text body is refused") {

@@ -2,11 +2,14 @@
 // the document differs (HALLWAY_REGENERATE_PROTOCOL=1 rewrites the blocks in place),
 // and checks the connection limits it states against transport/wire.hpp.
 #include "crypto/identity.hpp"
+#include "crypto/signing.hpp"
+#include "transport/cbor.hpp"
 #include "transport/framing.hpp"
 #include "transport/session.hpp"
 #include "transport/wire.hpp"
 
 #include <doctest/doctest.h>
+#include <sodium.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -45,6 +48,61 @@ SessionConfig config(crypto::Role role, std::uint8_t s, std::uint8_t e, std::str
     c.fixed_ephemeral = counting_key(e);
     c.hello = Hello{1, std::move(nick), {}};
     return c;
+}
+
+// §9's room example, written from §11 alone (not with core/rooms, so the two
+// can be checked against each other): Alice's create entry of room "lunch",
+// signed, and her room_sync saying she holds it.
+void rooms_example(std::map<std::string, std::string>& b) {
+    using cbor::Major;
+    const auto alice = counting_key(0x00);
+    const auto sign = crypto::SigningKey::derive(alice);
+    std::array<std::uint8_t, 16> nonce{};
+    for (std::size_t i = 0; i < nonce.size(); ++i) nonce[i] = static_cast<std::uint8_t>(i);
+    const auto blake2b_128 = [](std::initializer_list<std::span<const std::uint8_t>> parts) {
+        std::array<std::uint8_t, 16> out{};
+        crypto_generichash_state st;
+        crypto_generichash_init(&st, nullptr, 0, out.size());
+        for (auto p : parts) crypto_generichash_update(&st, p.data(), p.size());
+        crypto_generichash_final(&st, out.data(), out.size());
+        return out;
+    };
+    const std::string_view label = "Hallway/1 room";
+    const RoomId room = blake2b_128({std::span(reinterpret_cast<const std::uint8_t*>(label.data()), label.size()),
+                                     alice.public_key, sign.public_key, nonce});
+    std::vector<std::uint8_t> e;
+    const auto text = [&](std::string_view k, std::string_view v) {
+        cbor::put_text(e, k);
+        cbor::put_text(e, v);
+    };
+    const auto bytes = [&](std::string_view k, std::span<const std::uint8_t> v) {
+        cbor::put_text(e, k);
+        cbor::put_bytes(e, v);
+    };
+    const auto uint = [&](std::string_view k, std::uint64_t v) {
+        cbor::put_text(e, k);
+        cbor::put_head(e, Major::uint, v);
+    };
+    cbor::put_head(e, Major::map, 11);
+    bytes("a", alice.public_key);
+    text("k", "create");
+    uint("l", 1);
+    uint("n", 1);
+    text("name", "lunch");
+    bytes("nonce", nonce);
+    uint("open", 1);
+    bytes("r", room);
+    bytes("sk", sign.public_key);
+    text("topic", "");
+    uint("ts", 1700000000000ull);
+    const auto signature = crypto::sign(sign, "Hallway/1 room entry", e);
+    REQUIRE(crypto::verify(sign.public_key, "Hallway/1 room entry", e, signature));
+    b["alice-sign-public"] = hex(sign.public_key);
+    b["room-id"] = hex(room);
+    b["room-create-entry"] = hex(e);
+    b["room-entry-id"] = hex(blake2b_128({e}));
+    b["room-entry-cbor"] = hex(encode(RoomEntry{e, signature}));
+    b["room-sync-cbor"] = hex(encode(RoomSync{room, {{alice.public_key, 1}}}));
 }
 
 // Every labelled block of the example, generated.
@@ -86,6 +144,7 @@ std::map<std::string, std::string> generate() {
     auto got = bob.receive(tf.bytes, t0);
     REQUIRE(got.events.size() == 1);
     CHECK(std::get<Text>(std::get<Received>(got.events[0]).message).body == "hi");
+    rooms_example(b);
     return b;
 }
 
@@ -111,6 +170,13 @@ std::map<std::string, std::pair<std::size_t, std::size_t>> find_blocks(const std
         pos = close;
     }
     return out;
+}
+
+// The line of a table of doc that starts with "| name".
+std::string table_row(const std::string& doc, const std::string& name) {
+    const std::size_t at = doc.find("\n| " + name);
+    REQUIRE(at != std::string::npos);
+    return doc.substr(at + 1, doc.find('\n', at + 1) - at - 1);
 }
 
 std::string squeeze(std::string s) {
@@ -148,11 +214,7 @@ TEST_CASE("the worked example in docs/PROTOCOL.md matches the code") {
 // The connection rules a peer meets, as §4.2 and §7 state them, are the code's.
 TEST_CASE("the connection limits in docs/PROTOCOL.md are the ones transport/wire.hpp enforces") {
     const std::string doc = read_doc();
-    const auto row = [&](const std::string& name) {
-        const std::size_t at = doc.find("\n| " + name);
-        REQUIRE(at != std::string::npos);
-        return doc.substr(at + 1, doc.find('\n', at + 1) - at - 1);
-    };
+    const auto row = [&](const std::string& name) { return table_row(doc, name); };
     const auto n = [](std::size_t v) { return std::to_string(v); };
     CHECK(row("incoming connections per source address (rate)").find(
               "burst of " + n(wire::kHandshakeBurstPerAddress) + ", then " + n(wire::kHandshakesPerSecondPerAddress) +
@@ -166,4 +228,19 @@ TEST_CASE("the connection limits in docs/PROTOCOL.md are the ones transport/wire
           std::string::npos);
     CHECK(doc.find("a\nburst of " + n(wire::kHandshakeBurstPerAddress) + " connections, refilled at " +
                    n(wire::kHandshakesPerSecondPerAddress) + " per second") != std::string::npos);
+}
+
+// §7's room rows and §6's table are the bounds the decoder enforces.
+TEST_CASE("the room limits in docs/PROTOCOL.md are the ones transport/wire.hpp enforces") {
+    const std::string doc = read_doc();
+    const auto row = [&](const std::string& name) { return table_row(doc, name); };
+    const auto n = [](std::size_t v) { return std::to_string(v); };
+    CHECK(row("room entry (`room_entry` `e`)").find("| " + n(wire::kMaxRoomEntry) + " bytes") != std::string::npos);
+    CHECK(row("authors in a room's log").find("| " + n(wire::kMaxRoomAuthors) + " ") != std::string::npos);
+    CHECK(row("rooms in a `rooms_list`").find("| " + n(wire::kMaxListedRooms) + " ") != std::string::npos);
+    CHECK(row("room name").find("| " + n(wire::kMaxRoomName) + " bytes") != std::string::npos);
+    CHECK(row("room topic").find("| " + n(wire::kMaxRoomTopic) + " bytes") != std::string::npos);
+    CHECK(row("`room_entry`").find("`e`: bytes (≤ " + n(wire::kMaxRoomEntry) + ")") != std::string::npos);
+    CHECK(row("`room_sync`").find("array (≤ " + n(wire::kMaxRoomAuthors) + ")") != std::string::npos);
+    CHECK(row("`rooms_list`").find("array (≤ " + n(wire::kMaxListedRooms) + ")") != std::string::npos);
 }
