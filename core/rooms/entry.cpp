@@ -100,25 +100,14 @@ struct Item {
 // The top-level map: each defined key's value, once. Unknown keys (and keys
 // that are not text) are skipped; a defined key twice refuses the entry.
 bool read_fields(std::span<const std::uint8_t> bytes, std::array<std::optional<Item>, kFieldCount>& out) {
-    transport::cbor::Reader r(bytes);
-    transport::cbor::Head h;
-    if (!r.head(h) || h.major != Major::map) return false;
-    std::string scratch;
-    // Each pair takes two bytes at least, so the loop is bounded by the input.
-    for (std::uint64_t i = 0; h.indefinite ? !r.take_break() : i < h.arg; ++i) {
-        const std::size_t key_at = r.offset();
-        if (!r.skip(1)) return false;
-        const std::size_t value_at = r.offset();
-        if (!r.skip(1)) return false;
-        const auto name = Item{bytes.subspan(key_at, value_at - key_at)}.string(Major::text, scratch);
-        if (!name) continue;
-        const auto it = std::find(kFieldNames.begin(), kFieldNames.end(), *name);
-        if (it == kFieldNames.end()) continue;
+    return transport::cbor::read_text_keyed_map(bytes, [&](std::string_view name, std::span<const std::uint8_t> value) {
+        const auto it = std::find(kFieldNames.begin(), kFieldNames.end(), name);
+        if (it == kFieldNames.end()) return true;
         auto& slot = out[static_cast<std::size_t>(it - kFieldNames.begin())];
         if (slot) return false;
-        slot = Item{bytes.subspan(value_at, r.offset() - value_at)};
-    }
-    return r.at_end();
+        slot = Item{value};
+        return true;
+    });
 }
 
 std::optional<Kind> kind_named(std::string_view name) {
