@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <span>
 #include <type_traits>
 
 namespace hallway::core {
@@ -78,6 +79,48 @@ CREATE INDEX contacts_by_nick ON contacts(nick COLLATE NOCASE);
 CREATE INDEX contacts_verified_by_nick ON contacts(nick COLLATE NOCASE) WHERE trust = 'verified';
 CREATE INDEX contacts_unverified_by_seen ON contacts(last_seen_ms) WHERE trust = 'unverified';
 )sql",
+    // 3: rooms (docs/PROTOCOL.md §11). A contact keeps the signing key its Hello
+    // gave, so it can be invited. Entries are rowid rows (a text entry's bytes
+    // are up to 65 KiB, too big for WITHOUT ROWID), unique per (room, author,
+    // seq), indexed in log order (lamport, author, seq) for replay and for the
+    // history of texts. peer_have is what each member said it holds, per
+    // author. Deleting a room's row deletes its log with it, in one statement.
+    R"sql(
+ALTER TABLE contacts ADD COLUMN sign_key BLOB CHECK(sign_key IS NULL OR length(sign_key) = 32);
+CREATE TABLE rooms(
+    id BLOB PRIMARY KEY NOT NULL CHECK(length(id) = 16),
+    membership TEXT NOT NULL CHECK(membership IN ('invited', 'joined', 'left')),
+    invited_by BLOB NOT NULL CHECK(length(invited_by) = 32),
+    invited_name TEXT NOT NULL,
+    updated_ms INTEGER NOT NULL,
+    unread INTEGER NOT NULL CHECK(unread BETWEEN 0 AND 4294967295)
+) WITHOUT ROWID;
+CREATE TABLE room_entries(
+    room BLOB NOT NULL CHECK(length(room) = 16),
+    author BLOB NOT NULL CHECK(length(author) = 32),
+    seq INTEGER NOT NULL CHECK(seq >= 1),
+    lamport INTEGER NOT NULL CHECK(lamport >= 1),
+    id BLOB NOT NULL CHECK(length(id) = 16),
+    bytes BLOB NOT NULL,
+    signature BLOB NOT NULL CHECK(length(signature) = 64),
+    text INTEGER NOT NULL CHECK(text IN (0, 1)),
+    received_at_ms INTEGER NOT NULL,
+    UNIQUE(room, author, seq)
+);
+CREATE INDEX room_entries_log ON room_entries(room, lamport, author, seq);
+CREATE INDEX room_entries_texts ON room_entries(room, lamport, author, seq) WHERE text = 1;
+CREATE TABLE peer_have(
+    room BLOB NOT NULL CHECK(length(room) = 16),
+    author BLOB NOT NULL CHECK(length(author) = 32),
+    member BLOB NOT NULL CHECK(length(member) = 32),
+    seq INTEGER NOT NULL CHECK(seq >= 0),
+    PRIMARY KEY(room, author, member)
+) WITHOUT ROWID;
+CREATE TRIGGER rooms_forget AFTER DELETE ON rooms BEGIN
+    DELETE FROM room_entries WHERE room = old.id;
+    DELETE FROM peer_have WHERE room = old.id;
+END;
+)sql",
 };
 constexpr std::int64_t kSchemaVersion = std::size(kMigrations);
 
@@ -95,6 +138,8 @@ constexpr std::int64_t kWalSizeLimitBytes = 4 * 1024 * 1024;
 
 constexpr std::string_view kMessageColumns =
     "seq, id, peer, direction, body, sent_at_ms, received_at_ms, state, failure";
+constexpr std::string_view kRoomColumns = "id, membership, invited_by, invited_name, updated_ms, unread";
+constexpr std::string_view kEntryColumns = "room, author, seq, lamport, id, bytes, signature, text, received_at_ms";
 
 enum Stmt {
     touch_contact_stmt,
@@ -115,6 +160,19 @@ enum Stmt {
     outbox_peers_stmt,
     get_message_stmt,
     history_stmt,
+    set_sign_key_stmt,
+    put_room_stmt,
+    get_room_stmt,
+    list_rooms_stmt,
+    forget_room_stmt,
+    add_unread_stmt,
+    clear_unread_stmt,
+    insert_entry_stmt,
+    room_log_stmt,
+    entries_from_stmt,
+    room_texts_stmt,
+    set_peer_have_stmt,
+    peer_haves_stmt,
     begin_stmt,
     commit_stmt,
     rollback_stmt,
@@ -128,7 +186,9 @@ constexpr std::string_view kStranger =
 
 std::string statement_sql(Stmt s) {
     const std::string select_messages = "SELECT " + std::string(kMessageColumns) + " FROM messages ";
-    const std::string select_contacts = "SELECT key, nick, first_seen_ms, last_seen_ms, trust FROM contacts ";
+    const std::string select_contacts = "SELECT key, nick, first_seen_ms, last_seen_ms, trust, sign_key FROM contacts ";
+    const std::string select_rooms = "SELECT " + std::string(kRoomColumns) + " FROM rooms ";
+    const std::string select_entries = "SELECT " + std::string(kEntryColumns) + " FROM room_entries ";
     const std::string stranger(kStranger);
     switch (s) {
     case touch_contact_stmt:
@@ -178,6 +238,41 @@ std::string statement_sql(Stmt s) {
         return select_messages + "WHERE peer = ?1 AND direction = ?2 AND id = ?3";
     case history_stmt:
         return select_messages + "WHERE peer = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3";
+    case set_sign_key_stmt:
+        return "INSERT INTO contacts(key, nick, first_seen_ms, last_seen_ms, trust, sign_key) "
+               "VALUES(?1, '', 0, 0, 'unverified', ?2) ON CONFLICT(key) DO UPDATE SET sign_key = excluded.sign_key";
+    case put_room_stmt:
+        // An upsert, not INSERT OR REPLACE: a replace deletes the row, which would
+        // take the log with it if delete triggers ever fired for it.
+        return "INSERT INTO rooms(" + std::string(kRoomColumns) + ") VALUES(?1, ?2, ?3, ?4, ?5, ?6) "
+               "ON CONFLICT(id) DO UPDATE SET membership = excluded.membership, invited_by = excluded.invited_by, "
+               "invited_name = excluded.invited_name, updated_ms = excluded.updated_ms, unread = excluded.unread";
+    case get_room_stmt:
+        return select_rooms + "WHERE id = ?1";
+    case list_rooms_stmt:
+        return select_rooms + "ORDER BY updated_ms DESC, id";
+    case forget_room_stmt:
+        return "DELETE FROM rooms WHERE id = ?1";
+    case add_unread_stmt:
+        return "UPDATE rooms SET unread = min(unread + ?2, 4294967295) WHERE id = ?1";
+    case clear_unread_stmt:
+        return "UPDATE rooms SET unread = 0 WHERE id = ?1";
+    case insert_entry_stmt:
+        return "INSERT INTO room_entries(" + std::string(kEntryColumns) + ") "
+               "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(room, author, seq) DO NOTHING";
+    case room_log_stmt:
+        return select_entries + "WHERE room = ?1 ORDER BY lamport, author, seq";
+    case entries_from_stmt:
+        return select_entries + "WHERE room = ?1 AND author = ?2 AND seq >= ?3 ORDER BY seq LIMIT ?4";
+    case room_texts_stmt:
+        // text = 1 spelled as in room_entries_texts so the planner uses it.
+        return select_entries +
+               "WHERE room = ?1 AND text = 1 AND lamport <= ?2 ORDER BY lamport DESC, author DESC, seq DESC LIMIT ?3";
+    case set_peer_have_stmt:
+        return "INSERT INTO peer_have(room, author, member, seq) VALUES(?1, ?2, ?3, ?4) "
+               "ON CONFLICT(room, author, member) DO UPDATE SET seq = max(seq, excluded.seq)";
+    case peer_haves_stmt:
+        return "SELECT member, seq FROM peer_have WHERE room = ?1 AND author = ?2 ORDER BY member";
     case begin_stmt:
         return "BEGIN IMMEDIATE";
     case commit_stmt:
@@ -200,6 +295,7 @@ constexpr Trust kAllTrust[] = {Trust::unverified, Trust::verified, Trust::blocke
 constexpr Direction kAllDirections[] = {Direction::in, Direction::out};
 constexpr MessageState kAllStates[] = {MessageState::queued, MessageState::sent, MessageState::delivered,
                                        MessageState::failed};
+constexpr RoomMembership kAllMemberships[] = {RoomMembership::invited, RoomMembership::joined, RoomMembership::left};
 
 // Resets a cached statement and drops its bindings (they point into caller
 // memory, bound with SQLITE_STATIC) when the call using it returns.
@@ -218,9 +314,9 @@ private:
     sqlite3_stmt* s_;
 };
 
-template <std::size_t N>
-int bind_blob(sqlite3_stmt* s, int i, const std::array<std::uint8_t, N>& a) {
-    return sqlite3_bind_blob(s, i, a.data(), static_cast<int>(N), SQLITE_STATIC);
+int bind_blob(sqlite3_stmt* s, int i, std::span<const std::uint8_t> b) {
+    // "" because a null pointer would bind NULL.
+    return sqlite3_bind_blob64(s, i, b.empty() ? static_cast<const void*>("") : b.data(), b.size(), SQLITE_STATIC);
 }
 int bind_text(sqlite3_stmt* s, int i, std::string_view t) {
     // text64 reports SQLITE_TOOBIG instead of truncating; "" because a null
@@ -263,6 +359,9 @@ std::optional<Contact> read_contact(sqlite3_stmt* s) {
     c.first_seen_ms = sqlite3_column_int64(s, 2);
     c.last_seen_ms = sqlite3_column_int64(s, 3);
     c.trust = *trust;
+    if (sqlite3_column_type(s, 5) != SQLITE_NULL) {
+        if (!column_blob(s, 5, c.sign_key.emplace())) return std::nullopt;
+    }
     return c;
 }
 std::optional<StoredMessage> read_message(sqlite3_stmt* s) {
@@ -278,6 +377,30 @@ std::optional<StoredMessage> read_message(sqlite3_stmt* s) {
     m.state = *state;
     m.failure = column_text(s, 8);
     return m;
+}
+
+std::optional<StoredRoom> read_room(sqlite3_stmt* s) {
+    StoredRoom r;
+    auto membership = parse_enum(column_text(s, 1), kAllMemberships);
+    if (!column_blob(s, 0, r.id) || !membership || !column_blob(s, 2, r.invited_by)) return std::nullopt;
+    r.membership = *membership;
+    r.invited_name = column_text(s, 3);
+    r.updated_ms = sqlite3_column_int64(s, 4);
+    r.unread = static_cast<std::uint32_t>(sqlite3_column_int64(s, 5));
+    return r;
+}
+std::optional<StoredEntry> read_entry(sqlite3_stmt* s) {
+    StoredEntry e;
+    if (!column_blob(s, 0, e.room) || !column_blob(s, 1, e.author) || !column_blob(s, 4, e.id) ||
+        !column_blob(s, 6, e.signature))
+        return std::nullopt;
+    e.seq = static_cast<std::uint64_t>(sqlite3_column_int64(s, 2));
+    e.lamport = static_cast<std::uint64_t>(sqlite3_column_int64(s, 3));
+    const auto* bytes = static_cast<const std::uint8_t*>(sqlite3_column_blob(s, 5));
+    e.bytes.assign(bytes, bytes + sqlite3_column_bytes(s, 5));
+    e.text = sqlite3_column_int64(s, 7) != 0;
+    e.received_at_ms = sqlite3_column_int64(s, 8);
+    return e;
 }
 
 struct DbCloser {
@@ -460,6 +583,15 @@ std::string_view to_string(MessageState s) {
     case MessageState::sent: return "sent";
     case MessageState::delivered: return "delivered";
     case MessageState::failed: return "failed";
+    }
+    return "?";
+}
+
+std::string_view to_string(RoomMembership m) {
+    switch (m) {
+    case RoomMembership::invited: return "invited";
+    case RoomMembership::joined: return "joined";
+    case RoomMembership::left: return "left";
     }
     return "?";
 }
@@ -701,6 +833,11 @@ StoreError Store::set_trust(const PeerKey& key, Trust trust) {
     return impl_->run(u, bind_all(u.get(), 1, key, to_string(trust)));
 }
 
+StoreError Store::set_sign_key(const PeerKey& key, const std::array<std::uint8_t, 32>& sign_key) {
+    Use u(impl_->stmt(set_sign_key_stmt));
+    return impl_->run(u, bind_all(u.get(), 1, key, sign_key));
+}
+
 StoreError Store::add_outgoing(const StoredMessage& m) {
     Use u(impl_->stmt(insert_outgoing_stmt));
     int rc = bind_all(u.get(), 1, m.id, m.peer, m.body, m.sent_at_ms, m.received_at_ms);
@@ -770,6 +907,90 @@ std::vector<StoredMessage> Store::history_before(const PeerKey& peer, std::int64
     auto newest_first = impl_->rows<StoredMessage>(u, bind_all(u.get(), 1, peer, before_seq, n), read_message);
     std::reverse(newest_first.begin(), newest_first.end());
     return newest_first;
+}
+
+namespace {
+// SQLite's integers are signed: seq and lamport are below 2^63 (entries over it
+// do not decode), a count beyond it is clamped.
+std::int64_t sql_int(std::uint64_t v) { return static_cast<std::int64_t>(std::min<std::uint64_t>(v, INT64_MAX)); }
+}  // namespace
+
+StoreError Store::put_room(const StoredRoom& room) {
+    Use u(impl_->stmt(put_room_stmt));
+    return impl_->run(u, bind_all(u.get(), 1, room.id, to_string(room.membership), room.invited_by, room.invited_name,
+                                  room.updated_ms, std::int64_t{room.unread}));
+}
+
+std::optional<StoredRoom> Store::room(const RoomId& id) const {
+    Use u(impl_->stmt(get_room_stmt));
+    return impl_->row<StoredRoom>(u, bind_all(u.get(), 1, id), read_room);
+}
+
+std::vector<StoredRoom> Store::rooms() const {
+    Use u(impl_->stmt(list_rooms_stmt));
+    return impl_->rows<StoredRoom>(u, SQLITE_OK, read_room);
+}
+
+StoreError Store::forget_room(const RoomId& id) {
+    Use u(impl_->stmt(forget_room_stmt));
+    return impl_->run(u, bind_all(u.get(), 1, id));
+}
+
+StoreError Store::add_unread(const RoomId& id, std::uint32_t n) {
+    Use u(impl_->stmt(add_unread_stmt));
+    return impl_->run(u, bind_all(u.get(), 1, id, std::int64_t{n}));
+}
+
+StoreError Store::clear_unread(const RoomId& id) {
+    Use u(impl_->stmt(clear_unread_stmt));
+    return impl_->run(u, bind_all(u.get(), 1, id));
+}
+
+StoreError Store::add_room_entry(const StoredEntry& e) {
+    Use u(impl_->stmt(insert_entry_stmt));
+    const std::span<const std::uint8_t> bytes(e.bytes);
+    if (StoreError err = impl_->run(u, bind_all(u.get(), 1, e.room, e.author, sql_int(e.seq), sql_int(e.lamport), e.id,
+                                                bytes, e.signature, std::int64_t{e.text}, e.received_at_ms));
+        err != StoreError::ok)
+        return err;
+    return sqlite3_changes(impl_->db.get()) == 1 ? StoreError::ok : StoreError::duplicate_id;
+}
+
+std::vector<StoredEntry> Store::room_entries(const RoomId& room) const {
+    Use u(impl_->stmt(room_log_stmt));
+    return impl_->rows<StoredEntry>(u, bind_all(u.get(), 1, room), read_entry);
+}
+
+std::vector<StoredEntry> Store::room_entries_from(const RoomId& room, const PeerKey& author, std::uint64_t first_seq,
+                                                  std::size_t limit) const {
+    Use u(impl_->stmt(entries_from_stmt));
+    return impl_->rows<StoredEntry>(u, bind_all(u.get(), 1, room, author, sql_int(first_seq), sql_int(limit)),
+                                    read_entry);
+}
+
+std::vector<StoredEntry> Store::room_texts(const RoomId& room, std::size_t limit, std::uint64_t before_lamport) const {
+    if (before_lamport == 0) return {};
+    Use u(impl_->stmt(room_texts_stmt));
+    auto newest_first = impl_->rows<StoredEntry>(
+        u, bind_all(u.get(), 1, room, sql_int(before_lamport - 1), sql_int(limit)), read_entry);
+    std::reverse(newest_first.begin(), newest_first.end());
+    return newest_first;
+}
+
+StoreError Store::set_peer_have(const RoomId& room, const PeerKey& member, const PeerKey& author, std::uint64_t seq) {
+    Use u(impl_->stmt(set_peer_have_stmt));
+    return impl_->run(u, bind_all(u.get(), 1, room, author, member, sql_int(seq)));
+}
+
+std::vector<std::pair<PeerKey, std::uint64_t>> Store::peer_haves(const RoomId& room, const PeerKey& author) const {
+    Use u(impl_->stmt(peer_haves_stmt));
+    using Have = std::pair<PeerKey, std::uint64_t>;
+    return impl_->rows<Have>(u, bind_all(u.get(), 1, room, author), [](sqlite3_stmt* s) -> std::optional<Have> {
+        Have h{};
+        if (!column_blob(s, 0, h.first)) return std::nullopt;
+        h.second = static_cast<std::uint64_t>(sqlite3_column_int64(s, 1));
+        return h;
+    });
 }
 
 }  // namespace hallway::core

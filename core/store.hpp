@@ -1,5 +1,5 @@
 #pragma once
-// Durable state of one profile on SQLite (WAL): contacts, messages, outbox.
+// Durable state of one profile on SQLite (WAL): contacts, messages, outbox, rooms.
 // Not thread-safe: owned by the network thread. Every write is durable when
 // the call returns (synchronous=FULL on the write that matters for delivery).
 #include <array>
@@ -31,6 +31,8 @@ struct Contact {
     std::int64_t first_seen_ms = 0;
     std::int64_t last_seen_ms = 0;
     Trust trust = Trust::unverified;
+    // The Ed25519 key its Hello gave (`sig`): needed to invite it to a room.
+    std::optional<std::array<std::uint8_t, 32>> sign_key;
 };
 
 struct StoredMessage {
@@ -138,6 +140,9 @@ public:
     // Creates the contact when unknown (first/last_seen 0), so a key can be
     // blocked or verified before it is ever seen.
     StoreError set_trust(const PeerKey& key, Trust trust);
+    // Keeps the signing key key's Hello gave; creates the contact when unknown,
+    // as set_trust does.
+    StoreError set_sign_key(const PeerKey& key, const std::array<std::uint8_t, 32>& sign_key);
 
     // Messages -------------------------------------------------------------
     // Writes an outgoing message durably in state queued (the outbox); m.direction,
@@ -174,7 +179,8 @@ public:
     StoreError put_room(const StoredRoom& room);
     std::optional<StoredRoom> room(const RoomId& id) const;
     std::vector<StoredRoom> rooms() const;
-    // Forgets a room and its log (a declined invitation, a left room purged).
+    // Forgets a room, its log and its peer_have (a declined invitation, a left
+    // room purged), in one statement.
     StoreError forget_room(const RoomId& id);
     StoreError add_unread(const RoomId& id, std::uint32_t n);
     StoreError clear_unread(const RoomId& id);
@@ -185,7 +191,8 @@ public:
     // The author's entries from first_seq on, at most limit, in seq order.
     std::vector<StoredEntry> room_entries_from(const RoomId& room, const PeerKey& author, std::uint64_t first_seq,
                                                std::size_t limit) const;
-    // The newest limit text entries in log order, oldest first; before_lamport pages back.
+    // The newest limit text entries in log order, oldest first; before_lamport
+    // pages back (texts whose lamport is below it).
     std::vector<StoredEntry> room_texts(const RoomId& room, std::size_t limit,
                                         std::uint64_t before_lamport = UINT64_MAX) const;
     // What a member told us it holds of author's entries (sync, ack): kept as the maximum.

@@ -144,6 +144,26 @@ bool well_formed(std::span<const std::uint8_t> bytes) {
     return r.skip(0) && r.at_end();
 }
 
+bool read_text_keyed_map(std::span<const std::uint8_t> bytes, const TextKeyed& each) {
+    Reader r(bytes);
+    Head h;
+    if (!r.head(h) || h.major != Major::map) return false;
+    std::string scratch;
+    // Each pair takes two bytes at least: the loop is bounded by the input.
+    for (std::uint64_t i = 0; h.indefinite ? !r.take_break() : i < h.arg; ++i) {
+        const std::size_t key_at = r.offset();
+        if (!r.skip(1)) return false;
+        const std::size_t value_at = r.offset();
+        if (!r.skip(1)) return false;
+        Reader key(bytes.subspan(key_at, value_at - key_at));
+        Head kh;
+        std::string_view name;
+        if (!key.head(kh) || !key.string_body(kh, Major::text, scratch, name)) continue;
+        if (!each(name, bytes.subspan(value_at, r.offset() - value_at))) return false;
+    }
+    return r.at_end();
+}
+
 void put_head(std::vector<std::uint8_t>& out, Major major, std::uint64_t arg) {
     const auto m = static_cast<std::uint8_t>(static_cast<std::uint8_t>(major) << 5);
     if (arg < 24) {

@@ -8,6 +8,7 @@
 // senders send: definite lengths and shortest heads. Pure: no I/O.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -64,6 +65,13 @@ private:
 // Checks that bytes hold exactly one well-formed item nesting at most
 // wire::kMaxNesting containers (the item itself counts), with nothing after it.
 bool well_formed(std::span<const std::uint8_t> bytes);
+
+// Reads bytes as one map (any length form) and nothing after it, every item
+// well-formed and nested at most wire::kMaxNesting deep, calling each(key,
+// value) for every pair whose key is a text string (others are skipped);
+// value is the bytes of one item. False on bad input or when each returns false.
+using TextKeyed = std::function<bool(std::string_view key, std::span<const std::uint8_t> value)>;
+bool read_text_keyed_map(std::span<const std::uint8_t> bytes, const TextKeyed& each);
 
 // Appends heads and strings the way Hallway senders write them.
 void put_head(std::vector<std::uint8_t>& out, Major major, std::uint64_t arg);

@@ -245,27 +245,14 @@ struct Fields {
 // Reads bytes as one map and nothing after it, every item well-formed and
 // nested at most wire::kMaxNesting deep, keeping the values of defined keys.
 bool read_map(std::span<const std::uint8_t> bytes, Fields& f) {
-    cbor::Reader r(bytes);
-    cbor::Head h;
-    if (!r.head(h) || h.major != Major::map) return false;
-    std::string scratch;
-    // Each entry takes two bytes at least: the loop is bounded by the input.
-    for (std::uint64_t i = 0; h.indefinite ? !r.take_break() : i < h.arg; ++i) {
-        const std::size_t key_at = r.offset();
-        if (!r.skip(1)) return false;
-        const std::size_t value_at = r.offset();
-        if (!r.skip(1)) return false;
-        cbor::Reader key(bytes.subspan(key_at, value_at - key_at));
-        cbor::Head kh;
-        std::string_view name;
-        if (!key.head(kh) || !key.string_body(kh, Major::text, scratch, name)) continue;  // not a text key
+    return cbor::read_text_keyed_map(bytes, [&](std::string_view name, std::span<const std::uint8_t> value) {
         const auto* it = std::find(kKeyNames.begin(), kKeyNames.end(), name);
-        if (it == kKeyNames.end()) continue;
+        if (it == kKeyNames.end()) return true;
         const auto k = static_cast<std::size_t>(it - kKeyNames.begin());
-        f.value[k] = bytes.subspan(value_at, r.offset() - value_at);
+        f.value[k] = value;
         f.seen[k] = static_cast<std::uint8_t>(std::min(f.seen[k] + 1, 2));
-    }
-    return r.at_end();
+        return true;
+    });
 }
 
 // A string item of the given major, its bytes as on the wire.

@@ -60,11 +60,16 @@ struct SignedEntry {
     bool operator==(const SignedEntry&) const = default;
 };
 
+// Keys sorted, definite lengths, shortest heads; text made valid UTF-8. Empty
+// when the entry would not decode (a field over its bound, a name empty or
+// with control characters, seq or lamport 0 or not below 2^63): never cut.
 std::vector<std::uint8_t> encode(const Entry& e);
 // nullopt: not an entry (bad CBOR, missing or ill-typed field, over a bound,
-// seq or lamport 0, fields of another kind's shape). Never throws.
+// seq or lamport 0 or not below 2^63, a field of another kind, a key twice, a
+// create not seq 1 lamport 1). Unknown keys are ignored. Never throws.
 std::optional<Entry> decode(std::span<const std::uint8_t> bytes);
 
+// bytes empty (nothing signed) when encode() refuses the entry.
 SignedEntry sign(const Entry& e, const crypto::SigningKey& key);
 bool signature_valid(const SignedEntry& s, const crypto::SignPublicKey& key);
 

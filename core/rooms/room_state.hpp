@@ -41,6 +41,11 @@ public:
     // A room starts from its create entry: nullopt + error unless it is a
     // well-formed, self-signed create whose room id matches (room_id()).
     static std::optional<RoomState> from_create(const SignedEntry& create, std::string& error);
+    RoomState(const RoomState& other);
+    RoomState& operator=(const RoomState& other);
+    RoomState(RoomState&&) noexcept;
+    RoomState& operator=(RoomState&&) noexcept;
+    ~RoomState();
 
     // Checks an entry against what is held (decoded into out when accepted).
     Verdict check(const SignedEntry& s, Entry& out) const;
@@ -58,7 +63,8 @@ public:
     bool is_member(const PeerKey& key) const;
 
     // Whether a text entry is shown: its author was a member at its place in
-    // the log's order (lamport, author, seq).
+    // the log's order (lamport, author, seq), i.e. in the fold of the entries
+    // before it. Asked of another kind, the same question about its author.
     bool shown(const Entry& text) const;
 
     const VersionVector& have() const;
@@ -75,8 +81,9 @@ public:
     std::string may(const PeerKey& actor, Kind kind, const PeerKey& member = {}) const;
 
 private:
+    RoomState();
     struct Impl;
-    std::unique_ptr<Impl> impl_;  // copyable and movable: define the special members
+    std::unique_ptr<Impl> impl_;  // never null, except in a moved-from state
 };
 
 // Entries in `ours` that `theirs` lacks, as (author, first seq) ranges: the

@@ -133,7 +133,7 @@ TEST_CASE("store: a new database gets the schema and keeps its data across reope
         CHECK(store->add_outgoing(text(1, peer_key(1), "hi")) == StoreError::ok);
     }
     CHECK(raw_int(path, "PRAGMA application_id") == 0x48574159);
-    CHECK(raw_int(path, "PRAGMA user_version") == 2);
+    CHECK(raw_int(path, "PRAGMA user_version") == 3);
     CHECK(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('contacts', 'messages')") == 2);
 
     auto store = open_ok(path);
@@ -600,7 +600,7 @@ DELETE FROM messages WHERE seq = 7;
         CHECK(inserted);
         CHECK(store->history(peer_key(3)).at(0).seq == 8);
     }
-    CHECK(raw_int(path, "PRAGMA user_version") == 2);
+    CHECK(raw_int(path, "PRAGMA user_version") == 3);
     CHECK(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'messages_%' AND type = 'table'") == 0);
     CHECK(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('messages_by_peer', 'messages_outbox')") == 2);
     CHECK(raw_int(path, "SELECT count(*) FROM sqlite_sequence") == 1);
@@ -678,4 +678,201 @@ TEST_CASE("store: contacts by name and verified namesakes ignore ASCII case") {
     CHECK(store->verified_namesake(peer_key(3), "bOb")->key == peer_key(2));
     CHECK_FALSE(store->verified_namesake(peer_key(2), "bob"));  // itself is no namesake
     CHECK_FALSE(store->verified_namesake(peer_key(3), ""));
+}
+
+// Rooms ---------------------------------------------------------------------
+
+namespace {
+
+// The released version-2 schema, as its migrations wrote it.
+constexpr std::string_view kVersion2Schema = R"sql(
+CREATE TABLE contacts(key BLOB PRIMARY KEY NOT NULL CHECK(length(key) = 32), nick TEXT NOT NULL,
+    first_seen_ms INTEGER NOT NULL, last_seen_ms INTEGER NOT NULL,
+    trust TEXT NOT NULL CHECK(trust IN ('unverified', 'verified', 'blocked'))) WITHOUT ROWID;
+CREATE TABLE messages(seq INTEGER PRIMARY KEY AUTOINCREMENT, id BLOB NOT NULL CHECK(length(id) = 16),
+    peer BLOB NOT NULL CHECK(length(peer) = 32), direction TEXT NOT NULL CHECK(direction IN ('in', 'out')),
+    body TEXT NOT NULL, sent_at_ms INTEGER NOT NULL, received_at_ms INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK(state IN ('queued', 'sent', 'delivered', 'failed')),
+    failure TEXT NOT NULL DEFAULT '', UNIQUE(peer, direction, id));
+CREATE INDEX messages_by_peer ON messages(peer, seq);
+CREATE INDEX messages_outbox ON messages(peer, seq) WHERE direction = 'out' AND state IN ('queued', 'sent');
+CREATE INDEX contacts_by_nick ON contacts(nick COLLATE NOCASE);
+CREATE INDEX contacts_verified_by_nick ON contacts(nick COLLATE NOCASE) WHERE trust = 'verified';
+CREATE INDEX contacts_unverified_by_seen ON contacts(last_seen_ms) WHERE trust = 'unverified';
+PRAGMA application_id = 1213677913; PRAGMA user_version = 2;
+)sql";
+
+RoomId room_key(std::uint8_t n) {
+    RoomId r{};
+    r.fill(n);
+    return r;
+}
+
+StoredEntry entry(const RoomId& room, const PeerKey& author, std::uint64_t seq, std::uint64_t lamport,
+                  bool is_text = true) {
+    StoredEntry e;
+    e.room = room;
+    e.author = author;
+    e.seq = seq;
+    e.lamport = lamport;
+    e.id = message_id(static_cast<std::uint32_t>(seq * 1000 + lamport));
+    e.bytes = {0xa1, static_cast<std::uint8_t>(seq), static_cast<std::uint8_t>(lamport)};
+    e.signature.fill(static_cast<std::uint8_t>(seq));
+    e.text = is_text;
+    e.received_at_ms = 5;
+    return e;
+}
+
+// (author's first byte, seq) of each entry, in the order given.
+std::vector<std::pair<int, std::uint64_t>> places(const std::vector<StoredEntry>& es) {
+    std::vector<std::pair<int, std::uint64_t>> out;
+    for (const auto& e : es) out.emplace_back(e.author[0], e.seq);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("store: a version-2 file gains rooms and contacts' signing keys, keeping its rows") {
+    TempDir dir;
+    const auto path = dir / "hallway.db";
+    raw_sql(path, std::string(kVersion2Schema) + R"sql(
+INSERT INTO contacts VALUES(zeroblob(32), 'nobody', 1, 2, 'verified');
+INSERT INTO messages VALUES(3, x'01000000000000000000000000000000', zeroblob(32), 'in', 'hello', 10, 11, 'delivered', '');
+)sql");
+    std::array<std::uint8_t, 32> sk{};
+    sk.fill(9);
+    {
+        auto store = open_ok(path);
+        auto nobody = store->contact(peer_key(0));
+        REQUIRE(nobody);
+        CHECK(nobody->nick == "nobody");
+        CHECK(!nobody->sign_key);
+        CHECK(store->history(peer_key(0)).at(0).body == "hello");
+        CHECK(store->set_sign_key(peer_key(0), sk) == StoreError::ok);
+        CHECK(store->put_room(StoredRoom{room_key(1), RoomMembership::joined, peer_key(0), "r", 1, 0}) ==
+              StoreError::ok);
+    }
+    CHECK(raw_int(path, "PRAGMA user_version") == 3);
+    auto store = open_ok(path);
+    CHECK(store->contact(peer_key(0))->sign_key == sk);
+    CHECK(store->contact(peer_key(0))->trust == Trust::verified);
+    CHECK(store->rooms().size() == 1);
+}
+
+TEST_CASE("store: a contact's signing key") {
+    TempDir dir;
+    auto store = open_ok(dir / "hallway.db");
+    std::array<std::uint8_t, 32> sk{};
+    sk.fill(7);
+    CHECK(store->touch_contact(peer_key(1), "alice", 10) == StoreError::ok);
+    CHECK(!store->contact(peer_key(1))->sign_key);
+    CHECK(store->set_sign_key(peer_key(1), sk) == StoreError::ok);
+    CHECK(store->contact(peer_key(1))->sign_key == sk);
+    CHECK(store->contact(peer_key(1))->nick == "alice");
+    // Before the contact is seen: created, as set_trust does.
+    CHECK(store->set_sign_key(peer_key(2), sk) == StoreError::ok);
+    CHECK(store->contact(peer_key(2))->sign_key == sk);
+    CHECK(store->contacts().size() == 2);
+}
+
+TEST_CASE("store: rooms, their unread count, and forgetting one with its log") {
+    TempDir dir;
+    const auto path = dir / "hallway.db";
+    {
+        auto store = open_ok(path);
+        StoredRoom r{room_key(1), RoomMembership::invited, peer_key(2), "lunch", 100, 0};
+        CHECK(store->put_room(r) == StoreError::ok);
+        CHECK(store->put_room(StoredRoom{room_key(2), RoomMembership::joined, peer_key(3), "", 200, 0}) ==
+              StoreError::ok);
+        CHECK(store->add_room_entry(entry(room_key(1), peer_key(2), 1, 1)) == StoreError::ok);
+        CHECK(store->add_room_entry(entry(room_key(2), peer_key(3), 1, 1)) == StoreError::ok);
+        CHECK(store->set_peer_have(room_key(1), peer_key(4), peer_key(2), 1) == StoreError::ok);
+        r.membership = RoomMembership::joined;
+        r.updated_ms = 300;
+        CHECK(store->put_room(r) == StoreError::ok);  // replaces the row, keeps the log
+        CHECK(store->room_entries(room_key(1)).size() == 1);
+        CHECK(store->add_unread(room_key(1), 2) == StoreError::ok);
+        CHECK(store->add_unread(room_key(1), 3) == StoreError::ok);
+        CHECK(store->add_unread(room_key(2), UINT32_MAX) == StoreError::ok);
+        CHECK(store->add_unread(room_key(2), 5) == StoreError::ok);  // saturates
+    }
+    auto store = open_ok(path);
+    auto r = store->room(room_key(1));
+    REQUIRE(r);
+    CHECK(r->membership == RoomMembership::joined);
+    CHECK(r->invited_by == peer_key(2));
+    CHECK(r->invited_name == "lunch");
+    CHECK(r->updated_ms == 300);
+    CHECK(r->unread == 5);
+    CHECK(store->room(room_key(2))->unread == UINT32_MAX);
+    CHECK(store->clear_unread(room_key(1)) == StoreError::ok);
+    CHECK(store->room(room_key(1))->unread == 0);
+    // Most recently updated first.
+    const auto all = store->rooms();
+    REQUIRE(all.size() == 2);
+    CHECK(all[0].id == room_key(1));
+
+    CHECK(store->forget_room(room_key(1)) == StoreError::ok);
+    CHECK(!store->room(room_key(1)));
+    CHECK(store->room_entries(room_key(1)).empty());
+    CHECK(store->peer_haves(room_key(1), peer_key(2)).empty());
+    CHECK(store->room_entries(room_key(2)).size() == 1);  // another room's log is untouched
+    CHECK(store->forget_room(room_key(9)) == StoreError::ok);
+    CHECK(to_string(RoomMembership::invited) == "invited");
+    CHECK(to_string(RoomMembership::left) == "left");
+}
+
+TEST_CASE("store: room entries: unique per (room, author, seq), read in log order, durable") {
+    TempDir dir;
+    const auto path = dir / "hallway.db";
+    const RoomId room = room_key(1);
+    {
+        auto store = open_ok(path);
+        // Stored in arrival order; log order is (lamport, author, seq).
+        CHECK(store->add_room_entry(entry(room, peer_key(2), 2, 5)) == StoreError::ok);
+        CHECK(store->add_room_entry(entry(room, peer_key(1), 1, 1, false)) == StoreError::ok);
+        CHECK(store->add_room_entry(entry(room, peer_key(2), 1, 3)) == StoreError::ok);
+        CHECK(store->add_room_entry(entry(room, peer_key(1), 2, 3)) == StoreError::ok);
+        CHECK(store->add_room_entry(entry(room, peer_key(1), 3, 5, false)) == StoreError::ok);
+        CHECK(store->add_room_entry(entry(room_key(2), peer_key(1), 1, 1)) == StoreError::ok);
+        StoredEntry again = entry(room, peer_key(2), 1, 9);
+        CHECK(store->add_room_entry(again) == StoreError::duplicate_id);
+    }
+    auto store = open_ok(path);
+    const auto log = store->room_entries(room);
+    using P = std::vector<std::pair<int, std::uint64_t>>;
+    CHECK(places(log) == P{{1, 1}, {1, 2}, {2, 1}, {1, 3}, {2, 2}});
+    const StoredEntry& first = log.at(0);
+    const StoredEntry want = entry(room, peer_key(1), 1, 1, false);
+    CHECK(first.bytes == want.bytes);
+    CHECK(first.signature == want.signature);
+    CHECK(first.id == want.id);
+    CHECK(!first.text);
+    CHECK(first.received_at_ms == 5);
+    CHECK(log.at(2).lamport == 3);  // the first one kept, not the duplicate's 9
+
+    CHECK(places(store->room_entries_from(room, peer_key(1), 2, 10)) == P{{1, 2}, {1, 3}});
+    CHECK(places(store->room_entries_from(room, peer_key(1), 1, 2)) == P{{1, 1}, {1, 2}});
+    CHECK(store->room_entries_from(room, peer_key(3), 1, 10).empty());
+
+    // Texts only, newest limit, oldest first; paging back by lamport.
+    CHECK(places(store->room_texts(room, 10)) == P{{1, 2}, {2, 1}, {2, 2}});
+    CHECK(places(store->room_texts(room, 2)) == P{{2, 1}, {2, 2}});
+    CHECK(places(store->room_texts(room, 2, 3)).empty());
+    CHECK(places(store->room_texts(room, 2, 5)) == P{{1, 2}, {2, 1}});
+    CHECK(store->room_texts(room, 2, 0).empty());
+}
+
+TEST_CASE("store: peer_have keeps the maximum per member and author") {
+    TempDir dir;
+    auto store = open_ok(dir / "hallway.db");
+    const RoomId room = room_key(1);
+    CHECK(store->set_peer_have(room, peer_key(5), peer_key(1), 3) == StoreError::ok);
+    CHECK(store->set_peer_have(room, peer_key(5), peer_key(1), 2) == StoreError::ok);  // late, older news
+    CHECK(store->set_peer_have(room, peer_key(6), peer_key(1), 4) == StoreError::ok);
+    CHECK(store->set_peer_have(room, peer_key(6), peer_key(2), 9) == StoreError::ok);
+    using H = std::vector<std::pair<PeerKey, std::uint64_t>>;
+    CHECK(store->peer_haves(room, peer_key(1)) == H{{peer_key(5), 3}, {peer_key(6), 4}});
+    CHECK(store->peer_haves(room, peer_key(2)) == H{{peer_key(6), 9}});
+    CHECK(store->peer_haves(room_key(2), peer_key(1)).empty());
 }

@@ -8,6 +8,7 @@
 #include "crypto/identity.hpp"
 #include "discovery/txt_record.hpp"
 #include "fuzz_support.hpp"
+#include "room_fixture.hpp"
 #include "tests/protocol/cases.hpp"
 #include "tests/protocol/session_cases.hpp"
 #include "transport/wire.hpp"
@@ -244,6 +245,29 @@ void files() {
     for (const char* r : requests) write("control", "request" + std::to_string(i++), r);
 }
 
+// Entries of the fuzz room: its own create and add (duplicates), then one of
+// each other kind as alice's or bob's next entry, each signed by its author.
+void room_entries() {
+    using namespace core::rooms;
+    const fuzz::RoomFixture f;
+    auto seed = [](const std::string& name, fuzz::SignMode mode, const std::vector<std::uint8_t>& bytes) {
+        write("room_entry", name, cat({Bytes{static_cast<std::uint8_t>(mode)}, bytes}));
+    };
+    seed("create", fuzz::SignMode::alice, f.create.bytes);
+    seed("add_bob", fuzz::SignMode::alice, f.add_bob.bytes);
+    const core::PeerKey alice = decode(f.create.bytes)->author, bob = decode(f.add_bob.bytes)->member;
+    Entry text = f.room->next_entry(bob, Kind::text, 3);
+    text.body = "hi all";
+    seed("text", fuzz::SignMode::bob, encode(text));
+    seed("text_unsigned", fuzz::SignMode::zero, encode(text));
+    for (Kind k : {Kind::remove, Kind::admin, Kind::leave, Kind::set}) {
+        Entry e = f.room->next_entry(alice, k, 4);
+        if (k != Kind::leave && k != Kind::set) e.member = bob;
+        e.name = "dinner";
+        seed(std::string(to_string(k)), fuzz::SignMode::alice, encode(e));
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -257,5 +281,6 @@ int main(int argc, char** argv) {
     session_cases();
     txt();
     files();
+    room_entries();
     return 0;
 }
