@@ -201,14 +201,6 @@ struct Node::Impl : core::rooms::RoomsPort {
         return OwnIdentity{settings.nick, fingerprint, settings.presence, settings.status_message, port};
     }
 
-    // What we say in every handshake: our name, what we speak, the key our
-    // room entries are signed with.
-    transport::Hello hello() const {
-        transport::Hello h{transport::wire::kVersion, settings.nick, {"text", "rooms"}};
-        h.sign_key = signing.public_key;
-        return h;
-    }
-
     transport::Status status_message() const {
         return transport::Status{settings.presence, settings.status_message, settings.nick};
     }
@@ -216,8 +208,7 @@ struct Node::Impl : core::rooms::RoomsPort {
     // What the handshake tells peers: "rooms" comes with the key members check
     // our room entries with (docs/PROTOCOL.md §11.1).
     transport::Hello hello() const {
-        return transport::Hello{transport::wire::kVersion, settings.nick, {"text", "rooms"},
-                                crypto::SigningKey::derive(identity).public_key};
+        return transport::Hello{transport::wire::kVersion, settings.nick, {"text", "rooms"}, signing.public_key};
     }
 
     // ---- outbox ---------------------------------------------------------------
@@ -457,10 +448,6 @@ struct Node::Impl : core::rooms::RoomsPort {
     void on_message(const PeerKey& key, const transport::AppMessage& msg) {
         std::visit([&](const auto& m) { handle(key, m); }, msg);
     }
-
-    // Room messages: wired in core/rooms (issue 14).
-    template <class RoomMessage>
-    void handle(const PeerKey&, const RoomMessage&) {}
 
     void handle(const PeerKey& key, const transport::Text& t) {
         StoredMessage m;

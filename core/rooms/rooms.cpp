@@ -3,6 +3,7 @@
 #include "core/outbox.hpp"
 #include "core/profile.hpp"
 #include "crypto/identity.hpp"
+#include "transport/wire.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -305,6 +306,7 @@ bool Rooms::accept(Room& room, const SignedEntry& s, const Entry& e, const PeerK
     }
     if (store_failing_) port_.emit(Notice{Notice::Level::info, "Room messages are stored again."});
     store_failing_ = false;
+    const bool was_member = room.state->is_member(me_);
     room.state->apply(s, e);
     const bool shown = e.kind != Kind::text || room.state->shown(e);
     if (shown) port_.emit(RoomMessageAdded{make_message(room, row, e)});
@@ -312,13 +314,15 @@ bool Rooms::accept(Room& room, const SignedEntry& s, const Entry& e, const PeerK
         store_.add_unread(room.row.id, 1);
         ++room.row.unread;
     }
-    if (e.kind != Kind::text) become_member_or_not(room);
+    // A joiner's log replays others' arrivals before its own: only a change
+    // from member to non-member is a removal.
+    if (e.kind != Kind::text && was_member && !room.state->is_member(me_)) no_longer_member(room);
     if (e.kind != Kind::text || (shown && e.author != me_)) room_changed(room);
     return true;
 }
 
-void Rooms::become_member_or_not(Room& room) {
-    if (room.row.membership != RoomMembership::joined || room.state->is_member(me_)) return;
+void Rooms::no_longer_member(Room& room) {
+    if (room.row.membership != RoomMembership::joined) return;
     room.row.membership = RoomMembership::left;
     store_.put_room(room.row);
     port_.emit(Notice{Notice::Level::info, "You are no longer a member of " + room_label(room) + "."});
@@ -540,7 +544,7 @@ void Rooms::handle(const PeerKey& from, const transport::RoomsList& m) {
         r.id_hex = hex(listed.room);
         r.name = listed.name;
         r.topic = listed.topic;
-        r.members = std::max(r.members, listed.members);
+        r.members = std::max(r.members, static_cast<std::uint32_t>(std::min<std::uint64_t>(listed.members, UINT32_MAX)));
         heard_from_[listed.room].insert(from);
     }
     port_.emit(OpenRoomsListed{open_rooms()});

@@ -130,7 +130,7 @@ private:
     std::pair<std::uint32_t, std::uint32_t> delivery(const Room& room, std::uint64_t seq) const;
     std::string describe(const Room& room, const Entry& e) const;
     std::string room_label(const Room& room) const;
-    void become_member_or_not(Room& room);
+    void no_longer_member(Room& room);
 
     Store& store_;
     PeerKey me_;

@@ -293,6 +293,30 @@ TEST_CASE("a relay that alters a message is reported and the message is not show
     CHECK(t.carol.store->room_entries(t.room).size() == rows.size() - 1);  // everything but that entry
 }
 
+TEST_CASE("an entry replayed into another room is refused as forged") {
+    ThreeMembers t;
+    std::string error;
+    auto other = t.alice.rooms->create("other", false, "", error);
+    REQUIRE(other);
+    REQUIRE(t.alice.rooms->invite(*other, t.carol.key(), error));
+    t.net.run();
+    REQUIRE(t.carol.rooms->join(*other, error));
+    t.net.run();
+    const auto held = t.carol.store->room_entries(*other).size();
+    must_send(t.alice, t.room, "for the team only");
+    auto rows = t.bob.store->room_entries(t.room);
+    auto text = std::find_if(rows.begin(), rows.end(), [](const StoredEntry& e) { return e.text; });
+    REQUIRE(text != rows.end());
+    auto replayed = text->bytes;
+    auto at = std::search(replayed.begin(), replayed.end(), t.room.begin(), t.room.end());
+    REQUIRE(at != replayed.end());
+    std::copy(other->begin(), other->end(), at);
+    t.bob.send(t.carol.key(), transport::RoomEntry{replayed, text->signature});
+    t.net.run();
+    CHECK(t.carol.alerts() == 1);
+    CHECK(t.carol.store->room_entries(*other).size() == held);
+}
+
 TEST_CASE("a removed member gets nothing written after its removal") {
     ThreeMembers t;
     std::string error;
