@@ -133,6 +133,8 @@ struct Node::Impl {
     // Dials in flight that were made because of a TXT record: what key must answer.
     std::map<asio::ip::tcp::endpoint, std::string> expected_at;
     std::set<PeerKey> backlogged;  // the write queue was full: outbox flush pending
+    Resends resends;               // sent, not acknowledged: resent within the session
+    StoreTrouble store_trouble;    // senders whose texts we could not store
     mutable std::map<PeerKey, std::string> fingerprints;
     std::uint16_t port = 0;
     bool stopped = false;
@@ -209,6 +211,10 @@ struct Node::Impl {
         for (auto& mark : pass.marks)
             if (store->set_state(mark.peer, mark.id, mark.state, mark.failure) == StoreError::ok)
                 emit(MessageStateChanged{mark.id, mark.peer, mark.state});
+        if (!rows.empty()) {
+            resends.sent(rows.front().peer, std::chrono::steady_clock::now());
+            wake_maintenance();  // its tick resends
+        }
         return !pass.waiting;
     }
     bool transmit(const StoredMessage& m) { return transmit(std::span(&m, 1)); }
@@ -324,6 +330,7 @@ struct Node::Impl {
 
     void on_session_down(const PeerKey& key, std::string_view reason, transport::CloseKind kind) {
         backlogged.erase(key);
+        resends.forget(key);
         SessionEnd end = SessionEnd::lost;
         if (kind == transport::CloseKind::local_close || kind == transport::CloseKind::refused ||
             kind == transport::CloseKind::duplicate)
@@ -444,15 +451,20 @@ struct Node::Impl {
         m.state = MessageState::delivered;
         bool inserted = false;
         StoreError err = store->add_incoming(m, inserted);
+        auto c = store->contact(key);
+        const std::string nick = c ? c->nick : std::string();
         if (err == StoreError::id_reused) {
             // Not stored, so not acked: the sender must not believe it delivered.
-            auto c = store->contact(key);
             notice(Notice::Level::warning,
-                   "\"" + (c ? c->nick : std::string()) + "\" (" + crypto::format_digits(fingerprint_of(key)) +
+                   "\"" + nick + "\" (" + crypto::format_digits(fingerprint_of(key)) +
                        ") sent a different text under the id of an earlier message; it was not stored");
             return;
         }
-        if (err != StoreError::ok) return;  // not acked: the sender will resend
+        if (err != StoreError::ok) {  // not acked: the sender will resend
+            if (auto n = store_trouble.failed(key, nick, store->last_error())) emit(*n);
+            return;
+        }
+        if (auto n = store_trouble.stored(key, nick)) emit(*n);
         if (inserted) {
             live[key].unread++;
             if (auto stored = store->message(key, Direction::in, m.id)) m.seq = stored->seq;
@@ -469,7 +481,9 @@ struct Node::Impl {
         if (store->set_state(key, a.id, MessageState::delivered) != StoreError::ok) return;
         emit(MessageStateChanged{a.id, key, MessageState::delivered});
         if (backlogged.count(key)) flush_outbox(key);
-        if (!store->has_outbox(key)) {
+        const bool outstanding = store->has_outbox(key);
+        resends.acked(key, outstanding, std::chrono::steady_clock::now());
+        if (!outstanding) {
             presence->set_pending(key, false);
             transport->set_liveness(key, presence->liveness(key));
         }
@@ -552,7 +566,7 @@ struct Node::Impl {
 
     // Redials what must stay connected: peers given by hand (by address: their
     // key may not be known yet), announced peers not met yet, and the sessions
-    // presence needs.
+    // presence needs; resends what a live session left unacknowledged.
     void maintain() {
         if (stopped) return;
         auto now = std::chrono::steady_clock::now();
@@ -568,7 +582,13 @@ struct Node::Impl {
             auto it = live.find(key);
             if (it != live.end() && now >= it->second.next_dial) dial_on_need(key);
         }
-        schedule_maintenance(waiting ? kMaintenanceTick : kIdleMaintenanceTick);
+        for (auto& key : resends.due(now)) {
+            if (store->has_outbox(key))
+                flush_outbox(key);
+            else
+                resends.forget(key);
+        }
+        schedule_maintenance(waiting || !resends.empty() ? kMaintenanceTick : kIdleMaintenanceTick);
     }
 
     void schedule_maintenance(std::chrono::steady_clock::duration after) {
