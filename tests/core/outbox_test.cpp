@@ -4,7 +4,9 @@
 
 #include <doctest/doctest.h>
 
+#include <fstream>
 #include <map>
+#include <sstream>
 
 using namespace hallway;
 using namespace hallway::core;
@@ -154,4 +156,16 @@ TEST_CASE("store trouble: one warning per sender while storing fails, one all-cl
     CHECK(clear->text == "messages from \"alice\" are stored again");
     CHECK_FALSE(t.stored(key(1), "alice"));
     CHECK(t.failed(key(1), "alice", "database or disk is full"));  // a new episode is told again
+}
+
+// §7 states the resend schedule a peer may expect; it must stay the code's.
+TEST_CASE("resends: docs/PROTOCOL.md states the resend schedule Resends keeps") {
+    std::ifstream in(std::string(HALLWAY_SOURCE_DIR) + "/docs/PROTOCOL.md");
+    REQUIRE(in);
+    std::stringstream doc;
+    doc << in.rdbuf();
+    const auto secs = [](std::chrono::milliseconds ms) { return std::to_string(ms.count() / 1000) + " s"; };
+    CHECK(doc.str().find("| resend of unacknowledged texts on a live session (§6.1) | " + secs(kResendFirst) +
+                         " after sending or the last `ack`, doubling to " + secs(kResendMax) + " |") !=
+          std::string::npos);
 }
