@@ -137,6 +137,8 @@ struct Node::Impl : core::rooms::RoomsPort {
     // Dials in flight that were made because of a TXT record: what key must answer.
     std::map<asio::ip::tcp::endpoint, std::string> expected_at;
     std::set<PeerKey> backlogged;  // the write queue was full: outbox flush pending
+    Resends resends;               // sent, not acknowledged: resent within the session
+    StoreTrouble store_trouble;    // senders whose texts we could not store
     mutable std::map<PeerKey, std::string> fingerprints;
     std::uint16_t port = 0;
     bool stopped = false;
@@ -220,6 +222,10 @@ struct Node::Impl : core::rooms::RoomsPort {
         for (auto& mark : pass.marks)
             if (store->set_state(mark.peer, mark.id, mark.state, mark.failure) == StoreError::ok)
                 emit(MessageStateChanged{mark.id, mark.peer, mark.state});
+        if (!rows.empty()) {
+            resends.sent(rows.front().peer, std::chrono::steady_clock::now());
+            wake_maintenance();  // its tick resends
+        }
         return !pass.waiting;
     }
     bool transmit(const StoredMessage& m) { return transmit(std::span(&m, 1)); }
@@ -338,6 +344,7 @@ struct Node::Impl : core::rooms::RoomsPort {
 
     void on_session_down(const PeerKey& key, std::string_view reason, transport::CloseKind kind) {
         backlogged.erase(key);
+        resends.forget(key);
         SessionEnd end = SessionEnd::lost;
         if (kind == transport::CloseKind::local_close || kind == transport::CloseKind::refused ||
             kind == transport::CloseKind::duplicate)
@@ -460,15 +467,20 @@ struct Node::Impl : core::rooms::RoomsPort {
         m.state = MessageState::delivered;
         bool inserted = false;
         StoreError err = store->add_incoming(m, inserted);
+        auto c = store->contact(key);
+        const std::string nick = c ? c->nick : std::string();
         if (err == StoreError::id_reused) {
             // Not stored, so not acked: the sender must not believe it delivered.
-            auto c = store->contact(key);
             notice(Notice::Level::warning,
-                   "\"" + (c ? c->nick : std::string()) + "\" (" + crypto::format_digits(fingerprint_of(key)) +
+                   "\"" + nick + "\" (" + crypto::format_digits(fingerprint_of(key)) +
                        ") sent a different text under the id of an earlier message; it was not stored");
             return;
         }
-        if (err != StoreError::ok) return;  // not acked: the sender will resend
+        if (err != StoreError::ok) {  // not acked: the sender will resend
+            if (auto n = store_trouble.failed(key, nick, store->last_error())) emit(*n);
+            return;
+        }
+        if (auto n = store_trouble.stored(key, nick)) emit(*n);
         if (inserted) {
             live[key].unread++;
             if (auto stored = store->message(key, Direction::in, m.id)) m.seq = stored->seq;
@@ -485,7 +497,9 @@ struct Node::Impl : core::rooms::RoomsPort {
         if (store->set_state(key, a.id, MessageState::delivered) != StoreError::ok) return;
         emit(MessageStateChanged{a.id, key, MessageState::delivered});
         if (backlogged.count(key)) flush_outbox(key);
-        if (!store->has_outbox(key)) pending_changed(key);
+        const bool outstanding = store->has_outbox(key);
+        resends.acked(key, outstanding, std::chrono::steady_clock::now());
+        if (!outstanding) pending_changed(key);
     }
 
     // ---- rooms (core/rooms/rooms.hpp) ------------------------------------------
@@ -608,7 +622,7 @@ struct Node::Impl : core::rooms::RoomsPort {
 
     // Redials what must stay connected: peers given by hand (by address: their
     // key may not be known yet), announced peers not met yet, and the sessions
-    // presence needs.
+    // presence needs; resends what a live session left unacknowledged.
     void maintain() {
         if (stopped) return;
         auto now = std::chrono::steady_clock::now();
@@ -624,10 +638,18 @@ struct Node::Impl : core::rooms::RoomsPort {
             auto it = live.find(key);
             if (it != live.end() && now >= it->second.next_dial) dial_on_need(key);
         }
+        for (auto& key : resends.due(now)) {
+            if (store->has_outbox(key))
+                flush_outbox(key);
+            else
+                resends.forget(key);
+        }
         // Members that have not confirmed our room entries are asked again.
         const auto rooms_due = rooms->tick(now);
-        const auto after = waiting ? kMaintenanceTick : kIdleMaintenanceTick;
-        schedule_maintenance(rooms_due < now + after ? std::max(rooms_due - now, std::chrono::steady_clock::duration(kMaintenanceTick)) : after);
+        const auto after = waiting || !resends.empty() ? kMaintenanceTick : kIdleMaintenanceTick;
+        schedule_maintenance(rooms_due < now + after
+                                 ? std::max(rooms_due - now, std::chrono::steady_clock::duration(kMaintenanceTick))
+                                 : after);
     }
 
     void schedule_maintenance(std::chrono::steady_clock::duration after) {

@@ -2,6 +2,8 @@
 
 #include "transport/wire.hpp"
 
+#include <algorithm>
+
 namespace hallway::core {
 
 transport::Text as_text(const StoredMessage& m) {
@@ -52,6 +54,39 @@ std::optional<std::string> outgoing_text(std::string_view body, std::string& err
         return std::nullopt;
     }
     return text;
+}
+
+void Resends::sent(const PeerKey& peer, Time now) { waits_.try_emplace(peer, Wait{now + kResendFirst, kResendFirst}); }
+
+void Resends::acked(const PeerKey& peer, bool outstanding, Time now) {
+    if (outstanding)
+        waits_.insert_or_assign(peer, Wait{now + kResendFirst, kResendFirst});
+    else
+        waits_.erase(peer);
+}
+
+void Resends::forget(const PeerKey& peer) { waits_.erase(peer); }
+
+std::vector<PeerKey> Resends::due(Time now) {
+    std::vector<PeerKey> out;
+    for (auto& [peer, w] : waits_) {
+        if (now < w.at) continue;
+        out.push_back(peer);
+        w.backoff = std::min(w.backoff * 2, kResendMax);
+        w.at = now + w.backoff;
+    }
+    return out;
+}
+
+std::optional<Notice> StoreTrouble::failed(const PeerKey& peer, std::string_view nick, std::string_view reason) {
+    if (!failing_.insert(peer).second) return std::nullopt;
+    return Notice{Notice::Level::warning, "cannot store messages from \"" + std::string(nick) + "\": " +
+                                              std::string(reason) + "; they will arrive when space is freed"};
+}
+
+std::optional<Notice> StoreTrouble::stored(const PeerKey& peer, std::string_view nick) {
+    if (failing_.erase(peer) == 0) return std::nullopt;
+    return Notice{Notice::Level::info, "messages from \"" + std::string(nick) + "\" are stored again"};
 }
 
 }  // namespace hallway::core
