@@ -11,6 +11,7 @@ const ImVec4 kErrorColour{1.0f, 0.55f, 0.35f, 1.0f};
 // Name, topic, open; true (OK pressed) only for a form the node would take.
 bool room_form(RoomFormState& form, const char* ok) {
     const float w = ImGui::GetFontSize() * 22.0f;
+    if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
     ImGui::SetNextItemWidth(w);
     ImGui::InputTextWithHint("Name", "e.g. team", &form.name);
     ImGui::SetNextItemWidth(w);
@@ -34,7 +35,7 @@ const core::RoomView* active_room(const Model& model, const RoomsState& state) {
 
 void invite_dialog(const Model& model, const core::RoomView& room, Commands& out) {
     const InviteChoices choices = invite_choices(model, room.id);
-    if (choices.can.empty()) ImGui::TextDisabled("Nobody to invite: no buddy seen here can join rooms.");
+    if (choices.can.empty()) ImGui::TextDisabled("Nobody else here can be invited.");
     for (const core::PeerView* p : choices.can) {
         push_id(p->key);
         presence_dot(*p);
