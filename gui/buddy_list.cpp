@@ -20,6 +20,7 @@ void context_menu(const core::PeerView& peer, ConversationsState& conversations,
         out.push_back(SetTrust{peer.key, core::Trust::blocked});
     }
     ImGui::Separator();
+    if (!peer.rooms) ImGui::TextDisabled("%s", kCannotJoinRooms);
     ImGui::TextDisabled("Fingerprint");
     const std::string fp = group_digits(peer.fingerprint);
     ImGui::TextUnformatted(fp.c_str());
@@ -35,6 +36,11 @@ void row(const Model& model, const core::PeerView& peer, ConversationsState& con
     const float row_h = ImGui::GetTextLineHeightWithSpacing() * 2.0f;
     if (ImGui::Selectable("##row", selected, ImGuiSelectableFlags_AllowItemOverlap, ImVec2(0, row_h - ImGui::GetStyle().ItemSpacing.y)))
         open_conversation(conversations, peer.key, out);
+    if (!peer.rooms && ImGui::IsItemHovered()) {
+        ImGui::BeginTooltip();
+        ImGui::TextUnformatted(kCannotJoinRooms);
+        ImGui::EndTooltip();
+    }
     context_menu(peer, conversations, verify, out);
 
     ImGui::SetCursorPos(start);

@@ -35,7 +35,47 @@ struct RequestSafetyNumber {
     core::PeerKey peer{};
 };
 
-using Command = std::variant<OpenConversation, MarkRead, SendText, SetNick, SetPresence, SetTrust, RequestSafetyNumber>;
+// Rooms: each -> the Node method of the same name; a refusal comes back as a Notice.
+struct CreateRoom {
+    std::string name;
+    std::string topic;
+    bool open = false;
+};
+struct OpenRoomConversation {  // -> Node::request_room_history (also clears unread)
+    core::RoomId room{};
+};
+struct MarkRoomRead {
+    core::RoomId room{};
+};
+struct SendRoomText {
+    core::RoomId room{};
+    std::string body;
+};
+struct Invite {
+    core::RoomId room{};
+    core::PeerKey peer{};
+};
+struct JoinRoom {  // accepts an invitation, or joins an open room
+    core::RoomId room{};
+};
+struct LeaveRoom {  // also declines an invitation
+    core::RoomId room{};
+};
+struct RemoveMember {
+    core::RoomId room{};
+    core::PeerKey peer{};
+};
+struct SetRoom {
+    core::RoomId room{};
+    std::string name;
+    std::string topic;
+    bool open = false;
+};
+struct QueryOpenRooms {};
+
+using Command = std::variant<OpenConversation, MarkRead, SendText, SetNick, SetPresence, SetTrust, RequestSafetyNumber,
+                             CreateRoom, OpenRoomConversation, MarkRoomRead, SendRoomText, Invite, JoinRoom, LeaveRoom,
+                             RemoveMember, SetRoom, QueryOpenRooms>;
 using Commands = std::vector<Command>;
 
 }  // namespace hallway::gui

@@ -10,8 +10,6 @@ namespace {
 // A bubble takes at most this share of the width, so ours (right) and theirs
 // (left) stay apart at a glance.
 constexpr float kBubbleShare = 0.78f;
-// Rows of text the input box shows before it scrolls.
-constexpr float kInputRows = 3.0f;
 
 const ImVec4 kOursColour{0.17f, 0.30f, 0.50f, 1.0f};
 const ImVec4 kTheirsColour{0.22f, 0.22f, 0.25f, 1.0f};
@@ -201,7 +199,7 @@ void draw_one(const Model& model, const PeerKey& key, ConversationsState& state,
     if (peer != model.peers.end()) draw_header(model, peer->second, verify, out);
 
     const ImGuiStyle& style = ImGui::GetStyle();
-    const float input_h = ImGui::GetTextLineHeight() * kInputRows + style.FramePadding.y * 2;
+    const float input_h = input_box_height();
     auto conv = model.conversations.find(key);
     ImGui::BeginChild("messages", ImVec2(0, -(input_h + style.ItemSpacing.y)), false);
     draw_messages(conv == model.conversations.end() ? nullptr : &conv->second, state.views[key], now_ms);
@@ -246,8 +244,7 @@ void draw_conversations(const Model& model, ConversationsState& state, VerifyDia
         if (peer != model.peers.end() && peer->second.unread > 0) flags |= ImGuiTabItemFlags_UnsavedDocument;
         const std::string label = tab_label(peer != model.peers.end() ? display_name(model, peer->second) : "?");
         bool keep = true;
-        const char* id = reinterpret_cast<const char*>(key.data());
-        ImGui::PushID(id, id + key.size());
+        push_id(key);
         if (ImGui::BeginTabItem(label.c_str(), &keep, flags)) {
             if (!state.active || *state.active != key) {
                 state.active = key;

@@ -6,6 +6,9 @@
 namespace hallway::gui {
 namespace {
 
+// Rows of text the input box shows before it scrolls.
+constexpr float kInputRows = 3.0f;
+
 // Enter sends, Shift+Enter is a new line. ImGui inserts '\n' for Enter in a
 // multi-line field and passes it through the character filter first, so the
 // filter can swallow a plain Enter and ask for a send. Ctrl is held while
@@ -35,6 +38,10 @@ int callback(ImGuiInputTextCallbackData* data) {
 void trim_end(std::string& s) { s.erase(s.find_last_not_of(" \t\r\n") + 1); }
 
 }  // namespace
+
+float input_box_height() {
+    return ImGui::GetTextLineHeight() * kInputRows + ImGui::GetStyle().FramePadding.y * 2;
+}
 
 bool draw_input_box(std::string& draft, InputBoxState& state, bool focus, std::string& out_body) {
     const ImGuiStyle& style = ImGui::GetStyle();

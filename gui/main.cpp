@@ -78,10 +78,21 @@ struct App {
     hg::ConversationsState conversations;
     hg::VerifyDialogState verify;
     hg::NoticesState notices;
+    hg::RoomsState rooms;
     // The one synchronous question to the node (safety number), answered via a future.
     std::optional<std::future<std::string>> safety;
     core::PeerKey safety_peer{};
 };
+
+// Runs a node call that may refuse on the network thread; a refusal (false,
+// with its one-line error) comes back as a Notice starting with what.
+template <class Call>
+void post_refusable(asio::io_context& io, core::EventQueue& queue, std::string what, Call call) {
+    asio::post(io, [&queue, what = std::move(what), call = std::move(call)]() mutable {
+        std::string error;
+        if (!call(error)) queue.push(core::Notice{core::Notice::Level::warning, what + ": " + error});
+    });
+}
 
 // Posts one command to the network thread.
 void dispatch(hg::Command cmd, asio::io_context& io, core::Node& node, core::EventQueue& queue, App& app) {
@@ -96,23 +107,37 @@ void dispatch(hg::Command cmd, asio::io_context& io, core::Node& node, core::Eve
             } else if constexpr (std::is_same_v<T, hg::MarkRead>) {
                 asio::post(io, [&node, p = c.peer] { node.mark_read(p); });
             } else if constexpr (std::is_same_v<T, hg::SendText>) {
-                asio::post(io, [&node, &queue, p = c.peer, body = std::move(c.body)] {
-                    std::string error;
-                    if (!node.send_text(p, body, error))
-                        queue.push(core::Notice{core::Notice::Level::warning, "Message not sent: " + error});
-                });
+                post_refusable(io, queue, "Message not sent",
+                               [&node, c](std::string& e) { return node.send_text(c.peer, c.body, e).has_value(); });
             } else if constexpr (std::is_same_v<T, hg::SetNick>) {
-                asio::post(io, [&node, &queue, n = std::move(c.nick)] {
-                    std::string error;
-                    if (!node.set_nick(n, error))
-                        queue.push(core::Notice{core::Notice::Level::warning, "Name not changed: " + error});
-                });
+                post_refusable(io, queue, "Name not changed", [&node, c](std::string& e) { return node.set_nick(c.nick, e); });
             } else if constexpr (std::is_same_v<T, hg::SetPresence>) {
-                asio::post(io, [&node, &queue, p = std::move(c.presence), m = std::move(c.message)] {
-                    std::string error;
-                    if (!node.set_presence(p, m, error))
-                        queue.push(core::Notice{core::Notice::Level::warning, "Status not changed: " + error});
-                });
+                post_refusable(io, queue, "Status not changed",
+                               [&node, c](std::string& e) { return node.set_presence(c.presence, c.message, e); });
+            } else if constexpr (std::is_same_v<T, hg::CreateRoom>) {
+                post_refusable(io, queue, "Room not created",
+                               [&node, c](std::string& e) { return node.create_room(c.name, c.open, c.topic, e).has_value(); });
+            } else if constexpr (std::is_same_v<T, hg::OpenRoomConversation>) {
+                asio::post(io, [&node, r = c.room] { node.request_room_history(r); });
+            } else if constexpr (std::is_same_v<T, hg::MarkRoomRead>) {
+                asio::post(io, [&node, r = c.room] { node.mark_room_read(r); });
+            } else if constexpr (std::is_same_v<T, hg::SendRoomText>) {
+                post_refusable(io, queue, "Message not sent",
+                               [&node, c](std::string& e) { return node.send_room_text(c.room, c.body, e).has_value(); });
+            } else if constexpr (std::is_same_v<T, hg::Invite>) {
+                post_refusable(io, queue, "Not invited", [&node, c](std::string& e) { return node.invite(c.room, c.peer, e); });
+            } else if constexpr (std::is_same_v<T, hg::JoinRoom>) {
+                post_refusable(io, queue, "Room not joined", [&node, c](std::string& e) { return node.join_room(c.room, e); });
+            } else if constexpr (std::is_same_v<T, hg::LeaveRoom>) {
+                post_refusable(io, queue, "Room not left", [&node, c](std::string& e) { return node.leave_room(c.room, e); });
+            } else if constexpr (std::is_same_v<T, hg::RemoveMember>) {
+                post_refusable(io, queue, "Member not removed",
+                               [&node, c](std::string& e) { return node.remove_member(c.room, c.peer, e); });
+            } else if constexpr (std::is_same_v<T, hg::SetRoom>) {
+                post_refusable(io, queue, "Room not changed",
+                               [&node, c](std::string& e) { return node.set_room(c.room, c.name, c.topic, c.open, e); });
+            } else if constexpr (std::is_same_v<T, hg::QueryOpenRooms>) {
+                asio::post(io, [&node] { node.query_open_rooms(); });
             } else if constexpr (std::is_same_v<T, hg::SetTrust>) {
                 asio::post(io, [&node, p = c.peer, t = c.trust] { node.set_trust(p, t); });
             } else if constexpr (std::is_same_v<T, hg::RequestSafetyNumber>) {
@@ -139,14 +164,23 @@ void draw(App& app, std::int64_t now_ms, hg::Commands& out) {
     ImGui::BeginChild("left", ImVec2(left_w, 0), true);
     hg::draw_identity_panel(app.model, app.identity, out);
     ImGui::Separator();
+    hg::draw_room_list(app.model, app.rooms, out);
+    ImGui::Separator();
     hg::draw_buddy_list(app.model, app.buddies, app.conversations, app.verify, out);
+    // A buddy picked: its conversation replaces the room on the right.
+    if (app.conversations.select) app.rooms.active.reset();
     ImGui::EndChild();
     ImGui::SameLine();
     ImGui::BeginChild("right", ImVec2(0, 0), false);
     hg::draw_notices(app.model, app.notices);
-    hg::draw_conversations(app.model, app.conversations, app.verify, now_ms, out);
+    if (app.rooms.active)
+        hg::draw_room(app.model, app.rooms, now_ms, out);
+    else
+        hg::draw_conversations(app.model, app.conversations, app.verify, now_ms, out);
     ImGui::EndChild();
     hg::draw_verify_dialog(app.model, app.verify, out);
+    hg::draw_room_dialogs(app.model, app.rooms, out);
+    hg::draw_open_rooms(app.model, app.rooms, out);
     ImGui::End();
 }
 
@@ -361,13 +395,23 @@ int main(int argc, char** argv) {
         draw(app, wall_ms(), commands);
         hg::handle_zoom_keys(fonts);
         // The conversation in front is being read: clear its unread count.
-        if (focused && app.conversations.active) {
+        if (focused && app.conversations.active && !app.rooms.active) {
             auto peer = app.model.peers.find(*app.conversations.active);
             auto conv = app.model.conversations.find(*app.conversations.active);
             if (peer != app.model.peers.end() && peer->second.unread > 0 && conv != app.model.conversations.end() &&
                 conv->second.loaded) {
                 hg::clear_unread(app.model, peer->first);
                 commands.push_back(hg::MarkRead{peer->first});
+            }
+        }
+        // Likewise the room on screen.
+        if (focused && app.rooms.active) {
+            auto room = app.model.rooms.find(*app.rooms.active);
+            auto conv = app.model.room_conversations.find(*app.rooms.active);
+            if (room != app.model.rooms.end() && room->second.unread > 0 && conv != app.model.room_conversations.end() &&
+                conv->second.loaded) {
+                hg::clear_room_unread(app.model, room->first);
+                commands.push_back(hg::MarkRoomRead{room->first});
             }
         }
         ImGui::Render();

@@ -1,5 +1,7 @@
 #include "gui/model.hpp"
 
+#include "core/rooms/entry.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <ctime>
@@ -74,9 +76,66 @@ void on(Model& model, const core::Notice& e) {
     }
 }
 
-// Room events: the window's rooms panel is not there yet (issue 14).
-template <class RoomEvent>
-void on(Model&, const RoomEvent&) {}
+// Log order: lamport, then author (an author's lamports strictly increase, so
+// the pair is unique; its seq adds nothing).
+bool log_before(const core::RoomMessage& a, const core::RoomMessage& b) {
+    return std::tie(a.lamport, a.author) < std::tie(b.lamport, b.author);
+}
+
+std::vector<core::RoomMessage>::iterator find_room_message(RoomConversation& c, const core::MessageId& id) {
+    return std::find_if(c.messages.begin(), c.messages.end(), [&](const auto& m) { return m.id == id; });
+}
+
+// Puts m in log order, replacing the entry with its id if held.
+void merge_room_message(RoomConversation& c, const core::RoomMessage& m) {
+    if (auto it = find_room_message(c, m.id); it != c.messages.end()) {
+        *it = m;
+        return;
+    }
+    // Sync brings older entries after newer ones: insert, not append.
+    c.messages.insert(std::upper_bound(c.messages.begin(), c.messages.end(), m, log_before), m);
+}
+
+void on(Model& model, const core::RoomChanged& e) { model.rooms[e.room.id] = e.room; }
+
+void on(Model& model, const core::RoomRemoved& e) {
+    model.rooms.erase(e.room);
+    model.room_conversations.erase(e.room);
+}
+
+void on(Model& model, const core::RoomMessageAdded& e) {
+    const auto& m = e.message;
+    // Membership lines are not news; others' texts are (the node follows with
+    // a RoomChanged carrying its own count, as for PeerChanged).
+    if (m.text && !m.mine) {
+        ++model.incoming_count;
+        if (auto room = model.rooms.find(m.room); room != model.rooms.end()) ++room->second.unread;
+    }
+    auto conv = model.room_conversations.find(m.room);
+    if (conv == model.room_conversations.end() || !conv->second.loaded) return;
+    merge_room_message(conv->second, m);
+}
+
+void on(Model& model, const core::RoomDeliveryChanged& e) {
+    auto conv = model.room_conversations.find(e.room);
+    if (conv == model.room_conversations.end()) return;
+    auto it = find_room_message(conv->second, e.id);
+    if (it == conv->second.messages.end() || !it->mine) return;
+    // Not monotonic: a removal shrinks "of", and with it who counts as holding.
+    it->delivered = e.delivered;
+    it->of = e.of;
+}
+
+// A reload merges: lines already shown stay, the history's copy of each
+// entry wins (its delivery counts are the node's latest).
+void on(Model& model, const core::RoomHistoryLoaded& e) {
+    auto& conv = model.room_conversations[e.room];
+    conv.loaded = true;
+    for (const auto& m : e.messages) merge_room_message(conv, m);
+    if (auto room = model.rooms.find(e.room); room != model.rooms.end()) room->second.unread = 0;
+}
+
+void on(Model& model, const core::OpenRoomsListed& e) { model.open_rooms = e.rooms; }
 
 std::tm local_tm(std::int64_t ms) {
     std::time_t t = static_cast<std::time_t>(ms / 1000);
@@ -93,6 +152,56 @@ void apply(Model& model, const core::Event& event) {
 
 void clear_unread(Model& model, const PeerKey& peer) {
     if (auto it = model.peers.find(peer); it != model.peers.end()) it->second.unread = 0;
+}
+
+void clear_room_unread(Model& model, const core::RoomId& room) {
+    if (auto it = model.rooms.find(room); it != model.rooms.end()) it->second.unread = 0;
+}
+
+std::vector<const core::RoomView*> ordered_rooms(const Model& model) {
+    std::vector<const core::RoomView*> out;
+    for (const auto& [id, room] : model.rooms) out.push_back(&room);
+    // invited < joined < left in the enum: the order the list wants.
+    std::sort(out.begin(), out.end(), [](const core::RoomView* a, const core::RoomView* b) {
+        return std::tuple(a->membership, lower(a->name), a->id) < std::tuple(b->membership, lower(b->name), b->id);
+    });
+    return out;
+}
+
+std::vector<const core::RoomMemberView*> ordered_members(const core::RoomView& room) {
+    std::vector<const core::RoomMemberView*> out;
+    for (const auto& m : room.members) out.push_back(&m);
+    std::sort(out.begin(), out.end(), [](const core::RoomMemberView* a, const core::RoomMemberView* b) {
+        return std::tuple(!a->creator, !a->admin, !a->online, lower(a->nick), a->fingerprint) <
+               std::tuple(!b->creator, !b->admin, !b->online, lower(b->nick), b->fingerprint);
+    });
+    return out;
+}
+
+InviteChoices invite_choices(const Model& model, const core::RoomId& room) {
+    InviteChoices out;
+    auto r = model.rooms.find(room);
+    for (const core::PeerView* p : ordered_buddies(model, "")) {
+        if (p->trust == core::Trust::blocked) continue;
+        if (r != model.rooms.end() && std::any_of(r->second.members.begin(), r->second.members.end(),
+                                                  [&](const auto& m) { return m.key == p->key; }))
+            continue;
+        (p->rooms ? out.can : out.cannot).push_back(p);
+    }
+    return out;
+}
+
+std::string room_form_error(std::string_view name, std::string_view topic) {
+    if (name.empty()) return "A room needs a name.";
+    if (name.size() > core::rooms::kMaxRoomName)
+        return "The name is too long (at most " + std::to_string(core::rooms::kMaxRoomName) + " bytes).";
+    if (topic.size() > core::rooms::kMaxRoomTopic)
+        return "The topic is too long (at most " + std::to_string(core::rooms::kMaxRoomTopic) + " bytes).";
+    const auto control = [](std::string_view s) {
+        return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+    };
+    if (control(name) || control(topic)) return "Names and topics are one line of plain text.";
+    return {};
 }
 
 bool matches_filter(const core::PeerView& peer, std::string_view filter) {
@@ -114,10 +223,22 @@ std::vector<const core::PeerView*> ordered_buddies(const Model& model, std::stri
     return out;
 }
 
-Badge badge(const core::PeerView& peer) {
-    if (peer.trust == core::Trust::blocked) return Badge::blocked;
-    if (peer.name_clash) return Badge::warning;
-    return peer.trust == core::Trust::verified ? Badge::verified : Badge::unverified;
+namespace {
+Badge badge(core::Trust trust, bool name_clash) {
+    if (trust == core::Trust::blocked) return Badge::blocked;
+    if (name_clash) return Badge::warning;
+    return trust == core::Trust::verified ? Badge::verified : Badge::unverified;
+}
+}  // namespace
+
+Badge badge(const core::PeerView& peer) { return badge(peer.trust, peer.name_clash); }
+Badge badge(const core::RoomMemberView& member) { return badge(member.trust, member.name_clash); }
+
+Badge author_badge(const Model& model, const core::RoomView& room, const PeerKey& author) {
+    for (const auto& m : room.members)
+        if (m.key == author) return badge(m);
+    if (auto p = model.peers.find(author); p != model.peers.end()) return badge(p->second);
+    return Badge::unverified;
 }
 
 std::string_view to_string(Badge b) {
@@ -147,6 +268,8 @@ std::string display_name(const Model& model, const core::PeerView& peer) {
 std::uint32_t total_unread(const Model& model) {
     std::uint32_t n = 0;
     for (const auto& [key, peer] : model.peers) n += peer.unread;
+    for (const auto& [id, room] : model.rooms)
+        if (room.membership == core::RoomMembership::joined) n += room.unread;
     return n;
 }
 
@@ -172,6 +295,17 @@ std::string_view state_label(core::MessageState s) {
         case core::MessageState::failed: return "failed";
     }
     return "?";
+}
+
+std::string delivery_label(const core::RoomMessage& m) {
+    if (m.of == 0) return {};
+    return "delivered to " + std::to_string(m.delivered) + " of " + std::to_string(m.of);
+}
+
+std::string invitation_label(const Model& model, const core::RoomView& room) {
+    std::string who = room.invited_by_nick;
+    if (auto p = model.peers.find(room.invited_by); p != model.peers.end()) who = display_name(model, p->second);
+    return (who.empty() ? std::string("someone") : who) + " invited you";
 }
 
 std::int64_t day_key(std::int64_t ms) {

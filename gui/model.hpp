@@ -28,10 +28,21 @@ struct Conversation {
     std::vector<core::StoredMessage> messages;  // oldest first (store seq order)
 };
 
+// A room's conversation, as Conversation: texts and membership lines in log
+// order (lamport, then author), each entry once.
+struct RoomConversation {
+    bool loaded = false;
+    std::vector<core::RoomMessage> messages;
+};
+
 struct Model {
     std::optional<core::OwnIdentity> own;
     std::map<PeerKey, core::PeerView> peers;
     std::map<PeerKey, Conversation> conversations;
+    std::map<core::RoomId, core::RoomView> rooms;  // joined, invited to, or left but not forgotten
+    std::map<core::RoomId, RoomConversation> room_conversations;
+    // The last OpenRoomsListed: what query_open_rooms heard of.
+    std::vector<core::OpenRoom> open_rooms;
     std::deque<core::Notice> notices;
     std::uint64_t notices_dropped = 0;  // dropped from the front: notices[i] is number i + notices_dropped
     // Counts every incoming message ever applied, so the window can tell that
@@ -45,6 +56,30 @@ void apply(Model& model, const core::Event& event);
 // The conversation with peer is on screen and read: zero its unread count now
 // rather than when the node's PeerChanged confirms the mark_read.
 void clear_unread(Model& model, const PeerKey& peer);
+
+// The room is on screen and read (as clear_unread).
+void clear_room_unread(Model& model, const core::RoomId& room);
+
+// What the rooms list shows, in order: invitations first (they wait for an
+// answer), then joined rooms, then rooms left; within each by name
+// (case-insensitive), then id.
+std::vector<const core::RoomView*> ordered_rooms(const Model& model);
+
+// A room's members as the members panel lists them: the creator, admins,
+// then the rest; within each online first, then by nick (case-insensitive).
+std::vector<const core::RoomMemberView*> ordered_members(const core::RoomView& room);
+
+// Whom the invite dialog offers: buddies not in the room, not blocked, that
+// can (PeerView::rooms) or cannot join rooms; each list in buddy order.
+struct InviteChoices {
+    std::vector<const core::PeerView*> can;
+    std::vector<const core::PeerView*> cannot;
+};
+InviteChoices invite_choices(const Model& model, const core::RoomId& room);
+
+// Why a room name and topic would be refused (empty: fine), checked before
+// the node is asked, with the bounds of core/rooms/entry.hpp.
+std::string room_form_error(std::string_view name, std::string_view topic);
 
 // What the buddy list shows, in order: online peers first, then known contacts
 // that are offline; strangers that went offline are left out. Within each
@@ -60,6 +95,10 @@ bool matches_filter(const core::PeerView& peer, std::string_view filter);
 // another key (impostor or key change), the person must look.
 enum class Badge { unverified, verified, blocked, warning };
 Badge badge(const core::PeerView& peer);
+Badge badge(const core::RoomMemberView& member);
+// The badge of a room message's author: as a current member, else as a buddy,
+// else unverified (a member gone since, never met).
+Badge author_badge(const Model& model, const core::RoomView& room, const PeerKey& author);
 std::string_view to_string(Badge b);
 
 // Another buddy shown under the same nick (case-insensitive): the list then
@@ -69,6 +108,7 @@ bool nick_shared(const Model& model, const core::PeerView& peer);
 // when the nick is empty.
 std::string display_name(const Model& model, const core::PeerView& peer);
 
+// Unread messages in conversations and joined rooms.
 std::uint32_t total_unread(const Model& model);
 // "Hallway" or "Hallway (3 unread)".
 std::string window_title(std::uint32_t unread);
@@ -78,6 +118,12 @@ std::string group_digits(std::string_view digits);
 
 // Delivery state of one of our messages as shown next to it.
 std::string_view state_label(core::MessageState s);
+// Delivery of one of our room messages: "delivered to 2 of 3" (members other
+// than us that hold it); "" when we are alone in the room.
+std::string delivery_label(const core::RoomMessage& m);
+// "alice invited you": the inviter as the buddy list names it, else the nick
+// the node gave.
+std::string invitation_label(const Model& model, const core::RoomView& room);
 
 // Local calendar day of a timestamp, for day separators: equal days, equal key.
 std::int64_t day_key(std::int64_t ms);

@@ -5,6 +5,9 @@
 #include "gui/commands.hpp"
 #include "gui/model.hpp"
 
+#include <imgui.h>
+
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -12,6 +15,10 @@
 #include <vector>
 
 namespace hallway::gui {
+
+// Why a buddy is not offered for rooms (PeerView::rooms false: its Hello
+// offered no rooms capability, or it was not met since it could).
+inline constexpr const char* kCannotJoinRooms = "Cannot join rooms (an older Hallway, or not met since it could)";
 
 struct IdentityPanelState {
     std::string nick_edit;    // what is typed, while the field has focus
@@ -69,6 +76,52 @@ struct NoticesState {
     bool show_log = false;
 };
 
+// The room form (create, and an admin's rename): name, topic, open.
+struct RoomFormState {
+    std::string name;
+    std::string topic;
+    bool open = false;
+};
+
+struct RoomScroll {
+    std::size_t last_count = 0;
+    bool stick_to_bottom = true;  // false once the person scrolls up
+};
+
+struct RoomsState {
+    std::optional<core::RoomId> active;  // shown on the right instead of the conversations
+    std::map<core::RoomId, std::string> drafts;
+    std::map<core::RoomId, RoomScroll> scroll;
+    InputBoxState input;
+    bool focus_input = false;
+    // Dialogs: *_popup asks for ImGui::OpenPopup on the next frame.
+    bool create_popup = false;
+    RoomFormState create;
+    bool rename_popup = false;
+    RoomFormState rename;
+    bool invite_popup = false;
+    bool browse_popup = false;
+    bool leave_popup = false;
+    std::optional<PeerKey> remove;  // a member the admin asked to remove, awaiting confirmation
+    bool remove_popup = false;
+};
+
+// Shows room on the right and loads its history.
+void open_room(RoomsState& state, const core::RoomId& room, Commands& out);
+// Join / Decline buttons for an invitation; Join also shows the room.
+void answer_invitation(const core::RoomView& room, RoomsState& state, Commands& out);
+// The Rooms section of the side list: invitations (Join / Decline), rooms
+// with unread counts, and the buttons for the create and browse dialogs.
+void draw_room_list(const Model& model, RoomsState& state, Commands& out);
+// The active room: header, conversation, input, members panel.
+void draw_room(const Model& model, RoomsState& state, std::int64_t now_ms, Commands& out);
+// Members of room with presence, badges, marks; admins get Remove.
+void draw_room_members(const Model& model, const core::RoomView& room, RoomsState& state);
+// Create, rename, invite, leave and remove dialogs.
+void draw_room_dialogs(const Model& model, RoomsState& state, Commands& out);
+// The open rooms heard of, with Join.
+void draw_open_rooms(const Model& model, RoomsState& state, Commands& out);
+
 // Opens (or brings to front) the conversation with peer and loads its history.
 void open_conversation(ConversationsState& state, const PeerKey& peer, Commands& out);
 
@@ -81,6 +134,8 @@ void draw_conversations(const Model& model, ConversationsState& state, VerifyDia
 // The message editor: Enter sends (true, body moved to out_body), Shift+Enter
 // is a new line, pasted line breaks are kept.
 bool draw_input_box(std::string& draft, InputBoxState& state, bool focus, std::string& out_body);
+// The height draw_input_box wants below a conversation.
+float input_box_height();
 // Opens the verify dialog for peer and asks the node for the safety number.
 void open_verify(VerifyDialogState& state, const PeerKey& peer, Commands& out);
 void draw_verify_dialog(const Model& model, VerifyDialogState& state, Commands& out);
@@ -90,6 +145,20 @@ void draw_notices(const Model& model, NoticesState& state);
 // Grouped digits broken after the middle group, to fit a narrow panel.
 std::string two_lines(std::string grouped);
 void presence_dot(const core::PeerView& peer);
+void presence_dot(bool online, std::string_view presence);
+// An ImGui id scope for a key or room id (the bytes, not text).
+template <std::size_t N>
+void push_id(const std::array<std::uint8_t, N>& bytes) {
+    const char* p = reinterpret_cast<const char*>(bytes.data());
+    ImGui::PushID(p, p + N);
+}
+// ImGui::OpenPopup(name) once when requested; it must run in the id scope of
+// the BeginPopupModal, so dialogs call it where they draw.
+void open_popup_if(bool& requested, const char* name);
+// A modal centred on the window.
+bool begin_modal(const char* name, ImGuiWindowFlags flags = ImGuiWindowFlags_AlwaysAutoResize);
+// Text of a given colour, unformatted (peer text is data).
+void coloured_text(const ImVec4& colour, std::string_view text);
 void badge_text(Badge b);
 
 }  // namespace hallway::gui

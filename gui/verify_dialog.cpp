@@ -12,13 +12,8 @@ void open_verify(VerifyDialogState& state, const PeerKey& peer, Commands& out) {
 }
 
 void draw_verify_dialog(const Model& model, VerifyDialogState& state, Commands& out) {
-    if (state.open_popup) {
-        ImGui::OpenPopup("Verify contact");
-        state.open_popup = false;
-    }
-    const ImVec2 centre = ImGui::GetMainViewport()->GetCenter();
-    ImGui::SetNextWindowPos(centre, ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
-    if (!ImGui::BeginPopupModal("Verify contact", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return;
+    open_popup_if(state.open_popup, "Verify contact");
+    if (!begin_modal("Verify contact")) return;
     auto peer = state.peer ? model.peers.find(*state.peer) : model.peers.end();
     if (peer == model.peers.end()) {
         ImGui::TextDisabled("This contact is gone.");

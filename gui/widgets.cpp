@@ -5,10 +5,10 @@
 namespace hallway::gui {
 
 namespace {
-ImVec4 presence_colour(const core::PeerView& peer) {
-    if (!peer.online) return {0.45f, 0.45f, 0.45f, 1.0f};
-    if (peer.presence == "away") return {0.95f, 0.70f, 0.10f, 1.0f};
-    if (peer.presence == "busy") return {0.90f, 0.25f, 0.20f, 1.0f};
+ImVec4 presence_colour(bool online, std::string_view presence) {
+    if (!online) return {0.45f, 0.45f, 0.45f, 1.0f};
+    if (presence == "away") return {0.95f, 0.70f, 0.10f, 1.0f};
+    if (presence == "busy") return {0.90f, 0.25f, 0.20f, 1.0f};
     return {0.25f, 0.80f, 0.35f, 1.0f};
 }
 
@@ -23,20 +23,23 @@ ImVec4 badge_colour(Badge b) {
 }
 }  // namespace
 
-void presence_dot(const core::PeerView& peer) {
+void presence_dot(const core::PeerView& peer) { presence_dot(peer.online, peer.presence); }
+
+void presence_dot(bool online, std::string_view presence) {
     const float h = ImGui::GetTextLineHeight();
     const ImVec2 p = ImGui::GetCursorScreenPos();
     const float r = h * 0.3f;
     ImDrawList* dl = ImGui::GetWindowDrawList();
-    const ImU32 colour = ImGui::ColorConvertFloat4ToU32(presence_colour(peer));
-    if (peer.online)
+    const ImU32 colour = ImGui::ColorConvertFloat4ToU32(presence_colour(online, presence));
+    if (online)
         dl->AddCircleFilled(ImVec2(p.x + h * 0.5f, p.y + h * 0.5f), r, colour);
     else
         dl->AddCircle(ImVec2(p.x + h * 0.5f, p.y + h * 0.5f), r, colour, 0, 1.5f);
     ImGui::Dummy(ImVec2(h, h));
     if (ImGui::IsItemHovered()) {
         ImGui::BeginTooltip();
-        ImGui::TextUnformatted(peer.online ? (peer.presence.empty() ? "available" : peer.presence.c_str()) : "offline");
+        const std::string_view shown = !online ? "offline" : presence.empty() ? "available" : presence;
+        ImGui::TextUnformatted(shown.data(), shown.data() + shown.size());
         ImGui::EndTooltip();
     }
 }
@@ -49,11 +52,23 @@ std::string two_lines(std::string grouped) {
     return grouped;
 }
 
-void badge_text(Badge b) {
-    ImGui::PushStyleColor(ImGuiCol_Text, badge_colour(b));
-    const std::string_view s = to_string(b);
-    ImGui::TextUnformatted(s.data(), s.data() + s.size());
+void open_popup_if(bool& requested, const char* name) {
+    if (!requested) return;
+    ImGui::OpenPopup(name);
+    requested = false;
+}
+
+bool begin_modal(const char* name, ImGuiWindowFlags flags) {
+    ImGui::SetNextWindowPos(ImGui::GetMainViewport()->GetCenter(), ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
+    return ImGui::BeginPopupModal(name, nullptr, flags);
+}
+
+void coloured_text(const ImVec4& colour, std::string_view text) {
+    ImGui::PushStyleColor(ImGuiCol_Text, colour);
+    ImGui::TextUnformatted(text.data(), text.data() + text.size());
     ImGui::PopStyleColor();
 }
+
+void badge_text(Badge b) { coloured_text(badge_colour(b), to_string(b)); }
 
 }  // namespace hallway::gui

@@ -198,3 +198,214 @@ TEST_CASE("day separators and clock labels in local time") {
     CHECK(gui::day_key(local_ms(2024, 6, 3, 23, 59)) != gui::day_key(local_ms(2024, 6, 4, 0, 0)));
     CHECK(gui::clock_label(local_ms(2024, 6, 3, 9, 7)) == "09:07");
 }
+
+// Rooms ---------------------------------------------------------------------
+namespace {
+
+core::RoomId room_id(std::uint8_t n) {
+    core::RoomId id{};
+    id[0] = n;
+    return id;
+}
+
+core::RoomMemberView member(std::uint8_t n, std::string nick, bool online = true) {
+    core::RoomMemberView m;
+    m.key = key(n);
+    m.fingerprint = std::string(40, static_cast<char>('0' + n % 10));
+    m.nick = std::move(nick);
+    m.online = online;
+    return m;
+}
+
+core::RoomView room(std::uint8_t n, std::string name, core::RoomMembership membership = core::RoomMembership::joined) {
+    core::RoomView r;
+    r.id = room_id(n);
+    r.name = std::move(name);
+    r.membership = membership;
+    return r;
+}
+
+core::RoomMessage room_message(std::uint8_t room, std::uint8_t id, std::uint8_t author, std::uint64_t lamport,
+                               bool mine = false, bool text = true) {
+    core::RoomMessage m;
+    m.room = room_id(room);
+    m.id = msg_id(id);
+    m.author = key(author);
+    m.lamport = lamport;
+    m.mine = mine;
+    m.text = text;
+    m.body = "m" + std::to_string(id);
+    return m;
+}
+
+std::vector<std::string> bodies(const Model& m, std::uint8_t room) {
+    std::vector<std::string> out;
+    for (const auto& msg : m.room_conversations.at(room_id(room)).messages) out.push_back(msg.body);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("rooms: unread counted for others' texts only, cleared by history, node's count wins") {
+    Model m;
+    gui::apply(m, core::RoomChanged{room(1, "team")});
+    gui::apply(m, core::RoomMessageAdded{room_message(1, 1, 2, 1)});
+    gui::apply(m, core::RoomMessageAdded{room_message(1, 2, 2, 2)});
+    gui::apply(m, core::RoomMessageAdded{room_message(1, 3, 9, 3, true)});          // mine
+    gui::apply(m, core::RoomMessageAdded{room_message(1, 4, 2, 4, false, false)});  // "bob added carol"
+    gui::apply(m, core::RoomMessageAdded{room_message(7, 5, 2, 1)});               // unknown room: no crash
+    CHECK(m.rooms[room_id(1)].unread == 2);
+    CHECK(m.incoming_count == 3);
+    CHECK(gui::total_unread(m) == 2);
+    // Not kept before the history is loaded: the history brings them.
+    CHECK(m.room_conversations.count(room_id(1)) == 0);
+
+    auto view = room(1, "team");
+    view.unread = 4;
+    gui::apply(m, core::RoomChanged{view});
+    CHECK(gui::total_unread(m) == 4);
+    // An invitation's count (if any) is not the person's unread mail.
+    auto invite = room(2, "other", core::RoomMembership::invited);
+    invite.unread = 3;
+    gui::apply(m, core::RoomChanged{invite});
+    CHECK(gui::total_unread(m) == 4);
+
+    gui::apply(m, core::RoomHistoryLoaded{room_id(1), {room_message(1, 1, 2, 1)}});
+    CHECK(m.rooms[room_id(1)].unread == 0);
+    gui::apply(m, core::RoomChanged{view});
+    gui::clear_room_unread(m, room_id(1));
+    CHECK(gui::total_unread(m) == 0);
+}
+
+TEST_CASE("rooms: history and live messages merge in log order without duplicates") {
+    Model m;
+    gui::apply(m, core::RoomChanged{room(1, "team")});
+    // History arrives unordered and holding one entry twice.
+    gui::apply(m, core::RoomHistoryLoaded{room_id(1), {room_message(1, 3, 2, 5), room_message(1, 1, 2, 1),
+                                                       room_message(1, 2, 3, 1), room_message(1, 1, 2, 1)}});
+    // Lamport ties break on the author key: (1, key 2) before (1, key 3).
+    CHECK(bodies(m, 1) == std::vector<std::string>{"m1", "m2", "m3"});
+
+    gui::apply(m, core::RoomMessageAdded{room_message(1, 5, 2, 9)});
+    gui::apply(m, core::RoomMessageAdded{room_message(1, 4, 4, 3)});  // synced late: goes before 5 and 9
+    gui::apply(m, core::RoomMessageAdded{room_message(1, 4, 4, 3)});  // again: held once
+    CHECK(bodies(m, 1) == std::vector<std::string>{"m1", "m2", "m4", "m3", "m5"});
+
+    // A reload merges: nothing doubles, the history's copy wins.
+    auto again = room_message(1, 3, 2, 5);
+    again.body = "m3 again";
+    gui::apply(m, core::RoomHistoryLoaded{room_id(1), {room_message(1, 1, 2, 1), again}});
+    CHECK(bodies(m, 1) == std::vector<std::string>{"m1", "m2", "m4", "m3 again", "m5"});
+}
+
+TEST_CASE("rooms: delivery counts of my messages follow RoomDeliveryChanged") {
+    Model m;
+    auto mine = room_message(1, 1, 9, 1, true);
+    mine.of = 3;
+    gui::apply(m, core::RoomHistoryLoaded{room_id(1), {mine, room_message(1, 2, 2, 2)}});
+    auto first = [&] { return m.room_conversations[room_id(1)].messages[0]; };
+    CHECK(gui::delivery_label(first()) == "delivered to 0 of 3");
+    gui::apply(m, core::RoomDeliveryChanged{room_id(1), msg_id(1), 2, 3});
+    CHECK(gui::delivery_label(first()) == "delivered to 2 of 3");
+    // A member removed: fewer to deliver to, and the count follows down.
+    gui::apply(m, core::RoomDeliveryChanged{room_id(1), msg_id(1), 1, 2});
+    CHECK(gui::delivery_label(first()) == "delivered to 1 of 2");
+    // Others' messages, unknown ids and rooms: unchanged, no crash.
+    gui::apply(m, core::RoomDeliveryChanged{room_id(1), msg_id(2), 5, 5});
+    gui::apply(m, core::RoomDeliveryChanged{room_id(1), msg_id(8), 5, 5});
+    gui::apply(m, core::RoomDeliveryChanged{room_id(6), msg_id(1), 5, 5});
+    CHECK(m.room_conversations[room_id(1)].messages[1].of == 0);
+    CHECK(gui::delivery_label(first()) == "delivered to 1 of 2");
+    CHECK(m.room_conversations.count(room_id(6)) == 0);
+    // Alone in the room: nothing to say.
+    CHECK(gui::delivery_label(room_message(1, 3, 9, 3, true)).empty());
+}
+
+TEST_CASE("rooms: invitations first with who invited, removal forgets the room") {
+    Model m;
+    gui::apply(m, core::PeerChanged{peer(2, "bob", true)});
+    gui::apply(m, core::RoomChanged{room(1, "zeta")});
+    gui::apply(m, core::RoomChanged{room(3, "Alpha")});
+    auto gone = room(4, "aardvark", core::RoomMembership::left);
+    gui::apply(m, core::RoomChanged{gone});
+    auto inv = room(2, "plans", core::RoomMembership::invited);
+    inv.invited_by = key(2);
+    inv.invited_by_nick = "robert";
+    gui::apply(m, core::RoomChanged{inv});
+    std::vector<std::string> names;
+    for (auto* r : gui::ordered_rooms(m)) names.push_back(r->name);
+    CHECK(names == std::vector<std::string>{"plans", "Alpha", "zeta", "aardvark"});
+    // The buddy list's name for the inviter wins over the nick the node gave.
+    CHECK(gui::invitation_label(m, m.rooms[room_id(2)]) == "bob invited you");
+    inv.invited_by = key(8);
+    gui::apply(m, core::RoomChanged{inv});
+    CHECK(gui::invitation_label(m, m.rooms[room_id(2)]) == "robert invited you");
+
+    gui::apply(m, core::RoomHistoryLoaded{room_id(1), {room_message(1, 1, 2, 1)}});
+    gui::apply(m, core::RoomRemoved{room_id(1)});
+    gui::apply(m, core::RoomRemoved{room_id(9)});  // unknown: no crash
+    CHECK(m.rooms.count(room_id(1)) == 0);
+    CHECK(m.room_conversations.count(room_id(1)) == 0);
+    // Live messages for a forgotten room are not kept.
+    gui::apply(m, core::RoomMessageAdded{room_message(1, 2, 2, 2)});
+    CHECK(m.room_conversations.count(room_id(1)) == 0);
+}
+
+TEST_CASE("rooms: members ordered, badges with the impostor flag, invite choices by capability") {
+    Model m;
+    auto r = room(1, "team");
+    auto creator = member(5, "zed");
+    creator.creator = creator.admin = true;
+    auto admin = member(6, "yan", false);
+    admin.admin = true;
+    auto fake = member(7, "Alice");
+    fake.name_clash = true;
+    auto verified = member(8, "alice", false);
+    verified.trust = core::Trust::verified;
+    r.members = {verified, fake, admin, creator, member(9, "bea", false)};
+    gui::apply(m, core::RoomChanged{r});
+    std::vector<std::string> names;
+    for (auto* x : gui::ordered_members(m.rooms[room_id(1)])) names.push_back(x->nick);
+    CHECK(names == std::vector<std::string>{"zed", "yan", "Alice", "alice", "bea"});
+    CHECK(gui::badge(fake) == gui::Badge::warning);
+    CHECK(gui::badge(verified) == gui::Badge::verified);
+
+    // Author badges: as member; as buddy once gone from the room; else unverified.
+    auto blocked = peer(3, "eve", true);
+    blocked.trust = core::Trust::blocked;
+    gui::apply(m, core::PeerChanged{blocked});
+    CHECK(gui::author_badge(m, m.rooms[room_id(1)], key(7)) == gui::Badge::warning);
+    CHECK(gui::author_badge(m, m.rooms[room_id(1)], key(3)) == gui::Badge::blocked);
+    CHECK(gui::author_badge(m, m.rooms[room_id(1)], key(4)) == gui::Badge::unverified);
+
+    auto can = peer(1, "carol", true);
+    can.rooms = true;
+    gui::apply(m, core::PeerChanged{can});
+    gui::apply(m, core::PeerChanged{peer(2, "dave", true)});  // older Hallway: no rooms
+    auto in_room = peer(9, "bea", true);                       // already a member
+    in_room.rooms = true;
+    gui::apply(m, core::PeerChanged{in_room});
+    const auto choices = gui::invite_choices(m, room_id(1));
+    CHECK(nicks(choices.can) == std::vector<std::string>{"carol"});
+    CHECK(nicks(choices.cannot) == std::vector<std::string>{"dave"});  // eve blocked: not offered
+}
+
+TEST_CASE("rooms: open rooms listed replace the last list; names and topics checked before asking") {
+    Model m;
+    core::OpenRoom a;
+    a.name = "lobby";
+    a.members = 4;
+    gui::apply(m, core::OpenRoomsListed{{a, a}});
+    CHECK(m.open_rooms.size() == 2);
+    gui::apply(m, core::OpenRoomsListed{{a}});
+    REQUIRE(m.open_rooms.size() == 1);
+    CHECK(m.open_rooms[0].members == 4);
+
+    CHECK(gui::room_form_error("team", "").empty());
+    CHECK_FALSE(gui::room_form_error("", "").empty());
+    CHECK(gui::room_form_error(std::string(64, 'n'), std::string(256, 't')).empty());
+    CHECK_FALSE(gui::room_form_error(std::string(65, 'n'), "").empty());
+    CHECK_FALSE(gui::room_form_error("team", std::string(257, 't')).empty());
+    CHECK_FALSE(gui::room_form_error("te\nam", "").empty());
+    CHECK_FALSE(gui::room_form_error("team", "a\x1b[2J").empty());
+}
