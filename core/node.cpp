@@ -775,6 +775,7 @@ void Node::subscribe(std::function<void(const Event&)> sink) {
     Impl& d = *impl_;
     sink(d.own());
     for (auto& p : peers()) sink(PeerChanged{p});
+    for (auto& r : d.rooms->views()) sink(RoomChanged{r});
     for (auto& n : d.recent_notices) sink(n);
     d.sinks.push_back(std::move(sink));
 }

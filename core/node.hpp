@@ -53,7 +53,7 @@ public:
     void stop(std::string_view reason = "bye");
 
     // Called for every event, on the network thread. Right after subscribing,
-    // the current state is replayed (OwnIdentity, one PeerChanged per buddy).
+    // the current state is replayed (OwnIdentity, one PeerChanged per buddy, one RoomChanged per room).
     void subscribe(std::function<void(const Event&)> sink);
 
     OwnIdentity own() const;

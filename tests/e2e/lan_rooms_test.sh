@@ -66,6 +66,7 @@ hw alice send "#team" "while carol was away" --timeout 5 >/dev/null && fail "car
 wait_for 10 "bob has alice's message" has_text bob team "while carol was away"
 kill -TERM "${NODE_PID[alice]}"
 wait_for 5 "bob sees alice leave" offline_in bob alice
+wait "${NODE_PID[alice]}" || true
 start_node carol 3
 wait_for 20 "carol gets alice's message from bob" has_text carol team "while carol was away"
 [ "$(count_text carol team "while carol was away")" = 1 ] || fail "carol shows the relayed message twice"
