@@ -133,3 +133,24 @@ TEST_CASE("node: strangers are bounded, a contact with messages is never forgott
     CHECK(peers.size() <= 4);
     CHECK(n.view(friend_.key.public_key));
 }
+
+// §11.1: the node's Hello offers rooms with its signing key, the same after a nick change.
+TEST_CASE("node: its Hello carries the rooms capability and a stable signing key") {
+    asio::io_context io;
+    Running n(io);
+    Peer peer(io, 4, "peer");
+    const auto node_key = connect(io, peer, n);
+    const transport::Hello first = peer.ups.back().hello;
+    REQUIRE(first.sign_key);
+    CHECK(*first.sign_key != transport::KeyBytes{});
+    CHECK(std::count(first.capabilities.begin(), first.capabilities.end(), "rooms") == 1);
+    std::string error;
+    REQUIRE(n.node->set_nick("renamed", error));
+    const auto downs = peer.downs.size();
+    peer.transport->close(node_key, "bye");
+    REQUIRE(run_until(io, [&] { return peer.downs.size() > downs; }));
+    connect(io, peer, n);
+    CHECK(peer.ups.back().hello.nick == "renamed");
+    CHECK(peer.ups.back().hello.sign_key == first.sign_key);
+    CHECK(peer.ups.back().hello.capabilities == first.capabilities);
+}
