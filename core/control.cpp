@@ -38,7 +38,8 @@ json peer_json(const PeerView& p) {
                 {"presence", p.presence},
                 {"status", p.status_message},
                 {"unread", p.unread},
-                {"name_clash", p.name_clash}};
+                {"name_clash", p.name_clash},
+                {"rooms", p.rooms}};
 }
 
 json message_json(const StoredMessage& m) {

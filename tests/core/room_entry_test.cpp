@@ -6,6 +6,11 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <sstream>
+
 using namespace hallway::test;
 using hallway::transport::cbor::Major;
 namespace cbor = hallway::transport::cbor;
@@ -145,7 +150,7 @@ TEST_CASE("room entry: the worked example (docs): alice creates, adds bob, bob w
           "84b229b0855225217ef467a6e6522025");
 }
 
-TEST_CASE("room entry: ids are BLAKE2b-128 of what ROOMS.md names") {
+TEST_CASE("room entry: ids are BLAKE2b-128 of what docs/PROTOCOL.md §11.2 names") {
     const Person alice(0x01);
     const Entry e = create_entry(alice);
     Bytes input(std::string_view("Hallway/1 room").begin(), std::string_view("Hallway/1 room").end());
@@ -325,4 +330,63 @@ TEST_CASE("room entry: text made valid UTF-8 on both sides") {
     const auto read = decode(raw);
     REQUIRE(read);
     CHECK(read->body == "a\xef\xbf\xbd\xef\xbf\xbd" "Ab");
+}
+
+namespace {
+
+// A labelled hex block of docs/PROTOCOL.md §9 as bytes ("```hex example-LABEL").
+std::vector<std::uint8_t> doc_block(const std::string& label) {
+    std::ifstream in(std::string(HALLWAY_SOURCE_DIR) + "/docs/PROTOCOL.md");
+    std::stringstream all;
+    all << in.rdbuf();
+    const std::string doc = all.str(), fence = "```hex example-" + label + "\n";
+    const auto start = doc.find(fence);
+    REQUIRE_MESSAGE(start != std::string::npos, "no block " << label);
+    const auto end = doc.find("```", start + fence.size());
+    std::string digits;
+    for (char c : doc.substr(start + fence.size(), end - start - fence.size()))
+        if (std::isxdigit(static_cast<unsigned char>(c))) digits += c;
+    std::vector<std::uint8_t> out(digits.size() / 2);
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::uint8_t>(std::stoi(digits.substr(2 * i, 2), nullptr, 16));
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("room entry: core/rooms writes and reads the example of docs/PROTOCOL.md §9 byte for byte") {
+    // §9's Alice: static private key 00 01 02 ... 1f.
+    std::array<std::uint8_t, 32> priv{};
+    for (std::size_t i = 0; i < priv.size(); ++i) priv[i] = static_cast<std::uint8_t>(i);
+    const auto alice = hallway::crypto::KeyPair::from_private(priv);
+    const auto signing = hallway::crypto::SigningKey::derive(alice);
+    CHECK(std::vector<std::uint8_t>(signing.public_key.begin(), signing.public_key.end()) ==
+          doc_block("alice-sign-public"));
+    Entry e;
+    for (std::size_t i = 0; i < e.nonce.size(); ++i) e.nonce[i] = static_cast<std::uint8_t>(i);
+    e.room = room_id(alice.public_key, signing.public_key, e.nonce);
+    CHECK(std::vector<std::uint8_t>(e.room.begin(), e.room.end()) == doc_block("room-id"));
+    e.author = alice.public_key;
+    e.seq = 1;
+    e.lamport = 1;
+    e.sent_at_ms = 1700000000000ull;
+    e.kind = Kind::create;
+    e.name = "lunch";
+    e.open = true;
+    e.sign_key = signing.public_key;
+    const auto bytes = encode(e);
+    CHECK(bytes == doc_block("room-create-entry"));
+    const auto id = entry_id(SignedEntry{bytes, {}});
+    CHECK(std::vector<std::uint8_t>(id.begin(), id.end()) == doc_block("room-entry-id"));
+    // The room_entry of §9 carries a signature core/rooms accepts, and the room starts from it.
+    const auto wire = doc_block("room-entry-cbor");
+    const auto signature = std::search(wire.begin(), wire.end(), bytes.begin(), bytes.end()) + bytes.size() + 4;  // then "s", bytes(64)
+    REQUIRE(wire.end() - signature >= 64);
+    SignedEntry s{bytes, {}};
+    std::copy(signature, signature + 64, s.signature.begin());
+    CHECK(signature_valid(s, signing.public_key));
+    std::string error;
+    auto state = RoomState::from_create(s, error);
+    REQUIRE_MESSAGE(state, error);
+    CHECK(state->name() == "lunch");
+    CHECK(state->open());
 }
