@@ -19,6 +19,10 @@ int exchange(core::ControlClient& client, const nlohmann::json& request, nlohman
 int ask(core::ControlClient& client, const Args& a, const nlohmann::json& request, nlohmann::json& reply);
 int ask(const Args& a, const nlohmann::json& request, nlohmann::json& reply);
 
+// kExitOk, or kExitError with the reason printed when the node would refuse
+// the text anyway (empty, over the limit): said before a long text is sent.
+int check_text(const std::string& text);
+
 // A PEER argument that names a room: "#name" or "#" and a prefix of its id.
 inline bool names_room(std::string_view target) { return !target.empty() && target.front() == '#'; }
 

@@ -53,6 +53,13 @@ int ask(const Args& a, const json& request, json& reply) {
     return ask(client, a, request, reply);
 }
 
+int check_text(const std::string& text) {
+    std::string error;
+    if (core::outgoing_text(text, error)) return kExitOk;
+    std::cerr << "hallway: " << error << "\n";
+    return kExitError;
+}
+
 namespace {
 
 // A list that can outgrow one reply line comes in pages: asks again, on the same
@@ -112,12 +119,8 @@ int cmd_peers(const Args& a) {
 
 int cmd_send(const Args& a) {
     if (names_room(a.peer)) return cmd_room_send(a);
+    if (int rc = check_text(a.text)) return rc;
     std::string error;
-    // The node checks too; checking here says why before a long text is sent.
-    if (!core::outgoing_text(a.text, error)) {
-        std::cerr << "hallway: " << error << "\n";
-        return kExitError;
-    }
     core::ControlClient client;
     json reply;
     bool wait = a.timeout > 0;

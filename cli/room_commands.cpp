@@ -3,7 +3,6 @@
 #include "cli/format.hpp"
 #include "cli/remote.hpp"
 #include "core/control.hpp"
-#include "core/outbox.hpp"
 
 #include <chrono>
 #include <iostream>
@@ -118,11 +117,8 @@ int cmd_room_members(const Args& a) {
 }
 
 int cmd_room_send(const Args& a) {
+    if (int rc = check_text(a.text)) return rc;
     std::string error;
-    if (!core::outgoing_text(a.text, error)) {
-        std::cerr << "hallway: " << error << "\n";
-        return kExitError;
-    }
     core::ControlClient client;
     json reply;
     const bool wait = a.timeout > 0;

@@ -195,17 +195,27 @@ struct ThreeMembers {
     }
 };
 
+// alice has created a room and invited bob, who has not answered yet.
+struct Invited {
+    Net net;
+    FakeNode& alice = net.add("alice", 1);
+    FakeNode& bob = net.add("bob", 2);
+    RoomId room = must_create(alice, "team");
+
+    Invited() {
+        net.connect(alice, bob);
+        std::string error;
+        REQUIRE_MESSAGE(alice.rooms->invite(room, bob.key(), error), error);
+        net.run();
+    }
+};
+
 }  // namespace
 
 TEST_CASE("an invitation names who sent it; joining brings the room's log") {
-    Net net;
-    auto& alice = net.add("alice", 1);
-    auto& bob = net.add("bob", 2);
-    const RoomId room = must_create(alice, "team");
-    net.connect(alice, bob);
+    Invited t;
+    auto& [net, alice, bob, room] = t;
     std::string error;
-    REQUIRE(alice.rooms->invite(room, bob.key(), error));
-    net.run();
     auto invited = bob.rooms->view(room);
     REQUIRE(invited);
     CHECK(invited->membership == RoomMembership::invited);
@@ -229,16 +239,10 @@ TEST_CASE("an invitation names who sent it; joining brings the room's log") {
 }
 
 TEST_CASE("declining an invitation forgets it") {
-    Net net;
-    auto& alice = net.add("alice", 1);
-    auto& bob = net.add("bob", 2);
-    const RoomId room = must_create(alice, "team");
-    net.connect(alice, bob);
+    Invited t;
     std::string error;
-    REQUIRE(alice.rooms->invite(room, bob.key(), error));
-    net.run();
-    REQUIRE(bob.rooms->leave(room, error));
-    CHECK_FALSE(bob.rooms->view(room));
+    REQUIRE(t.bob.rooms->leave(t.room, error));
+    CHECK_FALSE(t.bob.rooms->view(t.room));
 }
 
 TEST_CASE("each member gets each message once, in each author's order") {
