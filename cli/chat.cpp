@@ -195,6 +195,12 @@ void Chat::command(const std::string& cmd, std::istringstream& rest) {
         bool ok = on_net(io_, [&] { return cmd == "/join" ? node_.join_room(*room, error) : node_.leave_room(*room, error); });
         if (!ok) return print("! " + sanitize(error));
         if (cmd == "/join") {
+            // The inviter sends the room's log: a line typed before it arrives could not be sent.
+            for (int i = 0; i < 50; ++i) {
+                auto v = on_net(io_, [&] { return node_.room(*room); });
+                if (v && !v->members.empty()) break;
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            }
             room_ = room;
             target_.reset();
             target_name_ = printer_.room_name(*room);

@@ -95,6 +95,11 @@ Rooms::Room* Rooms::joined_member_room(const RoomId& id, std::string& error) {
         error = "no such room";
         return nullptr;
     }
+    if (room->row.membership == RoomMembership::joined && !room->state) {
+        error = "still joining " + room_label(*room) + ": its messages have not arrived from \"" +
+                port_.member_view(room->row.invited_by).nick + "\" yet";
+        return nullptr;
+    }
     if (room->row.membership != RoomMembership::joined || !room->state || !room->state->is_member(me_)) {
         error = "you are not a member of " + room_label(*room);
         return nullptr;
