@@ -82,6 +82,8 @@ struct App {
     // The one synchronous question to the node (safety number), answered via a future.
     std::optional<std::future<std::string>> safety;
     core::PeerKey safety_peer{};
+    // create_room's answer: the new room's id (nullopt: refused, the Notice says why).
+    std::optional<std::future<std::optional<core::RoomId>>> created;
 };
 
 // Runs a node call that may refuse on the network thread; a refusal (false,
@@ -115,8 +117,16 @@ void dispatch(hg::Command cmd, asio::io_context& io, core::Node& node, core::Eve
                 post_refusable(io, queue, "Status not changed",
                                [&node, c](std::string& e) { return node.set_presence(c.presence, c.message, e); });
             } else if constexpr (std::is_same_v<T, hg::CreateRoom>) {
-                post_refusable(io, queue, "Room not created",
-                               [&node, c](std::string& e) { return node.create_room(c.name, c.open, c.topic, e).has_value(); });
+                // The id comes back so the new room can be shown, as a joined one is.
+                auto promise = std::make_shared<std::promise<std::optional<core::RoomId>>>();
+                app.created = promise->get_future();
+                asio::post(io, [&node, &queue, promise, c] {
+                    std::string error;
+                    auto id = node.create_room(c.name, c.open, c.topic, error);
+                    if (!id) queue.push(core::Notice{core::Notice::Level::warning, "Room not created: " + error});
+                    promise->set_value(id);
+                    glfwPostEmptyEvent();
+                });
             } else if constexpr (std::is_same_v<T, hg::OpenRoomConversation>) {
                 asio::post(io, [&node, r = c.room] { node.request_room_history(r); });
             } else if constexpr (std::is_same_v<T, hg::MarkRoomRead>) {
@@ -368,6 +378,12 @@ int main(int argc, char** argv) {
         // Ctrl +/- scale the text; the atlas is rebuilt between frames.
         if (fonts.dirty) hg::rebuild_fonts(fonts, base_style);
 
+        // Before draining: the new room's RoomChanged, pushed before the
+        // promise was kept, is then in this frame's drain.
+        if (app.created && app.created->wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+            if (auto id = app.created->get()) app.rooms.pending = *id;
+            app.created.reset();
+        }
         bool drained_any = false;
         for (auto& e : queue.drain()) {
             hg::apply(app.model, e);

@@ -24,7 +24,19 @@ std::vector<core::StoredMessage>::iterator find_message(Conversation& c, core::D
                         [&](const auto& m) { return m.direction == direction && m.id == id; });
 }
 
-void on(Model& model, const core::PeerChanged& e) { model.peers[e.peer.key] = e.peer; }
+void on(Model& model, const core::PeerChanged& e) {
+    model.peers[e.peer.key] = e.peer;
+    // The node sends a room's view when the room changes, not when a member's
+    // trust or presence does: the buddy's news is the newer, for every room.
+    for (auto& [id, room] : model.rooms)
+        for (auto& m : room.members)
+            if (m.key == e.peer.key) {
+                m.online = e.peer.online;
+                m.trust = e.peer.trust;
+                m.name_clash = e.peer.name_clash;
+                if (!e.peer.nick.empty()) m.nick = e.peer.nick;
+            }
+}
 
 void on(Model& model, const core::MessageAdded& e) {
     const auto& m = e.message;
@@ -126,11 +138,13 @@ void on(Model& model, const core::RoomDeliveryChanged& e) {
     it->of = e.of;
 }
 
-// A reload merges: lines already shown stay, the history's copy of each
-// entry wins (its delivery counts are the node's latest).
+// A reload replaces: the node's history is the whole truth as of the
+// request (lines it no longer holds or shows must go); what arrives after
+// follows as RoomMessageAdded and merges.
 void on(Model& model, const core::RoomHistoryLoaded& e) {
     auto& conv = model.room_conversations[e.room];
     conv.loaded = true;
+    conv.messages.clear();
     for (const auto& m : e.messages) merge_room_message(conv, m);
     if (auto room = model.rooms.find(e.room); room != model.rooms.end()) room->second.unread = 0;
 }

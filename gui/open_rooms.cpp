@@ -20,13 +20,14 @@ void draw_open_rooms(const Model& model, RoomsState& state, Commands& out) {
         const std::string name = "# " + r.name;
         ImGui::TextUnformatted(name.c_str());
         ImGui::SameLine();
-        ImGui::TextDisabled("%u members", r.members);
+        ImGui::TextDisabled("%u %s", r.members, r.members == 1 ? "member" : "members");
         ImGui::SameLine();
         if (r.joined) {
             ImGui::TextDisabled("(joined)");
         } else if (ImGui::SmallButton("Join")) {
             out.push_back(JoinRoom{r.id});
-            open_room(state, r.id, out);
+            // Shown once the node holds it: opening it now would find no room and close it.
+            state.pending = r.id;
             ImGui::CloseCurrentPopup();
         }
         if (!r.topic.empty()) {

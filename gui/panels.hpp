@@ -90,6 +90,9 @@ struct RoomScroll {
 
 struct RoomsState {
     std::optional<core::RoomId> active;  // shown on the right instead of the conversations
+    // A room to show once the model holds it: one just created, or an open
+    // room just joined (its RoomChanged is still on the way).
+    std::optional<core::RoomId> pending;
     std::map<core::RoomId, std::string> drafts;
     std::map<core::RoomId, RoomScroll> scroll;
     InputBoxState input;
@@ -108,6 +111,8 @@ struct RoomsState {
 
 // Shows room on the right and loads its history.
 void open_room(RoomsState& state, const core::RoomId& room, Commands& out);
+// Opens state.pending once the model holds that room.
+void open_pending_room(const Model& model, RoomsState& state, Commands& out);
 // Join / Decline buttons for an invitation; Join also shows the room.
 void answer_invitation(const core::RoomView& room, RoomsState& state, Commands& out);
 // The Rooms section of the side list: invitations (Join / Decline), rooms

@@ -60,6 +60,12 @@ void open_room(RoomsState& state, const core::RoomId& room, Commands& out) {
     out.push_back(OpenRoomConversation{room});
 }
 
+void open_pending_room(const Model& model, RoomsState& state, Commands& out) {
+    if (!state.pending || !model.rooms.contains(*state.pending)) return;
+    open_room(state, *state.pending, out);
+    state.pending.reset();
+}
+
 void answer_invitation(const core::RoomView& room, RoomsState& state, Commands& out) {
     if (ImGui::SmallButton("Join")) {
         out.push_back(JoinRoom{room.id});
@@ -73,6 +79,7 @@ void answer_invitation(const core::RoomView& room, RoomsState& state, Commands& 
 }
 
 void draw_room_list(const Model& model, RoomsState& state, Commands& out) {
+    open_pending_room(model, state, out);
     ImGui::TextDisabled("Rooms");
     ImGui::SameLine();
     if (ImGui::SmallButton("New...")) {

@@ -32,10 +32,10 @@ void draw_line(const Model& model, const core::RoomView& room, const core::RoomM
     const std::string clock = clock_label(m.received_at_ms);
     ImGui::PushTextWrapPos(0.0f);
     if (!m.text) {
-        // A membership or settings change: a system line in the node's words
-        // (which quote nicks and names: data, never a format).
+        // A membership or settings change: who did it, then the node's words
+        // for what ("added dan"; nicks and names quoted: data, never a format).
         ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-        const std::string line = clock + "  " + m.body;
+        const std::string line = clock + "  " + author_name(model, m) + " " + m.body;
         ImGui::TextUnformatted(line.c_str(), line.c_str() + line.size());
         ImGui::PopStyleColor();
         ImGui::PopTextWrapPos();

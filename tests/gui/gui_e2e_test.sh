@@ -2,7 +2,9 @@
 # The window as a person uses it, on loopback: a hallway-gui under Xvfb and a
 # `hallway daemon` peer. Types into the window with xdotool (Enter sends,
 # Shift+Enter breaks the line), checks the peer's history; sends from the
-# peer, checks the GUI node's history through its control socket. A
+# peer, checks the GUI node's history through its control socket. Rooms: one
+# created by clicking (and shown at once), an invitation sent from the window,
+# an open room of the peer joined from the browser. A
 # screenshot per step lands in $GUI_SHOT_DIR. Skips (77) without Xvfb,
 # xdotool or jq.
 source "$(dirname "$0")/../e2e/lib.sh"
@@ -62,8 +64,12 @@ screenshot 1_started
 
 win=$(xdotool search --sync --name '^Hallway' | head -n1)
 [ -n "$win" ] || fail "no Hallway window"
-# The first buddy row sits under the identity panel (default font, scale 1).
-xdotool mousemove --window "$win" 100 195 click 1
+# click X Y: window coordinates (default font, scale 1, 1000x680 window).
+# The pointer rests before the press, as a hand's does: the window then has
+# drawn the hover (a modal's first frames only measure and place it).
+click() { xdotool mousemove --window "$win" "$1" "$2"; sleep 0.3; xdotool click 1; sleep 0.5; }
+# The first buddy row sits under the identity panel and the (empty) rooms list.
+click 100 232
 xdotool windowfocus --sync "$win" || true
 sleep 0.5
 xdotool type --delay 30 "hello from the window"
@@ -85,6 +91,45 @@ screenshot 3_received
 # Open conversation: the message was read, the title carries no unread count.
 wait_for 5 "the open conversation is read" read_up
 [ "$(xdotool getwindowname "$win")" = "Hallway" ] || fail "title should be plain: $(xdotool getwindowname "$win")"
+
+# --- rooms --------------------------------------------------------------------
+room_has() { hw "$1" history "#$2" --json | jq -e --arg b "$3" 'any(.[]; .kind == "text" and .body == $b)'; }
+membership_is() { hw "$1" rooms --json | jq -e --arg r "$2" --arg m "$3" 'any(.[]; .name == $r and .membership == $m)'; }
+joined_in() { membership_is "$1" "$2" joined; }
+invited_in() { membership_is "$1" "$2" invited; }
+open_listed() { hw "$1" rooms --open --json | jq -e --arg r "$2" 'any(.[]; .name == $r)'; }
+# New... in the rooms section, a name, Create (the modal is centred).
+click 95 188
+xdotool type --delay 30 "team"
+click 327 390
+wait_for 10 "the window's node holds the room created by clicking" joined_in gui team
+# The new room is shown with the input focused: typing goes into it.
+xdotool type --delay 30 "first words in the room"
+xdotool key Return
+wait_for 10 "the typed text is in the new room" room_has gui team "first words in the room"
+# Invite... in the room's header, then Invite next to the cli node.
+click 460 16
+click 566 336
+wait_for 10 "the cli node is invited" invited_in cli team
+click 430 363  # Close
+hw cli room join team >/dev/null || fail "the cli node could not join #team"
+wait_for 10 "the cli node holds the room's log" room_has cli team "first words in the room"
+hw cli send "#team" "hello room from the terminal" --timeout 5 >/dev/null || fail "the window's node did not take the room text"
+room_has gui team "hello room from the terminal" || fail "the window's node lacks the cli node's room text"
+screenshot 4_room
+
+# An open room of the cli node, joined from the browser, is shown at once.
+hw cli room create hall --open >/dev/null || fail "the cli node could not create #hall"
+click 166 188  # Browse...
+wait_for 10 "the browser heard of #hall" open_listed gui hall
+sleep 0.5
+screenshot 5_browser
+click 412 242  # Join, on the first (only) row
+wait_for 10 "the window's node joined #hall" joined_in gui hall
+xdotool type --delay 30 "hi hall"
+xdotool key Return
+wait_for 10 "the cli node got the text typed into the joined room" room_has cli hall "hi hall"
+screenshot 6_open_room
 
 # Closing the window ends the process cleanly.
 kill -TERM "$gui_pid"

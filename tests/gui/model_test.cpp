@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <ctime>
 
 using namespace hallway;
@@ -291,11 +292,45 @@ TEST_CASE("rooms: history and live messages merge in log order without duplicate
     gui::apply(m, core::RoomMessageAdded{room_message(1, 4, 4, 3)});  // again: held once
     CHECK(bodies(m, 1) == std::vector<std::string>{"m1", "m2", "m4", "m3", "m5"});
 
-    // A reload merges: nothing doubles, the history's copy wins.
+    // A reload replaces: the history's copy wins, and lines the node no
+    // longer returns (past its limit) are gone, not kept from the old list.
     auto again = room_message(1, 3, 2, 5);
     again.body = "m3 again";
-    gui::apply(m, core::RoomHistoryLoaded{room_id(1), {room_message(1, 1, 2, 1), again}});
-    CHECK(bodies(m, 1) == std::vector<std::string>{"m1", "m2", "m4", "m3 again", "m5"});
+    gui::apply(m, core::RoomHistoryLoaded{room_id(1), {again, room_message(1, 5, 2, 9)}});
+    CHECK(bodies(m, 1) == std::vector<std::string>{"m3 again", "m5"});
+    // Live messages after the reload still merge in.
+    gui::apply(m, core::RoomMessageAdded{room_message(1, 6, 3, 10)});
+    CHECK(bodies(m, 1) == std::vector<std::string>{"m3 again", "m5", "m6"});
+}
+
+TEST_CASE("rooms: a buddy's news (trust, presence, impostor flag, nick) reaches its member rows") {
+    Model m;
+    // The node sent these views before the buddy was verified and went offline.
+    auto a = room(1, "team");
+    a.members = {member(1, "me"), member(2, "dan")};
+    auto b = room(2, "hall");
+    b.members = {member(2, "dan"), member(3, "eve")};
+    gui::apply(m, core::RoomChanged{a});
+    gui::apply(m, core::RoomChanged{b});
+    auto dan = peer(2, "daniel", false);
+    dan.trust = core::Trust::verified;
+    gui::apply(m, core::PeerChanged{dan});
+    for (std::uint8_t r : {1, 2}) {
+        const auto& members = m.rooms[room_id(r)].members;
+        auto it = std::find_if(members.begin(), members.end(), [](const auto& x) { return x.key == key(2); });
+        REQUIRE(it != members.end());
+        CHECK(it->trust == core::Trust::verified);
+        CHECK(gui::badge(*it) == gui::Badge::verified);
+        CHECK_FALSE(it->online);
+        CHECK(it->nick == "daniel");
+    }
+    // Other members are untouched.
+    CHECK(m.rooms[room_id(2)].members[1].trust == core::Trust::unverified);
+    CHECK(m.rooms[room_id(2)].members[1].online);
+    // An impostor flag raised on the buddy shows on the member too.
+    dan.name_clash = true;
+    gui::apply(m, core::PeerChanged{dan});
+    CHECK(gui::badge(m.rooms[room_id(1)].members[1]) == gui::Badge::warning);
 }
 
 TEST_CASE("rooms: delivery counts of my messages follow RoomDeliveryChanged") {
