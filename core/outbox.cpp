@@ -78,15 +78,24 @@ std::vector<PeerKey> Resends::due(Time now) {
     return out;
 }
 
-std::optional<Notice> StoreTrouble::failed(const PeerKey& peer, std::string_view nick, std::string_view reason) {
-    if (!failing_.insert(peer).second) return std::nullopt;
-    return Notice{Notice::Level::warning, "cannot store messages from \"" + std::string(nick) + "\": " +
-                                              std::string(reason) + "; they will arrive when space is freed"};
+namespace {
+std::string from_whom(std::string_view nick, const StorePlace& where) {
+    std::string out = "messages from \"" + std::string(nick) + "\"";
+    if (where.room) out += " in " + std::string(where.label);
+    return out;
+}
+}  // namespace
+
+std::optional<Notice> StoreTrouble::failed(const PeerKey& peer, std::string_view nick, std::string_view reason,
+                                           const StorePlace& where) {
+    if (!failing_.insert({peer, where.room}).second) return std::nullopt;
+    return Notice{Notice::Level::warning, "cannot store " + from_whom(nick, where) + ": " + std::string(reason) +
+                                              "; they will arrive when space is freed"};
 }
 
-std::optional<Notice> StoreTrouble::stored(const PeerKey& peer, std::string_view nick) {
-    if (failing_.erase(peer) == 0) return std::nullopt;
-    return Notice{Notice::Level::info, "messages from \"" + std::string(nick) + "\" are stored again"};
+std::optional<Notice> StoreTrouble::stored(const PeerKey& peer, std::string_view nick, const StorePlace& where) {
+    if (failing_.erase({peer, where.room}) == 0) return std::nullopt;
+    return Notice{Notice::Level::info, from_whom(nick, where) + " are stored again"};
 }
 
 }  // namespace hallway::core

@@ -79,19 +79,28 @@ private:
     std::map<PeerKey, Wait> waits_;  // at most one per session
 };
 
-// The receiving side: a text that could not be stored is not acknowledged
-// (the sender resends it, above). Its person is told once per sender while
-// storing fails, and once when it works again, not once per text.
+// Where texts that could not be stored were going: the one-to-one
+// conversation (no room) or a room, shown by its label ("#team").
+struct StorePlace {
+    std::optional<RoomId> room;
+    std::string label;
+};
+
+// The receiving side: a text (one-to-one or a room's) that could not be stored
+// is not acknowledged (its sender sends it again: above, and §11.5 for rooms).
+// Its person is told once per sender and place while storing fails, and once
+// when it works again, not once per text.
 class StoreTrouble {
 public:
     // Storing a text from peer failed for reason (the store's words): the
     // warning to show, or nullopt when it was shown already.
-    std::optional<Notice> failed(const PeerKey& peer, std::string_view nick, std::string_view reason);
+    std::optional<Notice> failed(const PeerKey& peer, std::string_view nick, std::string_view reason,
+                                 const StorePlace& where = {});
     // A text from peer was stored: the all-clear when storing had failed.
-    std::optional<Notice> stored(const PeerKey& peer, std::string_view nick);
+    std::optional<Notice> stored(const PeerKey& peer, std::string_view nick, const StorePlace& where = {});
 
 private:
-    std::set<PeerKey> failing_;  // one key per sender while its texts fail
+    std::set<std::pair<PeerKey, std::optional<RoomId>>> failing_;  // while its texts fail
 };
 
 }  // namespace hallway::core

@@ -111,6 +111,13 @@ std::string Rooms::room_label(const Room& room) const {
     return "#" + (room.state ? room.state->name() : room.row.invited_name);
 }
 
+// The person's nick as we know it, else as the room's log names it.
+std::string Rooms::nick_of(const Room& room, const PeerKey& key) const {
+    std::string nick = port_.member_view(key).nick;
+    if (auto member = room.state ? room.state->member(key) : std::nullopt; nick.empty() && member) nick = member->nick;
+    return nick;
+}
+
 // ---- writing ---------------------------------------------------------------
 
 std::optional<SignedEntry> Rooms::write(Room& room, Entry entry, std::string& error) {
@@ -301,16 +308,17 @@ std::optional<MessageId> Rooms::send_text(const RoomId& id, std::string_view bod
 bool Rooms::accept(Room& room, const SignedEntry& s, const Entry& e, const PeerKey& from) {
     StoredEntry row{e.room, e.author, e.seq, e.lamport, entry_id(s), s.bytes, s.signature, e.kind == Kind::text,
                     port_.now_ms()};
+    const StorePlace place{room.row.id, room_label(room)};
     if (store_.add_room_entry(row) != StoreError::ok) {
-        if (!store_failing_)
-            port_.emit(Notice{Notice::Level::alert, "Cannot store messages of " + room_label(room) + ": " +
-                                                        store_.last_error() +
-                                                        ". They will arrive when the disk has space again."});
-        store_failing_ = true;
+        if (from == me_) return false;  // our own: the command says why
+        if (auto n = store_trouble_.failed(e.author, nick_of(room, e.author), store_.last_error(), place))
+            port_.emit(*n);
+        // Not acknowledged: the sender asks again later (tick()), and that ask
+        // must be answered by asking back although our last ask brought nothing.
+        synced_at_.erase({from, room.row.id});
         return false;
     }
-    if (store_failing_) port_.emit(Notice{Notice::Level::info, "Room messages are stored again."});
-    store_failing_ = false;
+    if (auto n = store_trouble_.stored(e.author, nick_of(room, e.author), place)) port_.emit(*n);
     const bool was_member = room.state->is_member(me_);
     room.state->apply(s, e);
     const bool shown = e.kind != Kind::text || room.state->shown(e);
@@ -400,6 +408,9 @@ void Rooms::handle(const PeerKey& from, const transport::RoomEntry& m) {
         room->state = std::move(state);
         StoredEntry row{decoded->room, decoded->author, 1, 1, entry_id(s), s.bytes, s.signature, false, port_.now_ms()};
         if (store_.add_room_entry(row) != StoreError::ok) {
+            if (auto n = store_trouble_.failed(decoded->author, port_.member_view(decoded->author).nick,
+                                               store_.last_error(), StorePlace{room->row.id, room_label(*room)}))
+                port_.emit(*n);
             room->state.reset();
             return;
         }
@@ -449,7 +460,13 @@ void Rooms::handle(const PeerKey& from, const transport::RoomEntry& m) {
 
 void Rooms::handle(const PeerKey& from, const transport::RoomSync& m) {
     Room* room = find(m.room);
-    if (!room || room->row.membership != RoomMembership::joined || !room->state) return;
+    if (!room || room->row.membership != RoomMembership::joined) return;
+    if (!room->state) {
+        // Joining, and the log we were sent could not be stored: the one who
+        // let us in asks again (tick()), and we ask for the log again.
+        if (from == room->row.invited_by) send_sync(*room, from);
+        return;
+    }
     // Only members are served: a non-member claiming membership gets nothing.
     if (!room->state->is_member(from) || !room->state->is_member(me_)) return;
     awaiting_.erase({from, m.room});
@@ -796,8 +813,7 @@ RoomMessage Rooms::make_message(const Room& room, const StoredEntry& row, const 
     m.room = room.row.id;
     m.id = row.id;
     m.author = e.author;
-    m.author_nick = port_.member_view(e.author).nick;
-    if (auto member = room.state->member(e.author); m.author_nick.empty() && member) m.author_nick = member->nick;
+    m.author_nick = nick_of(room, e.author);
     m.mine = e.author == me_;
     m.text = e.kind == Kind::text;
     m.body = describe(room, e);

@@ -5,6 +5,7 @@
 // their rows in the Store; it reaches the network only through RoomsPort, so
 // it is tested without sockets. Runs on the network thread.
 #include "core/events.hpp"
+#include "core/outbox.hpp"
 #include "core/rooms/room_state.hpp"
 #include "core/store.hpp"
 #include "crypto/rng.hpp"
@@ -31,7 +32,8 @@ inline constexpr std::size_t kMaxOpenRoomsHeard = 256;
 // Entries sent in answer to one room_sync (§11.5); the asker asks again.
 inline constexpr std::size_t kMaxSyncBatch = 256;
 // A member that has not confirmed our entries in a live session is asked
-// again after this, doubling up to the maximum (a full disk frees up later).
+// again after this, doubling up to the maximum (a full disk frees up later;
+// docs/PROTOCOL.md §11.5, "Asking again").
 inline constexpr std::chrono::seconds kResyncMin{2};
 inline constexpr std::chrono::seconds kResyncMax{30};
 
@@ -130,6 +132,7 @@ private:
     std::pair<std::uint32_t, std::uint32_t> delivery(const Room& room, std::uint64_t seq) const;
     std::string describe(const Room& room, const Entry& e) const;
     std::string room_label(const Room& room) const;
+    std::string nick_of(const Room& room, const PeerKey& key) const;
     void no_longer_member(Room& room);
 
     Store& store_;
@@ -151,7 +154,7 @@ private:
     // Our entries' total when we last asked a member: an ask that brought
     // nothing is not repeated until something changes.
     std::map<std::pair<PeerKey, RoomId>, std::uint64_t> synced_at_;
-    bool store_failing_ = false;  // told the person once, until a store works again
+    StoreTrouble store_trouble_;  // authors whose entries we could not store, per room
     std::map<std::pair<PeerKey, RoomId>, Resync> resync_;
 };
 

@@ -5,6 +5,8 @@
 
 #include "temp_dir.hpp"
 
+#include <sqlite3.h>
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -57,6 +59,12 @@ struct FakeNode : RoomsPort {
             auto* n = std::get_if<Notice>(&e);
             return n && n->level == Notice::Level::alert;
         });
+    }
+    std::vector<std::string> notices() const {
+        std::vector<std::string> out;
+        for (auto& e : events)
+            if (auto* n = std::get_if<Notice>(&e)) out.push_back(n->text);
+        return out;
     }
     std::size_t added(const std::string& body) const {
         return std::count_if(events.begin(), events.end(), [&](const Event& e) {
@@ -172,6 +180,16 @@ void must_send(FakeNode& n, const RoomId& room, const std::string& body) {
     n.net.run();
 }
 
+// alice creates #team and, connected to bob, invites him.
+RoomId invite_bob(Net& net, FakeNode& alice, FakeNode& bob) {
+    const RoomId room = must_create(alice, "team");
+    net.connect(alice, bob);
+    std::string error;
+    REQUIRE_MESSAGE(alice.rooms->invite(room, bob.key(), error), error);
+    net.run();
+    return room;
+}
+
 // alice creates a private room with bob and carol in it.
 struct ThreeMembers {
     Net net;
@@ -195,26 +213,13 @@ struct ThreeMembers {
     }
 };
 
-// alice has created a room and invited bob, who has not answered yet.
-struct Invited {
-    Net net;
-    FakeNode& alice = net.add("alice", 1);
-    FakeNode& bob = net.add("bob", 2);
-    RoomId room = must_create(alice, "team");
-
-    Invited() {
-        net.connect(alice, bob);
-        std::string error;
-        REQUIRE_MESSAGE(alice.rooms->invite(room, bob.key(), error), error);
-        net.run();
-    }
-};
-
 }  // namespace
 
 TEST_CASE("an invitation names who sent it; joining brings the room's log") {
-    Invited t;
-    auto& [net, alice, bob, room] = t;
+    Net net;
+    auto& alice = net.add("alice", 1);
+    auto& bob = net.add("bob", 2);
+    const RoomId room = invite_bob(net, alice, bob);
     std::string error;
     auto invited = bob.rooms->view(room);
     REQUIRE(invited);
@@ -239,10 +244,13 @@ TEST_CASE("an invitation names who sent it; joining brings the room's log") {
 }
 
 TEST_CASE("declining an invitation forgets it") {
-    Invited t;
+    Net net;
+    auto& alice = net.add("alice", 1);
+    auto& bob = net.add("bob", 2);
+    const RoomId room = invite_bob(net, alice, bob);
     std::string error;
-    REQUIRE(t.bob.rooms->leave(t.room, error));
-    CHECK_FALSE(t.bob.rooms->view(t.room));
+    REQUIRE(bob.rooms->leave(room, error));
+    CHECK_FALSE(bob.rooms->view(room));
 }
 
 TEST_CASE("each member gets each message once, in each author's order") {
@@ -427,4 +435,101 @@ TEST_CASE("members converge on the same messages whatever links come and go") {
             for (auto& s : texts) CHECK(n->added(s) == 1);
         }
     }
+}
+
+namespace {
+
+// A full disk, as the store sees it: from another connection, a trigger makes
+// every new room entry fail with SQLite's own words until space is "freed".
+struct FullDisk {
+    sqlite3* db = nullptr;
+    explicit FullDisk(const std::filesystem::path& path) {
+        REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+        exec("CREATE TRIGGER full BEFORE INSERT ON room_entries BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+    }
+    ~FullDisk() { sqlite3_close(db); }
+    void free_space() { exec("DROP TRIGGER full"); }
+    void exec(const char* sql) { REQUIRE(sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK); }
+};
+
+std::size_t syncs_in_flight(const Net& net, const FakeNode& from, const FakeNode& to) {
+    return std::count_if(net.wire.begin(), net.wire.end(), [&](const Packet& p) {
+        return p.from == from.key() && p.to == to.key() && std::holds_alternative<transport::RoomSync>(p.message);
+    });
+}
+
+}  // namespace
+
+TEST_CASE("a member that cannot store is told once, asked again on 2, 4, 8.. s, and gets all once it can") {
+    Net net;
+    auto& alice = net.add("alice", 1);
+    auto& bob = net.add("bob", 2);
+    const RoomId room = invite_bob(net, alice, bob);
+    std::string error;
+    REQUIRE(bob.rooms->join(room, error));
+    net.run();
+    must_send(alice, room, "before");
+    REQUIRE(bob.texts(room) == std::vector<std::string>{"before"});
+
+    FullDisk disk(net.dir / "bob" / "hallway.db");
+    bob.events.clear();
+    using namespace std::chrono_literals;
+    const auto t0 = std::chrono::steady_clock::now();  // the sends' pushes start the waits from here on
+    for (auto body : {"one", "two", "three"}) must_send(alice, room, body);
+    CHECK(bob.texts(room) == std::vector<std::string>{"before"});
+    CHECK(bob.notices() == std::vector<std::string>{"cannot store messages from \"alice\" in #team: database or disk "
+                                                    "is full; they will arrive when space is freed"});
+    for (auto& m : alice.rooms->history(room, 10))
+        if (m.body != "before" && m.text) CHECK(m.delivered == 0);
+
+    // Nothing before the first wait, then asks on the live link 2, 4, 8, 16 s
+    // apart; each ask is answered (bob asks back, alice sends) and fails again.
+    CHECK(alice.rooms->tick(t0 + 1900ms) <= t0 + 2100ms);
+    CHECK(syncs_in_flight(net, alice, bob) == 0);
+    auto now = t0 + 2100ms;
+    for (auto wait : {4s, 8s, 16s, 30s}) {
+        const auto next = alice.rooms->tick(now);
+        CHECK(syncs_in_flight(net, alice, bob) == 1);
+        CHECK(next == now + wait);
+        net.run();
+        CHECK(alice.rooms->tick(next - 1ms) == next);  // not again before its time
+        CHECK(syncs_in_flight(net, alice, bob) == 0);
+        now = next;
+    }
+    CHECK(bob.texts(room) == std::vector<std::string>{"before"});
+    CHECK(bob.notices().size() == 1);
+
+    disk.free_space();
+    alice.rooms->tick(now);
+    net.run();
+    CHECK(bob.texts(room) == std::vector<std::string>{"before", "one", "two", "three"});
+    for (auto body : {"one", "two", "three"}) CHECK(bob.added(body) == 1);
+    CHECK(bob.notices().back() == "messages from \"alice\" in #team are stored again");
+    for (auto& m : alice.rooms->history(room, 10))
+        if (m.text) CHECK(m.delivered == m.of);
+    // Confirmed: no more asks.
+    CHECK(alice.rooms->tick(now + 1h) == std::chrono::steady_clock::time_point::max());
+}
+
+TEST_CASE("a joiner that cannot store the room's log asks for it again when its inviter asks") {
+    Net net;
+    auto& alice = net.add("alice", 1);
+    auto& bob = net.add("bob", 2);
+    const auto t0 = std::chrono::steady_clock::now();  // the add's push starts the wait from here on
+    const RoomId room = invite_bob(net, alice, bob);
+    std::string error;
+    FullDisk disk(net.dir / "bob" / "hallway.db");
+    REQUIRE(bob.rooms->join(room, error));
+    net.run();
+    CHECK(bob.notices().back() == "cannot store messages from \"alice\" in #team: database or disk is full; they will "
+                                  "arrive when space is freed");
+    CHECK(bob.rooms->view(room)->members.empty());
+
+    disk.free_space();
+    using namespace std::chrono_literals;
+    alice.rooms->tick(t0 + 2100ms);
+    net.run();
+    CHECK(bob.rooms->view(room)->members.size() == 2);
+    must_send(alice, room, "hello");
+    CHECK(bob.texts(room) == std::vector<std::string>{"hello"});
 }

@@ -4,40 +4,16 @@
 # arrive, once each and in order, on the SAME session (the sender resends
 # within the session, docs/PROTOCOL.md §6.1) instead of waiting for a new one.
 # The receiver's profile is a small tmpfs in a private mount namespace.
-if [ -z "${HALLWAY_DISK_FULL_NS:-}" ]; then
-    if [ "$(id -u)" -ne 0 ] || ! unshare -m --propagation private true 2>/dev/null; then
-        echo "SKIP: needs root and mount namespaces (unshare -m) to fill a tmpfs profile"; exit 77
-    fi
-    # Everything below, the nodes included, runs in a mount namespace of its
-    # own: the tmpfs is seen by nobody else and goes when the test ends.
-    HALLWAY_DISK_FULL_NS=1 exec unshare -m --propagation private bash "$0" "$@"
-fi
-source "$(dirname "$0")/lib.sh"
-e2e_init
-command -v ss >/dev/null || { echo "SKIP: needs ss (iproute2)"; exit 77; }
+source "$(dirname "$0")/full_disk_lib.sh" "$@"
 N=5
-
-mkdir "$E2E_DIR/bob"
-mount -t tmpfs -o size=8m tmpfs "$E2E_DIR/bob" || fail "mount a tmpfs for bob's profile"
-# e2e_cleanup removes E2E_DIR: the tmpfs must be gone by then (lazy: bob may still hold files).
-trap 'rc=$?; set +e; umount -l "$E2E_DIR/bob" 2>/dev/null; (exit $rc); e2e_cleanup' EXIT
-
-start_node bob - --no-mdns --port 0
-bport=$(port_of bob)
-start_node alice - --no-mdns --peer "127.0.0.1:$bport"
-wait_for 5 "alice lists bob" online_in alice bob
 hw alice send bob "before" --timeout 5 >/dev/null || fail "a text before the disk fills is not delivered"
 
 # The session's TCP connection: a reconnect would show another (alice's port is ephemeral).
-connection() { ss -Htn state established "( sport = :$bport )" | awk '{print $3, $4}' | sort; }
 conn_before=$(connection)
 [ "$(printf '%s\n' "$conn_before" | grep -c .)" = 1 ] || fail "expected one connection to bob, got: $conn_before"
 
-dd if=/dev/zero of="$E2E_DIR/bob/fill" bs=64k >/dev/null 2>&1 || true
-[ "$(df --output=avail "$E2E_DIR/bob" | tail -n1 | tr -d ' ')" = 0 ] || fail "bob's disk did not fill"
+fill_bob
 
-# Bodies of several pages each: storing them must grow the store's files.
-pad=$(printf 'x%.0s' $(seq 1 6000))
 for i in $(seq 1 $N); do hw alice send bob "full-$i $pad" --timeout 0 >/dev/null || fail "queueing full-$i"; done
 
 wait_for 10 "bob is told it cannot store alice's texts" grep -q 'cannot store messages from "alice"' "$E2E_DIR/bob.log"
