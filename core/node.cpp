@@ -35,6 +35,12 @@ constexpr auto kMaintenanceTick = std::chrono::seconds(1);
 // redial, a lost session or a failed dial, wakes it sooner): an idle node
 // wakes about once a minute, not once a second.
 constexpr auto kIdleMaintenanceTick = std::chrono::seconds(60);
+// A peer believed gone whose mDNS record stands is dialed again after this,
+// the pause doubling up to the maximum: a peer that only went silent for a
+// while is shown again within seconds, a vanished host whose record lingers
+// costs a dial every few minutes.
+constexpr auto kRecheckMin = std::chrono::seconds(5);
+constexpr auto kRecheckMax = std::chrono::seconds(300);
 // Notices replayed to a new subscriber: enough for what start-up reports.
 constexpr std::size_t kRecentNotices = 16;
 // Addresses a peer was reached at, kept per peer: its listening port on each
@@ -92,6 +98,9 @@ struct Live {
     std::size_t dials = 0;
     std::chrono::steady_clock::time_point next_dial{};
     std::chrono::seconds backoff = kRedialMin;
+    // Rechecks of a peer believed gone whose record stands (Presence::to_recheck).
+    std::chrono::steady_clock::time_point next_recheck{};
+    std::chrono::seconds recheck_pause = kRecheckMin;
 
     void add_address(const asio::ip::tcp::endpoint& address) {
         std::erase(addresses, address);
@@ -298,6 +307,8 @@ struct Node::Impl : core::rooms::RoomsPort {
         l.presence = "available";
         l.dials = 0;
         l.backoff = kRedialMin;
+        l.next_recheck = {};
+        l.recheck_pause = kRecheckMin;
         if (info.we_dialed) l.add_address(info.remote);
         for (auto& [id, t] : targets) {
             if (t.endpoint != info.remote) continue;
@@ -638,17 +649,29 @@ struct Node::Impl : core::rooms::RoomsPort {
             auto it = live.find(key);
             if (it != live.end() && now >= it->second.next_dial) dial_on_need(key);
         }
+        auto next_recheck = std::chrono::steady_clock::time_point::max();
+        for (auto& key : presence->to_recheck()) {
+            Live& l = live[key];
+            if (l.next_recheck == std::chrono::steady_clock::time_point{}) l.next_recheck = now + l.recheck_pause;
+            if (now >= l.next_recheck) {
+                dial_on_need(key);
+                l.recheck_pause = std::min<std::chrono::seconds>(l.recheck_pause * 2, kRecheckMax);
+                l.next_recheck = now + l.recheck_pause;
+            }
+            next_recheck = std::min(next_recheck, l.next_recheck);
+        }
         for (auto& key : resends.due(now)) {
             if (store->has_outbox(key))
                 flush_outbox(key);
             else
                 resends.forget(key);
         }
-        // Members that have not confirmed our room entries are asked again.
-        const auto rooms_due = rooms->tick(now);
+        // Members that have not confirmed our room entries are asked again;
+        // the tick comes back for that, and for the next recheck.
+        const auto due = std::min(rooms->tick(now), next_recheck);
         const auto after = waiting || !resends.empty() ? kMaintenanceTick : kIdleMaintenanceTick;
-        schedule_maintenance(rooms_due < now + after
-                                 ? std::max(rooms_due - now, std::chrono::steady_clock::duration(kMaintenanceTick))
+        schedule_maintenance(due < now + after
+                                 ? std::max(due - now, std::chrono::steady_clock::duration(kMaintenanceTick))
                                  : after);
     }
 

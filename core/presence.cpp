@@ -114,4 +114,11 @@ std::set<PeerKey> Presence::needed() const {
     return out;
 }
 
+std::set<PeerKey> Presence::to_recheck() const {
+    std::set<PeerKey> out;
+    for (const auto& [key, s] : peers_)
+        if (s.announced && s.gone && !s.session && !s.checking && key != own_) out.insert(key);
+    return out;
+}
+
 }  // namespace hallway::core

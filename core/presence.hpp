@@ -70,6 +70,12 @@ public:
     // (it dials us, its successor: each ring link is dialed once), not peers
     // given by hand (the node redials those by address).
     std::set<PeerKey> needed() const;
+    // Peers believed gone while their mDNS record still stands: a session
+    // lost to a silence (a frozen laptop, a Wi-Fi gap, an overloaded node)
+    // does not prove the peer left, and both sides may have given up on each
+    // other. The node dials these now and then (with a growing pause) so a
+    // peer that is here is shown again; a goodbye withdraws the record.
+    std::set<PeerKey> to_recheck() const;
 
 private:
     struct State {

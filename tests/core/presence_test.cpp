@@ -152,3 +152,23 @@ TEST_CASE("a peer being checked is out of the ring, so the ring routes round it"
     CHECK(p.claim_gone(key(60)));
     CHECK(p.successor() == key(70));
 }
+
+TEST_CASE("a peer lost to silence while its record stands is rechecked until a session or a goodbye") {
+    Presence p(key(50));
+    p.set_announced(key(1), true);
+    p.session_up(key(1));
+    CHECK(p.to_recheck().empty());
+    p.session_down(key(1), SessionEnd::lost);
+    CHECK_FALSE(p.online(key(1)));  // shown gone at once
+    CHECK(p.to_recheck() == std::set<PeerKey>{key(1)});
+    p.session_up(key(1));  // a recheck's dial got through: it was only silent
+    CHECK(p.online(key(1)));
+    CHECK(p.to_recheck().empty());
+    p.session_down(key(1), SessionEnd::lost);
+    p.set_announced(key(1), false);  // its goodbye, or its record expired
+    CHECK(p.to_recheck().empty());
+    // A peer never announced (a --peer, or one that dialed us) is redialed by address, not rechecked.
+    p.session_up(key(2));
+    p.session_down(key(2), SessionEnd::lost);
+    CHECK(p.to_recheck().empty());
+}
