@@ -789,6 +789,7 @@ void Node::stop(std::string_view reason) {
     if (d.stopped) return;
     d.stopped = true;
     d.maintenance.cancel();
+    d.rooms->save();
     if (d.discovery) d.discovery->stop();
     if (d.control) d.control->stop();
     if (d.transport) d.transport->shutdown(reason);

@@ -76,8 +76,27 @@ void Rooms::load() {
                 if (room.state->check(signed_entry(log[i]), e) == Verdict::accepted) room.state->apply(signed_entry(log[i]), e);
             }
         }
+        if (room.state)
+            for (auto& [author, seq] : room.state->have())
+                for (auto& [member, n] : store_.peer_haves(row.id, author)) haves_[row.id][author][member] = n;
         rooms_.emplace(row.id, std::move(room));
     }
+}
+
+std::uint64_t Rooms::peer_have(const RoomId& room, const PeerKey& member, const PeerKey& author) const {
+    auto r = haves_.find(room);
+    if (r == haves_.end()) return 0;
+    auto a = r->second.find(author);
+    if (a == r->second.end()) return 0;
+    auto m = a->second.find(member);
+    return m == a->second.end() ? 0 : m->second;
+}
+
+void Rooms::save() {
+    if (unsaved_.empty()) return;
+    Store::Batch batch(store_);
+    for (auto& [room, member, author] : unsaved_) store_.set_peer_have(room, member, author, peer_have(room, member, author));
+    if (batch.commit() == StoreError::ok) unsaved_.clear();
 }
 
 Rooms::Room* Rooms::find(const RoomId& id) {
@@ -487,11 +506,18 @@ void Rooms::record_have(const Room& room, const PeerKey& member, const PeerKey& 
     auto held = room.state->have().find(author);
     if (held == room.state->have().end()) return;
     seq = std::min(seq, held->second);  // nobody holds more than exists, as far as we know
-    std::uint64_t before = 0;
-    for (auto& [k, n] : store_.peer_haves(room.row.id, author))
-        if (k == member) before = n;
-    if (seq <= before || store_.set_peer_have(room.row.id, member, author, seq) != StoreError::ok) return;
-    if (author != me_) return;
+    const std::uint64_t before = peer_have(room.row.id, member, author);
+    if (seq <= before) return;
+    // Kept in memory and saved by the next tick in one transaction: a joiner
+    // acknowledges a whole log, and a flush per receipt would stall the
+    // network thread past the peers' keepalive. Lost in a crash, receipts
+    // only cost a sync that sends what the member already holds.
+    haves_[room.row.id][author][member] = seq;
+    unsaved_.insert({room.row.id, member, author});
+    if (author != me_) {
+        port_.pending_changed(member);  // brings the tick that saves it
+        return;
+    }
     for (auto& row : store_.room_entries_from(room.row.id, me_, before + 1, seq - before)) {
         if (!row.text) continue;
         auto [delivered, of] = delivery(room, row.seq);
@@ -612,8 +638,7 @@ void Rooms::on_session_up(const PeerKey& peer) {
         auto m = room.state->member(peer);
         bool never_synced = true;
         for (auto& [author, seq] : room.state->have())
-            for (auto& [k, n] : store_.peer_haves(id, author))
-                if (k == peer && n > 0) never_synced = false;
+            if (peer_have(id, peer, author) > 0) never_synced = false;
         if (m && m->added_by == me_ && never_synced) invites_to_send_[peer].insert(id);
         send_sync(room, peer);
     }
@@ -638,6 +663,7 @@ void Rooms::on_online(const PeerKey& peer) {
 }
 
 std::chrono::steady_clock::time_point Rooms::tick(std::chrono::steady_clock::time_point now) {
+    save();
     auto next = std::chrono::steady_clock::time_point::max();
     for (auto it = resync_.begin(); it != resync_.end();) {
         const auto& [peer, id] = it->first;
@@ -665,18 +691,12 @@ std::chrono::steady_clock::time_point Rooms::tick(std::chrono::steady_clock::tim
 bool Rooms::lags_on_ours(const Room& room, const PeerKey& member) const {
     auto held = room.state->have().find(me_);
     if (held == room.state->have().end()) return false;
-    for (auto& [k, n] : store_.peer_haves(room.row.id, me_))
-        if (k == member) return n < held->second;
-    return true;
+    return peer_have(room.row.id, member, me_) < held->second;
 }
 
 bool Rooms::lags(const Room& room, const PeerKey& member) const {
     for (auto& [author, seq] : room.state->have()) {
-        if (author == member) continue;
-        std::uint64_t theirs = 0;
-        for (auto& [k, n] : store_.peer_haves(room.row.id, author))
-            if (k == member) theirs = n;
-        if (theirs < seq) return true;
+        if (author != member && peer_have(room.row.id, member, author) < seq) return true;
     }
     return false;
 }
@@ -780,12 +800,10 @@ std::optional<RoomId> Rooms::resolve(std::string_view query, std::string& error)
 
 std::pair<std::uint32_t, std::uint32_t> Rooms::delivery(const Room& room, std::uint64_t seq) const {
     std::uint32_t delivered = 0, of = 0;
-    auto haves = store_.peer_haves(room.row.id, me_);
     for (auto& m : room.state->members()) {
         if (m.key == me_) continue;
         ++of;
-        for (auto& [k, n] : haves)
-            if (k == m.key && n >= seq) ++delivered;
+        if (peer_have(room.row.id, m.key, me_) >= seq) ++delivered;
     }
     return {delivered, of};
 }

@@ -18,6 +18,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 namespace hallway::core::rooms {
@@ -100,6 +101,9 @@ public:
     // Rooms need a session with this peer: it lacks entries we wrote, or an
     // invitation or a join request waits for it.
     bool pending(const PeerKey& peer) const;
+    // Writes the receipts gathered since the last tick (tick() calls it; the
+    // node also does when it stops).
+    void save();
     std::vector<PeerKey> pending_peers() const;
 
 private:
@@ -124,6 +128,7 @@ private:
     void answer_sync(const Room& room, const PeerKey& peer, const VersionVector& theirs);
     void record_have(const Room& room, const PeerKey& member, const PeerKey& author, std::uint64_t seq);
     bool lags(const Room& room, const PeerKey& member) const;
+    std::uint64_t peer_have(const RoomId& room, const PeerKey& member, const PeerKey& author) const;
     bool lags_on_ours(const Room& room, const PeerKey& member) const;
     void refresh_pending(const PeerKey& peer);
     void room_changed(const Room& room);
@@ -156,6 +161,10 @@ private:
     std::map<std::pair<PeerKey, RoomId>, std::uint64_t> synced_at_;
     StoreTrouble store_trouble_;  // authors whose entries we could not store, per room
     std::map<std::pair<PeerKey, RoomId>, Resync> resync_;
+    // What each member told us it holds: room -> author -> member -> seq
+    // (the store's peer_have, read at load), and what is not saved yet.
+    std::map<RoomId, std::map<PeerKey, std::map<PeerKey, std::uint64_t>>> haves_;
+    std::set<std::tuple<RoomId, PeerKey, PeerKey>> unsaved_;  // room, member, author
 };
 
 }  // namespace hallway::core::rooms

@@ -533,3 +533,21 @@ TEST_CASE("a joiner that cannot store the room's log asks for it again when its 
     must_send(alice, room, "hello");
     CHECK(bob.texts(room) == std::vector<std::string>{"hello"});
 }
+
+TEST_CASE("receipts gathered in memory are saved by the tick and read back at the next start") {
+    ThreeMembers t;
+    must_send(t.alice, t.room, "kept receipts");
+    auto delivered = [&] {
+        for (auto& m : t.alice.rooms->history(t.room, 10))
+            if (m.body == "kept receipts") return std::make_pair(m.delivered, m.of);
+        return std::make_pair(0u, 0u);
+    };
+    REQUIRE(delivered() == std::make_pair(2u, 2u));
+    t.alice.rooms->tick(std::chrono::steady_clock::now());
+    // A new Rooms on the same store, as after a restart.
+    t.alice.rooms = std::make_unique<Rooms>(*t.alice.store, t.alice.key(), t.alice.signing,
+                                            [](std::span<std::uint8_t> out) { std::fill(out.begin(), out.end(), 7); },
+                                            t.alice);
+    t.alice.rooms->load();
+    CHECK(delivered() == std::make_pair(2u, 2u));
+}
