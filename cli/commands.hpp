@@ -57,6 +57,7 @@ int cmd_room_invite(const Args& a);
 int cmd_room_join(const Args& a);
 int cmd_room_leave(const Args& a);
 int cmd_room_remove(const Args& a);
+int cmd_room_admin(const Args& a);
 int cmd_room_members(const Args& a);
 int cmd_room_send(const Args& a);     // send with a PEER that names_room()
 int cmd_room_history(const Args& a);  // history with a PEER that names_room()

@@ -89,10 +89,11 @@ int main(int argc, char** argv) {
     auto* room_join = room->add_subcommand("join", "Accept an invitation, or join an open room");
     auto* room_leave = room->add_subcommand("leave", "Leave a room, or decline an invitation");
     auto* room_remove = room->add_subcommand("remove", "Remove a member (the creator and admins only)");
+    auto* room_admin = room->add_subcommand("admin", "Make a member an admin (the creator only)");
     auto* room_members = room->add_subcommand("members", "List a room's members with presence and trust");
-    for (auto* sc : {room_invite, room_join, room_leave, room_remove, room_members})
+    for (auto* sc : {room_invite, room_join, room_leave, room_remove, room_admin, room_members})
         sc->add_option("ROOM", args.room, "#NAME, NAME or a prefix of the room's id")->required();
-    for (auto* sc : {room_invite, room_remove})
+    for (auto* sc : {room_invite, room_remove, room_admin})
         sc->add_option("PEER", args.peer, "Display name or fingerprint prefix")->required();
     room_members->add_flag("--json", args.json, "Machine-readable output");
 
@@ -120,6 +121,7 @@ int main(int argc, char** argv) {
     if (*room_join) return cli::cmd_room_join(args);
     if (*room_leave) return cli::cmd_room_leave(args);
     if (*room_remove) return cli::cmd_room_remove(args);
+    if (*room_admin) return cli::cmd_room_admin(args);
     if (*room_members) return cli::cmd_room_members(args);
     return cli::kExitUsage;
 }

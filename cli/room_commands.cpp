@@ -95,6 +95,10 @@ int cmd_room_remove(const Args& a) {
     return simple(a, {{"cmd", "room_remove"}, {"room", a.room}, {"peer", a.peer}}, "removed");
 }
 
+int cmd_room_admin(const Args& a) {
+    return simple(a, {{"cmd", "room_admin"}, {"room", a.room}, {"peer", a.peer}}, "made an admin");
+}
+
 int cmd_room_members(const Args& a) {
     json reply;
     if (int rc = ask(a, {{"cmd", "room_members"}, {"room", a.room}}, reply)) return rc;

@@ -52,8 +52,8 @@ json room_message_json(const RoomMessage& m) {
 
 std::optional<json> room_request(Node& node, const json& req, const std::string& cmd) {
     const bool names_room = req.contains("room");
-    static const char* const kCommands[] = {"rooms",       "room_create", "room_invite", "room_join", "room_leave",
-                                            "room_remove", "room_set",    "room_members"};
+    static const char* const kCommands[] = {"rooms",      "room_create", "room_invite", "room_join",   "room_leave",
+                                            "room_remove", "room_admin", "room_set",    "room_members"};
     if (std::find(std::begin(kCommands), std::end(kCommands), cmd) == std::end(kCommands) &&
         !((cmd == "send" || cmd == "history") && names_room))
         return std::nullopt;
@@ -87,10 +87,12 @@ std::optional<json> room_request(Node& node, const json& req, const std::string&
         }
         return node.resolve(p, error);
     };
-    if (cmd == "room_invite" || cmd == "room_remove") {
+    if (cmd == "room_invite" || cmd == "room_remove" || cmd == "room_admin") {
         auto key = peer();
         if (!key) return error_json("no_peer", error);
-        bool ok = cmd == "room_invite" ? node.invite(*room, *key, error) : node.remove_member(*room, *key, error);
+        bool ok = cmd == "room_invite"   ? node.invite(*room, *key, error)
+                  : cmd == "room_remove" ? node.remove_member(*room, *key, error)
+                                         : node.make_admin(*room, *key, error);
         if (!ok) return error_json("refused", error);
         return json{{"ok", true}};
     }

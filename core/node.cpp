@@ -995,6 +995,9 @@ bool Node::leave_room(const RoomId& room, std::string& error) { return impl_->ro
 bool Node::remove_member(const RoomId& room, const PeerKey& peer, std::string& error) {
     return impl_->rooms->remove(room, peer, error);
 }
+bool Node::make_admin(const RoomId& room, const PeerKey& peer, std::string& error) {
+    return impl_->rooms->make_admin(room, peer, error);
+}
 bool Node::set_room(const RoomId& room, std::string_view name, std::string_view topic, bool open, std::string& error) {
     return impl_->rooms->set(room, name, topic, open, error);
 }

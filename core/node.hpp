@@ -103,6 +103,8 @@ public:
     // Leaves a room (or declines an invitation).
     bool leave_room(const RoomId& room, std::string& error);
     bool remove_member(const RoomId& room, const PeerKey& peer, std::string& error);
+    // The creator makes a member an admin (who may then remove members and change the room).
+    bool make_admin(const RoomId& room, const PeerKey& peer, std::string& error);
     bool set_room(const RoomId& room, std::string_view name, std::string_view topic, bool open, std::string& error);
     std::optional<MessageId> send_room_text(const RoomId& room, std::string_view body, std::string& error);
     std::vector<RoomView> rooms() const;

@@ -65,6 +65,10 @@ struct RemoveMember {
     core::RoomId room{};
     core::PeerKey peer{};
 };
+struct MakeAdmin {  // the creator only
+    core::RoomId room{};
+    core::PeerKey peer{};
+};
 struct SetRoom {
     core::RoomId room{};
     std::string name;
@@ -75,7 +79,7 @@ struct QueryOpenRooms {};
 
 using Command = std::variant<OpenConversation, MarkRead, SendText, SetNick, SetPresence, SetTrust, RequestSafetyNumber,
                              CreateRoom, OpenRoomConversation, MarkRoomRead, SendRoomText, Invite, JoinRoom, LeaveRoom,
-                             RemoveMember, SetRoom, QueryOpenRooms>;
+                             RemoveMember, MakeAdmin, SetRoom, QueryOpenRooms>;
 using Commands = std::vector<Command>;
 
 }  // namespace hallway::gui

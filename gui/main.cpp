@@ -143,6 +143,9 @@ void dispatch(hg::Command cmd, asio::io_context& io, core::Node& node, core::Eve
             } else if constexpr (std::is_same_v<T, hg::RemoveMember>) {
                 post_refusable(io, queue, "Member not removed",
                                [&node, c](std::string& e) { return node.remove_member(c.room, c.peer, e); });
+            } else if constexpr (std::is_same_v<T, hg::MakeAdmin>) {
+                post_refusable(io, queue, "Not made an admin",
+                               [&node, c](std::string& e) { return node.make_admin(c.room, c.peer, e); });
             } else if constexpr (std::is_same_v<T, hg::SetRoom>) {
                 post_refusable(io, queue, "Room not changed",
                                [&node, c](std::string& e) { return node.set_room(c.room, c.name, c.topic, c.open, e); });

@@ -107,6 +107,8 @@ struct RoomsState {
     bool leave_popup = false;
     std::optional<PeerKey> remove;  // a member the admin asked to remove, awaiting confirmation
     bool remove_popup = false;
+    std::optional<PeerKey> promote;  // a member the creator asked to make an admin, awaiting confirmation
+    bool promote_popup = false;
 };
 
 // Shows room on the right and loads its history.

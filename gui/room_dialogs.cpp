@@ -85,6 +85,7 @@ void draw_room_dialogs(const Model& model, RoomsState& state, Commands& out) {
     open_popup_if(state.invite_popup, "Invite to room");
     open_popup_if(state.leave_popup, "Leave room");
     open_popup_if(state.remove_popup, "Remove member");
+    open_popup_if(state.promote_popup, "Make admin");
 
     if (begin_modal("New room")) {
         if (room_form(state.create, "Create")) {
@@ -125,6 +126,16 @@ void draw_room_dialogs(const Model& model, RoomsState& state, Commands& out) {
                          "Remove")) {
             out.push_back(RemoveMember{room->id, *state.remove});
             state.remove.reset();
+        }
+        ImGui::EndPopup();
+    }
+    if (begin_modal("Make admin")) {
+        if (!room || !state.promote) ImGui::CloseCurrentPopup();
+        else if (confirm("Make " + member_name(*room, *state.promote) + " an admin of # " + room->name +
+                             "? Admins may remove members and change the room; only you can make admins.",
+                         "Make admin")) {
+            out.push_back(MakeAdmin{room->id, *state.promote});
+            state.promote.reset();
         }
         ImGui::EndPopup();
     }

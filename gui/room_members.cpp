@@ -1,5 +1,6 @@
 #include "gui/panels.hpp"
 
+#include <algorithm>
 #include <imgui.h>
 
 namespace hallway::gui {
@@ -9,6 +10,11 @@ const ImVec4 kWarningColour{1.0f, 0.6f, 0.2f, 1.0f};
 
 bool is_me(const Model& model, const core::RoomMemberView& m) {
     return model.own && model.own->fingerprint == m.fingerprint;
+}
+
+bool i_am_creator(const Model& model, const core::RoomView& room) {
+    return std::any_of(room.members.begin(), room.members.end(),
+                       [&](const core::RoomMemberView& m) { return m.creator && is_me(model, m); });
 }
 
 void member_row(const Model& model, const core::RoomView& room, const core::RoomMemberView& m, RoomsState& state) {
@@ -40,6 +46,13 @@ void member_row(const Model& model, const core::RoomView& room, const core::Room
             if (ImGui::SmallButton("Remove")) {
                 state.remove = m.key;
                 state.remove_popup = true;
+            }
+        }
+        if (i_am_creator(model, room) && !m.admin && room.membership == core::RoomMembership::joined) {
+            ImGui::SameLine();
+            if (ImGui::SmallButton("Make admin")) {
+                state.promote = m.key;
+                state.promote_popup = true;
             }
         }
     }

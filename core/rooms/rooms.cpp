@@ -296,6 +296,16 @@ bool Rooms::remove(const RoomId& id, const PeerKey& peer, std::string& error) {
     return true;
 }
 
+bool Rooms::make_admin(const RoomId& id, const PeerKey& peer, std::string& error) {
+    Room* room = joined_member_room(id, error);
+    if (!room) return false;
+    error = room->state->may(me_, Kind::admin, peer);
+    if (!error.empty()) return false;
+    Entry e = room->state->next_entry(me_, Kind::admin, port_.now_ms());
+    e.member = peer;
+    return write(*room, std::move(e), error).has_value();
+}
+
 bool Rooms::set(const RoomId& id, std::string_view name, std::string_view topic, bool open, std::string& error) {
     Room* room = joined_member_room(id, error);
     if (!room) return false;

@@ -71,6 +71,7 @@ public:
     bool join(const RoomId& room, std::string& error);
     bool leave(const RoomId& room, std::string& error);
     bool remove(const RoomId& room, const PeerKey& peer, std::string& error);
+    bool make_admin(const RoomId& room, const PeerKey& peer, std::string& error);
     bool set(const RoomId& room, std::string_view name, std::string_view topic, bool open, std::string& error);
     std::optional<MessageId> send_text(const RoomId& room, std::string_view body, std::string& error);
     void query_open_rooms(const std::vector<PeerKey>& peers);

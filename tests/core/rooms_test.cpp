@@ -551,3 +551,17 @@ TEST_CASE("receipts gathered in memory are saved by the tick and read back at th
     t.alice.rooms->load();
     CHECK(delivered() == std::make_pair(2u, 2u));
 }
+
+TEST_CASE("the creator makes admins; an admin may remove members, others may not") {
+    ThreeMembers t;
+    std::string error;
+    CHECK_FALSE(t.bob.rooms->remove(t.room, t.carol.key(), error));     // not an admin yet
+    CHECK_FALSE(t.bob.rooms->make_admin(t.room, t.carol.key(), error)); // only the creator makes admins
+    REQUIRE_MESSAGE(t.alice.rooms->make_admin(t.room, t.bob.key(), error), error);
+    t.net.run();
+    CHECK(t.bob.rooms->view(t.room)->admin);
+    REQUIRE_MESSAGE(t.bob.rooms->remove(t.room, t.carol.key(), error), error);
+    t.net.run();
+    CHECK(t.alice.rooms->view(t.room)->members.size() == 2);
+    CHECK(t.carol.rooms->view(t.room)->membership == RoomMembership::left);
+}
