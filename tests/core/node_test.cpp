@@ -154,3 +154,20 @@ TEST_CASE("node: its Hello carries the rooms capability and a stable signing key
     CHECK(peer.ups.back().hello.sign_key == first.sign_key);
     CHECK(peer.ups.back().hello.capabilities == first.capabilities);
 }
+
+TEST_CASE("node: a peer without the rooms capability still chats, is shown unable to join rooms, and is not invited") {
+    asio::io_context io;
+    Running n(io);
+    Peer old(io, 5, "old");  // a Hello without "rooms" and without a signing key
+    const auto node_key = connect(io, old, n);
+    say(old, node_key, transport::MessageId{1}, "still here");
+    REQUIRE(run_until(io, [&] { return old.unacked.empty(); }));
+    auto view = n.view(old.key.public_key);
+    REQUIRE(view);
+    CHECK_FALSE(view->rooms);
+    std::string error;
+    auto room = n.node->create_room("team", false, "", error);
+    REQUIRE(room);
+    CHECK_FALSE(n.node->invite(*room, old.key.public_key, error));
+    CHECK(error.find("cannot join rooms") != std::string::npos);
+}
