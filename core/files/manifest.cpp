@@ -109,7 +109,7 @@ std::optional<OfferEntry> decode_entry(std::span<const std::uint8_t> bytes, std:
     }
     const auto size = f[kS] ? f[kS]->uint() : std::nullopt;
     if (!size || !f[kR] || !f[kR]->hash(e.root)) return std::nullopt;
-    if (*size > kMaxFileSize || chunk_count(*size, chunk_size) > kMaxChunks) return std::nullopt;
+    if (chunk_count(*size, chunk_size) > kMaxChunks) return std::nullopt;  // so size <= kMaxFileSize
     e.size = *size;
     return e;
 }
