@@ -85,6 +85,7 @@ ReceiveState::Fed ReceiveState::feed(std::uint64_t index, std::span<const std::u
                                      std::span<const Hash> proof) {
     if (!contains(asked_, index)) return Fed::unexpected;
     erase(asked_, index);
+    // A wrong length is refused before hashing it.
     if (chunk.size() != chunk_length(spec_.size, spec_.chunk_size, index) ||
         !verify_chunk(spec_.root, count_, index, chunk, proof)) {
         ++corrupt_;

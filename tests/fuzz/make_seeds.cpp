@@ -3,6 +3,7 @@
 // file, store and control requests. make_seeds OUTDIR writes OUTDIR/<target>/*.
 // Built in the fuzz builds; with HALLWAY_FUZZ_NO_AEAD its session frames are
 // the no-AEAD ones that build needs.
+#include "core/files/manifest.hpp"
 #include "core/profile.hpp"
 #include "core/store.hpp"
 #include "crypto/identity.hpp"
@@ -268,6 +269,25 @@ void room_entries() {
     }
 }
 
+// Offers as a sender writes them: a folder with files, one empty file, one
+// file that needs the largest chunks.
+void file_offers() {
+    using namespace core::files;
+    Offer folder;
+    folder.id.fill(0x11);
+    folder.entries = {{"photos", true, 0, {}},
+                      {"photos/2024/IMG 001.jpg", false, 3'500'000, leaf_hash(Bytes{1})},
+                      {"photos/notes \xc3\xa9t\xc3\xa9.txt", false, 1, leaf_hash(Bytes{2})}};
+    write("file_offer", "folder", encode_offer(folder));
+    Offer empty;
+    empty.entries = {{"empty", false, 0, TreeHasher().root()}};
+    write("file_offer", "empty", encode_offer(empty));
+    Offer big;
+    big.chunk_size = kMaxChunkSize;
+    big.entries = {{"disk.img", false, kMaxFileSize, leaf_hash(Bytes{3})}};
+    write("file_offer", "big", encode_offer(big));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -282,5 +302,6 @@ int main(int argc, char** argv) {
     txt();
     files();
     room_entries();
+    file_offers();
     return 0;
 }
