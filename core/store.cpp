@@ -692,13 +692,12 @@ std::unique_ptr<Store> Store::open(const std::string& path, StoreError& err, std
         return nullptr;
     }
 
-    // WAL: readers never block the writer. FULL: the WAL is fsynced at every
-    // commit, so a message we acknowledged survives power loss, not just a
-    // crash (NORMAL in WAL mode may lose the last commits on power loss).
+    // FULL: every commit is fsynced, so a message we acknowledged survives
+    // power loss, not just a crash (NORMAL in WAL mode may lose the last
+    // commits on power loss). Neither pragma writes the file.
     std::int64_t ignored = 0;
     const std::string size_limit = "PRAGMA journal_size_limit = " + std::to_string(kWalSizeLimitBytes);
-    rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL", nullptr, nullptr, nullptr);
-    if (rc == SQLITE_OK) rc = sqlite3_exec(db, "PRAGMA synchronous = FULL", nullptr, nullptr, nullptr);
+    rc = sqlite3_exec(db, "PRAGMA synchronous = FULL", nullptr, nullptr, nullptr);
     if (rc == SQLITE_OK) rc = query_int(db, size_limit.c_str(), ignored);
     if (rc != SQLITE_OK) return failed(from_sqlite_open_error(rc));
 
@@ -741,6 +740,12 @@ std::unique_ptr<Store> Store::open(const std::string& path, StoreError& err, std
     const char* end = id.user_version < kSchemaVersion ? "COMMIT" : "ROLLBACK";
     if (rc == SQLITE_OK) rc = sqlite3_exec(db, end, nullptr, nullptr, nullptr);
     if (rc != SQLITE_OK) return rolled_back(failed(StoreError::io));  // failed() reads the error first
+
+    // WAL: readers never block the writer. Switched only now that the file is
+    // known to be ours and fit: in a file not yet in WAL mode the switch
+    // rewrites the header, which a refused file must never see.
+    rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL", nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) return failed(from_sqlite_open_error(rc));
 
     // Only now is the file known to be usable as ours: closing may checkpoint
     // into it (before this, a refusal would have rewritten the refused file).
