@@ -1,58 +1,27 @@
 #include "core/node.hpp"
 
-#include "core/control.hpp"
-#include "core/outbox.hpp"
-#include "core/presence.hpp"
-#include "core/rooms/rooms.hpp"
-#include "core/profile.hpp"
-#include "crypto/identity.hpp"
-#include "crypto/signing.hpp"
-#include "discovery/discovery.hpp"
-#include "transport/messages.hpp"
-#include "transport/transport.hpp"
-#include "transport/wire.hpp"
+#include "core/node_impl.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cstdlib>
-#include <deque>
-#include <map>
-#include <set>
 #include <unistd.h>
 
 namespace hallway::core {
 
+using namespace node_detail;
+
 namespace {
 
-// Redial backoff for peers we know an address of but have no session with:
-// quick enough that a restarted peer is back within seconds, slow enough that
-// a vanished host (its mDNS record cached for an hour) costs nothing.
-constexpr auto kRedialMin = std::chrono::seconds(1);
-constexpr auto kRedialMax = std::chrono::seconds(10);
 // Redials of needed sessions wait for this tick; a message or a focus dials at once.
 constexpr auto kMaintenanceTick = std::chrono::seconds(1);
 // With nothing to redial the tick sleeps this long (anything that may need a
 // redial, a lost session or a failed dial, wakes it sooner): an idle node
 // wakes about once a minute, not once a second.
 constexpr auto kIdleMaintenanceTick = std::chrono::seconds(60);
-// A peer believed gone whose mDNS record stands is dialed again after this,
-// the pause doubling up to the maximum: a peer that only went silent for a
-// while is shown again within seconds, a vanished host whose record lingers
-// costs a dial every few minutes.
-constexpr auto kRecheckMin = std::chrono::seconds(5);
-constexpr auto kRecheckMax = std::chrono::seconds(300);
 // Notices replayed to a new subscriber: enough for what start-up reports.
 constexpr std::size_t kRecentNotices = 16;
-// Addresses a peer was reached at, kept per peer: its listening port on each
-// interface (v4, v6, a couple of networks) with room for a moved host.
-constexpr std::size_t kMaxAddresses = 8;
 // A stranger not seen for this long is forgotten at start: it left the LAN.
 constexpr std::int64_t kStrangerMaxAgeMs = 30LL * 24 * 60 * 60 * 1000;
-
-std::int64_t now_ms() {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 std::string endpoint_text(const asio::ip::tcp::endpoint& ep) {
     if (ep.address().is_v6() && !ep.address().to_v6().is_v4_mapped())
@@ -77,639 +46,468 @@ std::string default_nick() {
 
 }  // namespace
 
-// A place to dial: from --peer or from a resolved mDNS sighting.
-struct DialTarget {
-    asio::ip::tcp::endpoint endpoint;
-    std::string expected_fingerprint;  // empty for --peer
-    std::chrono::steady_clock::time_point next_try{};
-    std::chrono::seconds backoff = kRedialMin;
-};
-
-// What we know of a peer beyond the store: only while the node runs.
-struct Live {
-    std::string presence;
-    std::string status_message;
-    // Listening addresses we dialed and got a session at, most recent first
-    // (at most kMaxAddresses): where a session on need is dialed. Never an
-    // inbound session's source port: it is ephemeral and nothing listens there.
-    std::deque<asio::ip::tcp::endpoint> addresses;
-    std::uint32_t unread = 0;
-    // Dials on need in flight, and when the next may start.
-    std::size_t dials = 0;
-    std::chrono::steady_clock::time_point next_dial{};
-    std::chrono::seconds backoff = kRedialMin;
-    // Rechecks of a peer believed gone whose record stands (Presence::to_recheck).
-    std::chrono::steady_clock::time_point next_recheck{};
-    std::chrono::seconds recheck_pause = kRecheckMin;
-
-    void add_address(const asio::ip::tcp::endpoint& address) {
-        std::erase(addresses, address);
-        addresses.push_front(address);
-        if (addresses.size() > kMaxAddresses) addresses.pop_back();
+void Node::Impl::emit(const Event& e) {
+    // A front end that subscribes later (after start(), or a window opened
+    // later) still learns that avahi-daemon is missing or who tried to spoof.
+    if (auto* n = std::get_if<Notice>(&e)) {
+        if (recent_notices.size() == kRecentNotices) recent_notices.pop_front();
+        recent_notices.push_back(*n);
     }
-    bool has_address(const asio::ip::tcp::endpoint& address) const {
-        return std::find(addresses.begin(), addresses.end(), address) != addresses.end();
+    for (auto& s : sinks) s(e);
+}
+
+const std::string& Node::Impl::fingerprint_of(const PeerKey& key) const {
+    auto it = fingerprints.find(key);
+    if (it == fingerprints.end()) it = fingerprints.emplace(key, crypto::fingerprint(key)).first;
+    return it->second;
+}
+
+std::optional<Contact> Node::Impl::verified_namesake(const PeerKey& key, std::string_view nick) const {
+    return store->verified_namesake(key, nick);
+}
+
+PeerView Node::Impl::view(const PeerKey& key, const Contact* c, bool name_clash) const {
+    PeerView v;
+    v.key = key;
+    v.fingerprint = fingerprint_of(key);
+    if (c) {
+        v.known = true;
+        v.nick = c->nick;
+        v.trust = c->trust;
     }
-};
-
-struct Node::Impl : core::rooms::RoomsPort {
-    asio::io_context& io;
-    NodeOptions options;
-    crypto::Rng rng = crypto::system_rng();
-    crypto::KeyPair identity;
-    crypto::SigningKey signing;
-    std::unique_ptr<core::rooms::Rooms> rooms;
-    std::string fingerprint;
-    std::unique_ptr<ProfileLock> lock;
-    std::unique_ptr<Store> store;
-    Settings settings;
-    std::unique_ptr<transport::Transport> transport;
-    std::unique_ptr<discovery::Discovery> discovery;
-    std::unique_ptr<ControlServer> control;
-    asio::steady_timer maintenance{io};
-    std::chrono::steady_clock::time_point maintenance_due{};
-    std::vector<std::function<void(const Event&)>> sinks;
-    std::deque<Notice> recent_notices;
-    std::map<PeerKey, Live> live;
-    std::unique_ptr<Presence> presence;
-    // mDNS: fingerprints with an instance on the LAN, and those of them a
-    // handshake authenticated (through a dial to the announced place, or a
-    // session from the announced address).
-    std::set<std::string> sighted;
-    std::map<std::string, PeerKey> verified_fingerprints;
-    // Dials on need in flight: which peer each endpoint was dialed for.
-    std::map<asio::ip::tcp::endpoint, PeerKey> dialing_for;
-    // Gone claims waiting for a session with the ring successor they go to.
-    std::map<PeerKey, std::set<PeerKey>> gone_to_tell;
-    // Keyed by "fingerprint|endpoint" for sightings and "manual|host:port" for --peer.
-    std::map<std::string, DialTarget> targets;
-    // Dials in flight that were made because of a TXT record: what key must answer.
-    std::map<asio::ip::tcp::endpoint, std::string> expected_at;
-    std::set<PeerKey> backlogged;  // the write queue was full: outbox flush pending
-    Resends resends;               // sent, not acknowledged: resent within the session
-    StoreTrouble store_trouble;    // senders whose texts we could not store
-    mutable std::map<PeerKey, std::string> fingerprints;
-    std::uint16_t port = 0;
-    bool stopped = false;
-
-    Impl(asio::io_context& io_, NodeOptions o) : io(io_), options(std::move(o)) {}
-
-    void emit(const Event& e) override {
-        // A front end that subscribes later (after start(), or a window opened
-        // later) still learns that avahi-daemon is missing or who tried to spoof.
-        if (auto* n = std::get_if<Notice>(&e)) {
-            if (recent_notices.size() == kRecentNotices) recent_notices.pop_front();
-            recent_notices.push_back(*n);
-        }
-        for (auto& s : sinks) s(e);
+    v.online = presence->online(key);
+    v.session = transport && transport->has_session(key);
+    if (auto it = live.find(key); it != live.end()) {
+        v.presence = v.online ? it->second.presence : "";
+        v.status_message = v.online ? it->second.status_message : "";
+        for (auto& a : it->second.addresses) v.addresses.push_back(endpoint_text(a));
+        v.unread = it->second.unread;
     }
-    void notice(Notice::Level level, std::string text) { emit(Notice{level, std::move(text)}); }
+    v.name_clash = name_clash && v.trust != Trust::verified;
+    v.rooms = c && c->sign_key.has_value();
+    return v;
+}
 
-    // Memoized: the maintenance tick and every view ask it, and it is a hash.
-    const std::string& fingerprint_of(const PeerKey& key) const {
-        auto it = fingerprints.find(key);
-        if (it == fingerprints.end()) it = fingerprints.emplace(key, crypto::fingerprint(key)).first;
-        return it->second;
+PeerView Node::Impl::view(const PeerKey& key) const {
+    auto c = store->contact(key);
+    return view(key, c ? &*c : nullptr, c && verified_namesake(key, c->nick));
+}
+
+OwnIdentity Node::Impl::own() const {
+    return OwnIdentity{settings.nick, fingerprint, settings.presence, settings.status_message, port};
+}
+
+transport::Status Node::Impl::status_message() const {
+    return transport::Status{settings.presence, settings.status_message, settings.nick};
+}
+
+transport::Hello Node::Impl::hello() const {
+    return transport::Hello{transport::wire::kVersion, settings.nick, {"text", "rooms"}, signing.public_key};
+}
+
+bool Node::Impl::transmit(std::span<const StoredMessage> rows) {
+    auto pass = send_outbox(rows, [this](const StoredMessage& m) { return transport->send(m.peer, as_text(m)); });
+    for (auto& mark : pass.marks)
+        if (store->set_state(mark.peer, mark.id, mark.state, mark.failure) == StoreError::ok)
+            emit(MessageStateChanged{mark.id, mark.peer, mark.state});
+    if (!rows.empty()) {
+        resends.sent(rows.front().peer, std::chrono::steady_clock::now());
+        wake_maintenance();  // its tick resends
     }
+    return !pass.waiting;
+}
 
-    // Another identity, verified by us, that goes by this name (an indexed query).
-    std::optional<Contact> verified_namesake(const PeerKey& key, std::string_view nick) const {
-        return store->verified_namesake(key, nick);
+void Node::Impl::flush_outbox(const PeerKey& peer) {
+    backlogged.erase(peer);
+    if (!transport->has_session(peer) || !may_send_to(peer)) return;
+    if (!transmit(store->outbox(peer))) backlogged.insert(peer);
+}
+
+bool Node::Impl::may_send_to(const PeerKey& peer) const {
+    auto c = store->contact(peer);
+    if (!c || c->trust == Trust::blocked) return false;
+    return c->trust == Trust::verified || !verified_namesake(peer, c->nick);
+}
+
+bool Node::Impl::accept_peer(const PeerKey& key) {
+    auto c = store->contact(key);
+    return !(c && c->trust == Trust::blocked);
+}
+
+std::optional<bool> Node::Impl::announcement_matches(const transport::SessionInfo& info) {
+    if (!info.we_dialed) return std::nullopt;
+    auto it = expected_at.find(info.remote);
+    if (it == expected_at.end()) return std::nullopt;
+    const std::string expected = std::move(it->second);
+    expected_at.erase(it);
+    if (expected == fingerprint_of(info.peer)) return true;
+    notice(Notice::Level::alert,
+           "Spoofing attempt refused: " + endpoint_text(info.remote) + " announced fingerprint " +
+               crypto::format_digits(expected) + " but authenticated as " +
+               crypto::format_digits(fingerprint_of(info.peer)) + " (\"" + info.hello.nick + "\")");
+    return false;
+}
+
+void Node::Impl::on_duplicate(const transport::SessionInfo& info) {
+    if (announcement_matches(info) != true) return;
+    verify_announcement(info.peer, info.remote);
+    peer_changed(info.peer);
+    refresh_sessions();
+}
+
+void Node::Impl::on_session_up(const transport::SessionInfo& info) {
+    const PeerKey& key = info.peer;
+    const auto match = announcement_matches(info);
+    if (match == false) {
+        transport->close(key, "identity does not match its announcement");
+        return;
     }
-
-    // c: the key's contact, if any; name_clash: its name is a verified
-    // namesake's (the caller knows how to find out cheaply).
-    PeerView view(const PeerKey& key, const Contact* c, bool name_clash) const {
-        PeerView v;
-        v.key = key;
-        v.fingerprint = fingerprint_of(key);
-        if (c) {
-            v.known = true;
-            v.nick = c->nick;
-            v.trust = c->trust;
-        }
-        v.online = presence->online(key);
-        v.session = transport && transport->has_session(key);
-        if (auto it = live.find(key); it != live.end()) {
-            v.presence = v.online ? it->second.presence : "";
-            v.status_message = v.online ? it->second.status_message : "";
-            for (auto& a : it->second.addresses) v.addresses.push_back(endpoint_text(a));
-            v.unread = it->second.unread;
-        }
-        v.name_clash = name_clash && v.trust != Trust::verified;
-        v.rooms = c && c->sign_key.has_value();
-        return v;
+    const bool dialed_announcement = match == true;
+    auto before = store->contact(key);
+    if (store->touch_contact(key, info.hello.nick, now_ms()) != StoreError::ok) {
+        transport->close(key, "local storage failure");
+        notice(Notice::Level::alert, "Could not record contact " + info.hello.nick + ": storage failed");
+        return;
     }
-
-    PeerView view(const PeerKey& key) const {
-        auto c = store->contact(key);
-        return view(key, c ? &*c : nullptr, c && verified_namesake(key, c->nick));
+    Live& l = live[key];
+    l.presence = "available";
+    l.dials = 0;
+    l.backoff = kRedialMin;
+    l.next_recheck = {};
+    l.recheck_pause = kRecheckMin;
+    if (info.we_dialed) l.add_address(info.remote);
+    for (auto& [id, t] : targets) {
+        if (t.endpoint != info.remote) continue;
+        t.backoff = kRedialMin;
+        if (t.expected_fingerprint.empty()) presence->set_manual(key);
     }
-
-    void peer_changed(const PeerKey& key) { emit(PeerChanged{view(key)}); }
-
-    OwnIdentity own() const {
-        return OwnIdentity{settings.nick, fingerprint, settings.presence, settings.status_message, port};
+    presence->session_up(key);
+    std::erase_if(dialing_for, [&](const auto& d) { return d.second == key; });
+    if (dialed_announcement) {
+        verify_announcement(key, std::nullopt);  // the address is added above
+    } else if (auto at = announced_from(fingerprint_of(key), info.remote.address())) {
+        verify_announcement(key, at);
     }
-
-    transport::Status status_message() const {
-        return transport::Status{settings.presence, settings.status_message, settings.nick};
-    }
-
-    // What the handshake tells peers: "rooms" comes with the key members check
-    // our room entries with (docs/PROTOCOL.md §11.1).
-    transport::Hello hello() const {
-        return transport::Hello{transport::wire::kVersion, settings.nick, {"text", "rooms"}, signing.public_key};
-    }
-
-    // ---- outbox ---------------------------------------------------------------
-
-    // Sends rows in order (core/outbox.hpp decides) and records what became of
-    // them. False when one must wait for the write queue to drain.
-    bool transmit(std::span<const StoredMessage> rows) {
-        auto pass = send_outbox(rows, [this](const StoredMessage& m) { return transport->send(m.peer, as_text(m)); });
-        for (auto& mark : pass.marks)
-            if (store->set_state(mark.peer, mark.id, mark.state, mark.failure) == StoreError::ok)
-                emit(MessageStateChanged{mark.id, mark.peer, mark.state});
-        if (!rows.empty()) {
-            resends.sent(rows.front().peer, std::chrono::steady_clock::now());
-            wake_maintenance();  // its tick resends
-        }
-        return !pass.waiting;
-    }
-    bool transmit(const StoredMessage& m) { return transmit(std::span(&m, 1)); }
-
-    // Sends, in order, everything not yet acknowledged. Called on every new
-    // session (so a message sent on a session that died is sent again; the
-    // receiver drops the duplicate id) and when a full write queue drains.
-    void flush_outbox(const PeerKey& peer) {
-        backlogged.erase(peer);
-        if (!transport->has_session(peer) || !may_send_to(peer)) return;
-        if (!transmit(store->outbox(peer))) backlogged.insert(peer);
-    }
-
-    // Refuses to send to a key that claims the name of a verified contact until
-    // the person has chosen to trust it (key change or impostor).
-    bool may_send_to(const PeerKey& peer) const {
-        auto c = store->contact(peer);
-        if (!c || c->trust == Trust::blocked) return false;
-        return c->trust == Trust::verified || !verified_namesake(peer, c->nick);
-    }
-
-    // ---- transport callbacks -------------------------------------------------
-
-    bool accept_peer(const PeerKey& key) {
-        auto c = store->contact(key);
-        return !(c && c->trust == Trust::blocked);
-    }
-
-    // A handshake on a dial to an announced address: whether the key it
-    // authenticated has the record's fingerprint (a mismatch is reported as
-    // spoofing). nullopt: not a dial to a record.
-    std::optional<bool> announcement_matches(const transport::SessionInfo& info) {
-        if (!info.we_dialed) return std::nullopt;
-        auto it = expected_at.find(info.remote);
-        if (it == expected_at.end()) return std::nullopt;
-        const std::string expected = std::move(it->second);
-        expected_at.erase(it);
-        if (expected == fingerprint_of(info.peer)) return true;
+    if (auto namesake = verified_namesake(key, info.hello.nick);
+        namesake && (!before || before->trust != Trust::verified)) {
         notice(Notice::Level::alert,
-               "Spoofing attempt refused: " + endpoint_text(info.remote) + " announced fingerprint " +
-                   crypto::format_digits(expected) + " but authenticated as " +
-                   crypto::format_digits(fingerprint_of(info.peer)) + " (\"" + info.hello.nick + "\")");
-        return false;
+               "\"" + info.hello.nick + "\" with fingerprint " + crypto::format_digits(fingerprint_of(key)) +
+                   " is NOT your verified contact of that name (" +
+                   crypto::format_digits(fingerprint_of(namesake->key)) +
+                   "). It may be an impostor or a new key; nothing is sent to it until you verify it.");
     }
+    if (!before) forget_surplus_strangers();
+    if (info.hello.sign_key && std::count(info.hello.capabilities.begin(), info.hello.capabilities.end(), "rooms"))
+        store->set_sign_key(key, *info.hello.sign_key);
+    transport->send(key, status_message());
+    if (auto tell = gone_to_tell.extract(key))
+        for (auto& gone : tell.mapped()) transport->send(key, transport::Gone{gone});
+    peer_changed(key);
+    flush_outbox(key);
+    rooms->on_session_up(key);
+    refresh_sessions();
+}
 
-    // Our dial met a peer that already had a session with us: its session is
-    // kept, but the handshake still authenticated the record we dialed.
-    void on_duplicate(const transport::SessionInfo& info) {
-        if (announcement_matches(info) != true) return;
-        verify_announcement(info.peer, info.remote);
-        peer_changed(info.peer);
-        refresh_sessions();
+void Node::Impl::forget_surplus_strangers() {
+    for (auto& k : store->surplus_strangers(options.max_strangers)) {
+        if (presence->online(k)) continue;
+        store->forget_stranger(k);
+        live.erase(k);
+        fingerprints.erase(k);
     }
+}
 
-    void on_session_up(const transport::SessionInfo& info) {
-        const PeerKey& key = info.peer;
-        const auto match = announcement_matches(info);
-        if (match == false) {
-            transport->close(key, "identity does not match its announcement");
-            return;
-        }
-        const bool dialed_announcement = match == true;
-        auto before = store->contact(key);
-        if (store->touch_contact(key, info.hello.nick, now_ms()) != StoreError::ok) {
-            transport->close(key, "local storage failure");
-            notice(Notice::Level::alert, "Could not record contact " + info.hello.nick + ": storage failed");
-            return;
-        }
-        Live& l = live[key];
-        l.presence = "available";
-        l.dials = 0;
-        l.backoff = kRedialMin;
-        l.next_recheck = {};
-        l.recheck_pause = kRecheckMin;
-        if (info.we_dialed) l.add_address(info.remote);
-        for (auto& [id, t] : targets) {
-            if (t.endpoint != info.remote) continue;
-            t.backoff = kRedialMin;
-            if (t.expected_fingerprint.empty()) presence->set_manual(key);
-        }
-        presence->session_up(key);
-        std::erase_if(dialing_for, [&](const auto& d) { return d.second == key; });
-        if (dialed_announcement) {
-            verify_announcement(key, std::nullopt);  // the address is added above
-        } else if (auto at = announced_from(fingerprint_of(key), info.remote.address())) {
-            verify_announcement(key, at);
-        }
-        if (auto namesake = verified_namesake(key, info.hello.nick);
-            namesake && (!before || before->trust != Trust::verified)) {
-            notice(Notice::Level::alert,
-                   "\"" + info.hello.nick + "\" with fingerprint " + crypto::format_digits(fingerprint_of(key)) +
-                       " is NOT your verified contact of that name (" +
-                       crypto::format_digits(fingerprint_of(namesake->key)) +
-                       "). It may be an impostor or a new key; nothing is sent to it until you verify it.");
-        }
-        if (!before) forget_surplus_strangers();
-        if (info.hello.sign_key && std::count(info.hello.capabilities.begin(), info.hello.capabilities.end(), "rooms"))
-            store->set_sign_key(key, *info.hello.sign_key);
-        transport->send(key, status_message());
-        if (auto tell = gone_to_tell.extract(key))
-            for (auto& gone : tell.mapped()) transport->send(key, transport::Gone{gone});
+void Node::Impl::on_session_down(const PeerKey& key, std::string_view reason, transport::CloseKind kind) {
+    backlogged.erase(key);
+    resends.forget(key);
+    SessionEnd end = SessionEnd::lost;
+    if (kind == transport::CloseKind::local_close || kind == transport::CloseKind::refused ||
+        kind == transport::CloseKind::duplicate)
+        end = SessionEnd::quiet;
+    else if (kind == transport::CloseKind::remote_close)
+        // "idle" and "duplicate session" (the two sides briefly disagreed on
+        // which of two sessions to keep) say nothing about the peer leaving.
+        end = reason == transport::wire::kReasonIdle || reason == transport::wire::kReasonDuplicate
+                  ? SessionEnd::quiet
+                  : SessionEnd::goodbye;
+    if (presence->session_down(key, end)) tell_ring_gone(key);
+    wake_maintenance();
+    if (!presence->online(key) && store->contact(key))
+        store->touch_contact(key, store->contact(key)->nick, now_ms());
+    peer_changed(key);
+    refresh_sessions();
+}
+
+std::optional<asio::ip::tcp::endpoint> Node::Impl::announced_from(const std::string& fp, const asio::ip::address& address) const {
+    for (auto& [id, t] : targets)
+        if (t.expected_fingerprint == fp && t.endpoint.address() == address) return t.endpoint;
+    return std::nullopt;
+}
+
+void Node::Impl::verify_announcement(const PeerKey& key, std::optional<asio::ip::tcp::endpoint> at) {
+    const std::string& fp = fingerprint_of(key);
+    verified_fingerprints[fp] = key;
+    const bool was_online = presence->online(key);
+    presence->set_announced(key, sighted.count(fp) > 0);
+    if (at) live[key].add_address(*at);
+    if (!was_online && presence->online(key)) rooms->on_online(key);
+}
+
+void Node::Impl::refresh_sessions() {
+    if (stopped) return;
+    for (auto& s : transport->sessions()) transport->set_liveness(s.peer, presence->liveness(s.peer));
+    if (auto succ = presence->successor()) dial_on_need(*succ);
+}
+
+bool Node::Impl::dial_on_need(const PeerKey& key) {
+    if (stopped || transport->has_session(key)) return true;
+    Live& l = live[key];
+    if (l.dials > 0) return true;
+    if (l.addresses.empty()) return false;
+    for (auto& ep : l.addresses) {
+        dialing_for[ep] = key;
+        ++l.dials;
+        transport->dial(ep, key);
+    }
+    l.next_dial = std::chrono::steady_clock::now() + l.backoff;
+    l.backoff = std::min<std::chrono::seconds>(l.backoff * 2, kRedialMax);
+    return true;
+}
+
+void Node::Impl::on_dial_failed(const asio::ip::tcp::endpoint& ep) {
+    expected_at.erase(ep);
+    wake_maintenance();
+    auto it = dialing_for.find(ep);
+    if (it == dialing_for.end()) return;
+    const PeerKey key = it->second;
+    dialing_for.erase(it);
+    Live& l = live[key];
+    if (l.dials == 0 || --l.dials > 0 || transport->has_session(key)) return;
+    // Its announcement may have moved in place (a restart on another port).
+    if (discovery && presence->announced(key)) discovery->resolve_again(fingerprint_of(key));
+    // Reached nowhere: a peer being checked after a Gone claim is gone.
+    if (presence->check_failed(key)) {
         peer_changed(key);
-        flush_outbox(key);
-        rooms->on_session_up(key);
         refresh_sessions();
     }
+}
 
-    // Keeps strangers within options.max_strangers, sparing those online now (their
-    // session would otherwise show a peer the store no longer knows).
-    void forget_surplus_strangers() {
-        for (auto& k : store->surplus_strangers(options.max_strangers)) {
-            if (presence->online(k)) continue;
-            store->forget_stranger(k);
-            live.erase(k);
-            fingerprints.erase(k);
-        }
+void Node::Impl::pass_gone(const PeerKey& key, const PeerKey& from) {
+    auto succ = presence->successor();
+    if (!succ || *succ == from || *succ == key) return;
+    if (transport->has_session(*succ)) {
+        transport->send(*succ, transport::Gone{key});
+    } else {
+        gone_to_tell[*succ].insert(key);
+        dial_on_need(*succ);
     }
+}
 
-    void on_session_down(const PeerKey& key, std::string_view reason, transport::CloseKind kind) {
-        backlogged.erase(key);
-        resends.forget(key);
-        SessionEnd end = SessionEnd::lost;
-        if (kind == transport::CloseKind::local_close || kind == transport::CloseKind::refused ||
-            kind == transport::CloseKind::duplicate)
-            end = SessionEnd::quiet;
-        else if (kind == transport::CloseKind::remote_close)
-            // "idle" and "duplicate session" (the two sides briefly disagreed on
-            // which of two sessions to keep) say nothing about the peer leaving.
-            end = reason == transport::wire::kReasonIdle || reason == transport::wire::kReasonDuplicate
-                      ? SessionEnd::quiet
-                      : SessionEnd::goodbye;
-        if (presence->session_down(key, end)) tell_ring_gone(key);
-        wake_maintenance();
-        if (!presence->online(key) && store->contact(key))
-            store->touch_contact(key, store->contact(key)->nick, now_ms());
+void Node::Impl::handle(const PeerKey& from, const transport::Gone& g) {
+    PeerKey key{};
+    std::copy(g.key.begin(), g.key.end(), key.begin());
+    if (!presence->claim_gone(key)) return;
+    // Passed on before checking, so the news goes round at LAN speed; each
+    // node believes it only when its own dials fail.
+    pass_gone(key, from);
+    if (!dial_on_need(key) && presence->check_failed(key)) peer_changed(key);
+    refresh_sessions();
+}
+
+void Node::Impl::on_message(const PeerKey& key, const transport::AppMessage& msg) {
+    std::visit([&](const auto& m) { handle(key, m); }, msg);
+}
+
+void Node::Impl::handle(const PeerKey& key, const transport::Text& t) {
+    StoredMessage m;
+    m.id = t.id;
+    m.peer = key;
+    m.direction = Direction::in;
+    m.body = t.body;
+    m.sent_at_ms = static_cast<std::int64_t>(std::min<std::uint64_t>(t.sent_at_ms, INT64_MAX));
+    m.received_at_ms = now_ms();
+    m.state = MessageState::delivered;
+    bool inserted = false;
+    StoreError err = store->add_incoming(m, inserted);
+    auto c = store->contact(key);
+    const std::string nick = c ? c->nick : std::string();
+    if (err == StoreError::id_reused) {
+        // Not stored, so not acked: the sender must not believe it delivered.
+        notice(Notice::Level::warning,
+               "\"" + nick + "\" (" + crypto::format_digits(fingerprint_of(key)) +
+                   ") sent a different text under the id of an earlier message; it was not stored");
+        return;
+    }
+    if (err != StoreError::ok) {  // not acked: the sender will resend
+        if (auto n = store_trouble.failed(key, nick, store->last_error())) emit(*n);
+        return;
+    }
+    if (auto n = store_trouble.stored(key, nick)) emit(*n);
+    if (inserted) {
+        live[key].unread++;
+        if (auto stored = store->message(key, Direction::in, m.id)) m.seq = stored->seq;
+        emit(MessageAdded{m});
         peer_changed(key);
-        refresh_sessions();
     }
+    transport->send(key, transport::Ack{t.id});
+}
 
-    // ---- sessions on need and the presence ring (core/presence.hpp) ------------
+void Node::Impl::handle(const PeerKey& key, const transport::Ack& a) {
+    // Only the recipient may acknowledge a message, and only ours to it.
+    auto m = store->message(key, Direction::out, a.id);
+    if (!m || m->state == MessageState::delivered) return;
+    if (store->set_state(key, a.id, MessageState::delivered) != StoreError::ok) return;
+    emit(MessageStateChanged{a.id, key, MessageState::delivered});
+    if (backlogged.count(key)) flush_outbox(key);
+    const bool outstanding = store->has_outbox(key);
+    resends.acked(key, outstanding, std::chrono::steady_clock::now());
+    if (!outstanding) pending_changed(key);
+}
 
-    // Where the peer's fingerprint is announced from this address: an inbound
-    // session from there authenticates the announcement as well as a dial would.
-    std::optional<asio::ip::tcp::endpoint> announced_from(const std::string& fp, const asio::ip::address& address) const {
-        for (auto& [id, t] : targets)
-            if (t.expected_fingerprint == fp && t.endpoint.address() == address) return t.endpoint;
-        return std::nullopt;
-    }
-
-    // The key's record is authenticated (at `at`, a place to dial it at from
-    // now on): the peer is here while the record stands.
-    void verify_announcement(const PeerKey& key, std::optional<asio::ip::tcp::endpoint> at) {
-        const std::string& fp = fingerprint_of(key);
-        verified_fingerprints[fp] = key;
-        const bool was_online = presence->online(key);
-        presence->set_announced(key, sighted.count(fp) > 0);
-        if (at) live[key].add_address(*at);
-        if (!was_online && presence->online(key)) rooms->on_online(key);
-    }
-
-    // Every session is watched as presence says; the ring successor is dialed.
-    void refresh_sessions() {
-        if (stopped) return;
-        for (auto& s : transport->sessions()) transport->set_liveness(s.peer, presence->liveness(s.peer));
-        if (auto succ = presence->successor()) dial_on_need(*succ);
-    }
-
-    // Dials every address the peer was reached at (expecting its key), unless
-    // a session or dials exist. False when there is nowhere to dial.
-    bool dial_on_need(const PeerKey& key) {
-        if (stopped || transport->has_session(key)) return true;
-        Live& l = live[key];
-        if (l.dials > 0) return true;
-        if (l.addresses.empty()) return false;
-        for (auto& ep : l.addresses) {
-            dialing_for[ep] = key;
-            ++l.dials;
-            transport->dial(ep, key);
-        }
-        l.next_dial = std::chrono::steady_clock::now() + l.backoff;
-        l.backoff = std::min<std::chrono::seconds>(l.backoff * 2, kRedialMax);
-        return true;
-    }
-
-    void on_dial_failed(const asio::ip::tcp::endpoint& ep) {
-        expected_at.erase(ep);
-        wake_maintenance();
-        auto it = dialing_for.find(ep);
-        if (it == dialing_for.end()) return;
-        const PeerKey key = it->second;
-        dialing_for.erase(it);
-        Live& l = live[key];
-        if (l.dials == 0 || --l.dials > 0 || transport->has_session(key)) return;
-        // Its announcement may have moved in place (a restart on another port).
-        if (discovery && presence->announced(key)) discovery->resolve_again(fingerprint_of(key));
-        // Reached nowhere: a peer being checked after a Gone claim is gone.
-        if (presence->check_failed(key)) {
-            peer_changed(key);
-            refresh_sessions();
-        }
-    }
-
-    // We saw key vanish (its session lost, no goodbye): the ring passes it on.
-    void tell_ring_gone(const PeerKey& key) { pass_gone(key, key); }
-
-    // Sends Gone(key) to our ring successor, unless that is where it came from.
-    void pass_gone(const PeerKey& key, const PeerKey& from) {
-        auto succ = presence->successor();
-        if (!succ || *succ == from || *succ == key) return;
-        if (transport->has_session(*succ)) {
-            transport->send(*succ, transport::Gone{key});
-        } else {
-            gone_to_tell[*succ].insert(key);
-            dial_on_need(*succ);
-        }
-    }
-
-    void handle(const PeerKey& from, const transport::Gone& g) {
-        PeerKey key{};
-        std::copy(g.key.begin(), g.key.end(), key.begin());
-        if (!presence->claim_gone(key)) return;
-        // Passed on before checking, so the news goes round at LAN speed; each
-        // node believes it only when its own dials fail.
-        pass_gone(key, from);
-        if (!dial_on_need(key) && presence->check_failed(key)) peer_changed(key);
-        refresh_sessions();
-    }
-
-    void on_message(const PeerKey& key, const transport::AppMessage& msg) {
-        std::visit([&](const auto& m) { handle(key, m); }, msg);
-    }
-
-    void handle(const PeerKey& key, const transport::Text& t) {
-        StoredMessage m;
-        m.id = t.id;
-        m.peer = key;
-        m.direction = Direction::in;
-        m.body = t.body;
-        m.sent_at_ms = static_cast<std::int64_t>(std::min<std::uint64_t>(t.sent_at_ms, INT64_MAX));
-        m.received_at_ms = now_ms();
-        m.state = MessageState::delivered;
-        bool inserted = false;
-        StoreError err = store->add_incoming(m, inserted);
+void Node::Impl::handle(const PeerKey& key, const transport::Status& s) {
+    Live& l = live[key];
+    l.presence = check_presence(s.presence).empty() ? s.presence : "available";
+    l.status_message = s.message;
+    if (!s.nick.empty()) {
         auto c = store->contact(key);
-        const std::string nick = c ? c->nick : std::string();
-        if (err == StoreError::id_reused) {
-            // Not stored, so not acked: the sender must not believe it delivered.
-            notice(Notice::Level::warning,
-                   "\"" + nick + "\" (" + crypto::format_digits(fingerprint_of(key)) +
-                       ") sent a different text under the id of an earlier message; it was not stored");
-            return;
-        }
-        if (err != StoreError::ok) {  // not acked: the sender will resend
-            if (auto n = store_trouble.failed(key, nick, store->last_error())) emit(*n);
-            return;
-        }
-        if (auto n = store_trouble.stored(key, nick)) emit(*n);
-        if (inserted) {
-            live[key].unread++;
-            if (auto stored = store->message(key, Direction::in, m.id)) m.seq = stored->seq;
-            emit(MessageAdded{m});
-            peer_changed(key);
-        }
-        transport->send(key, transport::Ack{t.id});
+        if (c && c->nick != s.nick) store->touch_contact(key, s.nick, now_ms());
     }
+    peer_changed(key);
+}
 
-    void handle(const PeerKey& key, const transport::Ack& a) {
-        // Only the recipient may acknowledge a message, and only ours to it.
-        auto m = store->message(key, Direction::out, a.id);
-        if (!m || m->state == MessageState::delivered) return;
-        if (store->set_state(key, a.id, MessageState::delivered) != StoreError::ok) return;
-        emit(MessageStateChanged{a.id, key, MessageState::delivered});
-        if (backlogged.count(key)) flush_outbox(key);
-        const bool outstanding = store->has_outbox(key);
-        resends.acked(key, outstanding, std::chrono::steady_clock::now());
-        if (!outstanding) pending_changed(key);
-    }
-
-    // ---- rooms (core/rooms/rooms.hpp) ------------------------------------------
-
-    // A session is kept for a peer while a text or a room entry waits for it.
-    void pending_changed(const PeerKey& key) override {
-        presence->set_pending(key, store->has_outbox(key) || rooms->pending(key));
-        if (transport && transport->has_session(key)) transport->set_liveness(key, presence->liveness(key));
-        wake_maintenance();
-    }
-    bool has_session(const PeerKey& key) const override { return transport && transport->has_session(key); }
-    bool send(const PeerKey& key, const transport::AppMessage& m) override {
-        return transport && transport->send(key, m) == transport::SendResult::sent;
-    }
-    void reach(const PeerKey& key) override {
-        if (transport && presence->online(key)) dial_on_need(key);
-    }
-    bool online(const PeerKey& key) const override { return presence->online(key); }
-    std::optional<crypto::SignPublicKey> sign_key(const PeerKey& key) const override {
-        auto c = store->contact(key);
-        return c ? c->sign_key : std::nullopt;
-    }
-    RoomMemberView member_view(const PeerKey& key) const override {
-        RoomMemberView m;
-        m.key = key;
-        m.fingerprint = fingerprint_of(key);
-        m.online = key == identity.public_key || presence->online(key);
-        if (key == identity.public_key) {
-            m.nick = settings.nick;
-            m.trust = Trust::verified;
-        } else if (auto c = store->contact(key)) {
-            m.nick = c->nick;
-            m.trust = c->trust;
-            m.name_clash = c->trust != Trust::verified && verified_namesake(key, c->nick).has_value();
-        }
-        return m;
-    }
-    std::int64_t now_ms() const override { return core::now_ms(); }
-
-    template <class RoomMessage>
-        requires requires(core::rooms::Rooms& r, const PeerKey& k, const RoomMessage& m) { r.handle(k, m); }
-    void handle(const PeerKey& key, const RoomMessage& m) {
-        rooms->handle(key, m);
-    }
-
-    void handle(const PeerKey& key, const transport::Status& s) {
-        Live& l = live[key];
-        l.presence = check_presence(s.presence).empty() ? s.presence : "available";
-        l.status_message = s.message;
-        if (!s.nick.empty()) {
-            auto c = store->contact(key);
-            if (c && c->nick != s.nick) store->touch_contact(key, s.nick, now_ms());
-        }
-        peer_changed(key);
-    }
-
-    // ---- discovery -----------------------------------------------------------
-
-    void on_found(const discovery::Sighting& s) {
-        if (s.fingerprint == fingerprint) return;
-        sighted.insert(s.fingerprint);
-        std::string id = s.fingerprint + "|" + endpoint_text(s.endpoint);
-        auto [it, fresh] = targets.try_emplace(id, DialTarget{s.endpoint, s.fingerprint});
-        if (!fresh) return;
-        // Each announced place is authenticated by one handshake, unless one
-        // already did (we reached the key there, or a session with it came from
-        // that address: the peer found us first). Another place announcing a
-        // known fingerprint is dialed too: it may be a spoof.
-        std::optional<PeerKey> key;
-        if (auto v = verified_fingerprints.find(s.fingerprint);
-            v != verified_fingerprints.end() && live[v->second].has_address(s.endpoint))
-            key = v->second;
-        for (auto& session : transport->sessions())
-            if (!key && session.remote.address() == s.endpoint.address() && fingerprint_of(session.peer) == s.fingerprint)
-                key = session.peer;
-        if (key) {
-            verify_announcement(*key, s.endpoint);
-            peer_changed(*key);
-            refresh_sessions();
-            return;
-        }
-        dial(it->second);  // at once: this is what lists a newcomer before its own announcement ends
-    }
-
-    void on_lost(const std::string& fp) {
-        for (auto it = targets.begin(); it != targets.end();)
-            it = it->second.expected_fingerprint == fp ? targets.erase(it) : std::next(it);
-        sighted.erase(fp);
-        auto v = verified_fingerprints.find(fp);
-        if (v == verified_fingerprints.end()) return;
-        const PeerKey key = v->second;
-        verified_fingerprints.erase(v);
-        presence->set_announced(key, false);
-        peer_changed(key);
+void Node::Impl::on_found(const discovery::Sighting& s) {
+    if (s.fingerprint == fingerprint) return;
+    sighted.insert(s.fingerprint);
+    std::string id = s.fingerprint + "|" + endpoint_text(s.endpoint);
+    auto [it, fresh] = targets.try_emplace(id, DialTarget{s.endpoint, s.fingerprint});
+    if (!fresh) return;
+    // Each announced place is authenticated by one handshake, unless one
+    // already did (we reached the key there, or a session with it came from
+    // that address: the peer found us first). Another place announcing a
+    // known fingerprint is dialed too: it may be a spoof.
+    std::optional<PeerKey> key;
+    if (auto v = verified_fingerprints.find(s.fingerprint);
+        v != verified_fingerprints.end() && live[v->second].has_address(s.endpoint))
+        key = v->second;
+    for (auto& session : transport->sessions())
+        if (!key && session.remote.address() == s.endpoint.address() && fingerprint_of(session.peer) == s.fingerprint)
+            key = session.peer;
+    if (key) {
+        verify_announcement(*key, s.endpoint);
+        peer_changed(*key);
         refresh_sessions();
+        return;
     }
+    dial(it->second);  // at once: this is what lists a newcomer before its own announcement ends
+}
 
-    bool connected_to(const DialTarget& t) const {
-        for (auto& [key, l] : live)
-            if (l.has_address(t.endpoint) && transport->has_session(key)) return true;
-        return false;
-    }
+void Node::Impl::on_lost(const std::string& fp) {
+    for (auto it = targets.begin(); it != targets.end();)
+        it = it->second.expected_fingerprint == fp ? targets.erase(it) : std::next(it);
+    sighted.erase(fp);
+    auto v = verified_fingerprints.find(fp);
+    if (v == verified_fingerprints.end()) return;
+    const PeerKey key = v->second;
+    verified_fingerprints.erase(v);
+    presence->set_announced(key, false);
+    peer_changed(key);
+    refresh_sessions();
+}
 
-    void dial(DialTarget& t) {
-        if (!t.expected_fingerprint.empty()) expected_at[t.endpoint] = t.expected_fingerprint;
-        transport->dial(t.endpoint);
-        t.next_try = std::chrono::steady_clock::now() + t.backoff;
-        t.backoff = std::min<std::chrono::seconds>(t.backoff * 2, kRedialMax);
-    }
+bool Node::Impl::connected_to(const DialTarget& t) const {
+    for (auto& [key, l] : live)
+        if (l.has_address(t.endpoint) && transport->has_session(key)) return true;
+    return false;
+}
 
-    // An announced peer no handshake has authenticated yet (the first dial
-    // failed: a handshake timeout while both sides were busy, say) and none is
-    // in flight: it is dialed again, with backoff, until one succeeds.
-    bool unmet(const std::string& fp) const {
-        if (verified_fingerprints.count(fp)) return false;
-        for (auto& [ep, expected] : expected_at)
-            if (expected == fp) return false;
-        return true;
-    }
+void Node::Impl::dial(DialTarget& t) {
+    if (!t.expected_fingerprint.empty()) expected_at[t.endpoint] = t.expected_fingerprint;
+    transport->dial(t.endpoint);
+    t.next_try = std::chrono::steady_clock::now() + t.backoff;
+    t.backoff = std::min<std::chrono::seconds>(t.backoff * 2, kRedialMax);
+}
 
-    // Redials what must stay connected: peers given by hand (by address: their
-    // key may not be known yet), announced peers not met yet, and the sessions
-    // presence needs; resends what a live session left unacknowledged.
-    void maintain() {
-        if (stopped) return;
-        auto now = std::chrono::steady_clock::now();
-        bool waiting = false;  // something is still to be reached: tick again soon
-        for (auto& [id, t] : targets) {
-            if (t.expected_fingerprint.empty() ? connected_to(t) : !unmet(t.expected_fingerprint)) continue;
-            waiting = true;
-            if (now >= t.next_try) dial(t);
-        }
-        for (auto& key : presence->needed()) {
-            if (transport->has_session(key)) continue;
-            waiting = true;
-            auto it = live.find(key);
-            if (it != live.end() && now >= it->second.next_dial) dial_on_need(key);
-        }
-        auto next_recheck = std::chrono::steady_clock::time_point::max();
-        for (auto& key : presence->to_recheck()) {
-            Live& l = live[key];
-            if (l.next_recheck == std::chrono::steady_clock::time_point{}) l.next_recheck = now + l.recheck_pause;
-            if (now >= l.next_recheck) {
-                dial_on_need(key);
-                l.recheck_pause = std::min<std::chrono::seconds>(l.recheck_pause * 2, kRecheckMax);
-                l.next_recheck = now + l.recheck_pause;
-            }
-            next_recheck = std::min(next_recheck, l.next_recheck);
-        }
-        for (auto& key : resends.due(now)) {
-            if (store->has_outbox(key))
-                flush_outbox(key);
-            else
-                resends.forget(key);
-        }
-        // Members that have not confirmed our room entries are asked again;
-        // the tick comes back for that, and for the next recheck.
-        const auto due = std::min(rooms->tick(now), next_recheck);
-        const auto after = waiting || !resends.empty() ? kMaintenanceTick : kIdleMaintenanceTick;
-        schedule_maintenance(due < now + after
-                                 ? std::max(due - now, std::chrono::steady_clock::duration(kMaintenanceTick))
-                                 : after);
-    }
+bool Node::Impl::unmet(const std::string& fp) const {
+    if (verified_fingerprints.count(fp)) return false;
+    for (auto& [ep, expected] : expected_at)
+        if (expected == fp) return false;
+    return true;
+}
 
-    void schedule_maintenance(std::chrono::steady_clock::duration after) {
-        maintenance_due = std::chrono::steady_clock::now() + after;
-        maintenance.expires_at(maintenance_due);
-        maintenance.async_wait([this](std::error_code ec) {
-            if (!ec) maintain();
-        });
+void Node::Impl::maintain() {
+    if (stopped) return;
+    auto now = std::chrono::steady_clock::now();
+    bool waiting = false;  // something is still to be reached: tick again soon
+    for (auto& [id, t] : targets) {
+        if (t.expected_fingerprint.empty() ? connected_to(t) : !unmet(t.expected_fingerprint)) continue;
+        waiting = true;
+        if (now >= t.next_try) dial(t);
     }
+    for (auto& key : presence->needed()) {
+        if (transport->has_session(key)) continue;
+        waiting = true;
+        auto it = live.find(key);
+        if (it != live.end() && now >= it->second.next_dial) dial_on_need(key);
+    }
+    auto next_recheck = std::chrono::steady_clock::time_point::max();
+    for (auto& key : presence->to_recheck()) {
+        Live& l = live[key];
+        if (l.next_recheck == std::chrono::steady_clock::time_point{}) l.next_recheck = now + l.recheck_pause;
+        if (now >= l.next_recheck) {
+            dial_on_need(key);
+            l.recheck_pause = std::min<std::chrono::seconds>(l.recheck_pause * 2, kRecheckMax);
+            l.next_recheck = now + l.recheck_pause;
+        }
+        next_recheck = std::min(next_recheck, l.next_recheck);
+    }
+    for (auto& key : resends.due(now)) {
+        if (store->has_outbox(key))
+            flush_outbox(key);
+        else
+            resends.forget(key);
+    }
+    // Members that have not confirmed our room entries are asked again;
+    // the tick comes back for that, and for the next recheck.
+    const auto due = std::min(rooms->tick(now), next_recheck);
+    const auto after = waiting || !resends.empty() ? kMaintenanceTick : kIdleMaintenanceTick;
+    schedule_maintenance(due < now + after
+                             ? std::max(due - now, std::chrono::steady_clock::duration(kMaintenanceTick))
+                             : after);
+}
 
-    // Something may need a redial soon: the tick comes within a second.
-    void wake_maintenance() {
-        if (!stopped && maintenance_due > std::chrono::steady_clock::now() + kMaintenanceTick)
-            schedule_maintenance(kMaintenanceTick);
-    }
+void Node::Impl::schedule_maintenance(std::chrono::steady_clock::duration after) {
+    maintenance_due = std::chrono::steady_clock::now() + after;
+    maintenance.expires_at(maintenance_due);
+    maintenance.async_wait([this](std::error_code ec) {
+        if (!ec) maintain();
+    });
+}
 
-    void add_manual_peer(const std::string& host_port) {
-        auto colon = host_port.rfind(':');
-        if (colon == std::string::npos) {
-            notice(Notice::Level::warning, "--peer " + host_port + ": expected HOST:PORT");
-            return;
-        }
-        std::string host = host_port.substr(0, colon);
-        if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-        asio::ip::tcp::resolver resolver(io);
-        std::error_code ec;
-        auto results = resolver.resolve(host, host_port.substr(colon + 1), ec);
-        if (ec || results.empty()) {
-            notice(Notice::Level::warning, "--peer " + host_port + ": " + (ec ? ec.message() : "no address"));
-            return;
-        }
-        for (auto& r : results) {
-            auto [it, fresh] = targets.try_emplace("manual|" + endpoint_text(r.endpoint()), DialTarget{r.endpoint(), ""});
-            if (fresh) dial(it->second);
-        }
+void Node::Impl::wake_maintenance() {
+    if (!stopped && maintenance_due > std::chrono::steady_clock::now() + kMaintenanceTick)
+        schedule_maintenance(kMaintenanceTick);
+}
+
+void Node::Impl::add_manual_peer(const std::string& host_port) {
+    auto colon = host_port.rfind(':');
+    if (colon == std::string::npos) {
+        notice(Notice::Level::warning, "--peer " + host_port + ": expected HOST:PORT");
+        return;
     }
-};
+    std::string host = host_port.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    asio::ip::tcp::resolver resolver(io);
+    std::error_code ec;
+    auto results = resolver.resolve(host, host_port.substr(colon + 1), ec);
+    if (ec || results.empty()) {
+        notice(Notice::Level::warning, "--peer " + host_port + ": " + (ec ? ec.message() : "no address"));
+        return;
+    }
+    for (auto& r : results) {
+        auto [it, fresh] = targets.try_emplace("manual|" + endpoint_text(r.endpoint()), DialTarget{r.endpoint(), ""});
+        if (fresh) dial(it->second);
+    }
+}
 
 std::unique_ptr<Node> Node::create(asio::io_context& io, NodeOptions options, std::string& error) {
     auto impl = std::make_unique<Impl>(io, std::move(options));
@@ -984,47 +782,6 @@ void Node::set_trust(const PeerKey& peer, Trust trust) {
     if (trust != Trust::blocked) d.flush_outbox(peer);
 }
 
-std::optional<RoomId> Node::create_room(std::string_view name, bool open, std::string_view topic, std::string& error) {
-    return impl_->rooms->create(name, open, topic, error);
-}
-bool Node::invite(const RoomId& room, const PeerKey& peer, std::string& error) {
-    return impl_->rooms->invite(room, peer, error);
-}
-bool Node::join_room(const RoomId& room, std::string& error) { return impl_->rooms->join(room, error); }
-bool Node::leave_room(const RoomId& room, std::string& error) { return impl_->rooms->leave(room, error); }
-bool Node::remove_member(const RoomId& room, const PeerKey& peer, std::string& error) {
-    return impl_->rooms->remove(room, peer, error);
-}
-bool Node::make_admin(const RoomId& room, const PeerKey& peer, std::string& error) {
-    return impl_->rooms->make_admin(room, peer, error);
-}
-bool Node::set_room(const RoomId& room, std::string_view name, std::string_view topic, bool open, std::string& error) {
-    return impl_->rooms->set(room, name, topic, open, error);
-}
-std::optional<MessageId> Node::send_room_text(const RoomId& room, std::string_view body, std::string& error) {
-    return impl_->rooms->send_text(room, body, error);
-}
-std::vector<RoomView> Node::rooms() const { return impl_->rooms->views(); }
-std::optional<RoomView> Node::room(const RoomId& id) const { return impl_->rooms->view(id); }
-std::optional<RoomId> Node::resolve_room(std::string_view name_or_id, std::string& error) const {
-    return impl_->rooms->resolve(name_or_id, error);
-}
-std::vector<RoomMessage> Node::room_history(const RoomId& room, std::size_t limit) const {
-    return impl_->rooms->history(room, limit);
-}
-void Node::request_room_history(const RoomId& room, std::size_t limit) {
-    impl_->emit(RoomHistoryLoaded{room, room_history(room, limit)});
-    mark_room_read(room);
-}
-void Node::mark_room_read(const RoomId& room) { impl_->rooms->mark_read(room); }
-void Node::query_open_rooms() {
-    Impl& d = *impl_;
-    std::vector<PeerKey> peers;
-    for (auto& [key, l] : d.live)
-        if (d.presence->online(key) && d.sign_key(key)) peers.push_back(key);
-    d.rooms->query_open_rooms(peers);
-}
-std::vector<OpenRoom> Node::open_rooms() const { return impl_->rooms->open_rooms(); }
 
 std::uint16_t Node::port() const { return impl_->port; }
 const std::filesystem::path& Node::profile_dir() const { return impl_->options.profile_dir; }

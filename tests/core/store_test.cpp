@@ -615,12 +615,39 @@ TEST_CASE("store: a version-1 file whose tables do not fit is refused without be
     std::string damaged(kVersion1Schema);
     damaged.replace(damaged.find("first_seen_ms"), std::string_view("first_seen_ms").size(), "first_seen_xx");
     raw_sql(path, damaged);
+    check_refused_untouched(path, StoreError::not_a_database);
     std::string message;
     CHECK(open_error(path, message) == StoreError::not_a_database);
     CHECK(message.find("first_seen_ms") != std::string::npos);
     // Read through SQLite, which applies whatever the WAL committed.
     CHECK(raw_int(path, "PRAGMA user_version") == 1);
     CHECK(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'contacts_by_nick'") == 0);
+}
+
+// Hallway writes WAL files, but a copy or a hand-run `PRAGMA journal_mode` can
+// leave one of ours in rollback-journal mode. Switching it to WAL rewrites the
+// header, so that waits until the file is known to fit (found by fuzz_store_open:
+// a damaged header was rewritten, then the file refused).
+TEST_CASE("store: a current file in rollback-journal mode opens in WAL, or is refused untouched") {
+    TempDir dir;
+    const auto path = dir / "hallway.db";
+    {
+        auto store = open_ok(path);
+        CHECK(store->touch_contact(peer_key(1), "alice", 1000) == StoreError::ok);
+    }
+    raw_sql(path, "PRAGMA journal_mode = DELETE;");
+    SUBCASE("tables that fit: opened, kept, and back in WAL mode") {
+        auto store = open_ok(path);
+        REQUIRE(store->contact(peer_key(1)));
+        CHECK(store->contact(peer_key(1))->nick == "alice");
+        store.reset();
+        CHECK(file_bytes(path).substr(18, 2) == std::string("\x02\x02", 2));
+    }
+    SUBCASE("a table that does not fit: refused, the header not rewritten") {
+        raw_sql(path, "ALTER TABLE contacts RENAME COLUMN nick TO nack;");
+        CHECK(file_bytes(path).substr(18, 2) == std::string("\x01\x01", 2));
+        check_refused_untouched(path, StoreError::not_a_database);
+    }
 }
 
 namespace {

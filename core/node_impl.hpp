@@ -1,0 +1,278 @@
+#pragma once
+// Private to core/node*.cpp: Node::Impl, the node's state and the glue
+// between transport, discovery, presence, store and rooms. node.cpp defines
+// its methods; node_rooms.cpp the port it gives the rooms service.
+#include "core/node.hpp"
+
+#include "core/control.hpp"
+#include "core/outbox.hpp"
+#include "core/presence.hpp"
+#include "core/rooms/rooms.hpp"
+#include "core/profile.hpp"
+#include "crypto/identity.hpp"
+#include "crypto/signing.hpp"
+#include "discovery/discovery.hpp"
+#include "transport/messages.hpp"
+#include "transport/transport.hpp"
+#include "transport/wire.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace hallway::core {
+
+namespace node_detail {
+
+// Redial backoff for peers we know an address of but have no session with:
+// quick enough that a restarted peer is back within seconds, slow enough that
+// a vanished host (its mDNS record cached for an hour) costs nothing.
+inline constexpr auto kRedialMin = std::chrono::seconds(1);
+inline constexpr auto kRedialMax = std::chrono::seconds(10);
+// A peer believed gone whose mDNS record stands is dialed again after this,
+// the pause doubling up to the maximum: a peer that only went silent for a
+// while is shown again within seconds, a vanished host whose record lingers
+// costs a dial every few minutes.
+inline constexpr auto kRecheckMin = std::chrono::seconds(5);
+inline constexpr auto kRecheckMax = std::chrono::seconds(300);
+// Addresses a peer was reached at, kept per peer: its listening port on each
+// interface (v4, v6, a couple of networks) with room for a moved host.
+inline constexpr std::size_t kMaxAddresses = 8;
+
+inline std::int64_t now_ms() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace node_detail
+
+// A place to dial: from --peer or from a resolved mDNS sighting.
+struct DialTarget {
+    asio::ip::tcp::endpoint endpoint;
+    std::string expected_fingerprint;  // empty for --peer
+    std::chrono::steady_clock::time_point next_try{};
+    std::chrono::seconds backoff = node_detail::kRedialMin;
+};
+
+// What we know of a peer beyond the store: only while the node runs.
+struct Live {
+    std::string presence;
+    std::string status_message;
+    // Listening addresses we dialed and got a session at, most recent first
+    // (at most kMaxAddresses): where a session on need is dialed. Never an
+    // inbound session's source port: it is ephemeral and nothing listens there.
+    std::deque<asio::ip::tcp::endpoint> addresses;
+    std::uint32_t unread = 0;
+    // Dials on need in flight, and when the next may start.
+    std::size_t dials = 0;
+    std::chrono::steady_clock::time_point next_dial{};
+    std::chrono::seconds backoff = node_detail::kRedialMin;
+    // Rechecks of a peer believed gone whose record stands (Presence::to_recheck).
+    std::chrono::steady_clock::time_point next_recheck{};
+    std::chrono::seconds recheck_pause = node_detail::kRecheckMin;
+
+    void add_address(const asio::ip::tcp::endpoint& address) {
+        std::erase(addresses, address);
+        addresses.push_front(address);
+        if (addresses.size() > node_detail::kMaxAddresses) addresses.pop_back();
+    }
+    bool has_address(const asio::ip::tcp::endpoint& address) const {
+        return std::find(addresses.begin(), addresses.end(), address) != addresses.end();
+    }
+};
+
+struct Node::Impl : core::rooms::RoomsPort {
+    asio::io_context& io;
+    NodeOptions options;
+    crypto::Rng rng = crypto::system_rng();
+    crypto::KeyPair identity;
+    crypto::SigningKey signing;
+    std::unique_ptr<core::rooms::Rooms> rooms;
+    std::string fingerprint;
+    std::unique_ptr<ProfileLock> lock;
+    std::unique_ptr<Store> store;
+    Settings settings;
+    std::unique_ptr<transport::Transport> transport;
+    std::unique_ptr<discovery::Discovery> discovery;
+    std::unique_ptr<ControlServer> control;
+    asio::steady_timer maintenance{io};
+    std::chrono::steady_clock::time_point maintenance_due{};
+    std::vector<std::function<void(const Event&)>> sinks;
+    std::deque<Notice> recent_notices;
+    std::map<PeerKey, Live> live;
+    std::unique_ptr<Presence> presence;
+    // mDNS: fingerprints with an instance on the LAN, and those of them a
+    // handshake authenticated (through a dial to the announced place, or a
+    // session from the announced address).
+    std::set<std::string> sighted;
+    std::map<std::string, PeerKey> verified_fingerprints;
+    // Dials on need in flight: which peer each endpoint was dialed for.
+    std::map<asio::ip::tcp::endpoint, PeerKey> dialing_for;
+    // Gone claims waiting for a session with the ring successor they go to.
+    std::map<PeerKey, std::set<PeerKey>> gone_to_tell;
+    // Keyed by "fingerprint|endpoint" for sightings and "manual|host:port" for --peer.
+    std::map<std::string, DialTarget> targets;
+    // Dials in flight that were made because of a TXT record: what key must answer.
+    std::map<asio::ip::tcp::endpoint, std::string> expected_at;
+    std::set<PeerKey> backlogged;  // the write queue was full: outbox flush pending
+    Resends resends;               // sent, not acknowledged: resent within the session
+    StoreTrouble store_trouble;    // senders whose texts we could not store
+    mutable std::map<PeerKey, std::string> fingerprints;
+    std::uint16_t port = 0;
+    bool stopped = false;
+
+    Impl(asio::io_context& io_, NodeOptions o) : io(io_), options(std::move(o)) {}
+
+    void emit(const Event& e) override;
+    void notice(Notice::Level level, std::string text) { emit(Notice{level, std::move(text)}); }
+
+    // Memoized: the maintenance tick and every view ask it, and it is a hash.
+    const std::string& fingerprint_of(const PeerKey& key) const;
+
+    // Another identity, verified by us, that goes by this name (an indexed query).
+    std::optional<Contact> verified_namesake(const PeerKey& key, std::string_view nick) const;
+
+    // c: the key's contact, if any; name_clash: its name is a verified
+    // namesake's (the caller knows how to find out cheaply).
+    PeerView view(const PeerKey& key, const Contact* c, bool name_clash) const;
+
+    PeerView view(const PeerKey& key) const;
+
+    void peer_changed(const PeerKey& key) { emit(PeerChanged{view(key)}); }
+
+    OwnIdentity own() const;
+
+    transport::Status status_message() const;
+
+    // What the handshake tells peers: "rooms" comes with the key members check
+    // our room entries with (docs/PROTOCOL.md §11.1).
+    transport::Hello hello() const;
+
+    // ---- outbox ---------------------------------------------------------------
+
+    // Sends rows in order (core/outbox.hpp decides) and records what became of
+    // them. False when one must wait for the write queue to drain.
+    bool transmit(std::span<const StoredMessage> rows);
+    bool transmit(const StoredMessage& m) { return transmit(std::span(&m, 1)); }
+
+    // Sends, in order, everything not yet acknowledged. Called on every new
+    // session (so a message sent on a session that died is sent again; the
+    // receiver drops the duplicate id) and when a full write queue drains.
+    void flush_outbox(const PeerKey& peer);
+
+    // Refuses to send to a key that claims the name of a verified contact until
+    // the person has chosen to trust it (key change or impostor).
+    bool may_send_to(const PeerKey& peer) const;
+
+    // ---- transport callbacks -------------------------------------------------
+
+    bool accept_peer(const PeerKey& key);
+
+    // A handshake on a dial to an announced address: whether the key it
+    // authenticated has the record's fingerprint (a mismatch is reported as
+    // spoofing). nullopt: not a dial to a record.
+    std::optional<bool> announcement_matches(const transport::SessionInfo& info);
+
+    // Our dial met a peer that already had a session with us: its session is
+    // kept, but the handshake still authenticated the record we dialed.
+    void on_duplicate(const transport::SessionInfo& info);
+
+    void on_session_up(const transport::SessionInfo& info);
+
+    // Keeps strangers within options.max_strangers, sparing those online now (their
+    // session would otherwise show a peer the store no longer knows).
+    void forget_surplus_strangers();
+
+    void on_session_down(const PeerKey& key, std::string_view reason, transport::CloseKind kind);
+
+    // ---- sessions on need and the presence ring (core/presence.hpp) ------------
+
+    // Where the peer's fingerprint is announced from this address: an inbound
+    // session from there authenticates the announcement as well as a dial would.
+    std::optional<asio::ip::tcp::endpoint> announced_from(const std::string& fp, const asio::ip::address& address) const;
+
+    // The key's record is authenticated (at `at`, a place to dial it at from
+    // now on): the peer is here while the record stands.
+    void verify_announcement(const PeerKey& key, std::optional<asio::ip::tcp::endpoint> at);
+
+    // Every session is watched as presence says; the ring successor is dialed.
+    void refresh_sessions();
+
+    // Dials every address the peer was reached at (expecting its key), unless
+    // a session or dials exist. False when there is nowhere to dial.
+    bool dial_on_need(const PeerKey& key);
+
+    void on_dial_failed(const asio::ip::tcp::endpoint& ep);
+
+    // We saw key vanish (its session lost, no goodbye): the ring passes it on.
+    void tell_ring_gone(const PeerKey& key) { pass_gone(key, key); }
+
+    // Sends Gone(key) to our ring successor, unless that is where it came from.
+    void pass_gone(const PeerKey& key, const PeerKey& from);
+
+    void handle(const PeerKey& from, const transport::Gone& g);
+
+    void on_message(const PeerKey& key, const transport::AppMessage& msg);
+
+    void handle(const PeerKey& key, const transport::Text& t);
+
+    void handle(const PeerKey& key, const transport::Ack& a);
+
+    // ---- rooms (core/rooms/rooms.hpp) ------------------------------------------
+    // The port the rooms service runs on: node_rooms.cpp.
+
+    // A session is kept for a peer while a text or a room entry waits for it.
+    void pending_changed(const PeerKey& key) override;
+    bool has_session(const PeerKey& key) const override;
+    bool send(const PeerKey& key, const transport::AppMessage& m) override;
+    void reach(const PeerKey& key) override;
+    bool online(const PeerKey& key) const override;
+    std::optional<crypto::SignPublicKey> sign_key(const PeerKey& key) const override;
+    RoomMemberView member_view(const PeerKey& key) const override;
+    std::int64_t now_ms() const override;
+
+    template <class RoomMessage>
+        requires requires(core::rooms::Rooms& r, const PeerKey& k, const RoomMessage& m) { r.handle(k, m); }
+    void handle(const PeerKey& key, const RoomMessage& m) {
+        rooms->handle(key, m);
+    }
+
+    void handle(const PeerKey& key, const transport::Status& s);
+
+    // ---- discovery -----------------------------------------------------------
+
+    void on_found(const discovery::Sighting& s);
+
+    void on_lost(const std::string& fp);
+
+    bool connected_to(const DialTarget& t) const;
+
+    void dial(DialTarget& t);
+
+    // An announced peer no handshake has authenticated yet (the first dial
+    // failed: a handshake timeout while both sides were busy, say) and none is
+    // in flight: it is dialed again, with backoff, until one succeeds.
+    bool unmet(const std::string& fp) const;
+
+    // Redials what must stay connected: peers given by hand (by address: their
+    // key may not be known yet), announced peers not met yet, and the sessions
+    // presence needs; resends what a live session left unacknowledged.
+    void maintain();
+
+    void schedule_maintenance(std::chrono::steady_clock::duration after);
+
+    // Something may need a redial soon: the tick comes within a second.
+    void wake_maintenance();
+
+    void add_manual_peer(const std::string& host_port);
+};
+
+}  // namespace hallway::core

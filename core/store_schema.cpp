@@ -1,0 +1,276 @@
+#include "core/store_schema.hpp"
+
+#include "core/store_impl.hpp"
+
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string_view>
+
+namespace hallway::core::store_detail {
+
+namespace {
+
+// PRAGMA application_id marks the file as a Hallway store ('HWAY').
+constexpr std::uint32_t kApplicationId = 0x48574159;
+
+// Migration i takes the schema from user_version i to i + 1. Append only: a
+// released migration is never edited. Enum columns hold to_string() names so
+// the file reads well in the sqlite3 shell; CHECKs keep them valid.
+constexpr std::string_view kMigrations[] = {
+    // 1: contacts and messages. The partial index keeps outbox() cheap however
+    // long the conversation is (the outbox is nearly always empty).
+    R"sql(
+CREATE TABLE contacts(
+    key BLOB PRIMARY KEY NOT NULL CHECK(length(key) = 32),
+    nick TEXT NOT NULL,
+    first_seen_ms INTEGER NOT NULL,
+    last_seen_ms INTEGER NOT NULL,
+    trust TEXT NOT NULL CHECK(trust IN ('unverified', 'verified', 'blocked'))
+) WITHOUT ROWID;
+CREATE TABLE messages(
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id BLOB NOT NULL UNIQUE CHECK(length(id) = 16),
+    peer BLOB NOT NULL CHECK(length(peer) = 32),
+    direction TEXT NOT NULL CHECK(direction IN ('in', 'out')),
+    body TEXT NOT NULL,
+    sent_at_ms INTEGER NOT NULL,
+    received_at_ms INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK(state IN ('queued', 'sent', 'delivered', 'failed')),
+    failure TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX messages_by_peer ON messages(peer, seq);
+CREATE INDEX messages_outbox ON messages(peer, seq)
+    WHERE direction = 'out' AND state IN ('queued', 'sent');
+)sql",
+    // 2: message ids are unique per sender, not across peers (PROTOCOL.md §6.1):
+    // uniqueness moves from id to (peer, direction, id). SQLite cannot change a
+    // constraint in place, so the table is rebuilt (create, copy, drop, rename)
+    // keeping every row and its seq; the AUTOINCREMENT high-water mark moves with
+    // it so a seq is never reused. Contacts get the indexes that spare the node
+    // a scan per event: verified contacts by name (impostor check), all by name
+    // (resolve), and unverified ones by last sight (forgetting strangers).
+    R"sql(
+CREATE TABLE messages_v2(
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id BLOB NOT NULL CHECK(length(id) = 16),
+    peer BLOB NOT NULL CHECK(length(peer) = 32),
+    direction TEXT NOT NULL CHECK(direction IN ('in', 'out')),
+    body TEXT NOT NULL,
+    sent_at_ms INTEGER NOT NULL,
+    received_at_ms INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK(state IN ('queued', 'sent', 'delivered', 'failed')),
+    failure TEXT NOT NULL DEFAULT '',
+    UNIQUE(peer, direction, id)
+);
+INSERT INTO messages_v2(seq, id, peer, direction, body, sent_at_ms, received_at_ms, state, failure)
+    SELECT seq, id, peer, direction, body, sent_at_ms, received_at_ms, state, failure FROM messages ORDER BY seq;
+DELETE FROM sqlite_sequence WHERE name = 'messages_v2';
+UPDATE sqlite_sequence SET name = 'messages_v2' WHERE name = 'messages';
+DROP TABLE messages;
+ALTER TABLE messages_v2 RENAME TO messages;
+CREATE INDEX messages_by_peer ON messages(peer, seq);
+CREATE INDEX messages_outbox ON messages(peer, seq)
+    WHERE direction = 'out' AND state IN ('queued', 'sent');
+CREATE INDEX contacts_by_nick ON contacts(nick COLLATE NOCASE);
+CREATE INDEX contacts_verified_by_nick ON contacts(nick COLLATE NOCASE) WHERE trust = 'verified';
+CREATE INDEX contacts_unverified_by_seen ON contacts(last_seen_ms) WHERE trust = 'unverified';
+)sql",
+    // 3: rooms (docs/PROTOCOL.md §11). A contact keeps the signing key its Hello
+    // gave, so it can be invited. Entries are rowid rows (a text entry's bytes
+    // are up to 65 KiB, too big for WITHOUT ROWID), unique per (room, author,
+    // seq), indexed in log order (lamport, author, seq) for replay and for the
+    // history of texts. peer_have is what each member said it holds, per
+    // author. Deleting a room's row deletes its log with it, in one statement.
+    R"sql(
+ALTER TABLE contacts ADD COLUMN sign_key BLOB CHECK(sign_key IS NULL OR length(sign_key) = 32);
+CREATE TABLE rooms(
+    id BLOB PRIMARY KEY NOT NULL CHECK(length(id) = 16),
+    membership TEXT NOT NULL CHECK(membership IN ('invited', 'joined', 'left')),
+    invited_by BLOB NOT NULL CHECK(length(invited_by) = 32),
+    invited_name TEXT NOT NULL,
+    updated_ms INTEGER NOT NULL,
+    unread INTEGER NOT NULL CHECK(unread BETWEEN 0 AND 4294967295)
+) WITHOUT ROWID;
+CREATE TABLE room_entries(
+    room BLOB NOT NULL CHECK(length(room) = 16),
+    author BLOB NOT NULL CHECK(length(author) = 32),
+    seq INTEGER NOT NULL CHECK(seq >= 1),
+    lamport INTEGER NOT NULL CHECK(lamport >= 1),
+    id BLOB NOT NULL CHECK(length(id) = 16),
+    bytes BLOB NOT NULL,
+    signature BLOB NOT NULL CHECK(length(signature) = 64),
+    text INTEGER NOT NULL CHECK(text IN (0, 1)),
+    received_at_ms INTEGER NOT NULL,
+    UNIQUE(room, author, seq)
+);
+CREATE INDEX room_entries_log ON room_entries(room, lamport, author, seq);
+CREATE INDEX room_entries_texts ON room_entries(room, lamport, author, seq) WHERE text = 1;
+CREATE TABLE peer_have(
+    room BLOB NOT NULL CHECK(length(room) = 16),
+    author BLOB NOT NULL CHECK(length(author) = 32),
+    member BLOB NOT NULL CHECK(length(member) = 32),
+    seq INTEGER NOT NULL CHECK(seq >= 0),
+    PRIMARY KEY(room, author, member)
+) WITHOUT ROWID;
+CREATE TRIGGER rooms_forget AFTER DELETE ON rooms BEGIN
+    DELETE FROM room_entries WHERE room = old.id;
+    DELETE FROM peer_have WHERE room = old.id;
+END;
+)sql",
+};
+
+// The fixed 100-byte header at the start of every SQLite 3 file (fileformat2 §1.3).
+constexpr std::size_t kHeaderSize = 100;
+constexpr std::string_view kHeaderMagic{"SQLite format 3\0", 16};
+constexpr std::uint32_t kMinPageSize = 512;
+constexpr std::uint32_t kMaxPageSize = 65536;
+
+std::uint32_t be16(const unsigned char* p) { return std::uint32_t(p[0]) << 8 | p[1]; }
+std::uint32_t be32(const unsigned char* p) {
+    return std::uint32_t(p[0]) << 24 | std::uint32_t(p[1]) << 16 | std::uint32_t(p[2]) << 8 | p[3];
+}
+
+// Checks the raw header and size with plain reads, before SQLite sees the file,
+// so garbage and truncated files are refused without any chance of a write.
+// With a WAL beside it the page count is not checked: a checkpoint cut short
+// (kill -9, power loss) may have written page 1 before extending the file,
+// and the WAL still holds every page.
+StoreError check_header(const std::string& path, bool has_wal, std::string& message) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    std::ifstream in(path, std::ios::binary);
+    if (ec || !in) {
+        message = path + ": cannot read the file";
+        return StoreError::cannot_open;
+    }
+    if (size == 0) return StoreError::ok;  // an empty file is an empty database to SQLite
+    unsigned char h[kHeaderSize];
+    if (size < kHeaderSize || !in.read(reinterpret_cast<char*>(h), kHeaderSize) ||
+        std::string_view(reinterpret_cast<const char*>(h), kHeaderMagic.size()) != kHeaderMagic) {
+        message = path + " is not a SQLite database";
+        return StoreError::not_a_database;
+    }
+    std::uint32_t page_size = be16(h + 16);
+    if (page_size == 1) page_size = kMaxPageSize;  // 65536 does not fit in 16 bits
+    const bool page_size_ok =
+        page_size >= kMinPageSize && page_size <= kMaxPageSize && (page_size & (page_size - 1)) == 0;
+    // The in-header page count is valid only when the change counter matches
+    // version-valid-for (fileformat2 §1.3.7).
+    const std::uint64_t pages = be32(h + 24) == be32(h + 92) ? be32(h + 28) : 0;
+    if (!page_size_ok || size % page_size != 0 || (!has_wal && size < pages * page_size)) {
+        message = path + " is damaged or truncated (" + std::to_string(size) + " bytes)";
+        return StoreError::not_a_database;
+    }
+    return StoreError::ok;
+}
+
+// "file:" URI for path: everything but unreserved characters and '/' is
+// percent-encoded, so '?', '#' and '%' in a directory name stay part of it.
+std::string file_uri(const std::string& path) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string uri = "file:";
+    for (unsigned char c : path) {
+        if (std::isalnum(c) || c == '/' || c == '-' || c == '.' || c == '_' || c == '~') {
+            uri += static_cast<char>(c);
+        } else {
+            uri += '%';
+            uri += kHex[c >> 4];
+            uri += kHex[c & 15];
+        }
+    }
+    return uri;
+}
+
+}  // namespace
+
+const std::int64_t kSchemaVersion = std::size(kMigrations);
+
+StoreError from_sqlite_open_error(int rc) {
+    rc &= 0xff;
+    return rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT ? StoreError::not_a_database : StoreError::cannot_open;
+}
+
+int query_int(sqlite3* db, const char* sql, std::int64_t& out) {
+    sqlite3_stmt* raw = nullptr;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &raw, nullptr);
+    StmtPtr s(raw);
+    if (rc != SQLITE_OK) return rc;
+    rc = sqlite3_step(s.get());
+    if (rc != SQLITE_ROW) return rc == SQLITE_DONE ? SQLITE_ERROR : rc;
+    out = sqlite3_column_int64(s.get(), 0);
+    return SQLITE_OK;
+}
+
+int read_identity(sqlite3* db, Identity& id) {
+    int rc = query_int(db, "PRAGMA application_id", id.application_id);
+    if (rc == SQLITE_OK) rc = query_int(db, "PRAGMA user_version", id.user_version);
+    if (rc == SQLITE_OK) rc = query_int(db, "SELECT count(*) FROM sqlite_master", id.schema_objects);
+    return rc;
+}
+
+StoreError classify(const Identity& id, const std::string& path, std::string& message) {
+    const bool blank = id.application_id == 0 && id.user_version == 0 && id.schema_objects == 0;
+    if (id.application_id != kApplicationId && !blank) {
+        message = path + " is a SQLite database of another program";
+        return StoreError::foreign_schema;
+    }
+    // user_version is a signed 32-bit field anyone can set: it becomes an index
+    // into kMigrations, so anything outside 0..kSchemaVersion is refused here.
+    if (id.user_version < 0) {
+        message = path + " has an invalid schema version (" + std::to_string(id.user_version) + ")";
+        return StoreError::foreign_schema;
+    }
+    if (id.user_version > kSchemaVersion) {
+        message = path + " was made by a newer Hallway (schema " + std::to_string(id.user_version) +
+                  ", this one knows up to " + std::to_string(kSchemaVersion) + ")";
+        return StoreError::foreign_schema;
+    }
+    return StoreError::ok;
+}
+
+StoreError inspect_existing(const std::string& path, std::string& message) {
+    std::error_code ec;
+    const auto wal_size = std::filesystem::file_size(path + "-wal", ec);
+    const bool has_wal = !ec && wal_size > 0;
+    if (StoreError e = check_header(path, has_wal, message); e != StoreError::ok || has_wal) return e;
+    sqlite3* raw = nullptr;
+    const std::string uri = file_uri(path) + "?immutable=1";
+    int rc = sqlite3_open_v2(uri.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
+    DbPtr db(raw);
+    Identity id;
+    if (rc == SQLITE_OK) rc = read_identity(db.get(), id);
+    if (rc != SQLITE_OK) {
+        message = path + ": " + (db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc));
+        return from_sqlite_open_error(rc);
+    }
+    if (StoreError e = classify(id, path, message); e != StoreError::ok) return e;
+    // A file we are about to write (adopt a blank one, or migrate an older one)
+    // must be sound first: switching it to WAL rewrites its header, and a
+    // migration that then fails on a damaged page would leave it changed.
+    if (id.user_version < kSchemaVersion) {
+        std::string check;
+        sqlite3_stmt* q = nullptr;
+        rc = sqlite3_prepare_v2(db.get(), "PRAGMA quick_check(1)", -1, &q, nullptr);
+        StmtPtr stmt(q);
+        if (rc == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW) check = column_text(q, 0);
+        if (check != "ok") {
+            message = path + " is damaged (" + (check.empty() ? sqlite3_errmsg(db.get()) : check) + ")";
+            return StoreError::not_a_database;
+        }
+    }
+    return StoreError::ok;
+}
+
+int migrate(sqlite3* db, std::int64_t from_version) {
+    int rc = SQLITE_OK;
+    for (std::int64_t v = from_version; v < kSchemaVersion && rc == SQLITE_OK; ++v)
+        rc = sqlite3_exec(db, std::string(kMigrations[v]).c_str(), nullptr, nullptr, nullptr);
+    const std::string stamp = "PRAGMA application_id = " + std::to_string(kApplicationId) +
+                              "; PRAGMA user_version = " + std::to_string(kSchemaVersion);
+    if (rc == SQLITE_OK) rc = sqlite3_exec(db, stamp.c_str(), nullptr, nullptr, nullptr);
+    return rc;
+}
+
+}  // namespace hallway::core::store_detail

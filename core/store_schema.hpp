@@ -1,0 +1,41 @@
+#pragma once
+// Private to core/store*.cpp: what makes a file a Hallway store at some
+// schema version, the checks made before anything writes a file, and the
+// migrations from one version to the next.
+#include "core/store.hpp"
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <string>
+
+namespace hallway::core::store_detail {
+
+// The schema version this build writes: the number of migrations.
+extern const std::int64_t kSchemaVersion;
+
+struct Identity {
+    std::int64_t application_id = 0;
+    std::int64_t user_version = 0;
+    std::int64_t schema_objects = 0;
+};
+int read_identity(sqlite3* db, Identity& id);
+// Ours (any version we know), or a blank database we may adopt; else foreign.
+StoreError classify(const Identity& id, const std::string& path, std::string& message);
+
+// Looks at an existing file before anything may write it. immutable=1 reads
+// the main file only: no locks, no -wal/-shm side files, no journal rollback,
+// so a refused file and its directory stay exactly as they were. When a WAL
+// exists the main file alone is not the database; open() then decides on its
+// own connection, which does not checkpoint until the file is known as ours.
+StoreError inspect_existing(const std::string& path, std::string& message);
+
+// Takes the schema from from_version to kSchemaVersion and stamps the file as
+// ours; inside the caller's transaction. The SQLite result.
+int migrate(sqlite3* db, std::int64_t from_version);
+
+StoreError from_sqlite_open_error(int rc);
+// One integer from a PRAGMA or SELECT; rc is the SQLite result.
+int query_int(sqlite3* db, const char* sql, std::int64_t& out);
+
+}  // namespace hallway::core::store_detail
