@@ -1,5 +1,6 @@
 #include "core/files/manifest.hpp"
 
+#include "core/files/cbor_fields.hpp"
 #include "core/files/file_name.hpp"
 #include "transport/cbor.hpp"
 #include "transport/wire.hpp"
@@ -8,7 +9,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <cstring>
 #include <string_view>
 #include <unordered_set>
 
@@ -16,7 +16,10 @@ namespace hallway::core::files {
 
 namespace {
 
-using transport::cbor::Major;
+using detail::Major;
+using detail::read_array;
+using detail::read_map;
+using detail::Value;
 using Bytes = std::vector<std::uint8_t>;
 namespace cbor = transport::cbor;
 
@@ -45,48 +48,6 @@ bool valid_chunk_size(std::uint64_t c) {
     return c >= kMinChunkSize && c <= kMaxChunkSize && std::has_single_bit(c);
 }
 
-// One value of a map, as the bytes of one well-formed item.
-struct Value {
-    std::span<const std::uint8_t> bytes;
-
-    std::optional<std::uint64_t> uint() const {
-        cbor::Reader r(bytes);
-        cbor::Head h;
-        if (!r.head(h) || h.major != Major::uint) return std::nullopt;
-        return h.arg;
-    }
-    // A text or byte string of at most max bytes, copied into out.
-    bool string(Major major, std::size_t max, std::string& out) const {
-        cbor::Reader r(bytes);
-        cbor::Head h;
-        std::string scratch;
-        std::string_view s;
-        if (!r.head(h) || !r.string_body(h, major, scratch, s) || s.size() > max) return false;
-        out.assign(s);
-        return true;
-    }
-    bool hash(Hash& out) const {
-        std::string s;
-        if (!string(Major::bytes, out.size(), s) || s.size() != out.size()) return false;
-        std::memcpy(out.data(), s.data(), out.size());
-        return true;
-    }
-};
-
-// The values of the keys named in `names` (each at most once) of the map in bytes.
-template <std::size_t N>
-bool read_map(std::span<const std::uint8_t> bytes, const std::array<std::string_view, N>& names,
-              std::array<std::optional<Value>, N>& out) {
-    return cbor::read_text_keyed_map(bytes, [&](std::string_view key, std::span<const std::uint8_t> value) {
-        const auto it = std::find(names.begin(), names.end(), key);
-        if (it == names.end()) return true;
-        auto& slot = out[static_cast<std::size_t>(it - names.begin())];
-        if (slot) return false;
-        slot = Value{value};
-        return true;
-    });
-}
-
 // Keys of an offer and of one entry, in the order they are written.
 enum OfferKey : std::size_t { kC, kFiles, kT, kX, kOfferKeys };
 constexpr std::array<std::string_view, kOfferKeys> kOfferNames{"c", "files", "t", "x"};
@@ -108,7 +69,7 @@ std::optional<OfferEntry> decode_entry(std::span<const std::uint8_t> bytes, std:
         return e;
     }
     const auto size = f[kS] ? f[kS]->uint() : std::nullopt;
-    if (!size || !f[kR] || !f[kR]->hash(e.root)) return std::nullopt;
+    if (!size || !f[kR] || !f[kR]->fixed(e.root)) return std::nullopt;
     if (chunk_count(*size, chunk_size) > kMaxChunks) return std::nullopt;  // so size <= kMaxFileSize
     e.size = *size;
     return e;
@@ -124,23 +85,6 @@ bool consistent(const std::vector<OfferEntry>& entries) {
     for (const auto& e : entries) {
         for (std::size_t slash = e.path.find('/'); slash != std::string::npos; slash = e.path.find('/', slash + 1))
             if (files.count(std::string_view(e.path).substr(0, slash))) return false;
-    }
-    return true;
-}
-
-// The items of the array in bytes (definite or indefinite), each handed to
-// each() as its bytes; false past max items or when each() refuses one.
-template <typename Each>
-bool read_array(std::span<const std::uint8_t> bytes, std::size_t max, Each&& each) {
-    cbor::Reader r(bytes);
-    cbor::Head h;
-    if (!r.head(h) || h.major != Major::array) return false;
-    for (std::uint64_t i = 0; h.indefinite || i < h.arg; ++i) {
-        if (h.indefinite && r.take_break()) break;
-        if (i >= max) return false;
-        const std::size_t start = r.offset();
-        // The array sits in the top-level map: its items are at depth 2.
-        if (!r.skip(2) || !each(r.input().subspan(start, r.offset() - start))) return false;
     }
     return true;
 }
@@ -276,15 +220,14 @@ std::optional<Offer> decode_offer(std::span<const std::uint8_t> bytes) {
     std::array<std::optional<Value>, kOfferKeys> f;
     if (bytes.size() > transport::wire::kMaxMessage || !read_map(bytes, kOfferNames, f)) return std::nullopt;
     if (std::any_of(f.begin(), f.end(), [](const auto& v) { return !v; })) return std::nullopt;
-    std::string type, id;
+    std::string type;
     if (!f[kT]->string(Major::text, kOfferType.size(), type) || type != kOfferType) return std::nullopt;
     Offer offer;
-    if (!f[kX]->string(Major::bytes, offer.id.size(), id) || id.size() != offer.id.size()) return std::nullopt;
-    std::memcpy(offer.id.data(), id.data(), id.size());
+    if (!f[kX]->fixed(offer.id)) return std::nullopt;
     const auto chunk = f[kC]->uint();
     if (!chunk || !valid_chunk_size(*chunk)) return std::nullopt;
     offer.chunk_size = static_cast<std::uint32_t>(*chunk);
-    const bool ok = read_array(f[kFiles]->bytes, kMaxEntries, [&](std::span<const std::uint8_t> item) {
+    const bool ok = read_array(f[kFiles]->bytes, 1, kMaxEntries, [&](std::span<const std::uint8_t> item) {
         auto e = decode_entry(item, offer.chunk_size);
         if (!e) return false;
         offer.entries.push_back(std::move(*e));

@@ -6,6 +6,7 @@
 // root of the offer. Resuming is asking again for what the saved bitmap lacks.
 // Pure: the caller reads and writes the file and saves the state.
 #include "core/files/manifest.hpp"
+#include "core/files/messages.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -21,16 +22,9 @@ struct FileSpec {
     Hash root{};
 };
 
-// Chunks first .. first + count - 1.
-struct Range {
-    std::uint64_t first = 0;
-    std::uint64_t count = 0;
-    bool operator==(const Range&) const = default;
-};
-
 // Chunks in flight per file: 8 x 256 KiB = 2 MiB, under the 4 MiB write queue
-// of one session, and the most a resume sends again.
-inline constexpr std::size_t kDefaultWindow = 8;
+// of one session, and the most a resume sends again. One file_get asks for them all.
+inline constexpr std::size_t kDefaultWindow = kMaxGetChunks;
 
 class ReceiveState {
 public:
