@@ -333,7 +333,7 @@ TEST_CASE("room entry: text made valid UTF-8 on both sides") {
 namespace {
 
 // A labelled hex block of docs/PROTOCOL.md §9 ("```hex example-LABEL").
-std::vector<std::uint8_t> doc_block(const std::string& label) { return doc_block("PROTOCOL.md", "example-" + label); }
+std::vector<std::uint8_t> doc_block(const std::string& label) { return ::doc_block("PROTOCOL.md", "example-" + label); }
 
 }  // namespace
 
