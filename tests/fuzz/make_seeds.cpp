@@ -4,6 +4,7 @@
 // Built in the fuzz builds; with HALLWAY_FUZZ_NO_AEAD its session frames are
 // the no-AEAD ones that build needs.
 #include "core/files/manifest.hpp"
+#include "core/files/messages.hpp"
 #include "core/profile.hpp"
 #include "core/store.hpp"
 #include "crypto/identity.hpp"
@@ -288,6 +289,28 @@ void file_offers() {
     write("file_offer", "big", encode_offer(big));
 }
 
+// One of each small file message as a sender writes it, at its bounds where
+// it has them.
+void file_messages() {
+    using namespace core::files;
+    TransferId id;
+    id.fill(0x22);
+    write("file_messages", "accept", encode_file_message(FileAccept{id}));
+    write("file_messages", "decline", encode_file_message(FileDecline{id}));
+    write("file_messages", "done", encode_file_message(FileDone{id}));
+    write("file_messages", "get", encode_file_message(FileGet{id, 1, {{0, 1}, {2, 3}}}));
+    write("file_messages", "get_full", encode_file_message(FileGet{id, kMaxEntries - 1, {{kMaxChunks - 8, 8}}}));
+    write("file_messages", "chunk", encode_file_message(FileChunk{id, 0, 2, Bytes{'h', 'i'}, {leaf_hash(Bytes{1})}}));
+    write("file_messages", "chunk_big",
+          encode_file_message(FileChunk{id, 0, kMaxChunks - 1, Bytes(kMaxChunkSize, 0x61),
+                                        std::vector<Hash>(kMaxProof, leaf_hash(Bytes{2}))}));
+    write("file_messages", "cancel", encode_file_message(FileCancel{id, "file changed \xc3\xa9"}));
+    Offer offer;
+    offer.id = id;
+    offer.entries = {{"a.txt", false, 5, leaf_hash(Bytes{3})}};
+    write("file_messages", "offer", encode_file_message(offer));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -303,5 +326,6 @@ int main(int argc, char** argv) {
     files();
     room_entries();
     file_offers();
+    file_messages();
     return 0;
 }
