@@ -16,12 +16,8 @@ namespace hallway::core::files {
 
 namespace {
 
-using detail::Major;
-using detail::read_array;
-using detail::read_map;
-using detail::Value;
+using namespace detail;  // the field readers, cbor and Major
 using Bytes = std::vector<std::uint8_t>;
-namespace cbor = transport::cbor;
 
 constexpr std::string_view kOfferType = "file_offer";
 constexpr std::uint8_t kLeafPrefix = 0x00;

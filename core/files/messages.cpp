@@ -13,12 +13,8 @@ namespace hallway::core::files {
 
 namespace {
 
-using detail::Major;
-using detail::read_array;
-using detail::read_map;
-using detail::Value;
+using namespace detail;  // the field readers, cbor and Major
 using Bytes = std::vector<std::uint8_t>;
-namespace cbor = transport::cbor;
 
 // `t` of each alternative of FileMessage, in its order.
 constexpr std::array<std::string_view, std::variant_size_v<FileMessage>> kTypes{
