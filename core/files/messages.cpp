@@ -18,7 +18,7 @@ using Bytes = std::vector<std::uint8_t>;
 
 // `t` of each alternative of FileMessage, in its order.
 constexpr std::array<std::string_view, std::variant_size_v<FileMessage>> kTypes{
-    "file_offer", "file_accept", "file_decline", "file_get", "file_chunk", "file_cancel", "file_done"};
+    "file_offer", "file_accept", "file_decline", "file_get", "file_chunk", "file_cancel", "file_done", "file_pause"};
 
 bool valid_file(std::uint64_t f) { return f < kMaxEntries; }
 
@@ -95,12 +95,14 @@ struct Encoder {
         for (const Hash& h : m.proof) out.insert(out.end(), h.begin(), h.end());
         return close_map(std::move(out), type, m.id);
     }
-    Bytes operator()(const FileCancel& m) const {
+    Bytes operator()(const FileCancel& m) const { return with_reason(m.id, m.reason); }
+    Bytes operator()(const FilePause& m) const { return with_reason(m.id, m.reason); }
+    Bytes with_reason(const TransferId& id, std::string_view reason) const {
         Bytes out = open_map(3, transport::wire::kMaxCloseReason);
         key(out, "reason");
-        const std::string valid = transport::sanitize_utf8(m.reason);
+        const std::string valid = transport::sanitize_utf8(reason);
         cbor::put_text(out, utf8_prefix(valid, transport::wire::kMaxCloseReason));
-        return close_map(std::move(out), type, m.id);
+        return close_map(std::move(out), type, id);
     }
 };
 
@@ -180,9 +182,11 @@ std::optional<FileMessage> decode_chunk(std::span<const std::uint8_t> bytes) {
     return m;
 }
 
-std::optional<FileMessage> decode_cancel(std::span<const std::uint8_t> bytes) {
+// FileCancel, FilePause: the id and a reason.
+template <typename T>
+std::optional<FileMessage> decode_with_reason(std::span<const std::uint8_t> bytes) {
     Fields<2> f;
-    FileCancel m;
+    T m;
     std::string reason;
     if (!read_fields(bytes, std::array<std::string_view, 2>{"reason", "x"}, f, m.id) ||
         !f[0]->string(Major::text, transport::wire::kMaxCloseReason, reason))
@@ -196,7 +200,7 @@ using Decoder = std::optional<FileMessage> (*)(std::span<const std::uint8_t>);
 // The decoder of each alternative of FileMessage, in its order (as kTypes).
 constexpr std::array<Decoder, std::variant_size_v<FileMessage>> kDecoders{
     decode_offer_message, decode_id_only<FileAccept>, decode_id_only<FileDecline>, decode_get,
-    decode_chunk,         decode_cancel,              decode_id_only<FileDone>};
+    decode_chunk,         decode_with_reason<FileCancel>, decode_id_only<FileDone>, decode_with_reason<FilePause>};
 constexpr std::size_t kLongestType = std::ranges::max(kTypes, {}, &std::string_view::size).size();
 
 }  // namespace

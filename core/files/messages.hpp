@@ -1,6 +1,6 @@
 #pragma once
 // The messages of a file transfer (docs/FILES-DESIGN.md, "Wire format"): the
-// offer (manifest.hpp) and the six small maps that follow it on the files lane.
+// offer (manifest.hpp) and the seven small maps that follow it on the files lane.
 // Every size and count is bounded; what a receiver would refuse is never
 // written. Pure: no I/O.
 #include "core/files/manifest.hpp"
@@ -61,8 +61,15 @@ struct FileDone {
     TransferId id{};
     bool operator==(const FileDone&) const = default;
 };
+// The receiver stops pulling for now (its disk is full): the transfer stays,
+// and its next file_get resumes it. Same fields and bounds as FileCancel.
+struct FilePause {
+    TransferId id{};
+    std::string reason;
+    bool operator==(const FilePause&) const = default;
+};
 
-using FileMessage = std::variant<Offer, FileAccept, FileDecline, FileGet, FileChunk, FileCancel, FileDone>;
+using FileMessage = std::variant<Offer, FileAccept, FileDecline, FileGet, FileChunk, FileCancel, FileDone, FilePause>;
 
 // The message's `t`.
 std::string_view type_name(const FileMessage& m);

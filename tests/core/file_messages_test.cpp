@@ -102,6 +102,7 @@ TEST_CASE("file messages: each round-trips, and what decodes re-encodes to the s
         FileCancel{tid(), "file changed"},
         FileCancel{tid(), ""},
         FileDone{tid()},
+        FilePause{tid(), "disk full"},
     };
     for (const auto& m : all) {
         CAPTURE(type_name(m));

@@ -1,0 +1,643 @@
+#include "core/files/transfers.hpp"
+
+#include "core/files/file_name.hpp"
+
+#include <algorithm>
+#include <type_traits>
+
+namespace hallway::core::files {
+
+using Bytes = std::vector<std::uint8_t>;
+using State = SavedIncoming::State;
+using Kind = TransferEvent::Kind;
+
+struct Transfers::In {
+    struct File {
+        std::string target;              // under dir
+        std::optional<ReceiveState> rs;  // files only
+        std::unique_ptr<PartFile> part;  // open while the file arrives
+        Bytes bitmap;                    // rs->save() at the last sync
+        std::size_t unsynced = 0;        // chunks written since
+        bool done = false;
+    };
+    Handle handle = 0;
+    PeerKey peer{};
+    Offer offer;
+    Bytes offer_bytes;
+    State state = State::offered;
+    std::string dir, reason;
+    std::vector<File> files;
+    std::size_t current = 0;  // files are pulled one after the other
+
+    std::string path(std::size_t i) const { return dir + "/" + files[i].target; }
+    std::string part_path(std::size_t i) const { return path(i) + std::string(kPartSuffix); }
+    FileSpec spec(std::size_t i) const {
+        const OfferEntry& e = offer.entries[i];
+        return {e.size, offer.chunk_size, e.root};
+    }
+    std::uint64_t received() const {
+        std::uint64_t n = 0;
+        for (std::size_t i = 0; i < files.size(); ++i)
+            if (files[i].rs) n += files[i].done ? offer.entries[i].size : files[i].rs->committed_bytes();
+        return n;
+    }
+};
+
+struct Transfers::Out {
+    Handle handle = 0;
+    PeerKey peer{};
+    Offer offer;
+    std::vector<std::string> sources;
+    std::vector<std::optional<Tree>> trees;        // files only
+    std::vector<std::optional<SendState>> states;  // files only
+    bool accepted = false;
+    std::uint64_t sent = 0;
+};
+
+namespace {
+
+std::uint64_t total_size(const Offer& o) {
+    std::uint64_t n = 0;
+    for (const auto& e : o.entries) n += e.size;
+    return n;
+}
+
+// The root of what a file holds now, read chunk by chunk; nullopt when it
+// cannot be read whole (shorter than size, gone).
+std::optional<Hash> hash_file(ReadFile& f, std::uint64_t size, std::uint32_t chunk_size, std::vector<Hash>* leaves) {
+    TreeHasher t;
+    Bytes buf;
+    for (std::uint64_t i = 0; i < chunk_count(size, chunk_size); ++i) {
+        buf.resize(chunk_length(size, chunk_size, i));
+        if (!f.read(i * chunk_size, buf)) return std::nullopt;
+        t.add(buf);
+        if (leaves) leaves->push_back(leaf_hash(buf));
+    }
+    return t.root();
+}
+
+// Makes the folders of rel under dir, one component at a time.
+bool make_dirs(FileSystem& fs, const std::string& dir, std::string_view rel, bool last_too) {
+    for (std::size_t slash = rel.find('/'); slash != std::string_view::npos; slash = rel.find('/', slash + 1))
+        if (!fs.make_dir(dir + "/" + std::string(rel.substr(0, slash)))) return false;
+    return !last_too || fs.make_dir(dir + "/" + std::string(rel));
+}
+
+// A name for leaf in folder that neither it nor its .part takes.
+std::optional<std::string> free_name(FileSystem& fs, const std::string& folder, std::string_view leaf) {
+    return unique_name(leaf, [&](std::string_view n) {
+        const std::string p = folder + "/" + std::string(n);
+        return fs.exists(p) || fs.exists(p + std::string(kPartSuffix));
+    });
+}
+
+}  // namespace
+
+Transfers::Transfers(crypto::Rng rng, FilesPort& port) : rng_(std::move(rng)), port_(port) {}
+Transfers::~Transfers() = default;
+
+Transfers::In* Transfers::find_in(const PeerKey& peer, const TransferId& id) {
+    for (auto& [h, t] : in_)
+        if (t->peer == peer && t->offer.id == id) return t.get();
+    return nullptr;
+}
+
+Transfers::Out* Transfers::find_out(const PeerKey& peer, const TransferId& id) {
+    for (auto& [h, t] : out_)
+        if (t->peer == peer && t->offer.id == id) return t.get();
+    return nullptr;
+}
+
+void Transfers::emit(Kind kind, Handle h, const PeerKey& peer, Direction d, std::string reason) {
+    TransferEvent e;
+    e.kind = kind;
+    e.handle = h;
+    e.peer = peer;
+    e.direction = d;
+    e.reason = std::move(reason);
+    if (d == Direction::in) {
+        const In& t = *in_.at(h);
+        if (kind == Kind::offered) e.offer = t.offer;
+        e.bytes = t.received();
+        e.total = total_size(t.offer);
+    } else {
+        const Out& t = *out_.at(h);
+        e.total = total_size(t.offer);
+        e.bytes = std::min(t.sent, e.total);
+    }
+    port_.emit(e);
+}
+
+void Transfers::deliver(const PeerKey& peer, const FileMessage& m) {
+    Bytes bytes = encode_file_message(m);
+    if (bytes.empty()) return;
+    auto& queue = queued_[peer];
+    if (queue.empty() && port_.has_session(peer) && port_.send(peer, bytes)) {
+        queued_.erase(peer);
+        return;
+    }
+    if (queue.size() < kMaxQueuedPerPeer) queue.push_back(std::move(bytes));
+    port_.reach(peer);
+}
+
+void Transfers::persist(const In& t) {
+    SavedIncoming s;
+    s.peer = t.peer;
+    s.offer = t.offer_bytes;
+    s.state = t.state;
+    s.dir = t.dir;
+    s.reason = t.reason;
+    for (const auto& f : t.files) s.files.push_back({f.target, f.bitmap, f.done});
+    port_.save(s);
+}
+
+// --- Loading
+
+void Transfers::load() {
+    for (SavedIncoming& s : port_.load()) {
+        auto offer = decode_offer(s.offer);
+        if (!offer || (s.state != State::offered && s.files.size() != offer->entries.size())) {
+            if (offer) port_.forget(s.peer, offer->id);
+            continue;
+        }
+        auto t = std::make_unique<In>();
+        t->handle = next_++;
+        t->peer = s.peer;
+        t->offer = std::move(*offer);
+        t->offer_bytes = std::move(s.offer);
+        t->state = s.state;
+        t->dir = std::move(s.dir);
+        t->reason = std::move(s.reason);
+        In& in = *t;
+        in_[in.handle] = std::move(t);
+        if (in.state == State::offered) {
+            emit(Kind::offered, in.handle, in.peer, Direction::in);
+            continue;
+        }
+        for (std::size_t i = 0; i < s.files.size(); ++i) {
+            In::File f;
+            f.target = std::move(s.files[i].target);
+            f.done = s.files[i].done;
+            in.files.push_back(std::move(f));
+            if (in.offer.entries[i].dir) continue;
+            In::File& file = in.files.back();
+            if (!s.files[i].bitmap.empty()) file.rs = ReceiveState::restore(in.spec(i), s.files[i].bitmap);
+            if (file.rs) file.bitmap = std::move(s.files[i].bitmap);
+            if (file.done) continue;
+            file.part = port_.fs().open_part(in.part_path(i), false);
+            // The .part is gone or the state unreadable: the file starts over.
+            if (!file.part) file.part = port_.fs().open_part(in.part_path(i), true);
+            if (!file.part || !file.rs) {
+                file.rs.emplace(in.spec(i));
+                file.bitmap.clear();
+            }
+        }
+        if (in.state == State::paused)
+            emit(Kind::paused, in.handle, in.peer, Direction::in, in.reason);
+        else
+            pull(in);
+    }
+}
+
+// --- Sending
+
+std::optional<Handle> Transfers::offer(const PeerKey& peer, const std::vector<Outgoing>& entries, std::string& error) {
+    if (entries.empty() || entries.size() > kMaxEntries) {
+        error = "an offer holds 1 to " + std::to_string(kMaxEntries) + " entries";
+        return std::nullopt;
+    }
+    auto t = std::make_unique<Out>();
+    std::vector<std::unique_ptr<ReadFile>> files;
+    std::uint64_t largest = 0;
+    for (const Outgoing& e : entries) {
+        if (safe_relative_path(e.path) != e.path) {
+            error = "not a path the receiver keeps as is: " + e.path;
+            return std::nullopt;
+        }
+        files.push_back(e.dir ? nullptr : port_.fs().open_read(e.source));
+        if (!e.dir && !files.back()) {
+            error = "cannot read " + e.source;
+            return std::nullopt;
+        }
+        if (files.back()) largest = std::max(largest, files.back()->size());
+    }
+    const auto chunk = chunk_size_for(largest);
+    if (!chunk) {
+        error = "a file is over the 512 GiB limit";
+        return std::nullopt;
+    }
+    t->offer.chunk_size = *chunk;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        OfferEntry entry{entries[i].path, entries[i].dir, 0, {}};
+        t->sources.push_back(entries[i].source);
+        t->trees.emplace_back();
+        t->states.emplace_back();
+        if (!entries[i].dir) {
+            entry.size = files[i]->size();
+            std::vector<Hash> leaves;
+            const auto root = hash_file(*files[i], entry.size, *chunk, &leaves);
+            if (!root) {
+                error = "cannot read " + entries[i].source;
+                return std::nullopt;
+            }
+            entry.root = *root;
+            t->trees.back().emplace(std::move(leaves));
+            t->states.back().emplace(entry.size, *chunk);
+        }
+        t->offer.entries.push_back(std::move(entry));
+    }
+    rng_(t->offer.id);
+    if (encode_offer(t->offer).empty()) {
+        error = "the offer is refused: a repeated path, an entry inside a file, or over the 1 MiB message";
+        return std::nullopt;
+    }
+    t->handle = next_++;
+    t->peer = peer;
+    const Handle h = t->handle;
+    deliver(peer, t->offer);
+    out_[h] = std::move(t);
+    return h;
+}
+
+void Transfers::on_accept(const PeerKey& from, const FileAccept& m) {
+    Out* t = find_out(from, m.id);
+    if (!t || t->accepted) return;
+    t->accepted = true;
+    emit(Kind::accepted, t->handle, t->peer, Direction::out);
+}
+
+void Transfers::on_decline(const PeerKey& from, const FileDecline& m) {
+    Out* t = find_out(from, m.id);
+    if (t && !t->accepted) end_out(t->handle, Kind::failed, "declined");
+}
+
+void Transfers::on_get(const PeerKey& from, const FileGet& m) {
+    Out* t = find_out(from, m.id);
+    if (!t) {
+        // Not ours (forgotten, or never): tell it so, without holding anything.
+        const Bytes b = encode_file_message(FileCancel{m.id, "unknown transfer"});
+        if (port_.has_session(from)) port_.send(from, b);
+        return;
+    }
+    const auto refuse = [&](std::string_view reason) {
+        deliver(from, FileCancel{m.id, std::string(reason)});
+        end_out(t->handle, Kind::failed, "the receiver broke the protocol: " + std::string(reason));
+    };
+    if (!t->accepted) return refuse("not accepted");
+    if (m.file >= t->offer.entries.size() || !t->states[m.file]) return refuse("no such file");
+    SendState& s = *t->states[m.file];
+    std::vector<ChunkRead> reads;
+    if (const auto v = s.get(m.ranges, reads); v != SendState::Verdict::ok) return refuse(to_string(v));
+    auto file = port_.fs().open_read(t->sources[m.file]);
+    const OfferEntry& entry = t->offer.entries[m.file];
+    for (const ChunkRead& r : reads) {
+        FileChunk c{m.id, m.file, r.index, Bytes(r.length), {}};
+        if (!file || file->size() != entry.size || !file->read(r.offset, c.data)) {
+            deliver(from, FileCancel{m.id, "file changed"});
+            return end_out(t->handle, Kind::failed, "file changed: " + t->sources[m.file]);
+        }
+        c.proof = t->trees[m.file]->proof(r.index);
+        if (!port_.send(from, encode_file_message(c))) {
+            s.lost();  // the receiver asks again on the next lane
+            break;
+        }
+        s.sent(r.index);
+        t->sent += r.length;
+    }
+    emit(Kind::progress, t->handle, t->peer, Direction::out);
+}
+
+void Transfers::on_done(const PeerKey& from, const FileDone& m) {
+    if (Out* t = find_out(from, m.id); t && t->accepted) end_out(t->handle, Kind::done, "");
+}
+
+void Transfers::on_pause(const PeerKey& from, const FilePause& m) {
+    if (Out* t = find_out(from, m.id); t && t->accepted)
+        emit(Kind::paused, t->handle, t->peer, Direction::out, "the receiver paused: " + m.reason);
+}
+
+void Transfers::end_out(Handle h, Kind kind, std::string reason) {
+    const Out& t = *out_.at(h);
+    emit(kind, h, t.peer, Direction::out, std::move(reason));
+    out_.erase(h);
+}
+
+// --- Receiving
+
+void Transfers::on_offer(const PeerKey& from, Offer offer, std::span<const std::uint8_t> bytes) {
+    if (port_.blocked(from) || find_in(from, offer.id)) return;
+    std::size_t all = 0, theirs = 0;
+    for (const auto& [h, t] : in_)
+        if (t->state == State::offered) {
+            ++all;
+            theirs += t->peer == from;
+        }
+    if (all >= kMaxPending || theirs >= kMaxPendingPerPeer) return deliver(from, FileDecline{offer.id});
+    auto t = std::make_unique<In>();
+    t->handle = next_++;
+    t->peer = from;
+    t->offer = std::move(offer);
+    t->offer_bytes.assign(bytes.begin(), bytes.end());
+    In& in = *t;
+    in_[in.handle] = std::move(t);
+    persist(in);
+    emit(Kind::offered, in.handle, in.peer, Direction::in);
+}
+
+bool Transfers::accept(Handle h, const std::string& dir, std::string& error) {
+    auto it = in_.find(h);
+    if (it == in_.end() || it->second->state != State::offered) {
+        error = "no such offer";
+        return false;
+    }
+    In& t = *it->second;
+    const auto active = std::count_if(in_.begin(), in_.end(),
+                                      [&](const auto& p) { return p.second->peer == t.peer && p.second->state != State::offered; });
+    if (static_cast<std::size_t>(active) >= kMaxActivePerPeer) {
+        error = "already receiving " + std::to_string(kMaxActivePerPeer) + " transfers from this peer";
+        return false;
+    }
+    FileSystem& fs = port_.fs();
+    t.dir = dir;
+    // Each top-level entry gets a free name once; its contents keep their
+    // paths below it. Folders and .part files are made now, so that the names
+    // stay ours until the files are renamed.
+    std::map<std::string, std::string> tops;
+    const auto fail = [&](std::string why) {
+        for (std::size_t i = 0; i < t.files.size(); ++i)
+            if (t.files[i].part) fs.remove(t.part_path(i));
+        t.files.clear();
+        error = std::move(why);
+        return false;
+    };
+    for (const OfferEntry& e : t.offer.entries) {
+        const std::size_t slash = e.path.find('/');
+        const std::string top = e.path.substr(0, slash);
+        auto named = tops.find(top);
+        if (named == tops.end()) {
+            const auto name = free_name(fs, dir, top);
+            if (!name) return fail("no free name for " + top);
+            named = tops.emplace(top, *name).first;
+        }
+        In::File f;
+        f.target = named->second + (slash == std::string::npos ? "" : e.path.substr(slash));
+        t.files.push_back(std::move(f));
+        const std::size_t i = t.files.size() - 1;
+        if (!make_dirs(fs, dir, t.files[i].target, e.dir)) return fail("cannot make a folder in " + dir);
+        if (e.dir) {
+            t.files[i].done = true;
+            continue;
+        }
+        t.files[i].rs.emplace(t.spec(i));
+        t.files[i].part = fs.open_part(t.part_path(i), true);
+        if (!t.files[i].part) return fail("cannot create " + t.part_path(i));
+    }
+    t.state = State::active;
+    persist(t);
+    deliver(t.peer, FileAccept{t.offer.id});
+    pull(t);
+    return true;
+}
+
+bool Transfers::decline(Handle h, std::string& error) {
+    auto it = in_.find(h);
+    if (it == in_.end() || it->second->state != State::offered) {
+        error = "no such offer";
+        return false;
+    }
+    deliver(it->second->peer, FileDecline{it->second->offer.id});
+    end_in(h, Kind::failed, "declined");
+    return true;
+}
+
+bool Transfers::cancel(Handle h, std::string& error) {
+    const std::string reason = "cancelled";
+    if (auto it = in_.find(h); it != in_.end()) {
+        deliver(it->second->peer, FileCancel{it->second->offer.id, reason});
+        end_in(h, Kind::failed, reason);
+        return true;
+    }
+    if (auto it = out_.find(h); it != out_.end()) {
+        deliver(it->second->peer, FileCancel{it->second->offer.id, reason});
+        end_out(h, Kind::failed, reason);
+        return true;
+    }
+    error = "no such transfer";
+    return false;
+}
+
+bool Transfers::resume(Handle h, std::string& error) {
+    auto it = in_.find(h);
+    if (it == in_.end() || it->second->state != State::paused) {
+        error = "no paused transfer";
+        return false;
+    }
+    In& t = *it->second;
+    t.state = State::active;
+    t.reason.clear();
+    persist(t);
+    pull(t);
+    return true;
+}
+
+void Transfers::pull(In& t) {
+    if (t.state != State::active) return;
+    while (t.current < t.files.size()) {
+        In::File& f = t.files[t.current];
+        if (f.done) {
+            ++t.current;
+            continue;
+        }
+        if (f.rs->complete()) {
+            if (!finish_file(t, t.current)) return;
+            continue;  // renamed, or every chunk is missing again
+        }
+        if (!port_.has_session(t.peer)) return port_.reach(t.peer);
+        const auto ranges = f.rs->request();
+        if (!ranges.empty()) deliver(t.peer, FileGet{t.offer.id, static_cast<std::uint32_t>(t.current), ranges});
+        return;
+    }
+    deliver(t.peer, FileDone{t.offer.id});
+    end_in(t.handle, Kind::done, "");
+}
+
+void Transfers::checkpoint(In& t) {
+    for (auto& f : t.files) {
+        if (!f.part || f.unsynced == 0) continue;
+        if (!f.part->sync()) return pause(t, "cannot write to " + t.dir);
+        f.unsynced = 0;
+        f.bitmap = f.rs->save();
+    }
+    persist(t);
+    emit(Kind::progress, t.handle, t.peer, Direction::in);
+}
+
+bool Transfers::finish_file(In& t, std::size_t i) {
+    FileSystem& fs = port_.fs();
+    In::File& f = t.files[i];
+    if (f.part && !f.part->sync()) {
+        pause(t, "cannot write to " + t.dir);
+        return false;
+    }
+    f.part.reset();
+    const OfferEntry& e = t.offer.entries[i];
+    auto back = fs.open_read(t.part_path(i));
+    const auto root = back ? hash_file(*back, e.size, t.offer.chunk_size, nullptr) : std::nullopt;
+    back.reset();
+    if (!f.rs->finish(root.value_or(Hash{}))) {
+        // A write was lost (a crash, the disk): every chunk is fetched again.
+        f.part = fs.open_part(t.part_path(i), false);
+        if (!f.part) f.part = fs.open_part(t.part_path(i), true);
+        f.bitmap = f.rs->save();
+        if (!f.part) {
+            pause(t, "cannot write to " + t.dir);
+            return false;
+        }
+        persist(t);
+        return true;
+    }
+    if (!fs.rename_noreplace(t.part_path(i), t.path(i))) {
+        // The name was taken meanwhile: never replaced, the next free one.
+        const std::size_t slash = f.target.rfind('/');
+        const std::string folder = slash == std::string::npos ? t.dir : t.dir + "/" + f.target.substr(0, slash);
+        const std::string leaf = slash == std::string::npos ? f.target : f.target.substr(slash + 1);
+        const auto name = free_name(fs, folder, leaf);
+        const std::string part = t.part_path(i);
+        if (name) f.target = (slash == std::string::npos ? "" : f.target.substr(0, slash + 1)) + *name;
+        if (!name || !fs.rename_noreplace(part, t.path(i))) {
+            deliver(t.peer, FileCancel{t.offer.id, "the receiver could not name the file"});
+            end_in(t.handle, Kind::failed, "cannot rename " + part);
+            return false;
+        }
+    }
+    f.done = true;
+    f.bitmap = f.rs->save();
+    persist(t);
+    return true;
+}
+
+void Transfers::pause(In& t, std::string reason) {
+    for (auto& f : t.files)
+        if (f.rs) f.rs->lost();
+    t.state = State::paused;
+    t.reason = reason;
+    persist(t);  // the bitmaps of the last sync: what was written since is fetched again
+    deliver(t.peer, FilePause{t.offer.id, reason});
+    emit(Kind::paused, t.handle, t.peer, Direction::in, std::move(reason));
+}
+
+void Transfers::on_chunk(const PeerKey& from, const FileChunk& m) {
+    In* t = find_in(from, m.id);
+    if (!t || t->state != State::active || m.file >= t->files.size()) return;
+    In::File& f = t->files[m.file];
+    if (f.done || !f.rs || !f.part) return;
+    switch (f.rs->feed(m.index, m.data, m.proof)) {
+    case ReceiveState::Fed::unexpected: return;
+    case ReceiveState::Fed::corrupt: {
+        std::uint64_t corrupt = 0;
+        for (const auto& g : t->files) corrupt += g.rs ? g.rs->corrupt() : 0;
+        if (corrupt >= kMaxCorrupt) {
+            deliver(from, FileCancel{m.id, "too many corrupt chunks"});
+            return end_in(t->handle, Kind::failed, "the sender sent too many corrupt chunks");
+        }
+        return pull(*t);
+    }
+    case ReceiveState::Fed::verified: break;
+    }
+    switch (f.part->write(m.index * t->offer.chunk_size, m.data)) {
+    case WriteResult::ok: break;
+    case WriteResult::no_space:
+        f.rs->release(m.index);
+        return pause(*t, "disk full in " + t->dir);
+    case WriteResult::failed:
+        f.rs->release(m.index);
+        return pause(*t, "cannot write to " + t->dir);
+    }
+    f.rs->commit(m.index);
+    if (++f.unsynced >= kDefaultWindow || f.rs->complete()) {
+        checkpoint(*t);
+        if (t->state != State::active) return;
+    }
+    pull(*t);
+}
+
+void Transfers::end_in(Handle h, Kind kind, std::string reason) {
+    In& t = *in_.at(h);
+    // What did not arrive whole leaves no .part behind; finished files stay.
+    for (std::size_t i = 0; i < t.files.size(); ++i)
+        if (t.files[i].rs && !t.files[i].done) {
+            t.files[i].part.reset();
+            port_.fs().remove(t.part_path(i));
+        }
+    port_.forget(t.peer, t.offer.id);
+    emit(kind, h, t.peer, Direction::in, std::move(reason));
+    in_.erase(h);
+}
+
+// --- Both
+
+void Transfers::on_cancel(const PeerKey& from, const FileCancel& m) {
+    if (In* t = find_in(from, m.id)) end_in(t->handle, Kind::failed, "cancelled by the peer: " + m.reason);
+    if (Out* t = find_out(from, m.id)) end_out(t->handle, Kind::failed, "cancelled by the peer: " + m.reason);
+}
+
+void Transfers::handle(const PeerKey& from, std::span<const std::uint8_t> message) {
+    auto m = decode_file_message(message);
+    if (!m) return;
+    std::visit(
+        [&](auto& v) {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, Offer>) on_offer(from, std::move(v), message);
+            if constexpr (std::is_same_v<T, FileAccept>) on_accept(from, v);
+            if constexpr (std::is_same_v<T, FileDecline>) on_decline(from, v);
+            if constexpr (std::is_same_v<T, FileGet>) on_get(from, v);
+            if constexpr (std::is_same_v<T, FileChunk>) on_chunk(from, v);
+            if constexpr (std::is_same_v<T, FileCancel>) on_cancel(from, v);
+            if constexpr (std::is_same_v<T, FileDone>) on_done(from, v);
+            if constexpr (std::is_same_v<T, FilePause>) on_pause(from, v);
+        },
+        *m);
+}
+
+void Transfers::on_session_up(const PeerKey& peer) {
+    if (auto q = queued_.find(peer); q != queued_.end()) {
+        auto waiting = std::move(q->second);
+        queued_.erase(q);
+        for (std::size_t i = 0; i < waiting.size(); ++i)
+            if (!port_.send(peer, waiting[i])) {
+                queued_[peer].assign(waiting.begin() + static_cast<std::ptrdiff_t>(i), waiting.end());
+                return;
+            }
+    }
+    std::vector<Handle> resume;
+    for (auto& [h, t] : in_)
+        if (t->peer == peer && t->state == State::active) resume.push_back(h);
+    for (Handle h : resume) {
+        auto it = in_.find(h);
+        if (it == in_.end()) continue;
+        for (auto& f : it->second->files)
+            if (f.rs) f.rs->lost();
+        pull(*it->second);
+    }
+}
+
+void Transfers::on_session_down(const PeerKey& peer) {
+    for (auto& [h, t] : in_)
+        if (t->peer == peer)
+            for (auto& f : t->files)
+                if (f.rs) f.rs->lost();
+    for (auto& [h, t] : out_)
+        if (t->peer == peer)
+            for (auto& s : t->states)
+                if (s) s->lost();
+}
+
+bool Transfers::pending(const PeerKey& peer) const {
+    if (queued_.count(peer)) return true;
+    return std::any_of(in_.begin(), in_.end(),
+                       [&](const auto& p) { return p.second->peer == peer && p.second->state == State::active; });
+}
+
+std::size_t Transfers::live() const { return in_.size() + out_.size(); }
+
+}  // namespace hallway::core::files
