@@ -609,16 +609,12 @@ void Transfers::on_session_up(const PeerKey& peer) {
                 return;
             }
     }
+    // What was asked for on the last lane was forgotten when it went down.
     std::vector<Handle> resume;
     for (auto& [h, t] : in_)
         if (t->peer == peer && t->state == State::active) resume.push_back(h);
-    for (Handle h : resume) {
-        auto it = in_.find(h);
-        if (it == in_.end()) continue;
-        for (auto& f : it->second->files)
-            if (f.rs) f.rs->lost();
-        pull(*it->second);
-    }
+    for (Handle h : resume)
+        if (auto it = in_.find(h); it != in_.end()) pull(*it->second);
 }
 
 void Transfers::on_session_down(const PeerKey& peer) {
