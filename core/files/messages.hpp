@@ -81,7 +81,7 @@ std::string_view type_name(const FileMessage& m);
 // above.
 std::vector<std::uint8_t> encode_file_message(const FileMessage& m);
 // nullopt: skip the message (PROTOCOL.md §6). Refused: not one well-formed CBOR
-// map (at most 1 MiB, nested at most 16) whose `t` is one of the seven file
+// map (at most 1 MiB, nested at most 16) whose `t` is one of the eight file
 // types; a key defined for that type missing, ill-typed (a tagged value is),
 // twice or over its bound; a range item that is not an array of two uints.
 // Keys not defined for the type, of any type and with any value, are ignored.
