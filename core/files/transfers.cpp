@@ -344,13 +344,17 @@ void Transfers::on_offer(const PeerKey& from, Offer offer, std::span<const std::
     emit(Kind::offered, in.handle, in.peer, Direction::in);
 }
 
-bool Transfers::accept(Handle h, const std::string& dir, std::string& error) {
+Transfers::In* Transfers::find_in(Handle h, State state, std::string& error) {
     auto it = in_.find(h);
-    if (it == in_.end() || it->second->state != State::offered) {
-        error = "no such offer";
-        return false;
-    }
-    In& t = *it->second;
+    if (it != in_.end() && it->second->state == state) return it->second.get();
+    error = state == State::offered ? "no such offer" : "no such transfer in that state";
+    return nullptr;
+}
+
+bool Transfers::accept(Handle h, const std::string& dir, std::string& error) {
+    In* found = find_in(h, State::offered, error);
+    if (!found) return false;
+    In& t = *found;
     const auto active = std::count_if(in_.begin(), in_.end(),
                                       [&](const auto& p) { return p.second->peer == t.peer && p.second->state != State::offered; });
     if (static_cast<std::size_t>(active) >= kMaxActivePerPeer) {
@@ -400,12 +404,9 @@ bool Transfers::accept(Handle h, const std::string& dir, std::string& error) {
 }
 
 bool Transfers::decline(Handle h, std::string& error) {
-    auto it = in_.find(h);
-    if (it == in_.end() || it->second->state != State::offered) {
-        error = "no such offer";
-        return false;
-    }
-    deliver(it->second->peer, FileDecline{it->second->offer.id});
+    In* t = find_in(h, State::offered, error);
+    if (!t) return false;
+    deliver(t->peer, FileDecline{t->offer.id});
     end_in(h, Kind::failed, "declined");
     return true;
 }
@@ -427,12 +428,9 @@ bool Transfers::cancel(Handle h, std::string& error) {
 }
 
 bool Transfers::resume(Handle h, std::string& error) {
-    auto it = in_.find(h);
-    if (it == in_.end() || it->second->state != State::paused) {
-        error = "no paused transfer";
-        return false;
-    }
-    In& t = *it->second;
+    In* found = find_in(h, State::paused, error);
+    if (!found) return false;
+    In& t = *found;
     t.state = State::active;
     t.reason.clear();
     persist(t);

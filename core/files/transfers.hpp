@@ -171,6 +171,8 @@ public:
 
 private:
     In* find_in(const PeerKey& peer, const TransferId& id);
+    // A transfer in that state, for a command; else the error.
+    In* find_in(Handle h, SavedIncoming::State state, std::string& error);
     Out* find_out(const PeerKey& peer, const TransferId& id);
 
     void on_offer(const PeerKey& from, Offer offer, std::span<const std::uint8_t> bytes);
