@@ -61,17 +61,23 @@ std::span<std::uint8_t> FrameReader::prepare() {
     if (start_ == end_ || error_ != FrameError::ok) discard();
     // Two of the longest frames allowed: whatever partial frame is left, one more fits.
     const std::size_t capacity = 2 * (wire::kFrameHeaderLen + max_len_);
-    if (buffer_.size() < capacity) buffer_.resize(capacity);  // grows once, at the handshake's end
-    if (start_ > 0 && buffer_.size() - end_ < std::max(missing(), kMinRead)) {
-        std::copy(buffer_.begin() + static_cast<std::ptrdiff_t>(start_),
-                  buffer_.begin() + static_cast<std::ptrdiff_t>(end_), buffer_.begin());
+    if (capacity_ < capacity) {  // grows once, at the handshake's end
+        std::unique_ptr<std::uint8_t[]> bigger(new std::uint8_t[capacity]);
+        std::copy(buffer_.get() + start_, buffer_.get() + end_, bigger.get());
+        buffer_ = std::move(bigger);
+        capacity_ = capacity;
         end_ -= start_;
         start_ = 0;
     }
-    return std::span(buffer_).subspan(end_);
+    if (start_ > 0 && capacity_ - end_ < std::max(missing(), kMinRead)) {
+        std::copy(buffer_.get() + start_, buffer_.get() + end_, buffer_.get());
+        end_ -= start_;
+        start_ = 0;
+    }
+    return {buffer_.get() + end_, capacity_ - end_};
 }
 
-void FrameReader::commit(std::size_t n) { end_ += std::min(n, buffer_.size() - end_); }
+void FrameReader::commit(std::size_t n) { end_ += std::min(n, capacity_ - end_); }
 
 std::optional<std::span<std::uint8_t>> FrameReader::pop() {
     if (error_ != FrameError::ok || end_ - start_ < wire::kFrameHeaderLen) return std::nullopt;
@@ -85,7 +91,7 @@ std::optional<std::span<std::uint8_t>> FrameReader::pop() {
         return std::nullopt;
     }
     if (end_ - start_ < wire::kFrameHeaderLen + len) return std::nullopt;
-    const auto frame = std::span(buffer_).subspan(start_ + wire::kFrameHeaderLen, len);
+    const std::span<std::uint8_t> frame(buffer_.get() + start_ + wire::kFrameHeaderLen, len);
     start_ += wire::kFrameHeaderLen + len;
     return frame;
 }

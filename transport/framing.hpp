@@ -3,6 +3,7 @@
 // (one Noise message). Sans-I/O: the caller feeds whatever the socket gave.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -62,7 +63,10 @@ private:
     // Bytes still missing before the frame at start_ (or its header) is whole.
     std::size_t missing() const;
 
-    std::vector<std::uint8_t> buffer_;
+    // Not zero-filled: the pages of an idle peer's buffer that no read reached
+    // stay unallocated (a chat peer's reads rarely get past the first ones).
+    std::unique_ptr<std::uint8_t[]> buffer_;
+    std::size_t capacity_ = 0;
     std::size_t start_ = 0;  // first byte not yet popped
     std::size_t end_ = 0;    // one past the last committed byte
     std::size_t min_len_ = 1;
