@@ -61,7 +61,7 @@ struct Connection {
     std::size_t front_written = 0;  // bytes of queue.front() the socket already took
     std::size_t in_flight = 0;      // queue entries the current write covers
     bool reading = false;           // a read is in flight
-    bool flush_posted = false;      // a write of the queue is about to start
+    bool holding_writes = false;    // handling a read: its replies leave together at its end
     MonoTime timer_due = MonoTime::max();  // when the pending timer wait ends (max: none pending)
     std::uint64_t timer_generation = 0;    // a wait whose generation is stale was superseded
     bool connecting = false;
@@ -290,7 +290,12 @@ struct Transport::Impl {
                 on_socket_error(c, ec == asio::error::eof ? "connection closed by peer" : ec.message());
                 return;
             }
+            // The acks to every message of this read, and what the layer above sends
+            // in reply, leave in one write rather than one each.
+            c->holding_writes = true;
             apply(c, c->session->received(n, mono_now()));  // ignored once the session is closed
+            c->holding_writes = false;
+            if (!c->dropped && c->in_flight == 0 && !c->queue.empty()) write_queued(c);
             start_read(c);
         }));
     }
@@ -314,18 +319,7 @@ struct Transport::Impl {
         } else {
             c->queue.push_back(std::move(bytes));
         }
-        flush_soon(c);
-    }
-
-    // Writes once the handler that queued bytes returns, not at once: the acks to
-    // every message of one read, or a burst of sends, leave in one system call.
-    void flush_soon(const Conn& c) {
-        if (c->flush_posted || c->in_flight > 0) return;
-        c->flush_posted = true;
-        asio::post(io, guarded([this, c] {
-            c->flush_posted = false;
-            if (!c->dropped && c->in_flight == 0) write_queued(c);
-        }));
+        if (c->in_flight == 0 && !c->holding_writes) write_queued(c);
     }
 
     // Where the next send encrypts to: the last queued buffer while no write
