@@ -36,9 +36,11 @@ tcp::endpoint unmapped(const tcp::endpoint& ep) {
 // (sends encrypt straight into it, small replies are copied in): one allocation
 // and one iovec for many of them, and large gathered writes for bulk transfers.
 constexpr std::size_t kCoalesceBytes = 256 * 1024;
-// Written buffers kept per connection for the next sends (when not much larger
-// than kCoalesceBytes): a bulk sender allocates nothing per message.
-constexpr std::size_t kSpareBuffers = 2;
+// Written buffers kept per connection for the next sends: a bulk sender then
+// allocates (and page-faults) nothing per message. At most the write queue's
+// cap is kept, and a chat peer's buffers stay small.
+constexpr std::size_t kSpareBuffers = 8;
+constexpr std::size_t kMaxSpareCapacity = wire::kMaxWriteQueue / kSpareBuffers;
 // iovecs per write: Linux takes up to 1024, Asio passes at most 64 anyway.
 constexpr std::size_t kMaxGather = 64;
 
@@ -333,14 +335,20 @@ struct Transport::Impl {
             c.queued_bytes -= tail.size();
             return tail;
         }
-        if (c.spare.empty()) return {};
+        if (c.spare.empty()) {
+            // Room for a full tail plus a large message: appends do not reallocate,
+            // and the buffer is kept once written. Untouched pages cost no memory.
+            std::vector<std::uint8_t> fresh;
+            fresh.reserve(kMaxSpareCapacity);
+            return fresh;
+        }
         std::vector<std::uint8_t> buffer = std::move(c.spare.back());
         c.spare.pop_back();
         return buffer;
     }
 
     void recycle(Connection& c, std::vector<std::uint8_t> buffer) {
-        if (c.spare.size() >= kSpareBuffers || buffer.capacity() > 2 * kCoalesceBytes) return;
+        if (c.spare.size() >= kSpareBuffers || buffer.capacity() > kMaxSpareCapacity) return;
         buffer.clear();
         c.spare.push_back(std::move(buffer));
     }
