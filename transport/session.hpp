@@ -97,7 +97,8 @@ public:
     SessionOutput receive(std::span<const std::uint8_t> bytes, MonoTime now);
     // receive() without a copy, for the I/O layer: read the socket straight into
     // receive_buffer() (never empty), then say how many bytes arrived. Frames are
-    // decrypted where they lie. The buffer is valid until the next call on the session.
+    // decrypted where they lie. The buffer stays where it is until the next receive(),
+    // receive_buffer() or received() (other calls may come while a read is pending).
     std::span<std::uint8_t> receive_buffer();
     SessionOutput received(std::size_t n, MonoTime now);
     // Encrypts one message (fragmented as needed). Empty output when not established.
