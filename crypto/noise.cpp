@@ -70,12 +70,13 @@ constexpr std::uint64_t kMaxNonce = std::numeric_limits<std::uint64_t>::max();
 #warning "HALLWAY_FUZZ_NO_AEAD: this build has NO encryption and NO authentication (fuzzing only)"
 void aead_encrypt(const Secret<kKeyLen>&, std::uint64_t, std::span<const std::uint8_t>,
                   std::span<const std::uint8_t> plaintext, std::uint8_t* out) {
-    std::memmove(out, plaintext.data(), plaintext.size());  // in place: may overlap
+    // in place: may overlap. An empty plaintext may come with null pointers.
+    if (!plaintext.empty()) std::memmove(out, plaintext.data(), plaintext.size());
     std::fill(out + plaintext.size(), out + plaintext.size() + kTagLen, std::uint8_t{0});
 }
 bool aead_decrypt(const Secret<kKeyLen>&, std::uint64_t, std::span<const std::uint8_t>,
                   std::span<const std::uint8_t> ciphertext, std::uint8_t* out) {
-    std::memmove(out, ciphertext.data(), ciphertext.size() - kTagLen);  // in place: may overlap
+    if (ciphertext.size() > kTagLen) std::memmove(out, ciphertext.data(), ciphertext.size() - kTagLen);
     return true;
 }
 #else
