@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <set>
 
 namespace hallway::core::rooms {
 
@@ -761,12 +762,12 @@ std::chrono::steady_clock::time_point Rooms::tick(std::chrono::steady_clock::tim
     }
     // A pull whose member is gone or has not given what it said it holds
     // within kResyncMin (slow, or withholding): the next member is asked.
-    std::vector<RoomId> stalled;
+    std::set<RoomId> stalled;  // each room once, though both loops may name it
     for (auto& [id, p] : pulls_)
-        if (!port_.has_session(p.peer) || now >= p.since + kResyncMin) stalled.push_back(id);
+        if (!port_.has_session(p.peer) || now >= p.since + kResyncMin) stalled.insert(id);
     for (auto& id : stalled) pulls_.erase(id);
     for (auto& [id, waiting] : held_back_)
-        if (!pulls_.count(id)) stalled.push_back(id);
+        if (!pulls_.count(id)) stalled.insert(id);
     for (auto& id : stalled) {
         const Room* room = find(id);
         if (room && room->state) next_pull(*room, now, true);
