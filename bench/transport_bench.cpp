@@ -8,7 +8,8 @@
 // (d) with --node HOST:PORT: Text messages per second that a real node stores and acks.
 //
 // Usage: transport_bench [--mib 256] [--netns-a NS --netns-b NS --addr-b IP] [--json]
-//                        [--node HOST:PORT --count N --window W]
+//                        [--node HOST:PORT --count N --window W] [--transfer-only]
+// --transfer-only: just (a)'s session part, e.g. under perf record.
 #include "transport/session.hpp"
 #include "transport/transport.hpp"
 #include "transport/wire.hpp"
@@ -17,6 +18,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -63,6 +65,15 @@ auto in_b(F f) {
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
+// CPU seconds (user + system) the whole process used so far: on a shared
+// machine, what the transfer costs is steadier than how fast it went.
+double cpu_seconds() {
+    rusage u{};
+    ::getrusage(RUSAGE_SELF, &u);
+    const auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+    return s(u.ru_utime) + s(u.ru_stime);
+}
+
 struct Pair {
     asio::io_context io_a, io_b;
     crypto::KeyPair ka = crypto::KeyPair::generate(crypto::system_rng());
@@ -105,8 +116,13 @@ MessageId id_of(std::uint64_t n) {
     return id;
 }
 
+struct Throughput {
+    double mib_per_s;
+    double mib_per_cpu_s;  // both ends together
+};
+
 // (a) MiB/s of Text bodies through a session, acked one by one.
-double session_throughput(std::size_t mib) {
+Throughput session_throughput(std::size_t mib) {
     Pair p;
     // The largest text the protocol carries; 32 in flight (2 MiB) keep the pipe full.
     const std::size_t body = wire::kMaxTextBody;
@@ -114,6 +130,7 @@ double session_throughput(std::size_t mib) {
     std::size_t sent = 0, acked = 0;
     const std::string payload(body, 'x');
     const auto t0 = Clock::now();
+    const double cpu0 = cpu_seconds();
     auto fill = [&] {
         while (sent < count && sent - acked < 32 &&
                p.a->send(p.kb.public_key, Text{id_of(sent), 0, payload}) == SendResult::sent)
@@ -125,7 +142,8 @@ double session_throughput(std::size_t mib) {
     };
     fill();
     p.run_a_until([&] { return acked == count; });
-    return static_cast<double>(count * body) / (1024.0 * 1024.0) / seconds_since(t0);
+    const double mib_moved = static_cast<double>(count * body) / (1024.0 * 1024.0);
+    return {mib_moved / seconds_since(t0), mib_moved / (cpu_seconds() - cpu0)};
 }
 
 // Connected loopback socket pair (blocking).
@@ -324,11 +342,12 @@ int main(int argc, char** argv) {
     if (sodium_init() < 0) return 1;
     std::size_t mib = 256, count = 20000, window = 64;
     std::string ns_a, node;
-    bool json = false;
+    bool json = false, transfer_only = false;
     for (int i = 1; i < argc; ++i) {
         const std::string flag = argv[i];
         const bool has_value = i + 1 < argc;
         if (flag == "--json") json = true;
+        else if (flag == "--transfer-only") transfer_only = true;
         else if (flag == "--mib" && has_value) mib = std::stoul(argv[++i]);
         else if (flag == "--netns-a" && has_value) ns_a = argv[++i];
         else if (flag == "--netns-b" && has_value) g_net.ns_b = argv[++i];
@@ -338,7 +357,7 @@ int main(int argc, char** argv) {
         else if (flag == "--window" && has_value) window = std::stoul(argv[++i]);
         else {
             std::fprintf(stderr, "usage: transport_bench [--mib N] [--netns-a NS --netns-b NS --addr-b IP] [--json]\n"
-                                 "                       [--node HOST:PORT [--count N] [--window W]]\n");
+                                 "                       [--node HOST:PORT [--count N] [--window W]] [--transfer-only]\n");
             return 2;
         }
     }
@@ -348,7 +367,12 @@ int main(int argc, char** argv) {
         print({{"node_store", "(d) texts/s a node stores durably and acks", "msg/s", rate, 0}}, json);
         return 0;
     }
-    const double s_tp = session_throughput(mib);
+    const auto [s_tp, s_cpu] = session_throughput(mib);
+    const Row cost{"transfer_cpu", "(a) transfer per CPU-second, both ends", "MiB", s_cpu, 0};
+    if (transfer_only) {
+        print({{"transfer", "(a) transfer through a session", "MiB/s", s_tp, 0}, cost}, json);
+        return 0;
+    }
     const double t_tp = tcp_throughput(mib);
     const double aead = aead_throughput();
     const auto s_rtt = session_rtt();
@@ -359,6 +383,7 @@ int main(int argc, char** argv) {
     const double hs_bound = x / 8;  // both sides on one core: 2 x (1 keygen + 3 DH)
     print({{"transfer_tcp", "(a) transfer vs plain TCP", "MiB/s", s_tp, t_tp},
            {"transfer_aead", "(a) transfer vs ChaCha20-Poly1305 1 core", "MiB/s", s_tp, aead},
+           cost,
            {"rtt_p50", "(b) round trip p50 text->ack vs TCP", "us", s_rtt.p50_us, t_rtt.p50_us},
            {"rtt_p99", "(b) round trip p99 text->ack vs TCP", "us", s_rtt.p99_us, t_rtt.p99_us},
            {"handshakes", "(c) handshakes/s 1 core vs X25519 bound", "1/s", hs, hs_bound}},

@@ -12,24 +12,10 @@ using namespace node_detail;
 
 namespace {
 
-// Redials of needed sessions wait for this tick; a message or a focus dials at once.
-constexpr auto kMaintenanceTick = std::chrono::seconds(1);
-// With nothing to redial the tick sleeps this long (anything that may need a
-// redial, a lost session or a failed dial, wakes it sooner): an idle node
-// wakes about once a minute, not once a second.
-constexpr auto kIdleMaintenanceTick = std::chrono::seconds(60);
 // Notices replayed to a new subscriber: enough for what start-up reports.
 constexpr std::size_t kRecentNotices = 16;
 // A stranger not seen for this long is forgotten at start: it left the LAN.
 constexpr std::int64_t kStrangerMaxAgeMs = 30LL * 24 * 60 * 60 * 1000;
-
-std::string endpoint_text(const asio::ip::tcp::endpoint& ep) {
-    if (ep.address().is_v6() && !ep.address().to_v6().is_v4_mapped())
-        return "[" + ep.address().to_string() + "]:" + std::to_string(ep.port());
-    auto a = ep.address().is_v6() ? asio::ip::address(asio::ip::make_address_v4(asio::ip::v4_mapped, ep.address().to_v6()))
-                                  : ep.address();
-    return a.to_string() + ":" + std::to_string(ep.port());
-}
 
 std::string lower(std::string_view s) {
     std::string out(s);
@@ -45,6 +31,14 @@ std::string default_nick() {
 }
 
 }  // namespace
+
+std::string node_detail::endpoint_text(const asio::ip::tcp::endpoint& ep) {
+    if (ep.address().is_v6() && !ep.address().to_v6().is_v4_mapped())
+        return "[" + ep.address().to_string() + "]:" + std::to_string(ep.port());
+    auto a = ep.address().is_v6() ? asio::ip::address(asio::ip::make_address_v4(asio::ip::v4_mapped, ep.address().to_v6()))
+                                  : ep.address();
+    return a.to_string() + ":" + std::to_string(ep.port());
+}
 
 void Node::Impl::emit(const Event& e) {
     // A front end that subscribes later (after start(), or a window opened
@@ -129,191 +123,6 @@ bool Node::Impl::may_send_to(const PeerKey& peer) const {
     return c->trust == Trust::verified || !verified_namesake(peer, c->nick);
 }
 
-bool Node::Impl::accept_peer(const PeerKey& key) {
-    auto c = store->contact(key);
-    return !(c && c->trust == Trust::blocked);
-}
-
-std::optional<bool> Node::Impl::announcement_matches(const transport::SessionInfo& info) {
-    if (!info.we_dialed) return std::nullopt;
-    auto it = expected_at.find(info.remote);
-    if (it == expected_at.end()) return std::nullopt;
-    const std::string expected = std::move(it->second);
-    expected_at.erase(it);
-    if (expected == fingerprint_of(info.peer)) return true;
-    notice(Notice::Level::alert,
-           "Spoofing attempt refused: " + endpoint_text(info.remote) + " announced fingerprint " +
-               crypto::format_digits(expected) + " but authenticated as " +
-               crypto::format_digits(fingerprint_of(info.peer)) + " (\"" + info.hello.nick + "\")");
-    return false;
-}
-
-void Node::Impl::on_duplicate(const transport::SessionInfo& info) {
-    if (announcement_matches(info) != true) return;
-    verify_announcement(info.peer, info.remote);
-    peer_changed(info.peer);
-    refresh_sessions();
-}
-
-void Node::Impl::on_session_up(const transport::SessionInfo& info) {
-    const PeerKey& key = info.peer;
-    const auto match = announcement_matches(info);
-    if (match == false) {
-        transport->close(key, "identity does not match its announcement");
-        return;
-    }
-    const bool dialed_announcement = match == true;
-    auto before = store->contact(key);
-    if (store->touch_contact(key, info.hello.nick, now_ms()) != StoreError::ok) {
-        transport->close(key, "local storage failure");
-        notice(Notice::Level::alert, "Could not record contact " + info.hello.nick + ": storage failed");
-        return;
-    }
-    Live& l = live[key];
-    l.presence = "available";
-    l.dials = 0;
-    l.backoff = kRedialMin;
-    l.next_recheck = {};
-    l.recheck_pause = kRecheckMin;
-    if (info.we_dialed) l.add_address(info.remote);
-    for (auto& [id, t] : targets) {
-        if (t.endpoint != info.remote) continue;
-        t.backoff = kRedialMin;
-        if (t.expected_fingerprint.empty()) presence->set_manual(key);
-    }
-    presence->session_up(key);
-    std::erase_if(dialing_for, [&](const auto& d) { return d.second == key; });
-    if (dialed_announcement) {
-        verify_announcement(key, std::nullopt);  // the address is added above
-    } else if (auto at = announced_from(fingerprint_of(key), info.remote.address())) {
-        verify_announcement(key, at);
-    }
-    if (auto namesake = verified_namesake(key, info.hello.nick);
-        namesake && (!before || before->trust != Trust::verified)) {
-        notice(Notice::Level::alert,
-               "\"" + info.hello.nick + "\" with fingerprint " + crypto::format_digits(fingerprint_of(key)) +
-                   " is NOT your verified contact of that name (" +
-                   crypto::format_digits(fingerprint_of(namesake->key)) +
-                   "). It may be an impostor or a new key; nothing is sent to it until you verify it.");
-    }
-    if (!before) forget_surplus_strangers();
-    if (info.hello.sign_key && std::count(info.hello.capabilities.begin(), info.hello.capabilities.end(), "rooms"))
-        store->set_sign_key(key, *info.hello.sign_key);
-    transport->send(key, status_message());
-    if (auto tell = gone_to_tell.extract(key))
-        for (auto& gone : tell.mapped()) transport->send(key, transport::Gone{gone});
-    peer_changed(key);
-    flush_outbox(key);
-    rooms->on_session_up(key);
-    refresh_sessions();
-}
-
-void Node::Impl::forget_surplus_strangers() {
-    for (auto& k : store->surplus_strangers(options.max_strangers)) {
-        if (presence->online(k)) continue;
-        store->forget_stranger(k);
-        live.erase(k);
-        fingerprints.erase(k);
-    }
-}
-
-void Node::Impl::on_session_down(const PeerKey& key, std::string_view reason, transport::CloseKind kind) {
-    backlogged.erase(key);
-    resends.forget(key);
-    SessionEnd end = SessionEnd::lost;
-    if (kind == transport::CloseKind::local_close || kind == transport::CloseKind::refused ||
-        kind == transport::CloseKind::duplicate)
-        end = SessionEnd::quiet;
-    else if (kind == transport::CloseKind::remote_close)
-        // "idle" and "duplicate session" (the two sides briefly disagreed on
-        // which of two sessions to keep) say nothing about the peer leaving.
-        end = reason == transport::wire::kReasonIdle || reason == transport::wire::kReasonDuplicate
-                  ? SessionEnd::quiet
-                  : SessionEnd::goodbye;
-    if (presence->session_down(key, end)) tell_ring_gone(key);
-    wake_maintenance();
-    if (!presence->online(key) && store->contact(key))
-        store->touch_contact(key, store->contact(key)->nick, now_ms());
-    peer_changed(key);
-    refresh_sessions();
-}
-
-std::optional<asio::ip::tcp::endpoint> Node::Impl::announced_from(const std::string& fp, const asio::ip::address& address) const {
-    for (auto& [id, t] : targets)
-        if (t.expected_fingerprint == fp && t.endpoint.address() == address) return t.endpoint;
-    return std::nullopt;
-}
-
-void Node::Impl::verify_announcement(const PeerKey& key, std::optional<asio::ip::tcp::endpoint> at) {
-    const std::string& fp = fingerprint_of(key);
-    verified_fingerprints[fp] = key;
-    const bool was_online = presence->online(key);
-    presence->set_announced(key, sighted.count(fp) > 0);
-    if (at) live[key].add_address(*at);
-    if (!was_online && presence->online(key)) rooms->on_online(key);
-}
-
-void Node::Impl::refresh_sessions() {
-    if (stopped) return;
-    for (auto& s : transport->sessions()) transport->set_liveness(s.peer, presence->liveness(s.peer));
-    if (auto succ = presence->successor()) dial_on_need(*succ);
-}
-
-bool Node::Impl::dial_on_need(const PeerKey& key) {
-    if (stopped || transport->has_session(key)) return true;
-    Live& l = live[key];
-    if (l.dials > 0) return true;
-    if (l.addresses.empty()) return false;
-    for (auto& ep : l.addresses) {
-        dialing_for[ep] = key;
-        ++l.dials;
-        transport->dial(ep, key);
-    }
-    l.next_dial = std::chrono::steady_clock::now() + l.backoff;
-    l.backoff = std::min<std::chrono::seconds>(l.backoff * 2, kRedialMax);
-    return true;
-}
-
-void Node::Impl::on_dial_failed(const asio::ip::tcp::endpoint& ep) {
-    expected_at.erase(ep);
-    wake_maintenance();
-    auto it = dialing_for.find(ep);
-    if (it == dialing_for.end()) return;
-    const PeerKey key = it->second;
-    dialing_for.erase(it);
-    Live& l = live[key];
-    if (l.dials == 0 || --l.dials > 0 || transport->has_session(key)) return;
-    // Its announcement may have moved in place (a restart on another port).
-    if (discovery && presence->announced(key)) discovery->resolve_again(fingerprint_of(key));
-    // Reached nowhere: a peer being checked after a Gone claim is gone.
-    if (presence->check_failed(key)) {
-        peer_changed(key);
-        refresh_sessions();
-    }
-}
-
-void Node::Impl::pass_gone(const PeerKey& key, const PeerKey& from) {
-    auto succ = presence->successor();
-    if (!succ || *succ == from || *succ == key) return;
-    if (transport->has_session(*succ)) {
-        transport->send(*succ, transport::Gone{key});
-    } else {
-        gone_to_tell[*succ].insert(key);
-        dial_on_need(*succ);
-    }
-}
-
-void Node::Impl::handle(const PeerKey& from, const transport::Gone& g) {
-    PeerKey key{};
-    std::copy(g.key.begin(), g.key.end(), key.begin());
-    if (!presence->claim_gone(key)) return;
-    // Passed on before checking, so the news goes round at LAN speed; each
-    // node believes it only when its own dials fail.
-    pass_gone(key, from);
-    if (!dial_on_need(key) && presence->check_failed(key)) peer_changed(key);
-    refresh_sessions();
-}
-
 void Node::Impl::on_message(const PeerKey& key, const transport::AppMessage& msg) {
     std::visit([&](const auto& m) { handle(key, m); }, msg);
 }
@@ -373,140 +182,6 @@ void Node::Impl::handle(const PeerKey& key, const transport::Status& s) {
         if (c && c->nick != s.nick) store->touch_contact(key, s.nick, now_ms());
     }
     peer_changed(key);
-}
-
-void Node::Impl::on_found(const discovery::Sighting& s) {
-    if (s.fingerprint == fingerprint) return;
-    sighted.insert(s.fingerprint);
-    std::string id = s.fingerprint + "|" + endpoint_text(s.endpoint);
-    auto [it, fresh] = targets.try_emplace(id, DialTarget{s.endpoint, s.fingerprint});
-    if (!fresh) return;
-    // Each announced place is authenticated by one handshake, unless one
-    // already did (we reached the key there, or a session with it came from
-    // that address: the peer found us first). Another place announcing a
-    // known fingerprint is dialed too: it may be a spoof.
-    std::optional<PeerKey> key;
-    if (auto v = verified_fingerprints.find(s.fingerprint);
-        v != verified_fingerprints.end() && live[v->second].has_address(s.endpoint))
-        key = v->second;
-    for (auto& session : transport->sessions())
-        if (!key && session.remote.address() == s.endpoint.address() && fingerprint_of(session.peer) == s.fingerprint)
-            key = session.peer;
-    if (key) {
-        verify_announcement(*key, s.endpoint);
-        peer_changed(*key);
-        refresh_sessions();
-        return;
-    }
-    dial(it->second);  // at once: this is what lists a newcomer before its own announcement ends
-}
-
-void Node::Impl::on_lost(const std::string& fp) {
-    for (auto it = targets.begin(); it != targets.end();)
-        it = it->second.expected_fingerprint == fp ? targets.erase(it) : std::next(it);
-    sighted.erase(fp);
-    auto v = verified_fingerprints.find(fp);
-    if (v == verified_fingerprints.end()) return;
-    const PeerKey key = v->second;
-    verified_fingerprints.erase(v);
-    presence->set_announced(key, false);
-    peer_changed(key);
-    refresh_sessions();
-}
-
-bool Node::Impl::connected_to(const DialTarget& t) const {
-    for (auto& [key, l] : live)
-        if (l.has_address(t.endpoint) && transport->has_session(key)) return true;
-    return false;
-}
-
-void Node::Impl::dial(DialTarget& t) {
-    if (!t.expected_fingerprint.empty()) expected_at[t.endpoint] = t.expected_fingerprint;
-    transport->dial(t.endpoint);
-    t.next_try = std::chrono::steady_clock::now() + t.backoff;
-    t.backoff = std::min<std::chrono::seconds>(t.backoff * 2, kRedialMax);
-}
-
-bool Node::Impl::unmet(const std::string& fp) const {
-    if (verified_fingerprints.count(fp)) return false;
-    for (auto& [ep, expected] : expected_at)
-        if (expected == fp) return false;
-    return true;
-}
-
-void Node::Impl::maintain() {
-    if (stopped) return;
-    auto now = std::chrono::steady_clock::now();
-    bool waiting = false;  // something is still to be reached: tick again soon
-    for (auto& [id, t] : targets) {
-        if (t.expected_fingerprint.empty() ? connected_to(t) : !unmet(t.expected_fingerprint)) continue;
-        waiting = true;
-        if (now >= t.next_try) dial(t);
-    }
-    for (auto& key : presence->needed()) {
-        if (transport->has_session(key)) continue;
-        waiting = true;
-        auto it = live.find(key);
-        if (it != live.end() && now >= it->second.next_dial) dial_on_need(key);
-    }
-    auto next_recheck = std::chrono::steady_clock::time_point::max();
-    for (auto& key : presence->to_recheck()) {
-        Live& l = live[key];
-        if (l.next_recheck == std::chrono::steady_clock::time_point{}) l.next_recheck = now + l.recheck_pause;
-        if (now >= l.next_recheck) {
-            dial_on_need(key);
-            l.recheck_pause = std::min<std::chrono::seconds>(l.recheck_pause * 2, kRecheckMax);
-            l.next_recheck = now + l.recheck_pause;
-        }
-        next_recheck = std::min(next_recheck, l.next_recheck);
-    }
-    for (auto& key : resends.due(now)) {
-        if (store->has_outbox(key))
-            flush_outbox(key);
-        else
-            resends.forget(key);
-    }
-    // Members that have not confirmed our room entries are asked again;
-    // the tick comes back for that, and for the next recheck.
-    const auto due = std::min(rooms->tick(now), next_recheck);
-    const auto after = waiting || !resends.empty() ? kMaintenanceTick : kIdleMaintenanceTick;
-    schedule_maintenance(due < now + after
-                             ? std::max(due - now, std::chrono::steady_clock::duration(kMaintenanceTick))
-                             : after);
-}
-
-void Node::Impl::schedule_maintenance(std::chrono::steady_clock::duration after) {
-    maintenance_due = std::chrono::steady_clock::now() + after;
-    maintenance.expires_at(maintenance_due);
-    maintenance.async_wait([this](std::error_code ec) {
-        if (!ec) maintain();
-    });
-}
-
-void Node::Impl::wake_maintenance() {
-    if (!stopped && maintenance_due > std::chrono::steady_clock::now() + kMaintenanceTick)
-        schedule_maintenance(kMaintenanceTick);
-}
-
-void Node::Impl::add_manual_peer(const std::string& host_port) {
-    auto colon = host_port.rfind(':');
-    if (colon == std::string::npos) {
-        notice(Notice::Level::warning, "--peer " + host_port + ": expected HOST:PORT");
-        return;
-    }
-    std::string host = host_port.substr(0, colon);
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-    asio::ip::tcp::resolver resolver(io);
-    std::error_code ec;
-    auto results = resolver.resolve(host, host_port.substr(colon + 1), ec);
-    if (ec || results.empty()) {
-        notice(Notice::Level::warning, "--peer " + host_port + ": " + (ec ? ec.message() : "no address"));
-        return;
-    }
-    for (auto& r : results) {
-        auto [it, fresh] = targets.try_emplace("manual|" + endpoint_text(r.endpoint()), DialTarget{r.endpoint(), ""});
-        if (fresh) dial(it->second);
-    }
 }
 
 std::unique_ptr<Node> Node::create(asio::io_context& io, NodeOptions options, std::string& error) {

@@ -1,7 +1,10 @@
 #pragma once
 // Private to core/node*.cpp: Node::Impl, the node's state and the glue
 // between transport, discovery, presence, store and rooms. node.cpp defines
-// its methods; node_rooms.cpp the port it gives the rooms service.
+// construction, the commands and the event wiring; node_sessions.cpp the
+// sessions, the presence ring and the maintenance tick; node_discovery.cpp
+// the dial targets (mDNS sightings, --peer); node_rooms.cpp the port it gives
+// the rooms service.
 #include "core/node.hpp"
 
 #include "core/control.hpp"
@@ -51,6 +54,9 @@ inline std::int64_t now_ms() {
     using namespace std::chrono;
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
+
+// "host:port" as the user sees it ("[v6]:port"; a v4-mapped address as v4).
+std::string endpoint_text(const asio::ip::tcp::endpoint& ep);
 
 }  // namespace node_detail
 
@@ -172,7 +178,7 @@ struct Node::Impl : core::rooms::RoomsPort {
     // the person has chosen to trust it (key change or impostor).
     bool may_send_to(const PeerKey& peer) const;
 
-    // ---- transport callbacks -------------------------------------------------
+    // ---- transport callbacks (node_sessions.cpp) -----------------------------
 
     bool accept_peer(const PeerKey& key);
 
@@ -194,6 +200,7 @@ struct Node::Impl : core::rooms::RoomsPort {
     void on_session_down(const PeerKey& key, std::string_view reason, transport::CloseKind kind);
 
     // ---- sessions on need and the presence ring (core/presence.hpp) ------------
+    // node_sessions.cpp, up to on_message.
 
     // Where the peer's fingerprint is announced from this address: an inbound
     // session from there authenticates the announcement as well as a dial would.
@@ -247,7 +254,7 @@ struct Node::Impl : core::rooms::RoomsPort {
 
     void handle(const PeerKey& key, const transport::Status& s);
 
-    // ---- discovery -----------------------------------------------------------
+    // ---- discovery (node_discovery.cpp) ----------------------------------------
 
     void on_found(const discovery::Sighting& s);
 
@@ -262,6 +269,10 @@ struct Node::Impl : core::rooms::RoomsPort {
     // in flight: it is dialed again, with backoff, until one succeeds.
     bool unmet(const std::string& fp) const;
 
+    void add_manual_peer(const std::string& host_port);
+
+    // ---- the maintenance tick (node_sessions.cpp) ------------------------------
+
     // Redials what must stay connected: peers given by hand (by address: their
     // key may not be known yet), announced peers not met yet, and the sessions
     // presence needs; resends what a live session left unacknowledged.
@@ -271,8 +282,6 @@ struct Node::Impl : core::rooms::RoomsPort {
 
     // Something may need a redial soon: the tick comes within a second.
     void wake_maintenance();
-
-    void add_manual_peer(const std::string& host_port);
 };
 
 }  // namespace hallway::core

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 
 namespace hallway::crypto {
@@ -69,12 +70,13 @@ constexpr std::uint64_t kMaxNonce = std::numeric_limits<std::uint64_t>::max();
 #warning "HALLWAY_FUZZ_NO_AEAD: this build has NO encryption and NO authentication (fuzzing only)"
 void aead_encrypt(const Secret<kKeyLen>&, std::uint64_t, std::span<const std::uint8_t>,
                   std::span<const std::uint8_t> plaintext, std::uint8_t* out) {
-    std::copy(plaintext.begin(), plaintext.end(), out);
+    // in place: may overlap. An empty plaintext may come with null pointers.
+    if (!plaintext.empty()) std::memmove(out, plaintext.data(), plaintext.size());
     std::fill(out + plaintext.size(), out + plaintext.size() + kTagLen, std::uint8_t{0});
 }
 bool aead_decrypt(const Secret<kKeyLen>&, std::uint64_t, std::span<const std::uint8_t>,
                   std::span<const std::uint8_t> ciphertext, std::uint8_t* out) {
-    std::copy(ciphertext.begin(), ciphertext.end() - kTagLen, out);
+    if (ciphertext.size() > kTagLen) std::memmove(out, ciphertext.data(), ciphertext.size() - kTagLen);
     return true;
 }
 #else
@@ -101,15 +103,29 @@ void CipherState::initialize_key(std::span<const std::uint8_t, kKeyLen> key) {
     n_ = 0;
 }
 
+// What encrypting a plaintext of n bytes needs; ok when it may go ahead (keyed or not).
+NoiseError CipherState::check_encrypt(std::size_t n) const {
+    if (n > kMaxNoiseMessage - (has_key_ ? kTagLen : 0)) return NoiseError::message_too_long;
+    if (has_key_ && n_ == kMaxNonce) return NoiseError::nonce_exhausted;
+    return NoiseError::ok;
+}
+
+// What decrypting a ciphertext of n bytes needs; ok when it may go ahead (keyed or not).
+NoiseError CipherState::check_decrypt(std::size_t n) const {
+    if (n > kMaxNoiseMessage) return NoiseError::message_too_long;
+    if (!has_key_) return NoiseError::ok;
+    if (n_ == kMaxNonce) return NoiseError::nonce_exhausted;
+    if (n < kTagLen) return NoiseError::message_too_short;
+    return NoiseError::ok;
+}
+
 NoiseError CipherState::encrypt_with_ad(std::span<const std::uint8_t> ad, std::span<const std::uint8_t> plaintext,
                                         std::vector<std::uint8_t>& out) {
-    const std::size_t tag = has_key_ ? kTagLen : 0;
-    if (plaintext.size() > kMaxNoiseMessage - tag) return NoiseError::message_too_long;
+    if (auto err = check_encrypt(plaintext.size()); err != NoiseError::ok) return err;
     if (!has_key_) {
         out.insert(out.end(), plaintext.begin(), plaintext.end());
         return NoiseError::ok;
     }
-    if (n_ == kMaxNonce) return NoiseError::nonce_exhausted;
     const std::size_t start = out.size();
     out.resize(start + plaintext.size() + kTagLen);
     aead_encrypt(k_, n_, ad, plaintext, out.data() + start);
@@ -117,21 +133,39 @@ NoiseError CipherState::encrypt_with_ad(std::span<const std::uint8_t> ad, std::s
     return NoiseError::ok;
 }
 
+NoiseError CipherState::encrypt_in_place(std::span<const std::uint8_t> ad, std::span<std::uint8_t> message) {
+    const std::size_t tag = has_key_ ? kTagLen : 0;
+    if (message.size() < tag) return NoiseError::message_too_short;
+    const auto plaintext = message.first(message.size() - tag);
+    if (auto err = check_encrypt(plaintext.size()); err != NoiseError::ok) return err;
+    if (!has_key_) return NoiseError::ok;
+    aead_encrypt(k_, n_, ad, plaintext, message.data());  // libsodium allows exact overlap
+    ++n_;
+    return NoiseError::ok;
+}
+
 NoiseError CipherState::decrypt_with_ad(std::span<const std::uint8_t> ad, std::span<const std::uint8_t> ciphertext,
                                         std::vector<std::uint8_t>& out) {
-    if (ciphertext.size() > kMaxNoiseMessage) return NoiseError::message_too_long;
+    if (auto err = check_decrypt(ciphertext.size()); err != NoiseError::ok) return err;
     if (!has_key_) {
         out.insert(out.end(), ciphertext.begin(), ciphertext.end());
         return NoiseError::ok;
     }
-    if (n_ == kMaxNonce) return NoiseError::nonce_exhausted;
-    if (ciphertext.size() < kTagLen) return NoiseError::message_too_short;
     const std::size_t start = out.size();
     out.resize(start + ciphertext.size() - kTagLen);
     if (!aead_decrypt(k_, n_, ad, ciphertext, out.data() + start)) {
         out.resize(start);
         return NoiseError::decrypt_failed;
     }
+    ++n_;
+    return NoiseError::ok;
+}
+
+NoiseError CipherState::decrypt_in_place(std::span<const std::uint8_t> ad, std::span<std::uint8_t> message) {
+    if (auto err = check_decrypt(message.size()); err != NoiseError::ok) return err;
+    if (!has_key_) return NoiseError::ok;
+    // libsodium allows exact overlap; on a bad tag it wipes the output.
+    if (!aead_decrypt(k_, n_, ad, message, message.data())) return NoiseError::decrypt_failed;
     ++n_;
     return NoiseError::ok;
 }

@@ -67,11 +67,22 @@ public:
     // (shorter than the tag), decrypt_failed. On failure the nonce does not advance and out is unchanged.
     NoiseError decrypt_with_ad(std::span<const std::uint8_t> ad, std::span<const std::uint8_t> ciphertext,
                                std::vector<std::uint8_t>& out);
+    // In place, for bulk transport without copies: message holds the plaintext followed by
+    // kTagLen bytes of room and becomes the ciphertext. Errors as for encrypt_with_ad, plus
+    // message_too_short (no room for the tag); a failed call changes neither the nonce nor message.
+    NoiseError encrypt_in_place(std::span<const std::uint8_t> ad, std::span<std::uint8_t> message);
+    // In place: message holds a ciphertext; on success its first size() - kTagLen bytes are the
+    // plaintext. Errors as for decrypt_with_ad; on failure the nonce does not advance and
+    // message may have been wiped.
+    NoiseError decrypt_in_place(std::span<const std::uint8_t> ad, std::span<std::uint8_t> message);
     // Noise §4.2 REKEY: k = first 32 bytes of ENCRYPT(k, 2^64-1, "", 32 zero bytes);
     // the nonce is kept. No effect without a key.
     void rekey();
 
 private:
+    NoiseError check_encrypt(std::size_t plaintext_len) const;
+    NoiseError check_decrypt(std::size_t ciphertext_len) const;
+
     Secret<kKeyLen> k_;
     bool has_key_ = false;
     std::uint64_t n_ = 0;

@@ -39,39 +39,75 @@ bool end_frame(std::vector<std::uint8_t>& out, std::size_t frame_at) {
     return true;
 }
 
+namespace {
+// Reads smaller than this move the partial frame to the front first: a few
+// large reads rather than many small ones at the buffer's end.
+constexpr std::size_t kMinRead = 4096;
+}  // namespace
+
 void FrameReader::set_bounds(std::size_t min_len, std::size_t max_len) {
     min_len_ = std::max<std::size_t>(min_len, 1);
     max_len_ = std::min(max_len, wire::kMaxFrameBody);
 }
 
-std::optional<std::vector<std::uint8_t>> FrameReader::next(std::span<const std::uint8_t>& input) {
-    if (error_ != FrameError::ok) return std::nullopt;
-    while (header_fill_ < wire::kFrameHeaderLen) {
-        if (input.empty()) return std::nullopt;
-        header_[header_fill_++] = input.front();
-        input = input.subspan(1);
-        if (header_fill_ == wire::kFrameHeaderLen) {
-            expected_ = (std::size_t{header_[0]} << 8) | header_[1];
-            if (expected_ == 0) {
-                error_ = FrameError::zero_length;
-                return std::nullopt;
-            }
-            if (expected_ < min_len_ || expected_ > max_len_) {
-                error_ = FrameError::bad_length;
-                return std::nullopt;
-            }
-            body_.reserve(expected_);
-        }
+std::size_t FrameReader::missing() const {
+    const std::size_t have = end_ - start_;
+    if (have < wire::kFrameHeaderLen) return wire::kFrameHeaderLen - have;
+    const std::size_t len = (std::size_t{buffer_[start_]} << 8) | buffer_[start_ + 1];
+    return have < wire::kFrameHeaderLen + len ? wire::kFrameHeaderLen + len - have : 0;
+}
+
+std::span<std::uint8_t> FrameReader::prepare() {
+    if (start_ == end_ || error_ != FrameError::ok) discard();
+    // Two of the longest frames allowed: whatever partial frame is left, one more fits.
+    const std::size_t capacity = 2 * (wire::kFrameHeaderLen + max_len_);
+    if (capacity_ < capacity) {  // grows once, at the handshake's end
+        std::unique_ptr<std::uint8_t[]> bigger(new std::uint8_t[capacity]);
+        std::copy(buffer_.get() + start_, buffer_.get() + end_, bigger.get());
+        buffer_ = std::move(bigger);
+        capacity_ = capacity;
+        end_ -= start_;
+        start_ = 0;
     }
-    const std::size_t take = std::min(expected_ - body_.size(), input.size());
-    body_.insert(body_.end(), input.begin(), input.begin() + static_cast<std::ptrdiff_t>(take));
-    input = input.subspan(take);
-    if (body_.size() < expected_) return std::nullopt;
-    std::vector<std::uint8_t> frame;
-    frame.swap(body_);
-    header_fill_ = 0;
-    expected_ = 0;
+    if (start_ > 0 && capacity_ - end_ < std::max(missing(), kMinRead)) {
+        std::copy(buffer_.get() + start_, buffer_.get() + end_, buffer_.get());
+        end_ -= start_;
+        start_ = 0;
+    }
+    return {buffer_.get() + end_, capacity_ - end_};
+}
+
+void FrameReader::commit(std::size_t n) { end_ += std::min(n, capacity_ - end_); }
+
+std::optional<std::span<std::uint8_t>> FrameReader::pop() {
+    if (error_ != FrameError::ok || end_ - start_ < wire::kFrameHeaderLen) return std::nullopt;
+    const std::size_t len = (std::size_t{buffer_[start_]} << 8) | buffer_[start_ + 1];
+    if (len == 0) {
+        error_ = FrameError::zero_length;
+        return std::nullopt;
+    }
+    if (len < min_len_ || len > max_len_) {
+        error_ = FrameError::bad_length;
+        return std::nullopt;
+    }
+    if (end_ - start_ < wire::kFrameHeaderLen + len) return std::nullopt;
+    const std::span<std::uint8_t> frame(buffer_.get() + start_ + wire::kFrameHeaderLen, len);
+    start_ += wire::kFrameHeaderLen + len;
     return frame;
+}
+
+std::optional<std::vector<std::uint8_t>> FrameReader::next(std::span<const std::uint8_t>& input) {
+    while (error_ == FrameError::ok) {
+        if (auto frame = pop()) return std::vector<std::uint8_t>(frame->begin(), frame->end());
+        if (error_ != FrameError::ok || input.empty()) break;
+        // No further than this frame: the caller keeps the bytes after it.
+        const auto room = prepare();
+        const std::size_t n = std::min({missing(), room.size(), input.size()});
+        std::copy_n(input.begin(), n, room.begin());
+        commit(n);
+        input = input.subspan(n);
+    }
+    return std::nullopt;
 }
 
 }  // namespace hallway::transport

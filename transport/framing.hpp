@@ -3,6 +3,7 @@
 // (one Noise message). Sans-I/O: the caller feeds whatever the socket gave.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -28,12 +29,27 @@ bool encode_frame(std::span<const std::uint8_t> body, std::vector<std::uint8_t>&
 std::size_t begin_frame(std::vector<std::uint8_t>& out);
 bool end_frame(std::vector<std::uint8_t>& out, std::size_t frame_at);
 
-// Splits a byte stream into frames. Buffers at most one partial frame; a
-// length outside [min, max] fails the reader for good as soon as the header is read.
+// Splits a byte stream into frames. The bytes live in the reader's own buffer,
+// so the I/O layer can read the socket straight into it (prepare, commit) and
+// frames come out as views into it, to be decrypted in place: no copy and no
+// allocation per frame. The buffer holds two frames of the largest length the
+// bounds allow, so a partial frame always fits behind whole ones; a length
+// outside [min, max] fails the reader for good as soon as its header is seen.
 class FrameReader {
 public:
     // Length bounds for the next frames (the session narrows them per message type).
     void set_bounds(std::size_t min_len, std::size_t max_len);
+
+    // Where the next bytes from the socket go: never empty. Invalidates frames
+    // returned by pop().
+    std::span<std::uint8_t> prepare();
+    // n bytes (at most prepare().size()) were written at the front of prepare().
+    void commit(std::size_t n);
+    // The next complete frame body, valid (and writable) until the next prepare();
+    // nullopt when more bytes are needed or the reader failed (see error()).
+    std::optional<std::span<std::uint8_t>> pop();
+    // Forgets everything buffered (the session is over).
+    void discard() { start_ = end_ = 0; }
 
     // Takes bytes from the front of input (advancing it) until one frame is
     // complete or input is exhausted. Returns the frame body when complete;
@@ -41,13 +57,18 @@ public:
     std::optional<std::vector<std::uint8_t>> next(std::span<const std::uint8_t>& input);
 
     FrameError error() const { return error_; }
-    std::size_t buffered() const { return header_fill_ + body_.size(); }
+    std::size_t buffered() const { return end_ - start_; }
 
 private:
-    std::uint8_t header_[2]{};
-    std::size_t header_fill_ = 0;
-    std::size_t expected_ = 0;  // body length once the header is complete
-    std::vector<std::uint8_t> body_;
+    // Bytes still missing before the frame at start_ (or its header) is whole.
+    std::size_t missing() const;
+
+    // Not zero-filled: the pages of an idle peer's buffer that no read reached
+    // stay unallocated (a chat peer's reads rarely get past the first ones).
+    std::unique_ptr<std::uint8_t[]> buffer_;
+    std::size_t capacity_ = 0;
+    std::size_t start_ = 0;  // first byte not yet popped
+    std::size_t end_ = 0;    // one past the last committed byte
     std::size_t min_len_ = 1;
     std::size_t max_len_ = 65535;
     FrameError error_ = FrameError::ok;

@@ -114,6 +114,8 @@ using AppMessage =
 // Likewise a room entry over wire::kMaxRoomEntry (cutting breaks its signature);
 // room_sync and rooms_list lists are cut to their bounds.
 std::vector<std::uint8_t> encode(const Message& m);
+// encode() of what the layer above sends, without copying it into a Message first.
+std::vector<std::uint8_t> encode_app(const AppMessage& m);
 // nullopt: not a message we know (unknown type, or a known type with a field
 // missing, ill-typed, repeated or over its bound); the caller skips it. Never throws.
 std::optional<Message> decode(std::span<const std::uint8_t> bytes);

@@ -71,7 +71,6 @@ struct Session::Impl {
     Liveness liveness;
     std::uint64_t pings_sent = 0;
     std::vector<std::uint8_t> reassembly;
-    std::vector<std::uint8_t> plain;  // one transport message's plaintext, reused
     std::optional<crypto::PublicKey> peer;
 
     bool initiator() const { return config.role == crypto::Role::initiator; }
@@ -82,7 +81,6 @@ struct Session::Impl {
         send_cs = crypto::CipherState{};
         recv_cs = crypto::CipherState{};
         reassembly.clear();
-        plain.clear();
         out.events.push_back(Closed{kind, std::string(reason)});
     }
 
@@ -144,7 +142,7 @@ struct Session::Impl {
         out.events.push_back(Established{*peer, std::move(hello)});
     }
 
-    void handle_handshake(SessionOutput& out, const std::vector<std::uint8_t>& frame, MonoTime now) {
+    void handle_handshake(SessionOutput& out, std::span<const std::uint8_t> frame, MonoTime now) {
         if (hs->action() != crypto::HandshakeAction::read_message) {
             fail(out, CloseKind::protocol_error, "handshake message out of turn");
             return;
@@ -184,12 +182,13 @@ struct Session::Impl {
         // Pong: its arrival already refreshed last_rx.
     }
 
-    void handle_transport(SessionOutput& out, const std::vector<std::uint8_t>& frame, MonoTime now) {
-        plain.clear();  // reused: no allocation per frame
-        if (recv_cs.decrypt_with_ad({}, frame, plain) != crypto::NoiseError::ok) {
+    // The frame is decrypted where it lies, in the reader's buffer.
+    void handle_transport(SessionOutput& out, std::span<std::uint8_t> frame, MonoTime now) {
+        if (recv_cs.decrypt_in_place({}, frame) != crypto::NoiseError::ok) {
             fail(out, CloseKind::decrypt_failed, to_string(CloseKind::decrypt_failed));
             return;
         }
+        const auto plain = frame.first(frame.size() - wire::kTagLen);
         const std::uint8_t flag = plain[0];  // min frame length guarantees one byte
         if (flag != wire::kFlagLast && flag != wire::kFlagMore) {
             fail(out, CloseKind::protocol_error, "bad fragment flag");
@@ -199,7 +198,7 @@ struct Session::Impl {
             fail(out, CloseKind::message_too_large, to_string(CloseKind::message_too_large));
             return;
         }
-        const std::span<const std::uint8_t> chunk = std::span(plain).subspan(wire::kFlagLen);
+        const std::span<const std::uint8_t> chunk = plain.subspan(wire::kFlagLen);
         if (flag == wire::kFlagMore) {
             reassembly.insert(reassembly.end(), chunk.begin(), chunk.end());
             return;
@@ -239,28 +238,58 @@ struct Session::Impl {
 
     void send(SessionOutput& out, const Message& message, MonoTime now) {
         if (state != State::established) return;
-        const auto encoded = encode(message);
+        const std::size_t before = out.bytes.size();
+        send_encoded(out, encode(message));
+        if (out.bytes.size() > before && is_app_message(message)) last_app_sent = now;
+    }
+
+    // Each chunk is copied once, behind its frame header and flag, and encrypted there.
+    void send_encoded(SessionOutput& out, std::span<const std::uint8_t> encoded) {
+        if (state != State::established) return;
         if (encoded.empty() || encoded.size() > wire::kMaxMessage) return;  // not sendable as is
-        if (is_app_message(message)) last_app_sent = now;
         const std::size_t chunks = (encoded.size() + wire::kMaxChunk - 1) / wire::kMaxChunk;
-        out.bytes.reserve(out.bytes.size() + encoded.size() +
-                          std::max<std::size_t>(chunks, 1) * (wire::kFrameHeaderLen + wire::kFlagLen + wire::kTagLen));
+        const std::size_t needed =
+            out.bytes.size() + encoded.size() + chunks * (wire::kFrameHeaderLen + wire::kFlagLen + wire::kTagLen);
+        // Geometric growth: out may be a buffer that many messages are appended to.
+        if (needed > out.bytes.capacity()) out.bytes.reserve(std::max(needed, 2 * out.bytes.capacity()));
         std::span<const std::uint8_t> rest(encoded);
         do {
             const std::size_t n = std::min(rest.size(), wire::kMaxChunk);
-            plain.clear();
-            plain.push_back(n == rest.size() ? wire::kFlagLast : wire::kFlagMore);
-            plain.insert(plain.end(), rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(n));
-            rest = rest.subspan(n);
-            // Encrypted straight into the output behind a header filled in afterwards.
             const std::size_t frame_at = begin_frame(out.bytes);
-            if (auto err = send_cs.encrypt_with_ad({}, plain, out.bytes); err != crypto::NoiseError::ok) {
+            out.bytes.push_back(n == rest.size() ? wire::kFlagLast : wire::kFlagMore);
+            out.bytes.insert(out.bytes.end(), rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(n));
+            out.bytes.resize(out.bytes.size() + wire::kTagLen);
+            rest = rest.subspan(n);
+            const auto body = std::span(out.bytes).subspan(frame_at + wire::kFrameHeaderLen);
+            if (auto err = send_cs.encrypt_in_place({}, body); err != crypto::NoiseError::ok) {
                 out.bytes.resize(frame_at);
                 fail(out, CloseKind::protocol_error, crypto::to_string(err));
                 return;
             }
             end_frame(out.bytes, frame_at);  // sizes are bounded by construction
         } while (!rest.empty());
+    }
+
+    // Feeds every whole frame the reader holds to the state machine.
+    void process_frames(SessionOutput& out, MonoTime now) {
+        while (state != State::closed) {
+            if (state == State::handshake && !hs) {
+                fail(out, CloseKind::handshake_failed, crypto::to_string(init_error));
+                break;
+            }
+            auto frame = reader.pop();
+            if (!frame) {
+                if (reader.error() != FrameError::ok) fail(out, CloseKind::bad_frame, to_string(reader.error()));
+                break;
+            }
+            last_rx = now;
+            if (state == State::handshake) {
+                handle_handshake(out, *frame, now);
+            } else {
+                handle_transport(out, *frame, now);
+            }
+        }
+        if (state == State::closed) reader.discard();  // everything after the end is ignored
     }
 };
 
@@ -304,29 +333,40 @@ SessionOutput Session::start(MonoTime /*now*/) {
 SessionOutput Session::receive(std::span<const std::uint8_t> bytes, MonoTime now) {
     SessionOutput out;
     Impl& s = *impl_;
-    while (s.state != State::closed) {
-        if (s.state == State::handshake && !s.hs) {
-            s.fail(out, CloseKind::handshake_failed, crypto::to_string(s.init_error));
-            break;
-        }
-        auto frame = s.reader.next(bytes);
-        if (!frame) {
-            if (s.reader.error() != FrameError::ok) s.fail(out, CloseKind::bad_frame, to_string(s.reader.error()));
-            break;
-        }
-        s.last_rx = now;
-        if (s.state == State::handshake) {
-            s.handle_handshake(out, *frame, now);
-        } else {
-            s.handle_transport(out, *frame, now);
-        }
-    }
+    // Through the reader's buffer, as much at a time as it takes.
+    do {
+        const auto room = s.reader.prepare();
+        const std::size_t n = std::min(room.size(), bytes.size());
+        std::copy_n(bytes.begin(), n, room.begin());
+        s.reader.commit(n);
+        bytes = bytes.subspan(n);
+        s.process_frames(out, now);
+    } while (!bytes.empty() && s.state != State::closed);
+    return out;
+}
+
+std::span<std::uint8_t> Session::receive_buffer() { return impl_->reader.prepare(); }
+
+SessionOutput Session::received(std::size_t n, MonoTime now) {
+    SessionOutput out;
+    impl_->reader.commit(n);
+    impl_->process_frames(out, now);
     return out;
 }
 
 SessionOutput Session::send(const Message& message, MonoTime now) {
     SessionOutput out;
     impl_->send(out, message, now);
+    return out;
+}
+
+SessionOutput Session::send(const AppMessage& message, MonoTime now, std::vector<std::uint8_t> into) {
+    SessionOutput out;
+    out.bytes = std::move(into);
+    const std::size_t before = out.bytes.size();
+    if (impl_->state != State::established) return out;
+    impl_->send_encoded(out, encode_app(message));
+    if (out.bytes.size() > before) impl_->last_app_sent = now;
     return out;
 }
 

@@ -95,9 +95,19 @@ public:
     // Consumes bytes from the socket. Any invalid input closes the session
     // (a Closed event); after that everything is ignored.
     SessionOutput receive(std::span<const std::uint8_t> bytes, MonoTime now);
+    // receive() without a copy, for the I/O layer: read the socket straight into
+    // receive_buffer() (never empty), then say how many bytes arrived. Frames are
+    // decrypted where they lie. The buffer stays where it is until the next receive(),
+    // receive_buffer() or received() (other calls may come while a read is pending).
+    std::span<std::uint8_t> receive_buffer();
+    SessionOutput received(std::size_t n, MonoTime now);
     // Encrypts one message (fragmented as needed). Empty output when not established.
     // Oversized messages (> wire::kMaxMessage encoded) are not sent: empty output.
     SessionOutput send(const Message& message, MonoTime now);
+    // The same for a message of the layer above, its frames appended to `into`
+    // (a buffer to reuse) which comes back as the output's bytes: nothing appended
+    // when not sent.
+    SessionOutput send(const AppMessage& message, MonoTime now, std::vector<std::uint8_t> into);
     // Keepalive, dead-peer, idle and handshake timeouts.
     SessionOutput tick(MonoTime now);
     // From now on (the default is fast, never idle). Going to fast after a

@@ -32,13 +32,15 @@ tcp::endpoint unmapped(const tcp::endpoint& ep) {
     return ep;
 }
 
-Message to_message(const AppMessage& m) {
-    return std::visit([](const auto& x) -> Message { return x; }, m);
-}
-
-// Small writes (pongs, acks) queued behind the write in flight share one buffer
-// up to this size: one allocation and one iovec for many of them.
-constexpr std::size_t kCoalesceBytes = 64 * 1024;
+// Messages queued behind the write in flight share one buffer up to this size
+// (sends encrypt straight into it, small replies are copied in): one allocation
+// and one iovec for many of them, and large gathered writes for bulk transfers.
+constexpr std::size_t kCoalesceBytes = 256 * 1024;
+// Written buffers kept per connection for the next sends: a bulk sender then
+// allocates (and page-faults) nothing per message. At most the write queue's
+// cap is kept, and a chat peer's buffers stay small.
+constexpr std::size_t kSpareBuffers = 8;
+constexpr std::size_t kMaxSpareCapacity = wire::kMaxWriteQueue / kSpareBuffers;
 // iovecs per write: Linux takes up to 1024, Asio passes at most 64 anyway.
 constexpr std::size_t kMaxGather = 64;
 
@@ -55,12 +57,13 @@ struct Connection {
     std::optional<Session> session;
     std::optional<PeerKey> peer;  // once established
     Hello hello;
-    std::array<std::uint8_t, 16 * 1024> read_buffer{};
     std::deque<std::vector<std::uint8_t>> queue;
+    std::vector<std::vector<std::uint8_t>> spare;  // written buffers, empty, for reuse
     std::size_t queued_bytes = 0;   // queued and not yet taken by the socket
     std::size_t front_written = 0;  // bytes of queue.front() the socket already took
     std::size_t in_flight = 0;      // queue entries the current write covers
     bool reading = false;           // a read is in flight
+    bool holding_writes = false;    // handling a read: its replies leave together at its end
     MonoTime timer_due = MonoTime::max();  // when the pending timer wait ends (max: none pending)
     std::uint64_t timer_generation = 0;    // a wait whose generation is stale was superseded
     bool connecting = false;
@@ -279,16 +282,22 @@ struct Transport::Impl {
     void start_read(const Conn& c) {
         if (c->reading || c->dropped || c->queued_bytes >= wire::kMaxWriteQueue) return;
         c->reading = true;
-        c->socket.async_read_some(asio::buffer(c->read_buffer), guarded([this, c](std::error_code ec, std::size_t n) {
+        // Straight into the session's frame buffer, as much as it has room for.
+        const auto room = c->session->receive_buffer();
+        c->socket.async_read_some(asio::buffer(room.data(), room.size()),
+                                  guarded([this, c](std::error_code ec, std::size_t n) {
             c->reading = false;
             if (c->dropped) return;
             if (ec) {
                 on_socket_error(c, ec == asio::error::eof ? "connection closed by peer" : ec.message());
                 return;
             }
-            if (c->session->state() != Session::State::closed) {
-                apply(c, c->session->receive(std::span(c->read_buffer.data(), n), mono_now()));
-            }
+            // The acks to every message of this read, and what the layer above sends
+            // in reply, leave in one write rather than one each.
+            c->holding_writes = true;
+            apply(c, c->session->received(n, mono_now()));  // ignored once the session is closed
+            c->holding_writes = false;
+            if (!c->dropped && c->in_flight == 0 && !c->queue.empty()) write_queued(c);
             start_read(c);
         }));
     }
@@ -308,10 +317,40 @@ struct Transport::Impl {
         c->queued_bytes += bytes.size();
         if (c->queue.size() > c->in_flight && c->queue.back().size() + bytes.size() <= kCoalesceBytes) {
             c->queue.back().insert(c->queue.back().end(), bytes.begin(), bytes.end());
+            recycle(*c, std::move(bytes));
         } else {
             c->queue.push_back(std::move(bytes));
         }
-        if (c->in_flight == 0) write_queued(c);
+        if (c->in_flight == 0 && !c->holding_writes) write_queued(c);
+    }
+
+    // Where the next send encrypts to: the last queued buffer while no write
+    // covers it and it has room (taken out of the queue; enqueue puts it back),
+    // else a spare one.
+    std::vector<std::uint8_t> take_tail(Connection& c) {
+        const std::size_t busy = std::max<std::size_t>(c.in_flight, c.front_written > 0 ? 1 : 0);
+        if (c.queue.size() > busy && c.queue.back().size() < kCoalesceBytes) {
+            std::vector<std::uint8_t> tail = std::move(c.queue.back());
+            c.queue.pop_back();
+            c.queued_bytes -= tail.size();
+            return tail;
+        }
+        if (c.spare.empty()) {
+            // Room for a full tail plus a large message: appends do not reallocate,
+            // and the buffer is kept once written. Untouched pages cost no memory.
+            std::vector<std::uint8_t> fresh;
+            fresh.reserve(kMaxSpareCapacity);
+            return fresh;
+        }
+        std::vector<std::uint8_t> buffer = std::move(c.spare.back());
+        c.spare.pop_back();
+        return buffer;
+    }
+
+    void recycle(Connection& c, std::vector<std::uint8_t> buffer) {
+        if (c.spare.size() >= kSpareBuffers || buffer.capacity() > kMaxSpareCapacity) return;
+        buffer.clear();
+        c.spare.push_back(std::move(buffer));
     }
 
     // One gathered write of what is queued: few syscalls for many small messages.
@@ -344,6 +383,7 @@ struct Transport::Impl {
                 }
                 n -= rest;
                 c->front_written = 0;
+                recycle(*c, std::move(c->queue.front()));
                 c->queue.pop_front();
             }
             start_read(c);
@@ -484,11 +524,13 @@ SendResult Transport::send(const PeerKey& peer, const AppMessage& message) {
     // Checked before encrypting: a message encrypted and then dropped would break the nonce sequence.
     if (c->closing) return SendResult::closing;
     if (c->queued_bytes >= wire::kMaxWriteQueue) return SendResult::backpressure;
-    auto out = c->session->send(to_message(message), mono_now());
+    auto tail = s.take_tail(*c);
+    const std::size_t before = tail.size();
+    auto out = c->session->send(message, mono_now(), std::move(tail));
     // An active session is established, so only the size makes it send nothing.
-    if (out.bytes.empty()) return SendResult::too_large;
-    s.apply(c, std::move(out));
-    return SendResult::sent;
+    const bool sent = out.bytes.size() > before;
+    s.apply(c, std::move(out));  // the tail goes back to the queue either way
+    return sent ? SendResult::sent : SendResult::too_large;
 }
 
 void Transport::set_liveness(const PeerKey& peer, Liveness liveness) {

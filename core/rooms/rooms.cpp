@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <set>
 
 namespace hallway::core::rooms {
 
@@ -420,7 +421,69 @@ void Rooms::answer_sync(const Room& room, const PeerKey& peer, const VersionVect
     const bool we_lack = !lacking(theirs, ours).empty();
     auto last = synced_at_.find({peer, room.row.id});
     const bool progressed = last == synced_at_.end() || last->second != seq_sum(ours);
-    if (truncated || (we_lack && progressed)) send_sync(room, peer);
+    if (truncated || (we_lack && progressed)) {
+        ask(room, peer, theirs);
+    } else if (auto h = held_back_.find(room.row.id); h != held_back_.end() && h->second.erase(peer)) {
+        send_sync(room, peer);  // held back at its session's start: it learns what we hold
+    }
+    pull_progressed(room);
+}
+
+bool Rooms::ahead(const Room& room, const std::optional<VersionVector>& theirs) const {
+    return theirs && !lacking(*theirs, room.state->have()).empty();
+}
+
+void Rooms::ask(const Room& room, const PeerKey& peer, std::optional<VersionVector> theirs) {
+    const auto now = std::chrono::steady_clock::now();
+    auto p = pulls_.find(room.row.id);
+    if (p != pulls_.end() && p->second.peer != peer && port_.has_session(p->second.peer) &&
+        now < p->second.since + kResyncMin) {
+        auto& waiting = held_back_[room.row.id][peer];
+        if (theirs) waiting = std::move(theirs);
+        return;
+    }
+    if (!theirs && p != pulls_.end() && p->second.peer == peer) theirs = p->second.theirs;
+    start_pull(room, peer, now, std::move(theirs));
+}
+
+void Rooms::start_pull(const Room& room, const PeerKey& peer, std::chrono::steady_clock::time_point now,
+                       std::optional<VersionVector> theirs) {
+    if (auto h = held_back_.find(room.row.id); h != held_back_.end()) {
+        h->second.erase(peer);
+        if (h->second.empty()) held_back_.erase(h);
+    }
+    pulls_[room.row.id] = Pull{peer, now, std::move(theirs)};
+    send_sync(room, peer);
+    refresh_pending(peer);  // the node's next tick comes by the pull's deadline
+}
+
+void Rooms::pull_progressed(const Room& room) {
+    auto p = pulls_.find(room.row.id);
+    if (p == pulls_.end() || !p->second.theirs || ahead(room, p->second.theirs)) return;
+    pulls_.erase(p);
+    next_pull(room, std::chrono::steady_clock::now(), false);
+}
+
+void Rooms::next_pull(const Room& room, std::chrono::steady_clock::time_point now, bool any) {
+    auto h = held_back_.find(room.row.id);
+    if (h == held_back_.end() || pulls_.count(room.row.id)) return;
+    std::optional<std::pair<PeerKey, std::optional<VersionVector>>> next;
+    for (auto it = h->second.begin(); it != h->second.end();) {
+        auto& [peer, theirs] = *it;
+        if (!port_.has_session(peer)) {
+            it = h->second.erase(it);  // asked afresh when its session is back
+        } else if (ahead(room, theirs) || (!theirs && any)) {
+            if (!next || (!next->second && theirs)) next.emplace(peer, theirs);
+            ++it;
+        } else if (theirs) {
+            send_sync(room, peer);  // it holds nothing we lack: only what we hold is owed
+            it = h->second.erase(it);
+        } else {
+            ++it;  // not heard yet: its own room_sync comes
+        }
+    }
+    if (next) start_pull(room, next->first, now, std::move(next->second));
+    else if (h->second.empty()) held_back_.erase(h);
 }
 
 void Rooms::handle(const PeerKey& from, const transport::RoomEntry& m) {
@@ -460,10 +523,11 @@ void Rooms::handle(const PeerKey& from, const transport::RoomEntry& m) {
         if (room->state->is_member(from)) port_.send(from, ack);
         if (author != from && author != me_ && port_.has_session(author) && room->state->is_member(author))
             port_.send(author, ack);
+        pull_progressed(*room);
         return;
     }
     case Verdict::gap:
-        if (!awaiting_.count({from, room->row.id})) send_sync(*room, from);
+        if (!awaiting_.count({from, room->row.id})) ask(*room, from, VersionVector{{decoded->author, decoded->seq}});
         return;
     case Verdict::forged: {
         auto relay = port_.member_view(from);
@@ -503,6 +567,9 @@ void Rooms::handle(const PeerKey& from, const transport::RoomSync& m) {
     for (auto& [author, seq] : m.have) theirs[author] = seq;
     for (auto& [author, seq] : theirs)
         if (room->state->have().count(author)) record_have(*room, from, author, seq);
+    if (auto p = pulls_.find(m.room); p != pulls_.end() && p->second.peer == from) p->second.theirs = theirs;
+    if (auto h = held_back_.find(m.room); h != held_back_.end())
+        if (auto w = h->second.find(from); w != h->second.end()) w->second = theirs;
     answer_sync(*room, from, theirs);
 }
 
@@ -650,7 +717,7 @@ void Rooms::on_session_up(const PeerKey& peer) {
         for (auto& [author, seq] : room.state->have())
             if (peer_have(id, peer, author) > 0) never_synced = false;
         if (m && m->added_by == me_ && never_synced) invites_to_send_[peer].insert(id);
-        send_sync(room, peer);
+        ask(room, peer, std::nullopt);
     }
     if (auto invites = invites_to_send_.extract(peer))
         for (auto& id : invites.mapped())
@@ -693,6 +760,20 @@ std::chrono::steady_clock::time_point Rooms::tick(std::chrono::steady_clock::tim
         next = std::min(next, r.due);
         ++it;
     }
+    // A pull whose member is gone or has not given what it said it holds
+    // within kResyncMin (slow, or withholding): the next member is asked.
+    std::set<RoomId> stalled;  // each room once, though both loops may name it
+    for (auto& [id, p] : pulls_)
+        if (!port_.has_session(p.peer) || now >= p.since + kResyncMin) stalled.insert(id);
+    for (auto& id : stalled) pulls_.erase(id);
+    for (auto& [id, waiting] : held_back_)
+        if (!pulls_.count(id)) stalled.insert(id);
+    for (auto& id : stalled) {
+        const Room* room = find(id);
+        if (room && room->state) next_pull(*room, now, true);
+        else held_back_.erase(id);
+    }
+    for (auto& [id, p] : pulls_) next = std::min(next, p.since + kResyncMin);
     return next;
 }
 

@@ -116,6 +116,13 @@ private:
         std::chrono::steady_clock::time_point due{};
         std::chrono::seconds backoff = kResyncMin;
     };
+    // The member we are catching up from in a room, since when, and what it
+    // said it holds once heard (or the entry that showed a gap).
+    struct Pull {
+        PeerKey peer;
+        std::chrono::steady_clock::time_point since{};
+        std::optional<VersionVector> theirs;
+    };
 
     Room* find(const RoomId& id);
     const Room* find(const RoomId& id) const;
@@ -127,6 +134,18 @@ private:
     void push(const Room& room, const SignedEntry& s, const PeerKey& skip);
     void send_sync(const Room& room, const PeerKey& peer);
     void answer_sync(const Room& room, const PeerKey& peer, const VersionVector& theirs);
+    // Asks the peer for what we lack (room_sync), unless we are catching up
+    // from another member of the room: then the ask waits its turn.
+    void ask(const Room& room, const PeerKey& peer, std::optional<VersionVector> theirs);
+    void start_pull(const Room& room, const PeerKey& peer, std::chrono::steady_clock::time_point now,
+                    std::optional<VersionVector> theirs);
+    // The pull is over when we hold what its member said it holds.
+    void pull_progressed(const Room& room);
+    // The next member to catch up from, among those held back; the others
+    // that hold nothing we lack get the room_sync we owe them. `any`: also
+    // one not heard from yet (the last pull failed).
+    void next_pull(const Room& room, std::chrono::steady_clock::time_point now, bool any);
+    bool ahead(const Room& room, const std::optional<VersionVector>& theirs) const;
     void record_have(const Room& room, const PeerKey& member, const PeerKey& author, std::uint64_t seq);
     bool lags(const Room& room, const PeerKey& member) const;
     std::uint64_t peer_have(const RoomId& room, const PeerKey& member, const PeerKey& author) const;
@@ -162,6 +181,12 @@ private:
     std::map<std::pair<PeerKey, RoomId>, std::uint64_t> synced_at_;
     StoreTrouble store_trouble_;  // authors whose entries we could not store, per room
     std::map<std::pair<PeerKey, RoomId>, Resync> resync_;
+    // One pull per room at a time, so a member coming back gets each entry
+    // about once, not from every holder (docs/PROTOCOL.md §11.5, "Catching
+    // up"); the members whose room_sync waits meanwhile, with what they said
+    // they hold once heard.
+    std::map<RoomId, Pull> pulls_;
+    std::map<RoomId, std::map<PeerKey, std::optional<VersionVector>>> held_back_;
     // What each member told us it holds: room -> author -> member -> seq
     // (the store's peer_have, read at load), and what is not saved yet.
     std::map<RoomId, std::map<PeerKey, std::map<PeerKey, std::uint64_t>>> haves_;

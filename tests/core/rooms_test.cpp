@@ -85,6 +85,8 @@ struct Net {
     std::set<std::pair<PeerKey, PeerKey>> links;  // both orders
     std::deque<Packet> wire;
     std::int64_t clock = 1'700'000'000'000;
+    std::map<PeerKey, std::size_t> entries_to;    // room_entry messages delivered to each node
+    std::set<std::pair<PeerKey, PeerKey>> withheld;  // (from, to): room_entry dropped, as by a lying relay
 
     FakeNode& add(const std::string& nick, std::uint8_t seed) {
         owned.push_back(std::make_unique<FakeNode>(*this, nick, seed, dir / nick));
@@ -115,6 +117,10 @@ struct Net {
             Packet p = std::move(wire.front());
             wire.pop_front();
             if (!linked(p.from, p.to)) continue;
+            if (std::holds_alternative<transport::RoomEntry>(p.message)) {
+                if (withheld.count({p.from, p.to})) continue;
+                ++entries_to[p.to];
+            }
             FakeNode& to = *nodes.at(p.to);
             std::visit(
                 [&](const auto& m) {
@@ -212,6 +218,35 @@ struct ThreeMembers {
         }
     }
 };
+
+// A room of the creator and the others, every two of them connected.
+RoomId room_of(Net& net, FakeNode& creator, const std::vector<FakeNode*>& others) {
+    const RoomId room = must_create(creator, "team");
+    for (std::size_t i = 0; i < others.size(); ++i) {
+        if (!net.linked(creator.key(), others[i]->key())) net.connect(creator, *others[i]);
+        for (std::size_t j = 0; j < i; ++j) net.connect(*others[j], *others[i]);
+        std::string error;
+        REQUIRE_MESSAGE(creator.rooms->invite(room, others[i]->key(), error), error);
+        net.run();
+        REQUIRE_MESSAGE(others[i]->rooms->join(room, error), error);
+        net.run();
+    }
+    return room;
+}
+
+// The member comes back: the sessions of all the holders with it come up at
+// once, as when each of them sees it online and dials it.
+void come_back(Net& net, FakeNode& member, const std::vector<FakeNode*>& holders) {
+    for (FakeNode* h : holders) {
+        net.links.insert({member.key(), h->key()});
+        net.links.insert({h->key(), member.key()});
+    }
+    for (FakeNode* h : holders) {
+        h->rooms->on_session_up(member.key());
+        member.rooms->on_session_up(h->key());
+    }
+    net.run();
+}
 
 }  // namespace
 
@@ -564,4 +599,66 @@ TEST_CASE("the creator makes admins; an admin may remove members, others may not
     t.net.run();
     CHECK(t.alice.rooms->view(t.room)->members.size() == 2);
     CHECK(t.carol.rooms->view(t.room)->membership == RoomMembership::left);
+}
+
+TEST_CASE("a member coming back gets each missing entry once, not once per member holding it") {
+    Net net;
+    auto& alice = net.add("alice", 1);
+    std::vector<FakeNode*> holders{&alice, &net.add("bob", 2), &net.add("carol", 3), &net.add("dave", 4),
+                                   &net.add("erin", 5)};
+    auto& zoe = net.add("zoe", 6);
+    std::vector<FakeNode*> others(holders.begin() + 1, holders.end());
+    others.push_back(&zoe);
+    const RoomId room = room_of(net, alice, others);
+    net.isolate(zoe);
+    const std::vector<std::string> away{"away 1", "away 2", "away 3"};
+    for (auto& body : away) must_send(alice, room, body);
+    net.entries_to.clear();
+
+    come_back(net, zoe, holders);
+    CHECK(zoe.texts(room) == away);
+    CHECK(net.entries_to[zoe.key()] == away.size());  // not holders.size() x as many
+    for (auto& body : away) CHECK(zoe.added(body) == 1);
+    // Every holder still learns that she holds them: the author sees them delivered.
+    for (auto& m : alice.rooms->history(room, 10))
+        if (m.text) CHECK(m.delivered == m.of);
+    for (FakeNode* h : holders) CHECK_FALSE(h->rooms->pending(zoe.key()));
+}
+
+TEST_CASE("a member coming back whose chosen member withholds gets the entries from the next one after 2 s") {
+    Net net;
+    auto& alice = net.add("alice", 1);
+    auto& bob = net.add("bob", 2);
+    auto& carol = net.add("carol", 3);
+    auto& zoe = net.add("zoe", 4);
+    const RoomId room = room_of(net, alice, {&bob, &carol, &zoe});
+    net.isolate(zoe);
+    net.isolate(alice);  // the author is gone
+    must_send(alice, room, "away");
+    net.connect(bob, carol);  // alice's push did not reach them: they get it when she is back
+    net.links.insert({alice.key(), bob.key()});
+    net.links.insert({bob.key(), alice.key()});
+    net.links.insert({alice.key(), carol.key()});
+    net.links.insert({carol.key(), alice.key()});
+    for (FakeNode* h : {&bob, &carol}) {
+        alice.rooms->on_session_up(h->key());
+        h->rooms->on_session_up(alice.key());
+    }
+    net.run();
+    net.isolate(alice);
+    REQUIRE(bob.texts(room) == std::vector<std::string>{"away"});
+    REQUIRE(carol.texts(room) == std::vector<std::string>{"away"});
+
+    // bob, asked first, says he holds the entry but never sends it.
+    net.withheld.insert({bob.key(), zoe.key()});
+    net.entries_to.clear();
+    come_back(net, zoe, {&bob, &carol});
+    CHECK(zoe.texts(room).empty());  // carol waits her turn
+    using namespace std::chrono_literals;
+    const auto later = std::chrono::steady_clock::now() + 2100ms;
+    zoe.rooms->tick(later);
+    net.run();
+    CHECK(zoe.texts(room) == std::vector<std::string>{"away"});
+    CHECK(net.entries_to[zoe.key()] == 1);
+    CHECK(zoe.rooms->tick(later + 1h) == std::chrono::steady_clock::time_point::max());
 }

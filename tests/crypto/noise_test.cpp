@@ -466,5 +466,28 @@ TEST_CASE("KeyPair wipes its private key when destroyed") {
     CHECK(std::all_of(buffer.begin() + offset, buffer.begin() + offset + kDhLen, [](std::uint8_t b) { return b == 0; }));
 }
 
+TEST_CASE("in-place encryption and decryption give the copying calls' bytes; a bad tag leaves the nonce") {
+    Session copying = xx_session(), in_place = xx_session();  // same keys: same seeds
+    const std::vector<std::uint8_t> plain = bytes("a transport message, encrypted where it lies");
+    std::vector<std::uint8_t> expected;
+    REQUIRE(copying.initiator_send.encrypt_with_ad({}, plain, expected) == NoiseError::ok);
+    std::vector<std::uint8_t> message = plain;
+    message.resize(plain.size() + kTagLen);
+    REQUIRE(in_place.initiator_send.encrypt_in_place({}, message) == NoiseError::ok);
+    CHECK(message == expected);
+    CHECK(in_place.initiator_send.nonce() == 1);
+    CHECK(in_place.initiator_send.encrypt_in_place({}, std::span(message).first(kTagLen - 1)) ==
+          NoiseError::message_too_short);
+    CHECK(in_place.initiator_send.nonce() == 1);
+
+    std::vector<std::uint8_t> tampered = message;
+    tampered[3] ^= 0x10;
+    CHECK(in_place.responder_receive.decrypt_in_place({}, tampered) == NoiseError::decrypt_failed);
+    CHECK(in_place.responder_receive.nonce() == 0);
+    REQUIRE(in_place.responder_receive.decrypt_in_place({}, message) == NoiseError::ok);
+    CHECK(std::vector<std::uint8_t>(message.begin(), message.end() - kTagLen) == plain);
+    CHECK(in_place.responder_receive.nonce() == 1);
+}
+
 }  // namespace
 }  // namespace hallway::crypto

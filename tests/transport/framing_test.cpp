@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <numeric>
 
 using namespace hallway::transport;
@@ -100,4 +101,41 @@ TEST_CASE("frame reader rejects a length outside the bounds from the header alon
     CHECK(ok.next(in2));
     CHECK_FALSE(ok.next(in2));
     CHECK(ok.error() == FrameError::bad_length);
+}
+
+TEST_CASE("bytes read into the reader's buffer come out as whole frames wherever the reads cut") {
+    const std::vector<std::vector<std::uint8_t>> frames{bytes_of(1), bytes_of(300, 3), bytes_of(wire::kMaxFrameBody, 5),
+                                                        bytes_of(2, 7), bytes_of(wire::kMaxFrameBody, 9),
+                                                        bytes_of(40000, 11)};
+    std::vector<std::uint8_t> stream;
+    for (const auto& f : frames) REQUIRE(encode_frame(f, stream));
+    FrameReader r;
+    r.set_bounds(1, wire::kMaxFrameBody);
+    std::vector<std::vector<std::uint8_t>> got;
+    std::span<const std::uint8_t> rest(stream);
+    const std::size_t steps[] = {1, 5, 4096, 70000, 300000, 3};  // parts of a header up to many frames
+    for (std::size_t i = 0; !rest.empty(); ++i) {
+        const auto room = r.prepare();
+        REQUIRE_FALSE(room.empty());
+        const std::size_t n = std::min({room.size(), steps[i % std::size(steps)], rest.size()});
+        std::copy_n(rest.begin(), n, room.begin());
+        r.commit(n);
+        rest = rest.subspan(n);
+        while (auto frame = r.pop()) got.emplace_back(frame->begin(), frame->end());
+        CHECK(r.buffered() < wire::kFrameHeaderLen + wire::kMaxFrameBody);  // at most one partial frame left
+    }
+    CHECK(r.error() == FrameError::ok);
+    CHECK(got == frames);
+}
+
+TEST_CASE("a frame length out of bounds fails the buffered reader at its header, before its body") {
+    FrameReader r;
+    r.set_bounds(10, 20);
+    auto room = r.prepare();
+    room[0] = 0x00;
+    room[1] = 21;
+    r.commit(2);
+    CHECK_FALSE(r.pop());
+    CHECK(r.error() == FrameError::bad_length);
+    CHECK_FALSE(r.prepare().empty());  // the failed reader still takes (and drops) bytes
 }

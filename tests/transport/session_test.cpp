@@ -97,6 +97,33 @@ TEST_CASE("messages flow both ways including a text at the body limit split into
     CHECK_FALSE(p.bob.closed());
 }
 
+TEST_CASE("sends append to the buffer given; bytes read into the receive buffer in any pieces give the messages") {
+    Pair p;
+    p.handshake();
+    const std::string big(wire::kMaxTextBody, 'q');
+    auto out = p.alice.session.send(AppMessage{text(1, big)}, p.now, std::vector<std::uint8_t>{0xee});
+    REQUIRE(out.bytes.size() > wire::kMaxFrameBody);
+    CHECK(out.bytes[0] == 0xee);  // what was there is kept
+    out = p.alice.session.send(AppMessage{text(2, "small")}, p.now, std::move(out.bytes));
+    out = p.alice.session.send(AppMessage{text(3, big)}, p.now, std::move(out.bytes));
+    std::span<const std::uint8_t> rest = std::span(out.bytes).subspan(1);
+    const std::size_t steps[] = {1, 70000, 3, 300000, 4096};  // part of a header up to several frames
+    for (std::size_t i = 0; !rest.empty(); ++i) {
+        const auto room = p.bob.session.receive_buffer();
+        REQUIRE_FALSE(room.empty());
+        const std::size_t n = std::min({room.size(), steps[i % std::size(steps)], rest.size()});
+        std::copy_n(rest.begin(), n, room.begin());
+        rest = rest.subspan(n);
+        p.bob.take(p.bob.session.received(n, p.now));
+    }
+    CHECK_FALSE(p.bob.closed());
+    const auto got = p.bob.all<Received>();
+    REQUIRE(got.size() == 3);
+    CHECK(std::get<Text>(got[0].message).body == big);
+    CHECK(std::get<Text>(got[1].message).body == "small");
+    CHECK(std::get<Text>(got[2].message).id == text(3, "").id);
+}
+
 TEST_CASE("an idle session pings and stays up while a silent peer is declared dead") {
     Pair p;
     p.handshake();
