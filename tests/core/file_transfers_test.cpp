@@ -67,31 +67,50 @@ struct MemFs : FileSystem {
         return std::count_if(files.begin(), files.end(), [](const auto& f) { return f.first.ends_with(".part"); });
     }
 
+    // dir + rel, after checking that the service only hands safe relative paths.
+    static std::string at(const std::string& dir, const std::string& rel) {
+        CHECK(!rel.empty());
+        CHECK(rel.front() != '/');
+        CHECK(rel.find("//") == std::string::npos);
+        CHECK(rel.find("..") == std::string::npos);
+        return dir + "/" + rel;
+    }
+
     std::unique_ptr<ReadFile> open_read(const std::string& path) override {
         auto it = files.find(path);
         return it == files.end() ? nullptr : std::make_unique<Reader>(it->second);
     }
-    std::unique_ptr<PartFile> open_part(const std::string& path, bool create) override {
-        if (create == exists(path)) return nullptr;
+    std::unique_ptr<ReadFile> open_read_at(const std::string& dir, const std::string& rel) override {
+        return open_read(at(dir, rel));
+    }
+    std::unique_ptr<PartFile> open_part(const std::string& dir, const std::string& rel, bool create) override {
+        const std::string path = at(dir, rel);
+        if (create == (files.count(path) || dirs.count(path))) return nullptr;
         if (create) put(path, {});
         return std::make_unique<Writer>(*this, path);
     }
-    bool make_dir(const std::string& path) override {
+    bool make_dir(const std::string& dir, const std::string& rel) override {
+        const std::string path = at(dir, rel);
         if (files.count(path)) return false;
         dirs.insert(path);
         return true;
     }
-    bool rename_noreplace(const std::string& from, const std::string& to) override {
-        if (exists(to) || !files.count(from)) return false;
+    bool rename_noreplace(const std::string& dir, const std::string& from_rel, const std::string& to_rel) override {
+        const std::string from = at(dir, from_rel), to = at(dir, to_rel);
+        if (files.count(to) || dirs.count(to) || !files.count(from)) return false;
         files[to] = std::move(files[from]);
         synced[to] = files[to];
-        remove(from);
+        files.erase(from);
+        synced.erase(from);
         return true;
     }
-    bool exists(const std::string& path) override { return files.count(path) || dirs.count(path); }
-    void remove(const std::string& path) override {
-        files.erase(path);
-        synced.erase(path);
+    bool exists(const std::string& dir, const std::string& rel) override {
+        const std::string path = at(dir, rel);
+        return files.count(path) || dirs.count(path);
+    }
+    void remove(const std::string& dir, const std::string& rel) override {
+        files.erase(at(dir, rel));
+        synced.erase(at(dir, rel));
     }
 };
 
@@ -101,7 +120,11 @@ struct Peer : FilesPort {
     Net& net;
     PeerKey key{};
     MemFs disk;
-    std::map<std::pair<PeerKey, TransferId>, SavedIncoming> store;  // survives restart()
+    std::map<std::pair<PeerKey, TransferId>, SavedIncoming> store;      // survives restart()
+    std::map<std::pair<PeerKey, TransferId>, SavedOutgoing> store_out;  // likewise
+    // defer: background `then`s wait in `later` until run_later() (a slow hash).
+    bool defer = false;
+    std::vector<std::function<void()>> later;
     std::vector<TransferEvent> events;
     std::set<PeerKey> blocklist;
     std::unique_ptr<Transfers> t;
@@ -134,6 +157,25 @@ struct Peer : FilesPort {
         std::vector<SavedIncoming> out;
         for (auto& [k, s] : store) out.push_back(s);
         return out;
+    }
+    void save_out(const SavedOutgoing& s) override { store_out[{s.peer, decode_offer(s.offer)->id}] = s; }
+    void forget_out(const PeerKey& peer, const TransferId& id) override { store_out.erase({peer, id}); }
+    std::vector<SavedOutgoing> load_out() override {
+        std::vector<SavedOutgoing> out;
+        for (auto& [k, s] : store_out) out.push_back(s);
+        return out;
+    }
+    void background(std::function<void()> work, std::function<void()> then) override {
+        work();
+        if (defer)
+            later.push_back(std::move(then));
+        else
+            then();
+    }
+    void run_later() {
+        auto waiting = std::move(later);
+        later.clear();
+        for (auto& f : waiting) f();
     }
 
     std::size_t count(Kind k) const {
