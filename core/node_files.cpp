@@ -308,7 +308,7 @@ void Node::Impl::Files::save(const files::SavedIncoming& t) {
     row.dir = t.dir;
     row.reason = t.reason;
     for (auto& f : t.files) row.files.push_back({f.target, {}, f.bitmap, f.done});
-    if (node.store->save_transfer(row, now_ms()) != StoreError::ok)
+    if (node.store->save_transfer(row, node_detail::now_ms()) != StoreError::ok)
         node.notice(Notice::Level::warning, "Could not save a transfer's progress: " + node.store->last_error());
 }
 
@@ -326,7 +326,7 @@ void Node::Impl::Files::save_out(const files::SavedOutgoing& t) {
     row.state = t.accepted ? TransferRowState::active : TransferRowState::offered;
     row.offer = t.offer;
     for (auto& source : t.sources) row.files.push_back({{}, source, {}, false});
-    if (node.store->save_transfer(row, now_ms()) != StoreError::ok)
+    if (node.store->save_transfer(row, node_detail::now_ms()) != StoreError::ok)
         node.notice(Notice::Level::warning, "Could not save a transfer: " + node.store->last_error());
 }
 
