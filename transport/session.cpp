@@ -250,9 +250,11 @@ struct Session::Impl {
 
     void send(SessionOutput& out, const Message& message, MonoTime now) {
         if (state != State::established) return;
-        const std::size_t before = out.bytes.size();
-        send_encoded(out, encode(message));
-        if (out.bytes.size() > before && is_app_message(message)) last_app_sent = now;
+        if (is_app_message(message)) {
+            send_app(out, encode(message), now);
+        } else {
+            send_encoded(out, encode(message));
+        }
     }
 
     // An encoded message of the layer above: it keeps the session from idling.

@@ -88,7 +88,9 @@ public:
     // Connects (with a timeout) and runs the handshake as initiator, asking for
     // lane. When expected is set and the authenticated key differs, the session
     // is refused and on_spoof fires. A dial to a peer that already has a session
-    // on that lane is a no-op (the files lane is dialed with the expected key).
+    // on that lane is a no-op. The files lane is dialed with the expected key,
+    // and only to a peer whose Hello lists "files": one without lanes would
+    // take it for a second chat session (docs/PROTOCOL.md §6.3).
     void dial(const asio::ip::tcp::endpoint& endpoint, std::optional<PeerKey> expected = std::nullopt,
               Lane lane = Lane::chat);
 

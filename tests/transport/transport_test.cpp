@@ -20,6 +20,15 @@ bool all_delivered(const Node& from, const Node& to, std::size_t count) {
     return from.unacked.empty() && to.shown.size() >= count;
 }
 
+// Two listening nodes; round alternates which one has the lower key.
+struct Listening {
+    Node alice, bob;
+    std::uint16_t pa, pb;
+    Listening(asio::io_context& io, std::uint8_t round)
+        : alice(io, round % 2 ? 3 : 4, "alice"), bob(io, round % 2 ? 4 : 3, "bob"),
+          pa(alice.transport->listen()), pb(bob.transport->listen()) {}
+};
+
 // Bob dials alice's chat lane, then her files lane; both are up on both sides.
 void open_both_lanes(asio::io_context& io, Node& alice, Node& bob, std::uint16_t port) {
     bob.transport->dial(local(port), alice.key.public_key);
@@ -60,10 +69,8 @@ TEST_CASE("two transports handshake and exchange acked messages both ways over I
 TEST_CASE("simultaneous dial keeps exactly one session on both sides and loses no message") {
     for (std::uint8_t round = 0; round < 4; ++round) {
         asio::io_context io;
-        // Alternate which side has the lower key.
-        Node alice(io, round % 2 ? 3 : 4, "alice"), bob(io, round % 2 ? 4 : 3, "bob");
-        const auto pa = alice.transport->listen();
-        const auto pb = bob.transport->listen();
+        Listening nodes(io, round);
+        auto& [alice, bob, pa, pb] = nodes;
         for (std::uint32_t i = 0; i < 20; ++i) {  // queued before any session: sent on session up
             alice.say(bob.key.public_key, 1, i);
             bob.say(alice.key.public_key, 2, i);
@@ -314,9 +321,8 @@ TEST_CASE("closing the files lane leaves the chat session up, and closing the ch
 TEST_CASE("simultaneous files-lane dials keep exactly one files lane on both sides") {
     for (std::uint8_t round = 0; round < 4; ++round) {
         asio::io_context io;
-        Node alice(io, round % 2 ? 3 : 4, "alice"), bob(io, round % 2 ? 4 : 3, "bob");
-        const auto pa = alice.transport->listen();
-        const auto pb = bob.transport->listen();
+        Listening nodes(io, round);
+        auto& [alice, bob, pa, pb] = nodes;
         alice.transport->dial(local(pb), bob.key.public_key, Lane::files);
         bob.transport->dial(local(pa), alice.key.public_key, Lane::files);
         REQUIRE(run_until(io, [&] {
