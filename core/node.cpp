@@ -98,7 +98,9 @@ transport::Status Node::Impl::status_message() const {
 }
 
 transport::Hello Node::Impl::hello() const {
-    return transport::Hello{transport::wire::kVersion, settings.nick, {"text", "rooms", "files"}, signing.public_key};
+    transport::Hello h{transport::wire::kVersion, settings.nick, {"text", "rooms", "files"}, signing.public_key};
+    h.port = port;  // 0 until listening
+    return h;
 }
 
 bool Node::Impl::transmit(std::span<const StoredMessage> rows) {
@@ -241,6 +243,7 @@ void Node::start() {
     tc.hello = d.hello();
     d.transport = std::make_unique<transport::Transport>(d.io, d.identity, tc, cb);
     d.port = d.transport->listen();
+    d.transport->set_hello(d.hello());
     d.files->transfers.load();
 
     if (d.options.control_socket) {

@@ -126,10 +126,11 @@ void Node::Impl::Files::reach(const PeerKey& peer) {
     }
     next = now + kLaneRedial;
     auto it = node.live.find(peer);
-    // Nowhere to dial (it reached us, we never reached it): it dials the lane
-    // itself, as it has work too while a transfer is live.
-    if (it == node.live.end() || it->second.addresses.empty()) return;
-    node.transport->dial(it->second.addresses.front(), peer, transport::Lane::files);
+    if (it != node.live.end() && !it->second.addresses.empty())
+        node.transport->dial(it->second.addresses.front(), peer, transport::Lane::files);
+    else if (auto back = dial_back.find(peer); back != dial_back.end())
+        node.transport->dial(back->second, peer, transport::Lane::files);
+    // Else nowhere to dial: the peer dials the lane itself, as it has work too.
 }
 
 bool Node::Impl::Files::blocked(const PeerKey& peer) const {
@@ -213,10 +214,14 @@ void Node::Impl::Files::on_lane_up(const transport::SessionInfo& info) {
     }
     next_lane_dial.erase(info.peer);
     node.transport->set_files_liveness(info.peer, {transport::Keepalive::fast, !busy(info.peer)});
+    // A simultaneous dial replaced the lane without a down: what was asked on
+    // the loser may be lost, so both sides forget it and ask again.
+    if (!lanes_up.insert(info.peer).second) transfers.on_session_down(info.peer);
     transfers.on_session_up(info.peer);
 }
 
 void Node::Impl::Files::on_lane_down(const PeerKey& peer) {
+    lanes_up.erase(peer);
     transfers.on_session_down(peer);
     if (busy(peer)) node.wake_maintenance();
 }

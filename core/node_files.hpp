@@ -29,6 +29,11 @@ struct Node::Impl::Files final : files::FilesPort {
     // What front ends see; ended transfers stay listed (a few) this run.
     std::map<files::Handle, TransferView> views;
     std::map<files::Handle, std::chrono::steady_clock::time_point> shown_progress;
+    // Where a peer that reached us says it listens (Hello `port`): its files
+    // lane is dialed there when no address of it is known otherwise.
+    std::map<PeerKey, asio::ip::tcp::endpoint> dial_back;
+    // Peers whose files lane is up (on_files_up again means it was replaced).
+    std::set<PeerKey> lanes_up;
     // Files lanes dialed and not yet up or failed, and when a peer's may be dialed again.
     std::map<PeerKey, std::chrono::steady_clock::time_point> next_lane_dial;
 

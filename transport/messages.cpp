@@ -245,11 +245,11 @@ struct Encoder {
 // Every key a message or Hello defines; any other key is skipped unread.
 enum Key : std::size_t {
     kT, kId, kTs, kBody, kPresence, kMsg, kNick, kN, kReason, kV, kCaps, kPeerKey, kSig,
-    kE, kS, kR, kHave, kA, kName, kRooms, kTopic, kCount, kLane, kKeyCount
+    kE, kS, kR, kHave, kA, kName, kRooms, kTopic, kCount, kLane, kPort, kKeyCount
 };
 constexpr std::array<std::string_view, kKeyCount> kKeyNames{
     "t", "id", "ts", "body", "presence", "msg", "nick", "n", "reason", "v", "caps", "key", "sig",
-    "e", "s", "r", "have", "a", "name", "rooms", "topic", "count", "lane"};
+    "e", "s", "r", "have", "a", "name", "rooms", "topic", "count", "lane", "port"};
 
 // The values of the defined keys of one map, as the bytes of one item each.
 struct Fields {
@@ -554,13 +554,14 @@ std::optional<Message> decode(std::span<const std::uint8_t> bytes) {
 
 std::vector<std::uint8_t> encode_hello(const Hello& h) {
     const std::size_t caps = std::min(h.capabilities.size(), wire::kMaxCapabilities);
-    MapWriter w(3 + (h.sign_key ? 1 : 0) + (h.lane.empty() ? 0 : 1));
+    MapWriter w(3 + (h.sign_key ? 1 : 0) + (h.lane.empty() ? 0 : 1) + (h.port ? 1 : 0));
     w.array("caps", caps);
     std::string store;
     for (std::size_t i = 0; i < caps; ++i)
         cbor::put_text(w.out, bounded_utf8(h.capabilities[i], wire::kMaxCapabilityName, store));
     if (!h.lane.empty()) w.text("lane", h.lane, wire::kMaxCapabilityName);
     w.text("nick", h.nick, wire::kMaxNick);
+    if (h.port) w.uint("port", h.port);
     if (h.sign_key) w.bytes("sig", *h.sign_key);
     return w.uint("v", h.version).out;
 }
@@ -582,6 +583,11 @@ std::optional<Hello> decode_hello(std::span<const std::uint8_t> bytes) {
         auto lane = text_field(f, kLane, wire::kMaxCapabilityName);
         if (!lane) return std::nullopt;
         h.lane = std::move(*lane);
+    }
+    if (f.seen[kPort] != 0) {  // optional: absent when not said
+        const auto port = uint_field(f, kPort);
+        if (!port || *port == 0 || *port > UINT16_MAX) return std::nullopt;
+        h.port = static_cast<std::uint16_t>(*port);
     }
     if (f.seen[kSig] != 0) {  // optional: absent from peers without rooms
         h.sign_key = fixed_bytes_field<KeyBytes{}.size()>(f, kSig);
