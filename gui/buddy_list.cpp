@@ -19,6 +19,7 @@ void context_menu(const core::PeerView& peer, ConversationsState& conversations,
     } else if (ImGui::MenuItem("Block")) {
         out.push_back(SetTrust{peer.key, core::Trust::blocked});
     }
+    auto_accept_checkbox(peer, out);
     ImGui::Separator();
     if (!peer.rooms) ImGui::TextDisabled("%s", kCannotJoinRooms);
     ImGui::TextDisabled("Fingerprint");
