@@ -229,10 +229,10 @@ void draw(App& app, std::int64_t now_ms, hg::Commands& out) {
     ImGui::BeginChild("left", ImVec2(left_w, 0), true);
     hg::draw_identity_panel(app.model, app.identity, out);
     ImGui::Separator();
-    hg::draw_transfers_button(app.model, app.transfers);
     hg::draw_room_list(app.model, app.rooms, out);
     ImGui::Separator();
-    hg::draw_buddy_list(app.model, app.buddies, app.conversations, app.verify, out);
+    hg::draw_buddy_list(app.model, app.buddies, app.conversations, app.verify, hg::transfers_button_height(app.model), out);
+    hg::draw_transfers_button(app.model, app.transfers);
     // A buddy picked: its conversation replaces the room on the right.
     if (app.conversations.select) app.rooms.active.reset();
     ImGui::EndChild();

@@ -142,8 +142,9 @@ void draw_open_rooms(const Model& model, RoomsState& state, Commands& out);
 void open_conversation(ConversationsState& state, const PeerKey& peer, Commands& out);
 
 void draw_identity_panel(const Model& model, IdentityPanelState& state, Commands& out);
+// bottom: height left free under the list (the Transfers button).
 void draw_buddy_list(const Model& model, BuddyListState& state, ConversationsState& conversations,
-                     VerifyDialogState& verify, Commands& out);
+                     VerifyDialogState& verify, float bottom, Commands& out);
 // Tabs of open conversations, with the peer's transfers above the messages
 // and the input box under them.
 void draw_conversations(const Model& model, ConversationsState& state, VerifyDialogState& verify,
@@ -161,7 +162,9 @@ void draw_notices(const Model& model, NoticesState& state);
 // Files (transfers_panel.cpp). Offers from peer (Accept / Save to... /
 // Decline) and its transfers with progress, above its conversation.
 void draw_peer_transfers(const Model& model, const PeerKey& peer, TransfersState& state, std::int64_t now_ms, Commands& out);
-// "Transfers (N)" in the side list, when there are any: toggles the window.
+// "Transfers (N)" under the side list, when there are any: toggles the
+// window. Its height (0 when there are none), for the list to leave free.
+float transfers_button_height(const Model& model);
 void draw_transfers_button(const Model& model, TransfersState& state);
 // Every transfer, with every peer.
 void draw_transfers_window(const Model& model, TransfersState& state, std::int64_t now_ms, Commands& out);

@@ -121,13 +121,18 @@ void draw_peer_transfers(const Model& model, const PeerKey& peer, TransfersState
     ImGui::Separator();
 }
 
+float transfers_button_height(const Model& model) {
+    return model.transfers.empty() ? 0.0f : ImGui::GetFrameHeightWithSpacing();
+}
+
 void draw_transfers_button(const Model& model, TransfersState& state) {
     if (model.transfers.empty()) return;
+    // Pinned to the bottom: rows above it do not move when it appears.
+    ImGui::SetCursorPosY(ImGui::GetWindowHeight() - ImGui::GetStyle().WindowPadding.y - ImGui::GetFrameHeight());
     std::size_t moving = 0;
     for (const auto& [id, t] : model.transfers) moving += ended(t.view.state) ? 0 : 1;
     const std::string label = "Transfers" + (moving ? " (" + std::to_string(moving) + ")" : std::string()) + "###transfers";
-    if (ImGui::SmallButton(label.c_str())) state.show_window = !state.show_window;
-    ImGui::Separator();
+    if (ImGui::Button(label.c_str())) state.show_window = !state.show_window;
 }
 
 void draw_transfers_window(const Model& model, TransfersState& state, std::int64_t now_ms, Commands& out) {
