@@ -217,6 +217,8 @@ std::unique_ptr<Node> Node::create(asio::io_context& io, NodeOptions options, st
     return node;
 }
 
+Node::Impl::Impl(asio::io_context& io_, NodeOptions o) : io(io_), options(std::move(o)) {}
+Node::Impl::~Impl() = default;
 Node::~Node() = default;
 
 void Node::start() {

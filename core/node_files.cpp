@@ -69,7 +69,9 @@ bool collect(const fs::path& path, std::vector<files::Outgoing>& out, std::strin
         return false;
     }
     if (fs::is_regular_file(st)) {
-        out.push_back({abs.string(), name, false});
+        // The person named it: a symlink they name is followed here, once
+        // (the service opens sources with O_NOFOLLOW).
+        out.push_back({fs::canonical(abs, ec).string(), name, false});
         return out.size() <= files::kMaxEntries || too_many();
     }
     if (!fs::is_directory(st)) {
@@ -146,9 +148,8 @@ void Node::Impl::Files::emit(const files::TransferEvent& e) {
     if (fresh) {
         auto c = node.store->contact(e.peer);
         v.peer_nick = c ? c->nick : std::string();
-        v.files = e.direction == Direction::out ? staged : std::vector<TransferFileView>{};
     }
-    if (e.kind == K::offered && e.direction == Direction::in) v.files = file_views(e.offer);
+    if (!e.offer.entries.empty()) v.files = file_views(e.offer);
     v.state = state_of(e.kind, fresh ? TransferState::preparing : was);
     v.bytes = e.bytes;
     v.total = e.total;
@@ -237,6 +238,8 @@ bool Node::Impl::Files::keep_lanes(std::chrono::steady_clock::time_point now) {
             node.transport->set_files_liveness(peer, {transport::Keepalive::fast, false});
             continue;
         }
+        // Offline: its chat session coming back brings it (on_session_up).
+        if (!node.presence->online(peer)) continue;
         wanted = true;
         if (now >= next_lane_dial[peer]) reach(peer);
     }
@@ -273,14 +276,7 @@ std::optional<files::Handle> Node::Impl::Files::send_files(const PeerKey& peer, 
             return std::nullopt;
         }
     }
-    staged.clear();
-    for (auto& e : entries) {
-        std::error_code ec;
-        staged.push_back({e.path, e.dir ? 0 : static_cast<std::uint64_t>(fs::file_size(e.source, ec)), e.dir});
-    }
-    auto h = transfers.offer(peer, entries, error);
-    staged.clear();
-    return h;
+    return transfers.offer(peer, entries, error);
 }
 
 bool Node::Impl::Files::accept(files::Handle h, fs::path dir, std::string& error) {
@@ -312,12 +308,44 @@ void Node::Impl::Files::save(const files::SavedIncoming& t) {
     row.dir = t.dir;
     row.reason = t.reason;
     for (auto& f : t.files) row.files.push_back({f.target, {}, f.bitmap, f.done});
-    if (node.store->save_transfer(row, now_ms()) != StoreError::ok)
+    if (node.store->save_transfer(row, node_detail::now_ms()) != StoreError::ok)
         node.notice(Notice::Level::warning, "Could not save a transfer's progress: " + node.store->last_error());
 }
 
 void Node::Impl::Files::forget(const PeerKey& peer, const files::TransferId& id) {
     node.store->forget_transfer(peer, Direction::in, id);
+}
+
+void Node::Impl::Files::save_out(const files::SavedOutgoing& t) {
+    auto offer = files::decode_offer(t.offer);
+    if (!offer) return;
+    StoredTransfer row;
+    row.peer = t.peer;
+    row.direction = Direction::out;
+    row.id = offer->id;
+    row.state = t.accepted ? TransferRowState::active : TransferRowState::offered;
+    row.offer = t.offer;
+    for (auto& source : t.sources) row.files.push_back({{}, source, {}, false});
+    if (node.store->save_transfer(row, node_detail::now_ms()) != StoreError::ok)
+        node.notice(Notice::Level::warning, "Could not save a transfer: " + node.store->last_error());
+}
+
+void Node::Impl::Files::forget_out(const PeerKey& peer, const files::TransferId& id) {
+    node.store->forget_transfer(peer, Direction::out, id);
+}
+
+std::vector<files::SavedOutgoing> Node::Impl::Files::load_out() {
+    std::vector<files::SavedOutgoing> out;
+    for (auto& row : node.store->transfers()) {
+        if (row.direction != Direction::out) continue;
+        files::SavedOutgoing s;
+        s.peer = row.peer;
+        s.offer = std::move(row.offer);
+        s.accepted = row.state != TransferRowState::offered;
+        for (auto& f : row.files) s.sources.push_back(std::move(f.source));
+        out.push_back(std::move(s));
+    }
+    return out;
 }
 
 std::vector<files::SavedIncoming> Node::Impl::Files::load() {

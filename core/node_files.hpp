@@ -31,8 +31,6 @@ struct Node::Impl::Files final : files::FilesPort {
     std::map<files::Handle, std::chrono::steady_clock::time_point> shown_progress;
     // Files lanes dialed and not yet up or failed, and when a peer's may be dialed again.
     std::map<PeerKey, std::chrono::steady_clock::time_point> next_lane_dial;
-    // The entries of the offer being made now, for its first events.
-    std::vector<TransferFileView> staged;
 
     // files::FilesPort
     bool has_session(const PeerKey& peer) const override;
@@ -44,6 +42,9 @@ struct Node::Impl::Files final : files::FilesPort {
     void save(const files::SavedIncoming& transfer) override;
     void forget(const PeerKey& peer, const files::TransferId& id) override;
     std::vector<files::SavedIncoming> load() override;
+    void save_out(const files::SavedOutgoing& transfer) override;
+    void forget_out(const PeerKey& peer, const files::TransferId& id) override;
+    std::vector<files::SavedOutgoing> load_out() override;
     void background(std::function<void()> work, std::function<void()> then) override;
 
     // The transport's files lane.

@@ -138,7 +138,9 @@ struct Node::Impl : core::rooms::RoomsPort {
     std::uint16_t port = 0;
     bool stopped = false;
 
-    Impl(asio::io_context& io_, NodeOptions o) : io(io_), options(std::move(o)) {}
+    // In node.cpp, where Files is complete.
+    Impl(asio::io_context& io_, NodeOptions o);
+    ~Impl() override;
 
     void emit(const Event& e) override;
     void notice(Notice::Level level, std::string text) { emit(Notice{level, std::move(text)}); }

@@ -98,6 +98,7 @@ void Node::Impl::on_session_up(const transport::SessionInfo& info) {
     peer_changed(key);
     flush_outbox(key);
     rooms->on_session_up(key);
+    if (files->busy(key)) files->reach(key);
     refresh_sessions();
 }
 
