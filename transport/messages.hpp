@@ -38,10 +38,10 @@ struct Hello {
     std::optional<KeyBytes> sign_key = std::nullopt;
     // The initiator's lane (to_string(Lane)), decoded as sent (at most
     // wire::kMaxCapabilityName bytes); empty for chat. A responder's is ignored.
-    std::string lane = {    // The port the sender listens on (0: not said): a peer that only ever
+    std::string lane = {};
+    // The port the sender listens on (0: not said): a peer that only ever
     // reached us can still be dialed back, at the session's address (§4.2).
     std::uint16_t port = 0;
-};
 };
 
 struct Text {

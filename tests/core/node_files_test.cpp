@@ -118,6 +118,25 @@ TEST_CASE("node files: a folder and a file arrive whole under the download folde
     CHECK(read_file(got / "report.bin") == big);
 }
 
+TEST_CASE("node files: the side that was only reached sends too: its lane is dialed back at the Hello's port") {
+    Pair p;
+    hallway::test::TempDir src;
+    write_file(src / "back.txt", "from bob");
+    std::string error;
+    auto id = p.bob.node->send_files(p.alice_key, {src / "back.txt"}, error);
+    INFO(error);
+    REQUIRE(id);
+    std::optional<core::TransferView> offer;
+    REQUIRE(run_until(p.io, [&] {
+        for (auto& t : p.alice.transfers)
+            if (t.direction == core::Direction::in && t.state == core::TransferState::offered) offer = t;
+        return offer.has_value();
+    }));
+    REQUIRE(p.alice.node->accept_transfer(offer->id, {}, error));
+    REQUIRE(run_until(p.io, [&] { return p.ended(p.bob, *id, core::TransferState::done); }));
+    CHECK(read_file(p.alice.dir / "downloads" / "back.txt") == "from bob");
+}
+
 TEST_CASE("node files: a declined offer writes nothing and ends on both sides") {
     Pair p;
     hallway::test::TempDir src;

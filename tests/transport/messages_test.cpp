@@ -189,6 +189,19 @@ TEST_CASE("hello carries the initiator's lane, bounded like a capability name") 
     CHECK(lane_from(to_string(Lane::chat)) == Lane::chat);
 }
 
+TEST_CASE("hello says the listening port when known, 1 to 65535") {
+    Hello h{1, "ana", {}};
+    CHECK(decode_hello(encode_hello(h))->port == 0);  // not said: no key
+    h.port = 40123;
+    CHECK(encode_hello(h) == cbor({{"caps", json::array()}, {"nick", "ana"}, {"port", 40123}, {"v", 1}}));
+    CHECK(decode_hello(encode_hello(h))->port == 40123);
+    CHECK(decode_hello(cbor({{"v", 1}, {"nick", "a"}, {"port", 65535}}))->port == 65535);
+    CHECK_FALSE(decode_hello(cbor({{"v", 1}, {"nick", "a"}, {"port", 0}})));
+    CHECK_FALSE(decode_hello(cbor({{"v", 1}, {"nick", "a"}, {"port", 65536}})));
+    CHECK_FALSE(decode_hello(cbor({{"v", 1}, {"nick", "a"}, {"port", "80"}})));
+    CHECK_FALSE(decode_hello(cbor({{"v", 1}, {"nick", "a"}, {"port", -1}})));
+}
+
 // §12's messages are core/files': the transport passes each up as the bytes it
 // received, whatever their form, and writes them back unchanged.
 TEST_CASE("a file_* map decodes to FileData holding its exact bytes; malformed is still malformed") {
