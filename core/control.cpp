@@ -1,5 +1,6 @@
 #include "core/control.hpp"
 
+#include "core/control_files.hpp"
 #include "core/control_json.hpp"
 #include "core/control_rooms.hpp"
 
@@ -39,7 +40,9 @@ json peer_json(const PeerView& p) {
                 {"status", p.status_message},
                 {"unread", p.unread},
                 {"name_clash", p.name_clash},
-                {"rooms", p.rooms}};
+                {"rooms", p.rooms},
+                {"files", p.files},
+                {"auto_accept_files", p.auto_accept_files}};
 }
 
 json message_json(const StoredMessage& m) {
@@ -52,25 +55,6 @@ json message_json(const StoredMessage& m) {
                 {"state", std::string(to_string(m.state))},
                 {"failure", m.failure}};
 }
-
-// The bytes left for list items in a reply line: kMaxControlLine less the
-// reply's other fields, measured with their longest values.
-class ReplyBudget {
-public:
-    explicit ReplyBudget(const json& envelope) : left_(kMaxControlLine - dump_json(envelope).size()) {}
-    bool fits(const json& item) const { return cost(item) <= left_; }
-    // false, and nothing taken, when item does not fit.
-    bool take(const json& item) {
-        const std::size_t n = cost(item);
-        if (n > left_) return false;
-        left_ -= n;
-        return true;
-    }
-
-private:
-    static std::size_t cost(const json& item) { return dump_json(item).size() + 1; }  // 1: the comma
-    std::size_t left_;
-};
 
 // An item that alone does not fit an empty reply (a long text escaped six-fold,
 // or a store written before today's bounds): the first of its string fields
@@ -159,6 +143,16 @@ json history_page(const Node& node, const PeerKey& key, std::uint64_t limit, std
 
 std::string dump_json(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
+std::optional<json> control_json::peer_field(const Node& node, const json& req, PeerKey& key) {
+    std::string q = string_field(req, "peer");
+    if (q.empty()) return error_json("bad_request", "missing \"peer\"");
+    std::string error;
+    auto k = node.resolve(q, error);
+    if (!k) return error_json(error.find("ambiguous") != std::string::npos ? "ambiguous" : "no_peer", error);
+    key = *k;
+    return std::nullopt;
+}
+
 struct ControlServer::Connection : std::enable_shared_from_this<Connection> {
     asio::local::stream_protocol::socket socket;
     std::string in;
@@ -245,6 +239,7 @@ bool ControlServer::start(std::string& error) {
             if (auto* s = std::get_if<MessageStateChanged>(&e))
                 on_state(s->peer, s->id, std::string(to_string(s->state)));
             if (auto* d = std::get_if<RoomDeliveryChanged>(&e)) on_room_delivery(*d);
+            if (auto* t = std::get_if<TransferChanged>(&e)) on_transfer(t->transfer);
         });
     }
     accept();
@@ -301,9 +296,24 @@ void ControlServer::on_room_delivery(const RoomDeliveryChanged& d) {
     if (d.delivered >= d.of) room_waiting_.erase(it);
 }
 
+void ControlServer::on_transfer(const TransferView& t) {
+    auto it = transfer_waiting_.find(t.id);
+    if (it == transfer_waiting_.end()) return;
+    for (auto cid : it->second)
+        if (auto c = connections_.find(cid); c != connections_.end())
+            c->second->write(json{{"event", "transfer"}, {"transfer", transfer_json(t)}});
+    if (t.state == TransferState::done || t.state == TransferState::failed) transfer_waiting_.erase(it);
+}
+
 json ControlServer::handle(const json& req, std::uint64_t connection_id) {
     std::string cmd = string_field(req, "cmd");
     std::string error;
+    if (auto reply = files_request(node_, req, cmd)) {
+        // The sender may follow its transfer to the end, as a text's sender its delivery.
+        if (cmd == "send_files" && reply->value("ok", false) && bool_field(req, "watch"))
+            transfer_waiting_[(*reply)["id"].get<std::uint64_t>()].insert(connection_id);
+        return *reply;
+    }
     if (auto reply = room_request(node_, req, cmd)) {
         // A room text's sender may wait to hear how many members hold it.
         if (cmd == "send" && reply->value("ok", false) && bool_field(req, "wait") &&
@@ -314,14 +324,7 @@ json ControlServer::handle(const json& req, std::uint64_t connection_id) {
         }
         return *reply;
     }
-    auto peer_arg = [&](PeerKey& key) -> std::optional<json> {
-        std::string q = string_field(req, "peer");
-        if (q.empty()) return error_json("bad_request", "missing \"peer\"");
-        auto k = node_.resolve(q, error);
-        if (!k) return error_json(error.find("ambiguous") != std::string::npos ? "ambiguous" : "no_peer", error);
-        key = *k;
-        return std::nullopt;
-    };
+    auto peer_arg = [&](PeerKey& key) { return peer_field(node_, req, key); };
 
     if (cmd == "id") {
         auto o = node_.own();
