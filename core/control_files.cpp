@@ -42,8 +42,6 @@ std::optional<json> transfer_field(const Node& node, const json& req, std::uint6
 }
 
 json send_files(Node& node, const json& req) {
-    PeerKey key{};
-    if (auto e = peer_field(node, req, key)) return *e;
     auto it = req.find("paths");
     if (it == req.end() || !it->is_array() || it->empty())
         return error_json("bad_request", "\"paths\" must be a non-empty array of absolute paths");
@@ -56,6 +54,8 @@ json send_files(Node& node, const json& req) {
         if (!local_path(p.get<std::string>(), error)) return error_json("bad_request", error);
         paths.emplace_back(p.get<std::string>());
     }
+    PeerKey key{};
+    if (auto e = peer_field(node, req, key)) return *e;
     auto id = node.send_files(key, paths, error);
     if (!id) return error_json("refused", error);
     json reply{{"ok", true}, {"id", *id}};
