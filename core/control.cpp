@@ -81,25 +81,27 @@ json cut_to_fit(json item, std::initializer_list<const char*> fields, ReplyBudge
     return item;
 }
 
-// The peers from offset on, as many as the reply line allows. The list is made
-// afresh for each request: a peer whose place changes between pages can be
-// listed twice (clients drop repeated ids) or missed by that listing.
-json peers_page(const std::vector<PeerView>& all, std::uint64_t offset) {
-    ReplyBudget budget(json{{"ok", true}, {"peers", json::array()}, {"more", true}, {"next", UINT64_MAX}});
-    json peers = json::array();
+}  // namespace
+
+json control_json::offset_page(const char* list, std::size_t size, std::uint64_t offset,
+                               const std::function<json(std::size_t)>& item, std::initializer_list<const char*> long_fields) {
+    ReplyBudget budget(json{{"ok", true}, {list, json::array()}, {"more", true}, {"next", UINT64_MAX}});
+    json items = json::array();
     std::uint64_t next = offset;
-    for (; next < all.size(); ++next) {
-        json p = peer_json(all[next]);
-        if (!budget.take(p)) {
-            if (!peers.empty()) break;
-            p = cut_to_fit(std::move(p), {"status", "nick"}, budget);  // a store from before the bounds
+    for (; next < size; ++next) {
+        json i = item(next);
+        if (!budget.take(i)) {
+            if (!items.empty()) break;
+            i = cut_to_fit(std::move(i), long_fields, budget);
         }
-        peers.push_back(std::move(p));
+        items.push_back(std::move(i));
     }
-    json reply{{"ok", true}, {"peers", std::move(peers)}, {"more", next < all.size()}};
-    if (next < all.size()) reply["next"] = next;
+    json reply{{"ok", true}, {list, std::move(items)}, {"more", next < size}};
+    if (next < size) reply["next"] = next;
     return reply;
 }
+
+namespace {
 
 // Messages read from the store at a time while a page fills: bounds the node's
 // memory whatever the limit, whatever the stored bodies' size.
@@ -334,7 +336,11 @@ json ControlServer::handle(const json& req, std::uint64_t connection_id) {
     if (cmd == "peers") {
         auto offset = uint_field(req, "offset", 0);
         if (!offset) return error_json("bad_request", "offset must be a non-negative integer");
-        return peers_page(node_.peers(), *offset);
+        // Made afresh for each request: a peer whose place changes between pages can
+        // be listed twice (clients drop repeated ids) or missed by that listing.
+        const auto all = node_.peers();
+        return offset_page("peers", all.size(), *offset, [&](std::size_t i) { return peer_json(all[i]); },
+                           {"status", "nick"});  // a store from before the bounds
     }
     PeerKey key{};
     if (cmd == "send") {

@@ -63,22 +63,6 @@ json send_files(Node& node, const json& req) {
     return reply;
 }
 
-// The transfers from offset on, as many as the reply line allows (each fits:
-// its file list is cut to kMaxListedFilesJson).
-json transfers_page(const std::vector<TransferView>& all, std::uint64_t offset) {
-    ReplyBudget budget(json{{"ok", true}, {"transfers", json::array()}, {"more", true}, {"next", UINT64_MAX}});
-    json list = json::array();
-    std::uint64_t next = offset;
-    for (; next < all.size(); ++next) {
-        json t = transfer_json(all[next]);
-        if (!budget.take(t)) break;
-        list.push_back(std::move(t));
-    }
-    json reply{{"ok", true}, {"transfers", std::move(list)}, {"more", next < all.size()}};
-    if (next < all.size()) reply["next"] = next;
-    return reply;
-}
-
 }  // namespace
 
 json transfer_json(const TransferView& t) {
@@ -114,7 +98,10 @@ std::optional<json> files_request(Node& node, const json& req, const std::string
     if (cmd == "transfers") {
         auto offset = uint_field(req, "offset", 0);
         if (!offset) return error_json("bad_request", "offset must be a non-negative integer");
-        return transfers_page(node.transfers(), *offset);
+        const auto all = node.transfers();
+        // Each fits a line (its file list is cut); the cut is a formality.
+        return offset_page("transfers", all.size(), *offset, [&](std::size_t i) { return transfer_json(all[i]); },
+                           {"folder"});
     }
     std::string error;
     if (cmd == "auto_accept") {

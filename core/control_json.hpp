@@ -9,6 +9,8 @@
 #include <sodium.h>
 
 #include <cstdint>
+#include <functional>
+#include <initializer_list>
 #include <optional>
 #include <span>
 #include <string>
@@ -79,5 +81,12 @@ private:
     static std::size_t cost(const json& item) { return dump_json(item).size() + 1; }  // 1: the comma
     std::size_t left_;
 };
+
+// The reply with the list's items from offset on (item(i) makes the i-th), as
+// many as the line allows, at least one: one too large alone has the first of
+// long_fields that makes it fit cut (and "truncated"); "more", and "next" the
+// offset of the next page.
+json offset_page(const char* list, std::size_t size, std::uint64_t offset, const std::function<json(std::size_t)>& item,
+                 std::initializer_list<const char*> long_fields);
 
 }  // namespace hallway::core::control_json
