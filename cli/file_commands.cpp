@@ -29,7 +29,8 @@ std::string absolute_path(const std::string& p) {
 // the other events above it, else EventPrinter's few lines, or JSON lines.
 class TransferWatch {
 public:
-    TransferWatch(bool json) : json_(json), tty_(!json && ::isatty(STDOUT_FILENO)) {}
+    explicit TransferWatch(bool json)
+        : json_(json), tty_(!json && ::isatty(STDOUT_FILENO)), printer_("hallway ", !tty_) {}
 
     void show(const json& transfer) {
         if (json_) {
@@ -43,9 +44,7 @@ public:
             if (!said.empty()) std::cout << said << std::endl;
             return;
         }
-        // The quarters are the bar's job here.
-        if (!said.empty() && (t.state != core::TransferState::active || said.find('%') == std::string::npos))
-            std::cout << "\r\x1b[K" << said << "\n";
+        if (!said.empty()) std::cout << "\r\x1b[K" << said << "\n";
         if (t.state == core::TransferState::active || t.state == core::TransferState::done)
             std::cout << "\r\x1b[K"
                       << progress_line(transfer_name(t.files, transfer.value("file_count", t.files.size())), t.bytes,

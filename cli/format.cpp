@@ -119,7 +119,7 @@ std::string EventPrinter::transfer_line(const core::TransferView& t) {
     const bool moved = !seen || it->second.state != t.state;
     const bool was_paused = seen && it->second.state == TransferState::paused;
     // A quarter passed since the last line (100% is said by done).
-    const bool next_quarter = !moved && quarter > it->second.quarter && quarter < 4;
+    const bool next_quarter = quarters_ && !moved && quarter > it->second.quarter && quarter < 4;
     if (t.state == TransferState::done || t.state == TransferState::failed) transfers_.erase(t.id);
     else if (moved || next_quarter) transfers_[t.id] = {t.state, quarter};
     const std::string reason = t.reason.empty() ? "" : ": " + sanitize(t.reason);

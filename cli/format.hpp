@@ -17,8 +17,10 @@ std::string format_time(std::int64_t ms_since_epoch);
 // Turns events into lines, remembering peers' names as they are announced.
 class EventPrinter {
 public:
-    // answer: how the person answers an offer ("/" in chat, "hallway " at a shell).
-    explicit EventPrinter(std::string answer = "hallway ") : answer_(std::move(answer)) {}
+    // answer: how the person answers an offer ("/" in chat, "hallway " at a shell);
+    // quarters: a line at each quarter of a transfer (not under a progress bar).
+    explicit EventPrinter(std::string answer = "hallway ", bool quarters = true)
+        : answer_(std::move(answer)), quarters_(quarters) {}
     // One line for an event; empty when the event is not worth a line.
     std::string line(const core::Event& e);
     std::string nick(const core::PeerKey& key) const;
@@ -32,6 +34,7 @@ private:
     };
 
     std::string answer_;
+    bool quarters_;
     std::map<std::uint64_t, Seen> transfers_;  // until done or failed
     std::map<core::RoomId, std::string> rooms_;
     std::map<core::PeerKey, std::string> nicks_;

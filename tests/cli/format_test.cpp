@@ -133,6 +133,12 @@ TEST_CASE("format: chat hears of a transfer at its offer, start, each quarter an
     auto failed = transfer(Direction::out, TransferState::failed, 0);
     failed.reason = "declined\x1b[31m";
     CHECK(out(failed) == "! 3: report.pdf failed: declined?[31m");
+    // Under a progress bar: the start and the end, no quarters.
+    EventPrinter bar("hallway ", false);
+    CHECK(!bar.line(core::TransferChanged{transfer(Direction::out, TransferState::active, 0)}).empty());
+    CHECK(bar.line(core::TransferChanged{transfer(Direction::out, TransferState::active, 20 * kMiB)}).empty());
+    CHECK(bar.line(core::TransferChanged{transfer(Direction::out, TransferState::done, 40 * kMiB)}) ==
+          "* 3: report.pdf delivered to alice");
     EventPrinter fresh;
     CHECK(fresh.line(core::TransferChanged{transfer(Direction::in, TransferState::offered, 0)}) ==
           "* alice offers report.pdf (40.0 MiB): hallway accept 3 or hallway decline 3");
