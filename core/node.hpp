@@ -36,6 +36,7 @@ struct NodeOptions {
     bool mdns = true;
     bool control_socket = true;
     std::size_t max_strangers = kMaxStrangers;
+    std::filesystem::path download_dir;      // empty: Hallway/ in the XDG download folder
 };
 
 
@@ -53,7 +54,8 @@ public:
     void stop(std::string_view reason = "bye");
 
     // Called for every event, on the network thread. Right after subscribing,
-    // the current state is replayed (OwnIdentity, one PeerChanged per buddy, one RoomChanged per room).
+    // the current state is replayed (OwnIdentity, one PeerChanged per buddy, one RoomChanged per room,
+    // one TransferChanged per transfer).
     void subscribe(std::function<void(const Event&)> sink);
 
     OwnIdentity own() const;
@@ -137,7 +139,8 @@ public:
     std::vector<TransferView> transfers() const;
     // Verified contacts only: their offers are accepted into download_dir().
     bool set_auto_accept_files(const PeerKey& peer, bool on, std::string& error);
-    // $XDG_DOWNLOAD_DIR (xdg-user-dir DOWNLOAD), else ~/Downloads, then Hallway/.
+    // NodeOptions::download_dir, else $XDG_DOWNLOAD_DIR (xdg-user-dir DOWNLOAD)
+    // or ~/Downloads, then Hallway/.
     std::filesystem::path download_dir() const;
 
     std::uint16_t port() const;

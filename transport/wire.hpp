@@ -145,5 +145,6 @@ inline constexpr std::size_t kMaxWriteQueue = 4 * 1024 * 1024;
 inline constexpr std::string_view kReasonDuplicate = "duplicate session";
 inline constexpr std::string_view kReasonPeerTimeout = "peer timed out";
 inline constexpr std::string_view kReasonIdle = "idle";
+inline constexpr std::string_view kReasonUnknownLane = "unknown lane";
 
 }  // namespace hallway::transport::wire

@@ -18,6 +18,7 @@ struct Transfers::In {
         std::unique_ptr<PartFile> part;  // open while the file arrives
         Bytes bitmap;                    // rs->save() at the last sync
         std::size_t unsynced = 0;        // chunks written since
+        bool verifying = false;          // complete; synced and hashed again in background
         bool done = false;
     };
     Handle handle = 0;
@@ -29,8 +30,10 @@ struct Transfers::In {
     std::vector<File> files;
     std::size_t current = 0;  // files are pulled one after the other
 
-    std::string path(std::size_t i) const { return dir + "/" + files[i].target; }
-    std::string part_path(std::size_t i) const { return path(i) + std::string(kPartSuffix); }
+    // Under dir, as FileSystem takes it.
+    std::string part(std::size_t i) const { return files[i].target + std::string(kPartSuffix); }
+    // For people: errors name the whole path.
+    std::string shown(std::string_view rel) const { return dir + "/" + std::string(rel); }
     FileSpec spec(std::size_t i) const {
         const OfferEntry& e = offer.entries[i];
         return {e.size, offer.chunk_size, e.root};
@@ -49,8 +52,11 @@ struct Transfers::Out {
     Offer offer;
     std::vector<std::string> sources;
     std::vector<std::optional<Tree>> trees;        // files only
-    std::vector<std::optional<SendState>> states;  // files only
+    std::vector<std::optional<SendState>> states;  // files only, once ready
+    bool sent_offer = false;  // false while offer() hashes: the peer knows nothing yet
+    bool ready = false;       // trees built (hashing again after a restart)
     bool accepted = false;
+    std::vector<FileGet> held;  // while not ready, at most kMaxHeldGets
     std::uint64_t sent = 0;
 };
 
@@ -77,19 +83,28 @@ std::optional<Hash> hash_file(ReadFile& f, std::uint64_t size, std::uint32_t chu
 }
 
 // Makes the folders of rel under dir, one component at a time.
-bool make_dirs(FileSystem& fs, const std::string& dir, std::string_view rel, bool last_too) {
-    for (std::size_t slash = rel.find('/'); slash != std::string_view::npos; slash = rel.find('/', slash + 1))
-        if (!fs.make_dir(dir + "/" + std::string(rel.substr(0, slash)))) return false;
-    return !last_too || fs.make_dir(dir + "/" + std::string(rel));
+bool make_dirs(FileSystem& fs, const std::string& dir, const std::string& rel, bool last_too) {
+    for (std::size_t slash = rel.find('/'); slash != std::string::npos; slash = rel.find('/', slash + 1))
+        if (!fs.make_dir(dir, rel.substr(0, slash))) return false;
+    return !last_too || fs.make_dir(dir, rel);
 }
 
-// A name for leaf in folder that neither it nor its .part takes.
-std::optional<std::string> free_name(FileSystem& fs, const std::string& folder, std::string_view leaf) {
+// A name for leaf in the folder `prefix` ("" or "a/b/") under dir that neither
+// it nor its .part takes.
+std::optional<std::string> free_name(FileSystem& fs, const std::string& dir, const std::string& prefix,
+                                     std::string_view leaf) {
     return unique_name(leaf, [&](std::string_view n) {
-        const std::string p = folder + "/" + std::string(n);
-        return fs.exists(p) || fs.exists(p + std::string(kPartSuffix));
+        const std::string p = prefix + std::string(n);
+        return fs.exists(dir, p) || fs.exists(dir, p + std::string(kPartSuffix));
     });
 }
+
+// What hashing the sources found, off the network thread.
+struct Hashed {
+    std::vector<std::optional<Tree>> trees;  // per entry, files only
+    std::vector<std::uint64_t> sizes;
+    std::optional<std::size_t> bad;  // the entry that could not be read whole
+};
 
 }  // namespace
 
@@ -122,6 +137,7 @@ void Transfers::emit(Kind kind, Handle h, const PeerKey& peer, Direction d, std:
         e.total = total_size(t.offer);
     } else {
         const Out& t = *out_.at(h);
+        if (kind == Kind::preparing || kind == Kind::offered) e.offer = t.offer;
         e.total = total_size(t.offer);
         e.bytes = std::min(t.sent, e.total);
     }
@@ -150,6 +166,8 @@ void Transfers::persist(const In& t) {
     for (const auto& f : t.files) s.files.push_back({f.target, f.bitmap, f.done});
     port_.save(s);
 }
+
+void Transfers::persist(const Out& t) { port_.save_out({t.peer, encode_offer(t.offer), t.sources, t.accepted}); }
 
 // --- Loading
 
@@ -184,9 +202,9 @@ void Transfers::load() {
             if (!s.files[i].bitmap.empty()) file.rs = ReceiveState::restore(in.spec(i), s.files[i].bitmap);
             if (file.rs) file.bitmap = std::move(s.files[i].bitmap);
             if (file.done) continue;
-            file.part = port_.fs().open_part(in.part_path(i), false);
+            file.part = port_.fs().open_part(in.dir, in.part(i), false);
             // The .part is gone or the state unreadable: the file starts over.
-            if (!file.part) file.part = port_.fs().open_part(in.part_path(i), true);
+            if (!file.part) file.part = port_.fs().open_part(in.dir, in.part(i), true);
             if (!file.part || !file.rs) {
                 file.rs.emplace(in.spec(i));
                 file.bitmap.clear();
@@ -196,6 +214,26 @@ void Transfers::load() {
             emit(Kind::paused, in.handle, in.peer, Direction::in, in.reason);
         else
             pull(in);
+    }
+    for (SavedOutgoing& s : port_.load_out()) {
+        auto offer = decode_offer(s.offer);
+        if (!offer || s.sources.size() != offer->entries.size()) {
+            if (offer) port_.forget_out(s.peer, offer->id);
+            continue;
+        }
+        auto t = std::make_unique<Out>();
+        t->handle = next_++;
+        t->peer = s.peer;
+        t->offer = std::move(*offer);
+        t->sources = std::move(s.sources);
+        t->trees.resize(t->sources.size());
+        t->states.resize(t->sources.size());
+        t->sent_offer = true;
+        t->accepted = s.accepted;
+        Out& out = *t;
+        out_[out.handle] = std::move(t);
+        emit(Kind::preparing, out.handle, out.peer, Direction::out);
+        hash_out(out);
     }
 }
 
@@ -207,19 +245,25 @@ std::optional<Handle> Transfers::offer(const PeerKey& peer, const std::vector<Ou
         return std::nullopt;
     }
     auto t = std::make_unique<Out>();
-    std::vector<std::unique_ptr<ReadFile>> files;
     std::uint64_t largest = 0;
     for (const Outgoing& e : entries) {
         if (safe_relative_path(e.path) != e.path) {
             error = "not a path the receiver keeps as is: " + e.path;
             return std::nullopt;
         }
-        files.push_back(e.dir ? nullptr : port_.fs().open_read(e.source));
-        if (!e.dir && !files.back()) {
-            error = "cannot read " + e.source;
-            return std::nullopt;
+        OfferEntry entry{e.path, e.dir, 0, {}};
+        if (!e.dir) {
+            // Opened now for the errors a person should see at once; hashed later.
+            const auto f = port_.fs().open_read(e.source);
+            if (!f) {
+                error = "cannot read " + e.source;
+                return std::nullopt;
+            }
+            entry.size = f->size();
+            largest = std::max(largest, entry.size);
         }
-        if (files.back()) largest = std::max(largest, files.back()->size());
+        t->offer.entries.push_back(std::move(entry));
+        t->sources.push_back(e.dir ? std::string() : e.source);
     }
     const auto chunk = chunk_size_for(largest);
     if (!chunk) {
@@ -227,26 +271,10 @@ std::optional<Handle> Transfers::offer(const PeerKey& peer, const std::vector<Ou
         return std::nullopt;
     }
     t->offer.chunk_size = *chunk;
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-        OfferEntry entry{entries[i].path, entries[i].dir, 0, {}};
-        t->sources.push_back(entries[i].source);
-        t->trees.emplace_back();
-        t->states.emplace_back();
-        if (!entries[i].dir) {
-            entry.size = files[i]->size();
-            std::vector<Hash> leaves;
-            const auto root = hash_file(*files[i], entry.size, *chunk, &leaves);
-            if (!root) {
-                error = "cannot read " + entries[i].source;
-                return std::nullopt;
-            }
-            entry.root = *root;
-            t->trees.back().emplace(std::move(leaves));
-            t->states.back().emplace(entry.size, *chunk);
-        }
-        t->offer.entries.push_back(std::move(entry));
-    }
+    t->trees.resize(entries.size());
+    t->states.resize(entries.size());
     rng_(t->offer.id);
+    // The roots are not known yet; their 32 bytes each do not change the verdict.
     if (encode_offer(t->offer).empty()) {
         error = "the offer is refused: a repeated path, an entry inside a file, or over the 1 MiB message";
         return std::nullopt;
@@ -254,15 +282,77 @@ std::optional<Handle> Transfers::offer(const PeerKey& peer, const std::vector<Ou
     t->handle = next_++;
     t->peer = peer;
     const Handle h = t->handle;
-    deliver(peer, t->offer);
+    Out& out = *t;
     out_[h] = std::move(t);
+    emit(Kind::preparing, h, peer, Direction::out);
+    hash_out(out);
     return h;
+}
+
+void Transfers::hash_out(Out& t) {
+    auto result = std::make_shared<Hashed>();
+    std::vector<bool> dirs;
+    for (const auto& e : t.offer.entries) dirs.push_back(e.dir);
+    port_.background(
+        [result, dirs, sources = t.sources, chunk = t.offer.chunk_size, fs = &port_.fs()] {
+            for (std::size_t i = 0; i < sources.size(); ++i) {
+                result->trees.emplace_back();
+                result->sizes.push_back(0);
+                if (dirs[i]) continue;
+                const auto f = fs->open_read(sources[i]);
+                std::vector<Hash> leaves;
+                // Grown past what its chunk size can carry: unreadable as offered.
+                if (!f || f->size() > std::uint64_t{chunk} * kMaxChunks ||
+                    !hash_file(*f, f->size(), chunk, &leaves)) {
+                    result->bad = i;
+                    return;
+                }
+                result->sizes.back() = f->size();
+                result->trees.back().emplace(std::move(leaves));
+            }
+        },
+        [this, alive = std::weak_ptr<const bool>(alive_), h = t.handle, result] {
+            if (alive.expired()) return;
+            const auto it = out_.find(h);
+            if (it == out_.end()) return;  // cancelled meanwhile
+            Out& t = *it->second;
+            Hashed& r = *result;
+            const auto changed = [&](std::size_t i) {
+                deliver(t.peer, FileCancel{t.offer.id, "file changed"});
+                end_out(h, Kind::failed, "file changed: " + t.sources[i]);
+            };
+            if (r.bad && !t.sent_offer) return end_out(h, Kind::failed, "cannot read " + t.sources[*r.bad]);
+            if (r.bad) return changed(*r.bad);
+            for (std::size_t i = 0; i < r.trees.size(); ++i) {
+                if (!r.trees[i]) continue;
+                OfferEntry& e = t.offer.entries[i];
+                if (t.sent_offer && (e.size != r.sizes[i] || e.root != r.trees[i]->root())) return changed(i);
+                e.size = r.sizes[i];
+                e.root = r.trees[i]->root();
+                t.trees[i] = std::move(r.trees[i]);
+                t.states[i].emplace(e.size, t.offer.chunk_size);
+            }
+            t.ready = true;
+            if (!t.sent_offer) {
+                if (encode_offer(t.offer).empty())  // a file grew past a bound meanwhile
+                    return end_out(h, Kind::failed, "the offer is refused: over a bound");
+                t.sent_offer = true;
+                persist(t);
+                deliver(t.peer, t.offer);
+                return emit(Kind::offered, h, t.peer, Direction::out);
+            }
+            emit(t.accepted ? Kind::accepted : Kind::offered, h, t.peer, Direction::out);
+            const auto held = std::move(t.held);
+            for (const FileGet& g : held)
+                if (out_.count(h)) on_get(t.peer, g);
+        });
 }
 
 void Transfers::on_accept(const PeerKey& from, const FileAccept& m) {
     Out* t = find_out(from, m.id);
-    if (!t || t->accepted) return;
+    if (!t || t->accepted || !t->sent_offer) return;
     t->accepted = true;
+    persist(*t);
     emit(Kind::accepted, t->handle, t->peer, Direction::out);
 }
 
@@ -284,6 +374,11 @@ void Transfers::on_get(const PeerKey& from, const FileGet& m) {
         end_out(t->handle, Kind::failed, "the receiver broke the protocol: " + std::string(reason));
     };
     if (!t->accepted) return refuse("not accepted");
+    if (!t->ready) {
+        // Hashed again after a restart: answered once ready.
+        if (t->held.size() < kMaxHeldGets) t->held.push_back(m);
+        return;
+    }
     if (m.file >= t->offer.entries.size() || !t->states[m.file]) return refuse("no such file");
     SendState& s = *t->states[m.file];
     std::vector<ChunkRead> reads;
@@ -318,6 +413,7 @@ void Transfers::on_pause(const PeerKey& from, const FilePause& m) {
 
 void Transfers::end_out(Handle h, Kind kind, std::string reason) {
     const Out& t = *out_.at(h);
+    port_.forget_out(t.peer, t.offer.id);
     emit(kind, h, t.peer, Direction::out, std::move(reason));
     out_.erase(h);
 }
@@ -369,7 +465,7 @@ bool Transfers::accept(Handle h, const std::string& dir, std::string& error) {
     std::map<std::string, std::string> tops;
     const auto fail = [&](std::string why) {
         for (std::size_t i = 0; i < t.files.size(); ++i)
-            if (t.files[i].part) fs.remove(t.part_path(i));
+            if (t.files[i].part) fs.remove(dir, t.part(i));
         t.files.clear();
         error = std::move(why);
         return false;
@@ -379,7 +475,7 @@ bool Transfers::accept(Handle h, const std::string& dir, std::string& error) {
         const std::string top = e.path.substr(0, slash);
         auto named = tops.find(top);
         if (named == tops.end()) {
-            const auto name = free_name(fs, dir, top);
+            const auto name = free_name(fs, dir, "", top);
             if (!name) return fail("no free name for " + top);
             named = tops.emplace(top, *name).first;
         }
@@ -393,8 +489,8 @@ bool Transfers::accept(Handle h, const std::string& dir, std::string& error) {
             continue;
         }
         t.files[i].rs.emplace(t.spec(i));
-        t.files[i].part = fs.open_part(t.part_path(i), true);
-        if (!t.files[i].part) return fail("cannot create " + t.part_path(i));
+        t.files[i].part = fs.open_part(dir, t.part(i), true);
+        if (!t.files[i].part) return fail("cannot create " + t.shown(t.part(i)));
     }
     t.state = State::active;
     persist(t);
@@ -419,7 +515,7 @@ bool Transfers::cancel(Handle h, std::string& error) {
         return true;
     }
     if (auto it = out_.find(h); it != out_.end()) {
-        deliver(it->second->peer, FileCancel{it->second->offer.id, reason});
+        if (it->second->sent_offer) deliver(it->second->peer, FileCancel{it->second->offer.id, reason});
         end_out(h, Kind::failed, reason);
         return true;
     }
@@ -446,10 +542,8 @@ void Transfers::pull(In& t) {
             ++t.current;
             continue;
         }
-        if (f.rs->complete()) {
-            if (!finish_file(t, t.current)) return;
-            continue;  // renamed, or every chunk is missing again
-        }
+        if (f.verifying) return;
+        if (f.rs->complete()) return verify(t, t.current);
         if (!port_.has_session(t.peer)) return port_.reach(t.peer);
         const auto ranges = f.rs->request();
         if (!ranges.empty()) deliver(t.peer, FileGet{t.offer.id, static_cast<std::uint32_t>(t.current), ranges});
@@ -470,22 +564,49 @@ void Transfers::checkpoint(In& t) {
     emit(Kind::progress, t.handle, t.peer, Direction::in);
 }
 
-bool Transfers::finish_file(In& t, std::size_t i) {
+void Transfers::verify(In& t, std::size_t i) {
+    struct Result {
+        bool synced = true;
+        std::optional<Hash> root;
+    };
+    In::File& f = t.files[i];
+    f.verifying = true;
+    auto result = std::make_shared<Result>();
+    // Written whole: the work syncs and closes it (a 4 GiB re-hash would stall
+    // every session on the network thread).
+    std::shared_ptr<PartFile> part = std::move(f.part);
+    const OfferEntry& e = t.offer.entries[i];
+    port_.background(
+        [result, part, fs = &port_.fs(), dir = t.dir, rel = t.part(i), size = e.size,
+         chunk = t.offer.chunk_size]() mutable {
+            if (part && !part->sync()) {
+                result->synced = false;
+                return;
+            }
+            part.reset();
+            if (const auto back = fs->open_read_at(dir, rel)) result->root = hash_file(*back, size, chunk, nullptr);
+        },
+        [this, alive = std::weak_ptr<const bool>(alive_), h = t.handle, i, result] {
+            if (alive.expired()) return;
+            const auto it = in_.find(h);
+            if (it == in_.end()) return;  // cancelled meanwhile: end_in removed the .part
+            In& t = *it->second;
+            t.files[i].verifying = false;
+            if (t.state == State::active && finish_file(t, i, result->synced, result->root)) pull(t);
+        });
+}
+
+bool Transfers::finish_file(In& t, std::size_t i, bool synced, const std::optional<Hash>& root) {
     FileSystem& fs = port_.fs();
     In::File& f = t.files[i];
-    if (f.part && !f.part->sync()) {
+    if (!synced) {
         pause(t, "cannot write to " + t.dir);
         return false;
     }
-    f.part.reset();
-    const OfferEntry& e = t.offer.entries[i];
-    auto back = fs.open_read(t.part_path(i));
-    const auto root = back ? hash_file(*back, e.size, t.offer.chunk_size, nullptr) : std::nullopt;
-    back.reset();
     if (!f.rs->finish(root.value_or(Hash{}))) {
         // A write was lost (a crash, the disk): every chunk is fetched again.
-        f.part = fs.open_part(t.part_path(i), false);
-        if (!f.part) f.part = fs.open_part(t.part_path(i), true);
+        f.part = fs.open_part(t.dir, t.part(i), false);
+        if (!f.part) f.part = fs.open_part(t.dir, t.part(i), true);
         f.bitmap = f.rs->save();
         if (!f.part) {
             pause(t, "cannot write to " + t.dir);
@@ -494,17 +615,16 @@ bool Transfers::finish_file(In& t, std::size_t i) {
         persist(t);
         return true;
     }
-    if (!fs.rename_noreplace(t.part_path(i), t.path(i))) {
+    if (!fs.rename_noreplace(t.dir, t.part(i), f.target)) {
         // The name was taken meanwhile: never replaced, the next free one.
         const std::size_t slash = f.target.rfind('/');
-        const std::string folder = slash == std::string::npos ? t.dir : t.dir + "/" + f.target.substr(0, slash);
-        const std::string leaf = slash == std::string::npos ? f.target : f.target.substr(slash + 1);
-        const auto name = free_name(fs, folder, leaf);
-        const std::string part = t.part_path(i);
-        if (name) f.target = (slash == std::string::npos ? "" : f.target.substr(0, slash + 1)) + *name;
-        if (!name || !fs.rename_noreplace(part, t.path(i))) {
+        const std::size_t cut = slash == std::string::npos ? 0 : slash + 1;
+        const std::string folder = f.target.substr(0, cut), part = t.part(i);
+        const auto name = free_name(fs, t.dir, folder, std::string_view(f.target).substr(cut));
+        if (name) f.target = folder + *name;
+        if (!name || !fs.rename_noreplace(t.dir, part, f.target)) {
             deliver(t.peer, FileCancel{t.offer.id, "the receiver could not name the file"});
-            end_in(t.handle, Kind::failed, "cannot rename " + part);
+            end_in(t.handle, Kind::failed, "cannot rename " + t.shown(part));
             return false;
         }
     }
@@ -565,7 +685,7 @@ void Transfers::end_in(Handle h, Kind kind, std::string reason) {
     for (std::size_t i = 0; i < t.files.size(); ++i)
         if (t.files[i].rs && !t.files[i].done) {
             t.files[i].part.reset();
-            port_.fs().remove(t.part_path(i));
+            port_.fs().remove(t.dir, t.part(i));
         }
     port_.forget(t.peer, t.offer.id);
     emit(kind, h, t.peer, Direction::in, std::move(reason));
@@ -621,9 +741,11 @@ void Transfers::on_session_down(const PeerKey& peer) {
             for (auto& f : t->files)
                 if (f.rs) f.rs->lost();
     for (auto& [h, t] : out_)
-        if (t->peer == peer)
+        if (t->peer == peer) {
+            t->held.clear();  // asked on the lane that went down: asked again on the next
             for (auto& s : t->states)
                 if (s) s->lost();
+        }
 }
 
 bool Transfers::pending(const PeerKey& peer) const {

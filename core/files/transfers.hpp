@@ -12,6 +12,7 @@
 #include "crypto/rng.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -33,6 +34,10 @@ inline constexpr std::uint64_t kMaxCorrupt = 8;
 // Small messages (accept, decline, cancel, pause, done) held per peer while
 // its files lane is down.
 inline constexpr std::size_t kMaxQueuedPerPeer = 64;
+// file_gets held per outgoing transfer while its files are hashed again after
+// a restart: a receiver has one in flight (files come one after the other),
+// a few more cover lanes cut meanwhile. More are dropped.
+inline constexpr std::size_t kMaxHeldGets = 4;
 
 // A file opened for reading (the sender's source, the receiver's .part when
 // it hashes it again).
@@ -54,22 +59,32 @@ public:
     virtual bool sync() = 0;  // fdatasync
 };
 
-// The disk as the service sees it. Paths are '/'-separated: a download folder
-// the person chose, then relative paths safe_relative_path made. The node's
-// implementation opens every component with O_NOFOLLOW from the root.
+// The disk as the service sees it. Must be thread-safe (no shared mutable
+// state): hashing runs off the network thread (FilesPort::background).
+//
+// Every write-side call takes the download folder `dir` the person chose
+// (followed as usual) and a relative path `rel` below it that
+// safe_relative_path or unique_name made: rel is opened component by
+// component and no symlink under dir is ever followed or created
+// (core/files/posix_file_system.hpp).
 class FileSystem {
 public:
     virtual ~FileSystem() = default;
+    // A source the person chose to send (a regular file; a symlink as the
+    // last component is refused).
     virtual std::unique_ptr<ReadFile> open_read(const std::string& path) = 0;
+    // A file under dir, read back (the receiver's .part before its rename).
+    virtual std::unique_ptr<ReadFile> open_read_at(const std::string& dir, const std::string& rel) = 0;
     // create: O_CREAT | O_EXCL (nullptr when the name is taken); else the
     // existing file (a resume).
-    virtual std::unique_ptr<PartFile> open_part(const std::string& path, bool create) = 0;
-    // Makes the folder; true when it is one now.
-    virtual bool make_dir(const std::string& path) = 0;
+    virtual std::unique_ptr<PartFile> open_part(const std::string& dir, const std::string& rel, bool create) = 0;
+    // Makes the folder; true when it is one now (not a symlink to one).
+    virtual bool make_dir(const std::string& dir, const std::string& rel) = 0;
     // RENAME_NOREPLACE: false, and nothing changes, when `to` exists.
-    virtual bool rename_noreplace(const std::string& from, const std::string& to) = 0;
-    virtual bool exists(const std::string& path) = 0;
-    virtual void remove(const std::string& path) = 0;
+    virtual bool rename_noreplace(const std::string& dir, const std::string& from, const std::string& to) = 0;
+    // Anything by that name (a symlink too).
+    virtual bool exists(const std::string& dir, const std::string& rel) = 0;
+    virtual void remove(const std::string& dir, const std::string& rel) = 0;
 };
 
 // A transfer in this process (events and commands name it; not on the wire).
@@ -77,8 +92,10 @@ using Handle = std::uint64_t;
 
 struct TransferEvent {
     enum class Kind {
-        offered,   // in: a peer offers files (offer holds them); accept or decline
-        accepted,  // out: the peer said yes
+        preparing,  // out: offer() took it; its files are being hashed (a restart: hashed again)
+        offered,    // in: a peer offers files; accept or decline. out: the offer is sent (or,
+                    // after a restart, ready again and not yet accepted). offer holds them.
+        accepted,   // out: the peer said yes (after a restart: ready again, accepted before)
         progress,  // bytes of total verified (in) or sent (out, repeats included)
         paused,    // reason says why (in: our disk; out: the receiver's)
         done,      // every file arrived verified under its final name
@@ -88,7 +105,7 @@ struct TransferEvent {
     Handle handle = 0;
     PeerKey peer{};
     Direction direction = Direction::in;
-    Offer offer;  // offered only
+    Offer offer;  // offered (and out: preparing, roots not known yet)
     std::uint64_t bytes = 0, total = 0;
     std::string reason;
 };
@@ -109,6 +126,15 @@ struct SavedIncoming {
     std::vector<File> files;  // one per offer entry once accepted
 };
 
+// What persists of a transfer we send: enough to rebuild each file's Tree
+// after a restart (the store's migration 4 later).
+struct SavedOutgoing {
+    PeerKey peer{};
+    std::vector<std::uint8_t> offer;   // the file_offer as sent
+    std::vector<std::string> sources;  // one per offer entry: the local path read (empty for a folder)
+    bool accepted = false;
+};
+
 // What the transfers need from the node.
 class FilesPort {
 public:
@@ -127,6 +153,15 @@ public:
     virtual void save(const SavedIncoming& transfer) = 0;
     virtual void forget(const PeerKey& peer, const TransferId& id) = 0;
     virtual std::vector<SavedIncoming> load() = 0;
+    // Transfers we send, keyed by (peer, offer id) likewise.
+    virtual void save_out(const SavedOutgoing& transfer) = 0;
+    virtual void forget_out(const PeerKey& peer, const TransferId& id) = 0;
+    virtual std::vector<SavedOutgoing> load_out() = 0;
+    // Runs work on another thread, then `then` back on the network thread.
+    // work touches only what it captured and fs(). `then` may run after the
+    // transfer it was for has ended (it checks); it is harmless after the
+    // Transfers is gone, but the node may as well drop it then.
+    virtual void background(std::function<void()> work, std::function<void()> then) = 0;
 };
 
 // One file or folder to offer.
@@ -141,12 +176,17 @@ public:
     Transfers(crypto::Rng rng, FilesPort& port);
     ~Transfers();
 
-    // Incoming transfers saved by an earlier run: offers shown again, the
-    // accepted ones resumed when their lane comes up.
+    // Transfers saved by an earlier run. In: offers shown again, the accepted
+    // ones resumed when their lane comes up. Out: each file hashed again in
+    // background (a file_get meanwhile is held, then answered); a source whose
+    // size or root changed cancels the transfer ("file changed").
     void load();
 
     // Commands: nullopt / false and a one-line error when refused.
-    // Hashes every file (reading it through FileSystem) and sends the offer.
+    // Checks the entries and opens every file now (errors at once), returns
+    // at once (event preparing), hashes the files in background, then sends
+    // the offer (event offered); a file that cannot be read whole then fails
+    // the transfer (event failed).
     std::optional<Handle> offer(const PeerKey& peer, const std::vector<Outgoing>& entries, std::string& error);
     // Reserves every name under dir (unique_name, .part files made with
     // O_EXCL), answers file_accept and starts pulling.
@@ -189,7 +229,13 @@ private:
     void pull(In& t);
     bool write_chunk(In& t, const FileChunk& m);
     void checkpoint(In& t);
-    bool finish_file(In& t, std::size_t index);
+    // Syncs and hashes a complete .part again in background, then finish_file.
+    void verify(In& t, std::size_t index);
+    bool finish_file(In& t, std::size_t index, bool synced, const std::optional<Hash>& root);
+    // Hashes the sources in background; then sends the offer (the first
+    // time) or checks them against it (after a restart) and answers the held gets.
+    void hash_out(Out& t);
+    void persist(const Out& t);
     void pause(In& t, std::string reason);
     void persist(const In& t);
     void end_in(Handle h, TransferEvent::Kind kind, std::string reason);
@@ -202,6 +248,8 @@ private:
     std::map<Handle, std::unique_ptr<In>> in_;
     std::map<Handle, std::unique_ptr<Out>> out_;
     std::map<PeerKey, std::vector<std::vector<std::uint8_t>>> queued_;
+    // Background work's `then` does nothing once this is gone.
+    std::shared_ptr<const bool> alive_ = std::make_shared<const bool>(true);
 };
 
 }  // namespace hallway::core::files

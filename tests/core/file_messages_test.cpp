@@ -267,10 +267,10 @@ TEST_CASE("file messages: what is not one of them is refused") {
     CHECK(refused(big));
 }
 
-// docs/FILES-DESIGN.md's worked example: a file of 32773 bytes in chunks of
+// docs/PROTOCOL.md §12.5's worked example: a file of 32773 bytes in chunks of
 // 16 KiB (two chunks of zeros, then "hello"); the receiver asks for chunks 0
 // and 2, the sender answers chunk 2 with its path (the hash of chunks 0 and 1).
-TEST_CASE("file messages: the worked example of docs/FILES-DESIGN.md, byte for byte") {
+TEST_CASE("file messages: the worked example of docs/PROTOCOL.md §12.5, byte for byte") {
     Bytes file(2 * kMinChunkSize, 0);
     const std::string hello = "hello";
     file.insert(file.end(), hello.begin(), hello.end());
@@ -283,13 +283,13 @@ TEST_CASE("file messages: the worked example of docs/FILES-DESIGN.md, byte for b
     }
     const Tree tree(leaves);
     REQUIRE(tree.root() == hasher.root());
-    CHECK(hex(tree.root()) == hex(doc_block("FILES-DESIGN.md", "files-root")));
+    CHECK(hex(tree.root()) == hex(doc_block("PROTOCOL.md", "files-root")));
 
     const Bytes get = encode_file_message(FileGet{tid(), 0, {{0, 1}, {2, 1}}});
-    CHECK(hex(get) == hex(doc_block("FILES-DESIGN.md", "files-get")));
+    CHECK(hex(get) == hex(doc_block("PROTOCOL.md", "files-get")));
     const FileChunk chunk{tid(), 0, 2, Bytes(hello.begin(), hello.end()), tree.proof(2)};
     const Bytes wire_chunk = encode_file_message(chunk);
-    CHECK(hex(wire_chunk) == hex(doc_block("FILES-DESIGN.md", "files-chunk")));
+    CHECK(hex(wire_chunk) == hex(doc_block("PROTOCOL.md", "files-chunk")));
     const auto back = decode_file_message(wire_chunk);
     REQUIRE(back);
     const auto& c = std::get<FileChunk>(*back);

@@ -31,12 +31,15 @@ struct MemFs : FileSystem {
     std::set<std::string> dirs;
     std::uint64_t space = std::numeric_limits<std::uint64_t>::max();  // bytes it may still grow by
 
+    std::set<std::string> failing;  // open, but every read fails
+
     struct Reader : ReadFile {
         const Bytes& b;
-        explicit Reader(const Bytes& bytes) : b(bytes) {}
+        bool fail;
+        Reader(const Bytes& bytes, bool f) : b(bytes), fail(f) {}
         std::uint64_t size() const override { return b.size(); }
         bool read(std::uint64_t offset, std::span<std::uint8_t> out) override {
-            if (offset > b.size() || out.size() > b.size() - offset) return false;
+            if (fail || offset > b.size() || out.size() > b.size() - offset) return false;
             std::copy_n(b.begin() + static_cast<std::ptrdiff_t>(offset), out.size(), out.begin());
             return true;
         }
@@ -67,31 +70,50 @@ struct MemFs : FileSystem {
         return std::count_if(files.begin(), files.end(), [](const auto& f) { return f.first.ends_with(".part"); });
     }
 
+    // dir + rel, after checking that the service only hands safe relative paths.
+    static std::string at(const std::string& dir, const std::string& rel) {
+        CHECK(!rel.empty());
+        CHECK(rel.front() != '/');
+        CHECK(rel.find("//") == std::string::npos);
+        CHECK(rel.find("..") == std::string::npos);
+        return dir + "/" + rel;
+    }
+
     std::unique_ptr<ReadFile> open_read(const std::string& path) override {
         auto it = files.find(path);
-        return it == files.end() ? nullptr : std::make_unique<Reader>(it->second);
+        return it == files.end() ? nullptr : std::make_unique<Reader>(it->second, failing.count(path) > 0);
     }
-    std::unique_ptr<PartFile> open_part(const std::string& path, bool create) override {
-        if (create == exists(path)) return nullptr;
+    std::unique_ptr<ReadFile> open_read_at(const std::string& dir, const std::string& rel) override {
+        return open_read(at(dir, rel));
+    }
+    std::unique_ptr<PartFile> open_part(const std::string& dir, const std::string& rel, bool create) override {
+        const std::string path = at(dir, rel);
+        if (create == (files.count(path) || dirs.count(path))) return nullptr;
         if (create) put(path, {});
         return std::make_unique<Writer>(*this, path);
     }
-    bool make_dir(const std::string& path) override {
+    bool make_dir(const std::string& dir, const std::string& rel) override {
+        const std::string path = at(dir, rel);
         if (files.count(path)) return false;
         dirs.insert(path);
         return true;
     }
-    bool rename_noreplace(const std::string& from, const std::string& to) override {
-        if (exists(to) || !files.count(from)) return false;
+    bool rename_noreplace(const std::string& dir, const std::string& from_rel, const std::string& to_rel) override {
+        const std::string from = at(dir, from_rel), to = at(dir, to_rel);
+        if (files.count(to) || dirs.count(to) || !files.count(from)) return false;
         files[to] = std::move(files[from]);
         synced[to] = files[to];
-        remove(from);
+        files.erase(from);
+        synced.erase(from);
         return true;
     }
-    bool exists(const std::string& path) override { return files.count(path) || dirs.count(path); }
-    void remove(const std::string& path) override {
-        files.erase(path);
-        synced.erase(path);
+    bool exists(const std::string& dir, const std::string& rel) override {
+        const std::string path = at(dir, rel);
+        return files.count(path) || dirs.count(path);
+    }
+    void remove(const std::string& dir, const std::string& rel) override {
+        files.erase(at(dir, rel));
+        synced.erase(at(dir, rel));
     }
 };
 
@@ -101,7 +123,11 @@ struct Peer : FilesPort {
     Net& net;
     PeerKey key{};
     MemFs disk;
-    std::map<std::pair<PeerKey, TransferId>, SavedIncoming> store;  // survives restart()
+    std::map<std::pair<PeerKey, TransferId>, SavedIncoming> store;      // survives restart()
+    std::map<std::pair<PeerKey, TransferId>, SavedOutgoing> store_out;  // likewise
+    // defer: background `then`s wait in `later` until run_later() (a slow hash).
+    bool defer = false;
+    std::vector<std::function<void()>> later;
     std::vector<TransferEvent> events;
     std::set<PeerKey> blocklist;
     std::unique_ptr<Transfers> t;
@@ -134,6 +160,25 @@ struct Peer : FilesPort {
         std::vector<SavedIncoming> out;
         for (auto& [k, s] : store) out.push_back(s);
         return out;
+    }
+    void save_out(const SavedOutgoing& s) override { store_out[{s.peer, decode_offer(s.offer)->id}] = s; }
+    void forget_out(const PeerKey& peer, const TransferId& id) override { store_out.erase({peer, id}); }
+    std::vector<SavedOutgoing> load_out() override {
+        std::vector<SavedOutgoing> out;
+        for (auto& [k, s] : store_out) out.push_back(s);
+        return out;
+    }
+    void background(std::function<void()> work, std::function<void()> then) override {
+        work();
+        if (defer)
+            later.push_back(std::move(then));
+        else
+            then();
+    }
+    void run_later() {
+        auto waiting = std::move(later);
+        later.clear();
+        for (auto& f : waiting) f();
     }
 
     std::size_t count(Kind k) const {
@@ -518,4 +563,148 @@ TEST_CASE("file transfers: the final name never replaces a file, even one made d
     CHECK(f.bob.disk.files.at("/dl/small.txt") == Bytes{'m', 'e'});
     CHECK(f.bob.disk.files.at("/dl/small (1).txt") == content(100, 4));
     CHECK(f.bob.disk.parts() == 0);
+}
+
+TEST_CASE("file transfers: an offer is prepared off the network thread, and a cancel meanwhile sends nothing") {
+    Net net;
+    Peer& alice = net.add(1);
+    Peer& bob = net.add(2);
+    alice.disk.put("/src/a.bin", content(3 * kChunk, 1));
+    net.connect(alice, bob);
+    alice.defer = true;
+    const Handle h = alice.offer(bob, {{"/src/a.bin", "a.bin"}});
+    REQUIRE(alice.last(Kind::preparing));
+    CHECK(alice.last(Kind::preparing)->offer.entries.at(0).size == 3 * kChunk);
+    CHECK(net.wire.empty());  // nothing goes out before the roots are known
+    std::string error;
+    REQUIRE(alice.t->cancel(h, error));
+    alice.run_later();
+    net.run();
+    CHECK(bob.events.empty());
+    CHECK(alice.count(Kind::offered) == 0);
+    CHECK(alice.count(Kind::failed) == 1);
+    CHECK(alice.store_out.empty());
+    CHECK(alice.t->live() == 0);
+    // Not cancelled: the offer goes out once hashed.
+    alice.offer(bob, {{"/src/a.bin", "a.bin"}});
+    CHECK(net.wire.empty());
+    alice.run_later();
+    net.run();
+    CHECK(alice.count(Kind::offered) == 1);
+    CHECK(bob.count(Kind::offered) == 1);
+    CHECK(alice.store_out.size() == 1);
+}
+
+TEST_CASE("file transfers: a source that cannot be read whole when hashed fails the offer with a reason") {
+    Net net;
+    Peer& alice = net.add(1);
+    Peer& bob = net.add(2);
+    alice.disk.put("/src/a.bin", content(3 * kChunk, 1));
+    alice.disk.failing.insert("/src/a.bin");  // opens, then reads short (truncated meanwhile)
+    net.connect(alice, bob);
+    const Handle h = alice.offer(bob, {{"/src/a.bin", "a.bin"}});
+    net.run();
+    REQUIRE(alice.last(Kind::failed));
+    CHECK(alice.last(Kind::failed)->handle == h);
+    CHECK(alice.last(Kind::failed)->reason == "cannot read /src/a.bin");
+    CHECK(bob.events.empty());
+    CHECK(alice.store_out.empty());
+    std::string error;
+    CHECK_FALSE(alice.t->offer(bob.key, {{"/src/none", "none"}}, error));  // cannot even open: at once
+    CHECK(error == "cannot read /src/none");
+}
+
+TEST_CASE("file transfers: the receiver's last hash runs off the network thread, and a cancel meanwhile leaves nothing") {
+    for (const bool receiver : {true, false}) {
+        CAPTURE(receiver);
+        OneFile f(3, false);
+        f.bob.defer = true;
+        f.bob.accept(f.in);
+        f.net.run();
+        REQUIRE(f.bob.later.size() == 1);  // complete, verifying
+        CHECK(f.bob.disk.parts() == 1);
+        CHECK_FALSE(f.bob.disk.files.count("/dl/big.bin"));
+        // A new lane meanwhile does not verify twice or pull again.
+        f.net.cut(f.alice, f.bob);
+        f.net.connect(f.alice, f.bob);
+        f.net.run();
+        CHECK(f.bob.later.size() == 1);
+        std::string error;
+        const Handle out = f.alice.events.front().handle;
+        REQUIRE((receiver ? f.bob : f.alice).t->cancel(receiver ? f.in : out, error));
+        f.net.run();
+        f.bob.run_later();
+        f.net.run();
+        CHECK(f.bob.disk.files.empty());
+        CHECK(f.bob.count(Kind::done) + f.alice.count(Kind::done) == 0);
+        REQUIRE(f.bob.last(Kind::failed));
+        CHECK(f.alice.t->live() + f.bob.t->live() == 0);
+        CHECK(f.bob.store.empty());
+        CHECK(f.alice.store_out.empty());
+    }
+    OneFile f(3, false);  // and not cancelled: it completes once verified
+    f.bob.defer = true;
+    f.bob.accept(f.in);
+    f.net.run();
+    CHECK_FALSE(f.arrived());
+    f.bob.run_later();
+    f.net.run();
+    CHECK(f.arrived());
+    CHECK(f.alice.count(Kind::done) == 1);
+}
+
+TEST_CASE("file transfers: a sender restarted mid-transfer resumes, holding gets until its files are hashed again") {
+    OneFile f(40, false);
+    f.net.after_chunk = [&] {
+        if (f.net.chunks_delivered == 13) f.net.cut(f.alice, f.bob);
+    };
+    f.bob.accept(f.in);
+    f.net.run();
+    REQUIRE(f.alice.store_out.size() == 1);
+    CHECK(f.alice.store_out.begin()->second.accepted);
+    CHECK(f.alice.store_out.begin()->second.sources == std::vector<std::string>{"/src/big.bin"});
+    f.alice.defer = true;
+    f.alice.restart();
+    REQUIRE(f.alice.last(Kind::preparing));
+    f.net.after_chunk = nullptr;
+    const auto before = f.net.chunks_total();
+    f.net.connect(f.alice, f.bob);
+    f.net.run();
+    CHECK(f.net.chunks_total() == before);  // the get is held, not answered "unknown transfer"
+    CHECK(f.bob.count(Kind::failed) == 0);
+    f.alice.run_later();
+    f.net.run();
+    CHECK(f.arrived());
+    CHECK(f.alice.count(Kind::accepted) == 2);  // said yes, then ready again after the restart
+    CHECK(f.alice.count(Kind::done) == 1);
+    CHECK(f.alice.store_out.empty());
+    CHECK(f.net.chunks_total() <= 40 + kDefaultWindow);
+}
+
+TEST_CASE("file transfers: a source changed while its sender was down cancels with \"file changed\"") {
+    for (const bool size : {true, false}) {
+        CAPTURE(size);
+        OneFile f(10, false);
+        f.net.after_chunk = [&] {
+            if (f.net.chunks_delivered == 3) f.net.cut(f.alice, f.bob);
+        };
+        f.bob.accept(f.in);
+        f.net.run();
+        Bytes& src = f.alice.disk.files.at("/src/big.bin");
+        if (size)
+            src.push_back(0);
+        else
+            src[9 * kChunk] ^= 1;
+        f.alice.restart();
+        f.net.after_chunk = nullptr;
+        f.net.connect(f.alice, f.bob);
+        f.net.run();
+        REQUIRE(f.alice.last(Kind::failed));
+        CHECK(f.alice.last(Kind::failed)->reason == "file changed: /src/big.bin");
+        REQUIRE(f.bob.last(Kind::failed));
+        CHECK(f.bob.last(Kind::failed)->reason == "cancelled by the peer: file changed");
+        CHECK(f.bob.disk.files.empty());
+        CHECK(f.alice.store_out.empty());
+        CHECK(f.alice.t->live() + f.bob.t->live() == 0);
+    }
 }

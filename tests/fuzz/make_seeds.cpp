@@ -230,6 +230,12 @@ void files() {
         m.peer = carol;
         m.body = "hello carol";
         store->add_outgoing(m);
+        store->set_contact_files(carol, true);
+        core::StoredTransfer t;
+        t.peer = carol;
+        t.offer = {0xa1, 0x61, 0x74};
+        t.files = {{"/tmp/a.txt", "", {1, 2, 3}, false}};
+        store->save_transfer(t, 1);
     }
     std::ifstream db(core::store_path(dir), std::ios::binary);
     write("store_open", "small", std::string(std::istreambuf_iterator<char>(db), std::istreambuf_iterator<char>()));
