@@ -16,6 +16,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -265,7 +266,11 @@ TEST_CASE("control: one text limit, measured on the text as sent") {
 
 TEST_CASE("control: file requests name what they may, and say what is wrong") {
     TempDir dir;
-    seed_store(dir.path(), [&](Store& s) { REQUIRE(s.touch_contact(peer_key(1), "bob", just_now_ms()) == StoreError::ok); });
+    seed_store(dir.path(), [&](Store& s) {
+        REQUIRE(s.touch_contact(peer_key(1), "bob", just_now_ms()) == StoreError::ok);
+        REQUIRE(s.touch_contact(peer_key(2), "carol", just_now_ms()) == StoreError::ok);
+        REQUIRE(s.set_trust(peer_key(2), Trust::verified) == StoreError::ok);
+    });
     asio::io_context io;
     auto node = open_node(io, dir.path());
     ControlServer server(io, *node, dir / "unused.sock");
@@ -318,12 +323,12 @@ TEST_CASE("control: file requests name what they may, and say what is wrong") {
     CHECK(code({{"cmd", "auto_accept"}, {"peer", "bob"}}) == "bad_request");
     CHECK(code({{"cmd", "auto_accept"}, {"peer", "bob"}, {"on", "yes"}}) == "bad_request");
     CHECK(code({{"cmd", "auto_accept"}, {"peer", "bob"}, {"on", true}}) == "refused");
-    CHECK(code({{"cmd", "verify"}, {"peer", "bob"}, {"confirm", true}}) == "ok");
-    CHECK(code({{"cmd", "auto_accept"}, {"peer", "bob"}, {"on", true}}) == "ok");
-    bool shown = false;
-    for (auto& p : checked(server.handle({{"cmd", "peers"}}, 1))["peers"])
-        if (p.value("nick", "") == "bob") shown = p.value("auto_accept_files", false);
-    CHECK(shown);
+    CHECK(code({{"cmd", "auto_accept"}, {"peer", "carol"}, {"on", true}}) == "ok");
+    std::map<std::string, bool> shown;
+    const json peers = checked(server.handle({{"cmd", "peers"}}, 1));
+    for (auto& p : peers["peers"]) shown[p.value("nick", "")] = p.value("auto_accept_files", false);
+    CHECK_FALSE(shown["bob"]);
+    CHECK(shown["carol"]);
 }
 
 TEST_CASE("control: a transfer's line stays bounded and valid whatever the peer named its files") {
