@@ -99,17 +99,17 @@ int cmd_send_file(const Args& a) {
         if (state != "offered") answer_by.reset();
         json event;
         for (;;) {
-            const auto wait = answer_by ? std::chrono::duration_cast<std::chrono::milliseconds>(*answer_by - Clock::now())
+            const auto wait = answer_by ? std::chrono::ceil<std::chrono::milliseconds>(*answer_by - Clock::now())
                                         : std::chrono::milliseconds(std::chrono::hours(1));
-            std::string error;
-            const auto asked = Clock::now();
-            if (wait.count() > 0 && client.receive(event, wait, error)) break;
-            if (answer_by && Clock::now() >= *answer_by) {
+            if (wait.count() <= 0) {
                 withdraw(client, id);
                 std::cerr << "hallway: no answer within " << a.timeout << " s; the offer is withdrawn\n";
                 return kExitNotAccepted;
             }
-            if (!answer_by && Clock::now() - asked >= wait) continue;  // a long transfer: keep watching
+            std::string error;
+            const auto asked = Clock::now();
+            if (client.receive(event, wait, error)) break;
+            if (Clock::now() - asked >= wait) continue;  // the answer's deadline, or a long transfer: look again
             std::cerr << "hallway: " << error << " (transfer " << id << " goes on: 'hallway files')\n";
             return kExitError;
         }

@@ -462,7 +462,8 @@ bool ControlClient::receive(json& out, std::chrono::milliseconds timeout, std::s
             }
             return true;
         }
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        // Rounded up: "timed out" only once the deadline has passed, never a part of a millisecond early.
+        auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) {
             error = "timed out";
             return false;

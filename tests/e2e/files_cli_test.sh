@@ -5,9 +5,11 @@
 source "$(dirname "$0")/lib.sh"
 e2e_init
 
-start_node alice - --no-mdns --port 0
-aport=$(port_of alice)
-start_node bob - --no-mdns --peer "127.0.0.1:$aport"
+# Alice dials bob: a files lane is dialed by the side that knows an address
+# (bob never learns one for alice; only alice sends here).
+start_node bob - --no-mdns --port 0
+bport=$(port_of bob)
+start_node alice - --no-mdns --peer "127.0.0.1:$bport"
 wait_for 5 "alice lists bob" online_in alice bob
 wait_for 5 "bob lists alice" online_in bob alice
 hw alice send bob "hello" --timeout 5 || fail "no session between alice and bob"
