@@ -44,12 +44,20 @@ public:
             if (!said.empty()) std::cout << said << std::endl;
             return;
         }
-        if (!said.empty()) std::cout << "\r\x1b[K" << said << "\n";
-        if (t.state == core::TransferState::active || t.state == core::TransferState::done)
+        // A line (the start, a pause) takes the bar's place until the next event
+        // draws it again; at the end the bar stays, the line goes below it.
+        const bool ended = t.state == core::TransferState::done || t.state == core::TransferState::failed;
+        if (t.state == core::TransferState::active || t.state == core::TransferState::done) {
             std::cout << "\r\x1b[K"
                       << progress_line(transfer_name(t.files, transfer.value("file_count", t.files.size())), t.bytes,
                                        t.total, rate_.rate());
-        if (t.state == core::TransferState::done || t.state == core::TransferState::failed) std::cout << "\n";
+            bar_shown_ = true;
+        }
+        if (ended && bar_shown_) std::cout << "\n";
+        if (!said.empty()) {
+            std::cout << "\r\x1b[K" << said << "\n";
+            bar_shown_ = false;
+        }
         std::cout << std::flush;
     }
 
@@ -58,6 +66,7 @@ private:
     bool tty_;
     EventPrinter printer_;
     RateMeter rate_;
+    bool bar_shown_ = false;  // the cursor is on the bar's line
     Clock::time_point start_ = Clock::now();
 };
 
