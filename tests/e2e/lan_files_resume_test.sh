@@ -65,7 +65,7 @@ resumed_from() {
     # shows it "preparing" (an out state) with no files and no folder, and
     # the log says "(nothing) received from alice, in " at the end. Checked
     # last (below) so that the rest of the test still runs.
-    [ "$state" = active ] && [ -n "$folder" ] || RESTORED_BUG="$1 state '$state', folder '$folder'"
+    [ "$state" = active ] && [ -n "$folder" ] || RESTORED_BUG+="$1 state '$state', folder '$folder'; "
 }
 
 # (a) kill -9 the receiver mid-way; restarted, it resumes from its saved chunks.
