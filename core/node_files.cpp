@@ -113,7 +113,12 @@ bool Node::Impl::Files::has_session(const PeerKey& peer) const {
 }
 
 bool Node::Impl::Files::send(const PeerKey& peer, std::span<const std::uint8_t> message) {
-    return node.transport && node.transport->send_file(peer, message) == transport::SendResult::sent;
+    if (!node.transport) return false;
+    const auto r = node.transport->send_file(peer, message);
+    // A full queue means the receiver asks for more than it reads: the lane
+    // starts over (both sides forget what was asked, and ask again on the next).
+    if (r == transport::SendResult::backpressure) node.transport->close_files(peer, "write queue full");
+    return r == transport::SendResult::sent;
 }
 
 void Node::Impl::Files::reach(const PeerKey& peer) {
@@ -151,6 +156,7 @@ void Node::Impl::Files::emit(const files::TransferEvent& e) {
         v.peer_nick = c ? c->nick : std::string();
     }
     if (!e.offer.entries.empty()) v.files = file_views(e.offer);
+    if (!e.dir.empty()) v.folder = e.dir;
     v.state = state_of(e.kind, fresh ? TransferState::preparing : was);
     v.bytes = e.bytes;
     v.total = e.total;

@@ -140,6 +140,15 @@ StoreError Store::save_transfer(const StoredTransfer& t, std::int64_t now_ms) {
         return impl.run(u, bind_all(u.get(), 1, seq, static_cast<std::int64_t>(t.files.size())));
     };
     const bool outermost = sqlite3_get_autocommit(impl.db.get()) != 0;
+    // Progress is saved after every window of chunks: without an fsync of its
+    // own (WAL, synchronous NORMAL), which a killed process still keeps; a
+    // power loss may lose the last saves, and the receiver fetches those
+    // chunks again. Other rows keep the store's FULL durability.
+    struct Relaxed {
+        sqlite3* db;
+        explicit Relaxed(sqlite3* d) : db(d) { if (db) sqlite3_exec(db, "PRAGMA synchronous = NORMAL", nullptr, nullptr, nullptr); }
+        ~Relaxed() { if (db) sqlite3_exec(db, "PRAGMA synchronous = FULL", nullptr, nullptr, nullptr); }
+    } relaxed(outermost ? impl.db.get() : nullptr);
     if (StoreError e = impl.run(Use(impl.stmt(savepoint_stmt)), SQLITE_OK); e != StoreError::ok) return e;
     StoreError e = write();
     if (e == StoreError::ok) e = impl.run(Use(impl.stmt(release_stmt)), SQLITE_OK);

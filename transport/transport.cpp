@@ -555,7 +555,8 @@ SendResult Transport::Impl::send_on(const PeerKey& peer, Lane lane, Encrypt encr
     if (!c) return SendResult::no_session;
     // Checked before encrypting: a message encrypted and then dropped would break the nonce sequence.
     if (c->closing) return SendResult::closing;
-    if (c->queued_bytes >= wire::kMaxWriteQueue) return SendResult::backpressure;
+    if (c->queued_bytes >= (lane == Lane::files ? wire::kMaxFilesWriteQueue : wire::kMaxWriteQueue))
+        return SendResult::backpressure;
     auto tail = take_tail(*c);
     const std::size_t before = tail.size();
     auto out = encrypt(*c->session, std::move(tail));

@@ -16,8 +16,9 @@ struct Transfers::In {
         std::string target;              // under dir
         std::optional<ReceiveState> rs;  // files only
         std::unique_ptr<PartFile> part;  // open while the file arrives
-        Bytes bitmap;                    // rs->save() at the last sync
-        std::size_t unsynced = 0;        // chunks written since
+        Bytes bitmap;                    // rs->save() at the last save
+        std::size_t unsaved = 0;         // chunks written since the last save
+        std::uint64_t unsynced = 0;      // bytes written since the last fdatasync
         bool verifying = false;          // complete; synced and hashed again in background
         bool done = false;
     };
@@ -132,7 +133,9 @@ void Transfers::emit(Kind kind, Handle h, const PeerKey& peer, Direction d, std:
     e.reason = std::move(reason);
     if (d == Direction::in) {
         const In& t = *in_.at(h);
-        if (kind == Kind::offered) e.offer = t.offer;
+        // What a front end needs to show it: at the offer, and when load() brings it back.
+        if (kind == Kind::offered || kind == Kind::accepted || kind == Kind::paused) e.offer = t.offer;
+        e.dir = t.dir;
         e.bytes = t.received();
         e.total = total_size(t.offer);
     } else {
@@ -210,10 +213,12 @@ void Transfers::load() {
                 file.bitmap.clear();
             }
         }
-        if (in.state == State::paused)
+        if (in.state == State::paused) {
             emit(Kind::paused, in.handle, in.peer, Direction::in, in.reason);
-        else
+        } else {
+            emit(Kind::accepted, in.handle, in.peer, Direction::in);
             pull(in);
+        }
     }
     for (SavedOutgoing& s : port_.load_out()) {
         auto offer = decode_offer(s.offer);
@@ -553,11 +558,20 @@ void Transfers::pull(In& t) {
     end_in(t.handle, Kind::done, "");
 }
 
+// Progress is saved after every window: its bytes are in the kernel's page
+// cache by then, which a killed process does not lose, so a restart fetches
+// at most the window in flight and the one being written again. fdatasync
+// per window would cap a transfer at the disk's sync rate; it runs every
+// kSyncBytes and before the final hash instead. A power loss may leave saved
+// chunks unwritten: that hash then finds them, and the file is fetched again.
 void Transfers::checkpoint(In& t) {
     for (auto& f : t.files) {
-        if (!f.part || f.unsynced == 0) continue;
-        if (!f.part->sync()) return pause(t, "cannot write to " + t.dir);
-        f.unsynced = 0;
+        if (!f.part || f.unsaved == 0) continue;
+        if (f.unsynced >= kSyncBytes) {
+            if (!f.part->sync()) return pause(t, "cannot write to " + t.dir);
+            f.unsynced = 0;
+        }
+        f.unsaved = 0;
         f.bitmap = f.rs->save();
     }
     persist(t);
@@ -672,7 +686,8 @@ void Transfers::on_chunk(const PeerKey& from, const FileChunk& m) {
         return pause(*t, "cannot write to " + t->dir);
     }
     f.rs->commit(m.index);
-    if (++f.unsynced >= kDefaultWindow || f.rs->complete()) {
+    f.unsynced += m.data.size();
+    if (++f.unsaved >= kDefaultWindow || f.rs->complete()) {
         checkpoint(*t);
         if (t->state != State::active) return;
     }

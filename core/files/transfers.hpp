@@ -31,6 +31,9 @@ inline constexpr std::size_t kMaxPending = 16;
 inline constexpr std::size_t kMaxActivePerPeer = 4;
 // Chunks that fail their hash before the receiver gives up on the sender.
 inline constexpr std::uint64_t kMaxCorrupt = 8;
+// A file being received is fdatasync'ed after this many bytes (and before its
+// final hash): what a power loss can cost, not what a crash of the process can.
+inline constexpr std::uint64_t kSyncBytes = 64 * 1024 * 1024;
 // Small messages (accept, decline, cancel, pause, done) held per peer while
 // its files lane is down.
 inline constexpr std::size_t kMaxQueuedPerPeer = 64;
@@ -95,8 +98,9 @@ struct TransferEvent {
         preparing,  // out: offer() took it; its files are being hashed (a restart: hashed again)
         offered,    // in: a peer offers files; accept or decline. out: the offer is sent (or,
                     // after a restart, ready again and not yet accepted). offer holds them.
-        accepted,   // out: the peer said yes (after a restart: ready again, accepted before)
-        progress,  // bytes of total verified (in) or sent (out, repeats included)
+        accepted,   // out: the peer said yes (after a restart: ready again, accepted before);
+                    // in: pulling again after a restart
+        progress,  // bytes of total verified (in) or sent (out, at most total)
         paused,    // reason says why (in: our disk; out: the receiver's)
         done,      // every file arrived verified under its final name
         failed,    // declined, cancelled by either side, or an error: reason
@@ -107,6 +111,7 @@ struct TransferEvent {
     Direction direction = Direction::in;
     Offer offer;  // offered (and out: preparing, roots not known yet)
     std::uint64_t bytes = 0, total = 0;
+    std::string dir;  // in: the folder its files go to, once accepted
     std::string reason;
 };
 

@@ -54,18 +54,14 @@ interrupt_point() {
 # resumed_from WHAT: bob, just restarted, lists the transfer holding what it
 # had verified before (less the window in flight and the one not yet saved).
 has_in() { [ -n "$(xfer bob in bytes)" ]; }
-RESTORED_BUG=""
 resumed_from() {
     wait_for 10 "bob lists the transfer again $1" has_in
     local after state folder
     after=$(xfer bob in bytes) state=$(xfer bob in state) folder=$(xfer bob in folder)
     note "$1 bob had verified $BEFORE bytes at the stop, holds $after after the restart ($state)"
     [ "$after" -ge $((BEFORE - 4 * MIB)) ] || fail "$1 bob restarted from $after bytes, not from the $BEFORE it held"
-    # KNOWN BUG (core, restored incoming transfers): until it ends, `files`
-    # shows it "preparing" (an out state) with no files and no folder, and
-    # the log says "(nothing) received from alice, in " at the end. Checked
-    # last (below) so that the rest of the test still runs.
-    [ "$state" = active ] && [ -n "$folder" ] || RESTORED_BUG+="$1 state '$state', folder '$folder'; "
+    # Listed as it was: pulling, into the folder chosen at the accept.
+    [ "$state" = active ] && [ -n "$folder" ] || fail "$1 restored as state '$state', folder '$folder'"
 }
 
 # (a) kill -9 the receiver mid-way; restarted, it resumes from its saved chunks.
@@ -99,8 +95,4 @@ restart_node alice
 resumed_from "(c)"
 finish "$big" "$E2E_DIR/c" 40
 resent_bounded "(c)" "$tx0"
-if [ -n "$RESTORED_BUG" ]; then
-    echo "SKIP: resume works, but a restored incoming transfer is listed wrongly (core bug: $RESTORED_BUG)"
-    exit 77
-fi
 echo "files resume test passed"
