@@ -19,7 +19,10 @@ struct Transfers::In {
         Bytes bitmap;                    // rs->save() at the last save
         std::size_t unsaved = 0;         // chunks written since the last save
         std::uint64_t unsynced = 0;      // bytes written since the last fdatasync
-        bool verifying = false;          // complete; synced and hashed again in background
+        bool verifying = false;          // complete; synced (and hashed again) in background
+        // Chunks of it were written by an earlier run: its saves may name
+        // chunks a power loss took, so the whole file is hashed again.
+        bool restored = false;
         bool done = false;
     };
     Handle handle = 0;
@@ -203,7 +206,10 @@ void Transfers::load() {
             if (in.offer.entries[i].dir) continue;
             In::File& file = in.files.back();
             if (!s.files[i].bitmap.empty()) file.rs = ReceiveState::restore(in.spec(i), s.files[i].bitmap);
-            if (file.rs) file.bitmap = std::move(s.files[i].bitmap);
+            if (file.rs) {
+                file.bitmap = std::move(s.files[i].bitmap);
+                file.restored = true;
+            }
             if (file.done) continue;
             file.part = port_.fs().open_part(in.dir, in.part(i), false);
             // The .part is gone or the state unreadable: the file starts over.
@@ -587,18 +593,22 @@ void Transfers::verify(In& t, std::size_t i) {
     f.verifying = true;
     auto result = std::make_shared<Result>();
     // Written whole: the work syncs and closes it (a 4 GiB re-hash would stall
-    // every session on the network thread).
+    // every session on the network thread). Every chunk this run wrote was
+    // checked on arrival and is synced now: only a restored file is hashed again.
     std::shared_ptr<PartFile> part = std::move(f.part);
     const OfferEntry& e = t.offer.entries[i];
     port_.background(
-        [result, part, fs = &port_.fs(), dir = t.dir, rel = t.part(i), size = e.size,
-         chunk = t.offer.chunk_size]() mutable {
+        [result, part, fs = &port_.fs(), dir = t.dir, rel = t.part(i), size = e.size, root = e.root,
+         rehash = f.restored, chunk = t.offer.chunk_size]() mutable {
             if (part && !part->sync()) {
                 result->synced = false;
                 return;
             }
             part.reset();
-            if (const auto back = fs->open_read_at(dir, rel)) result->root = hash_file(*back, size, chunk, nullptr);
+            if (!rehash)
+                result->root = root;
+            else if (const auto back = fs->open_read_at(dir, rel))
+                result->root = hash_file(*back, size, chunk, nullptr);
         },
         [this, alive = std::weak_ptr<const bool>(alive_), h = t.handle, i, result] {
             if (alive.expired()) return;
