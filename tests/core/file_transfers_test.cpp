@@ -403,18 +403,22 @@ TEST_CASE("file transfers: a cut link resumes, and at most one window is sent ag
     CHECK(f.net.chunks_total() <= 40 + kDefaultWindow);
 }
 
-TEST_CASE("file transfers: a receiver killed mid-way resumes from its saved state") {
-    OneFile f(40, false);
+// Bob accepts 40 chunks and is cut off after 21, a window written and saved.
+static void cut_mid_way(OneFile& f) {
     f.net.after_chunk = [&] {
         if (f.net.chunks_delivered == 21) f.net.cut(f.alice, f.bob);
     };
     f.bob.accept(f.in);
     f.net.run();
     REQUIRE(f.bob.store.size() == 1);
-    const auto& saved = f.bob.store.begin()->second.files.at(0).bitmap;
-    CHECK_FALSE(saved.empty());  // a window was written and saved
-    f.bob.restart();  // a killed process: what it wrote is in the kernel's cache
+    REQUIRE_FALSE(f.bob.store.begin()->second.files.at(0).bitmap.empty());
     f.net.after_chunk = nullptr;
+}
+
+TEST_CASE("file transfers: a receiver killed mid-way resumes from its saved state") {
+    OneFile f(40, false);
+    cut_mid_way(f);
+    f.bob.restart();  // a killed process: what it wrote is in the kernel's cache
     f.net.connect(f.alice, f.bob);
     f.net.run();
     CHECK(f.arrived());
@@ -425,15 +429,9 @@ TEST_CASE("file transfers: a receiver killed mid-way resumes from its saved stat
 
 TEST_CASE("file transfers: after a power loss took saved chunks, the final hash finds it and the file is right") {
     OneFile f(40, false);
-    f.net.after_chunk = [&] {
-        if (f.net.chunks_delivered == 21) f.net.cut(f.alice, f.bob);
-    };
-    f.bob.accept(f.in);
-    f.net.run();
-    REQUIRE_FALSE(f.bob.store.begin()->second.files.at(0).bitmap.empty());
+    cut_mid_way(f);
     f.bob.disk.crash();  // unsynced writes are gone, the saved bitmap still names them
     f.bob.restart();
-    f.net.after_chunk = nullptr;
     f.net.connect(f.alice, f.bob);
     f.net.run();
     CHECK(f.arrived());  // byte for byte: never the name with wrong bytes

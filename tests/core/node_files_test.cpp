@@ -53,12 +53,13 @@ struct Pair {
             if (it->id == id) return *it;
         return std::nullopt;
     }
-    // The first transfer bob was offered.
-    std::optional<core::TransferView> offer_to_bob() {
-        for (auto& t : bob.transfers)
+    // The first transfer r was offered.
+    static std::optional<core::TransferView> offer_to(const Running& r) {
+        for (auto& t : r.transfers)
             if (t.direction == core::Direction::in && t.state == core::TransferState::offered) return t;
         return std::nullopt;
     }
+    std::optional<core::TransferView> offer_to_bob() { return offer_to(bob); }
     bool ended(Running& r, std::uint64_t id, core::TransferState s) {
         auto t = last(r, id);
         return t && t->state == s;
@@ -126,13 +127,8 @@ TEST_CASE("node files: the side that was only reached sends too: its lane is dia
     auto id = p.bob.node->send_files(p.alice_key, {src / "back.txt"}, error);
     INFO(error);
     REQUIRE(id);
-    std::optional<core::TransferView> offer;
-    REQUIRE(run_until(p.io, [&] {
-        for (auto& t : p.alice.transfers)
-            if (t.direction == core::Direction::in && t.state == core::TransferState::offered) offer = t;
-        return offer.has_value();
-    }));
-    REQUIRE(p.alice.node->accept_transfer(offer->id, {}, error));
+    REQUIRE(run_until(p.io, [&] { return Pair::offer_to(p.alice).has_value(); }));
+    REQUIRE(p.alice.node->accept_transfer(Pair::offer_to(p.alice)->id, {}, error));
     REQUIRE(run_until(p.io, [&] { return p.ended(p.bob, *id, core::TransferState::done); }));
     CHECK(read_file(p.alice.dir / "downloads" / "back.txt") == "from bob");
 }
