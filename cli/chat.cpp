@@ -4,15 +4,19 @@
 // intact while messages are printed above it.
 #include "cli/chat.hpp"
 #include "cli/format.hpp"
+#include "core/control_files.hpp"
 #include "crypto/identity.hpp"
 
 #include <readline/history.h>
 #include <readline/readline.h>
 
 #include <atomic>
+#include <charconv>
 #include <cstdio>
 #include <fcntl.h>
+#include <filesystem>
 #include <future>
+#include <iomanip>
 #include <iostream>
 #include <poll.h>
 #include <sstream>
@@ -20,6 +24,8 @@
 #include <unistd.h>
 
 namespace hallway::cli {
+
+using nlohmann::json;
 
 namespace {
 
@@ -36,6 +42,10 @@ constexpr const char* kHelp =
     "  /block NAME        refuse NAME from now on\n"
     "  /nick NAME         change your display name\n"
     "  /status available|away|busy [MESSAGE]\n"
+    "  /send-file PATH... send files or folders to the current peer (\"quote\" paths with spaces)\n"
+    "  /files             list file transfers\n"
+    "  /accept ID [DIR]   accept a file offer (into DIR, else the download folder's Hallway/)\n"
+    "  /decline ID        decline a file offer; /cancel ID stops a transfer; /resume ID after a full disk\n"
     "  /quit              leave (peers see you go at once)\n"
     "Anything else is sent to the current conversation.";
 
@@ -59,6 +69,8 @@ private:
     void on_line(const std::string& line);
     void send(const std::string& text);
     void command(const std::string& cmd, std::istringstream& rest);
+    void send_files(std::istringstream& rest);
+    void transfer_command(const std::string& cmd, const std::string& id, const std::string& dir);
     std::optional<core::PeerKey> resolve(const std::string& name);
     std::optional<core::RoomId> resolve_room(const std::string& name);
     void drain_events();
@@ -67,7 +79,7 @@ private:
     asio::io_context& io_;
     core::Node& node_;
     core::EventQueue events_;
-    EventPrinter printer_;
+    EventPrinter printer_{"/"};
     int wake_[2] = {-1, -1};
     bool tty_ = false;
     bool quit_ = false;
@@ -148,7 +160,35 @@ void Chat::send(const std::string& text) {
                "] <me -> " + target_name_ + "> " + sanitize(text) + (online ? "" : "  (queued: offline)"));
 }
 
+void Chat::send_files(std::istringstream& rest) {
+    if (!target_) return print("! files go to one peer: /msg NAME first");
+    std::vector<std::filesystem::path> paths;
+    for (std::string p; rest >> std::quoted(p);) paths.push_back(std::filesystem::absolute(p).lexically_normal());
+    if (paths.empty()) return print("! usage: /send-file PATH...");
+    std::string error;
+    auto id = on_net(io_, [&] { return node_.send_files(*target_, paths, error); });
+    if (!id) return print("! not sent: " + sanitize(error));
+    print("* " + std::to_string(*id) + ": preparing the offer to " + target_name_ + " (/cancel " + std::to_string(*id) + " stops it)");
+}
+
+void Chat::transfer_command(const std::string& cmd, const std::string& arg, const std::string& dir) {
+    std::uint64_t id = 0;
+    auto [end, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), id);
+    if (arg.empty() || ec != std::errc() || end != arg.data() + arg.size())
+        return print("! usage: " + cmd + " ID (/files lists them)");
+    std::string error;
+    const bool ok = on_net(io_, [&] {
+        if (cmd == "/accept")
+            return node_.accept_transfer(id, dir.empty() ? dir : std::filesystem::absolute(dir).string(), error);
+        return cmd == "/decline" ? node_.decline_transfer(id, error)
+               : cmd == "/cancel" ? node_.cancel_transfer(id, error)
+                                  : node_.resume_transfer(id, error);
+    });
+    if (!ok) print("! " + sanitize(error));
+}
+
 void Chat::command(const std::string& cmd, std::istringstream& rest) {
+    if (cmd == "/send-file") return send_files(rest);
     std::string arg;
     rest >> arg;
     std::string tail;
@@ -246,6 +286,14 @@ void Chat::command(const std::string& cmd, std::istringstream& rest) {
         std::string nick = tail.empty() ? arg : arg + " " + tail;
         std::string error;
         if (!on_net(io_, [&] { return node_.set_nick(nick, error); })) print("! name not changed: " + sanitize(error));
+    } else if (cmd == "/files") {
+        json list = json::array();
+        for (auto& t : on_net(io_, [&] { return node_.transfers(); })) list.push_back(core::transfer_json(t));
+        std::string table = transfers_table(list);
+        table.pop_back();  // print ends the line
+        print(list.empty() ? std::string("No transfers yet.") : table);
+    } else if (cmd == "/accept" || cmd == "/decline" || cmd == "/cancel" || cmd == "/resume") {
+        transfer_command(cmd, arg, tail);
     } else if (cmd == "/status") {
         if (arg != "available" && arg != "away" && arg != "busy")
             return print("! usage: /status available|away|busy [MESSAGE]");

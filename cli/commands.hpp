@@ -1,6 +1,7 @@
 #pragma once
 // The subcommands of `hallway`. Each returns an exit code below.
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@ inline constexpr int kExitUsage = 2;        // bad command line
 inline constexpr int kExitNoNode = 3;       // no node running for this profile
 inline constexpr int kExitNoPeer = 4;       // PEER unknown or ambiguous
 inline constexpr int kExitNotDelivered = 5; // queued, not acknowledged within --timeout (it stays queued)
+inline constexpr int kExitNotAccepted = 6;  // send-file: no answer within --timeout (the offer is withdrawn)
 
 inline constexpr const char* kExitCodesHelp =
     "Exit codes:\n"
@@ -21,7 +23,8 @@ inline constexpr const char* kExitCodesHelp =
     "  3  no Hallway node is running for this profile (start 'hallway daemon')\n"
     "  4  PEER or ROOM is unknown or ambiguous (candidates are listed)\n"
     "  5  send: not acknowledged within --timeout (to a room: not yet held by every member); the message stays\n"
-    "     queued and is delivered later";
+    "     queued and is delivered later\n"
+    "  6  send-file: the peer did not answer the offer within --timeout; the offer is withdrawn";
 
 struct Args {
     std::string profile;
@@ -39,6 +42,9 @@ struct Args {
     std::string room;       // room commands: "#name", "name" or an id prefix
     std::string topic;
     bool open = false;      // rooms --open; room create --open
+    std::vector<std::string> paths;  // send-file
+    std::uint64_t transfer = 0;      // accept, decline, cancel, resume: a transfer's id
+    std::string to;                  // accept --to
 };
 
 int cmd_id(const Args& a);
@@ -61,5 +67,9 @@ int cmd_room_admin(const Args& a);
 int cmd_room_members(const Args& a);
 int cmd_room_send(const Args& a);     // send with a PEER that names_room()
 int cmd_room_history(const Args& a);  // history with a PEER that names_room()
+// Files (cli/file_commands.cpp).
+int cmd_send_file(const Args& a);
+int cmd_files(const Args& a);
+int cmd_transfer(const Args& a, const char* cmd);  // accept, decline, cancel, resume
 
 }  // namespace hallway::cli

@@ -1,7 +1,11 @@
 #include "cli/format.hpp"
 
+#include "core/profile.hpp"
 #include "crypto/identity.hpp"
 
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
 #include <ctime>
 
 namespace hallway::cli {
@@ -86,6 +90,7 @@ std::string EventPrinter::line(const core::Event& event) {
         line += sanitize(m.body);
         return line;
     }
+    if (auto* t = std::get_if<core::TransferChanged>(&event)) return transfer_line(t->transfer);
     if (auto* o = std::get_if<core::OwnIdentity>(&event))
         return "* you are " + sanitize(o->nick) + " (" + crypto::format_digits(o->fingerprint) + "), port " +
                std::to_string(o->port);
@@ -98,6 +103,190 @@ std::string EventPrinter::line(const core::Event& event) {
         return "* " + sanitize(n->text);
     }
     return "";
+}
+
+// Says an offer, the start, every quarter, a pause and the end: not every
+// progress event (a few a second).
+std::string EventPrinter::transfer_line(const core::TransferView& t) {
+    using core::TransferState;
+    const std::string id = std::to_string(t.id);
+    const std::string name = transfer_name(t.files, t.files.size());
+    const std::string peer = sanitize(t.peer_nick);
+    const bool in = t.direction == core::Direction::in;
+    const std::uint64_t quarter = t.total ? t.bytes * 4 / t.total : 0;
+    auto it = transfers_.find(t.id);
+    const bool seen = it != transfers_.end();
+    const bool moved = !seen || it->second.state != t.state;
+    const bool was_paused = seen && it->second.state == TransferState::paused;
+    // A quarter passed since the last line (100% is said by done).
+    const bool next_quarter = quarters_ && !moved && quarter > it->second.quarter && quarter < 4;
+    if (t.state == TransferState::done || t.state == TransferState::failed) transfers_.erase(t.id);
+    else if (moved || next_quarter) transfers_[t.id] = {t.state, quarter};
+    const std::string reason = t.reason.empty() ? "" : ": " + sanitize(t.reason);
+    switch (t.state) {
+    case TransferState::preparing: return "";
+    case TransferState::offered:
+        if (!moved) return "";
+        if (in)
+            return "* " + peer + " offers " + name + " (" + format_size(t.total) + "): " + answer_ + "accept " + id +
+                   " or " + answer_ + "decline " + id;
+        return "* " + id + ": offered " + name + " (" + format_size(t.total) + ") to " + peer + ", waiting for an answer";
+    case TransferState::active:
+        if (moved) {
+            if (was_paused) return "* " + id + ": " + name + " resumed";
+            return "* " + id + ": " + (in ? "receiving " + name + " from " : "sending " + name + " to ") + peer;
+        }
+        if (!next_quarter) return "";
+        return "* " + id + ": " + name + " " + std::to_string(quarter * 25) + "%  " + format_size(t.bytes) + " / " +
+               format_size(t.total);
+    case TransferState::paused:
+        if (!moved) return "";
+        if (in) return "! " + id + ": " + name + " paused" + reason + " (" + answer_ + "resume " + id + ")";
+        return "! " + id + ": " + name + " paused by " + peer + reason;
+    case TransferState::done:
+        if (in) return "* " + id + ": " + name + " received from " + peer + ", in " + sanitize(t.folder);
+        return "* " + id + ": " + name + " delivered to " + peer;
+    case TransferState::failed: return "! " + id + ": " + name + " failed" + reason;
+    }
+    return "";
+}
+
+std::string format_size(std::uint64_t bytes) {
+    if (bytes < 1024) return std::to_string(bytes) + " B";
+    static const char* const kUnits[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    double v = static_cast<double>(bytes) / 1024;
+    std::size_t unit = 0;
+    // 1023.96 KiB would print as "1024.0 KiB": move up at what rounds to 1024.
+    while (v >= 1023.95 && unit + 1 < std::size(kUnits)) v /= 1024, ++unit;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f %s", v, kUnits[unit]);
+    return buf;
+}
+
+std::string format_rate(double bytes_per_second) {
+    return format_size(static_cast<std::uint64_t>(std::max(0.0, std::min(bytes_per_second, 1e18)))) + "/s";
+}
+
+std::string format_eta(std::optional<double> seconds) {
+    if (!seconds || !std::isfinite(*seconds) || *seconds < 0 || *seconds >= 100 * 3600) return "-:--";
+    const auto s = static_cast<std::uint64_t>(std::llround(*seconds));
+    char buf[32];
+    if (s >= 3600) std::snprintf(buf, sizeof buf, "%" PRIu64 ":%02" PRIu64 ":%02" PRIu64, s / 3600, s / 60 % 60, s % 60);
+    else std::snprintf(buf, sizeof buf, "%" PRIu64 ":%02" PRIu64, s / 60, s % 60);
+    return buf;
+}
+
+std::string transfer_name(const std::vector<core::TransferFileView>& files, std::size_t count) {
+    if (files.empty()) return "(nothing)";
+    // A name from a peer can be long: the line stays readable.
+    constexpr std::size_t kMaxShown = 60;
+    auto shown = [](std::string_view path) {
+        std::string s = sanitize(core::utf8_prefix(path, kMaxShown));
+        return path.size() > kMaxShown ? s + "..." : s;
+    };
+    if (count == 1) return shown(files[0].path);
+    // A folder sent whole: its entries share their first component.
+    const std::string_view first = std::string_view(files[0].path).substr(0, files[0].path.find('/'));
+    bool one_folder = true;
+    for (auto& f : files) {
+        std::string_view p = f.path;
+        one_folder = one_folder && p.substr(0, p.find('/')) == first;
+    }
+    std::size_t file_count = 0;
+    for (auto& f : files) file_count += f.dir ? 0 : 1;
+    // Entries not listed are counted as files: a folder is listed before what it holds.
+    file_count += count - files.size();
+    if (one_folder) return shown(first) + "/ (" + std::to_string(file_count) + (file_count == 1 ? " file)" : " files)");
+    return shown(files[0].path) + " and " + std::to_string(count - 1) + " more";
+}
+
+std::string progress_line(std::string_view name, std::uint64_t bytes, std::uint64_t total, double rate) {
+    const std::uint64_t percent = total ? static_cast<std::uint64_t>(static_cast<double>(bytes) * 100 / static_cast<double>(total)) : 100;
+    std::string line(name);
+    line += "  " + format_size(bytes) + " / " + format_size(total) + "  " + std::to_string(percent) + "%";
+    if (rate <= 0) return line;
+    line += "  " + format_rate(rate) + "  ";
+    line += format_eta(static_cast<double>(total > bytes ? total - bytes : 0) / rate) + " left";
+    return line;
+}
+
+void RateMeter::add(double seconds, std::uint64_t bytes) {
+    // Over the last 5 s: steady enough to read, quick to follow a change.
+    constexpr double kWindow = 5;
+    samples_.emplace_back(seconds, bytes);
+    while (samples_.size() > 2 && samples_.back().first - samples_[1].first >= kWindow) samples_.pop_front();
+}
+
+double RateMeter::rate() const {
+    if (samples_.size() < 2) return 0;
+    const auto& [t0, b0] = samples_.front();
+    const auto& [t1, b1] = samples_.back();
+    if (t1 - t0 <= 0 || b1 < b0) return 0;
+    return static_cast<double>(b1 - b0) / (t1 - t0);
+}
+
+std::vector<core::TransferFileView> transfer_files(const nlohmann::json& transfer) {
+    std::vector<core::TransferFileView> files;
+    auto it = transfer.find("files");
+    if (it == transfer.end() || !it->is_array()) return files;
+    for (auto& f : *it)
+        if (f.is_object())
+            files.push_back({f.value("path", std::string()), f.value("size", std::uint64_t{0}), f.value("dir", false)});
+    return files;
+}
+
+core::TransferView transfer_view(const nlohmann::json& transfer) {
+    using core::TransferState;
+    core::TransferView t;
+    if (!transfer.is_object()) return t;
+    t.id = transfer.value("id", std::uint64_t{0});
+    t.peer_nick = transfer.value("nick", std::string());
+    t.direction = transfer.value("direction", std::string()) == "in" ? core::Direction::in : core::Direction::out;
+    const std::string state = transfer.value("state", std::string());
+    t.state = state == "preparing" ? TransferState::preparing
+              : state == "offered" ? TransferState::offered
+              : state == "active"  ? TransferState::active
+              : state == "paused"  ? TransferState::paused
+              : state == "done"    ? TransferState::done
+                                   : TransferState::failed;
+    t.files = transfer_files(transfer);
+    t.bytes = transfer.value("bytes", std::uint64_t{0});
+    t.total = transfer.value("total", std::uint64_t{0});
+    t.reason = transfer.value("reason", std::string());
+    t.folder = transfer.value("folder", std::string());
+    return t;
+}
+
+std::string transfers_table(const nlohmann::json& transfers) {
+    struct Row {
+        std::string id, dir, peer, state, progress, name;
+    };
+    std::vector<Row> rows{{"ID", "DIR", "PEER", "STATE", "PROGRESS", "NAME"}};
+    for (auto& t : transfers) {
+        if (!t.is_object()) continue;
+        const auto bytes = t.value("bytes", std::uint64_t{0}), total = t.value("total", std::uint64_t{0});
+        const auto files = transfer_files(t);
+        const std::string percent = total ? std::to_string(bytes * 100 / total) + "%" : "-";
+        std::string state = t.value("state", std::string());
+        if (const std::string reason = t.value("reason", std::string()); !reason.empty())
+            state += " (" + sanitize(core::utf8_prefix(reason, 60)) + ")";
+        rows.push_back({std::to_string(t.value("id", std::uint64_t{0})), t.value("direction", std::string()),
+                        sanitize(t.value("nick", std::string())), state,
+                        percent + " of " + format_size(total),
+                        transfer_name(files, t.value("file_count", files.size()))});
+    }
+    std::size_t w[5] = {};
+    for (auto& r : rows) {
+        const std::string* cells[5] = {&r.id, &r.dir, &r.peer, &r.state, &r.progress};
+        for (std::size_t i = 0; i < 5; ++i) w[i] = std::max(w[i], cells[i]->size());
+    }
+    std::string out;
+    for (auto& r : rows) {
+        const std::string* cells[5] = {&r.id, &r.dir, &r.peer, &r.state, &r.progress};
+        for (std::size_t i = 0; i < 5; ++i) out += *cells[i] + std::string(w[i] - cells[i]->size() + 2, ' ');
+        out += r.name + "\n";
+    }
+    return out;
 }
 
 }  // namespace hallway::cli

@@ -97,6 +97,28 @@ int main(int argc, char** argv) {
         sc->add_option("PEER", args.peer, "Display name or fingerprint prefix")->required();
     room_members->add_flag("--json", args.json, "Machine-readable output");
 
+    auto* send_file = app.add_subcommand(
+        "send-file", "Send files and folders; shows progress and exits 0 once the peer has them all, verified");
+    send_file->add_option("PEER", args.peer, "Display name or fingerprint prefix")->required();
+    send_file->add_option("PATH", args.paths, "Files and folders (folders whole, relative paths kept; symlinks skipped)")
+        ->required();
+    send_file->add_option("--timeout", args.timeout,
+                          "Seconds the peer has to accept or decline the offer before it is withdrawn (0: no limit); "
+                          "once accepted, the transfer is watched to its end")
+        ->default_val(300)
+        ->check(CLI::NonNegativeNumber);
+    send_file->add_flag("--json", args.json, "Each change of the transfer as a JSON line (docs/CONTROL.md \"Files\")");
+    send_file->footer("Interrupting send-file stops the watching only: 'hallway cancel ID' stops the transfer.");
+    auto* files = app.add_subcommand("files", "List incoming and outgoing file transfers of this run");
+    files->add_flag("--json", args.json, "Machine-readable output");
+    auto* accept = app.add_subcommand("accept", "Accept a file offer (ID from 'hallway files')");
+    accept->add_option("--to", args.to, "The folder to put the files in (default: the download folder's Hallway/)");
+    auto* decline = app.add_subcommand("decline", "Decline a file offer");
+    auto* cancel = app.add_subcommand("cancel", "Stop a transfer either way (partial files are removed)");
+    auto* resume = app.add_subcommand("resume", "Resume a transfer paused by a full disk, once there is room");
+    for (auto* sc : {accept, decline, cancel, resume})
+        sc->add_option("ID", args.transfer, "The transfer's number, as 'hallway files' lists it")->required();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -123,5 +145,11 @@ int main(int argc, char** argv) {
     if (*room_remove) return cli::cmd_room_remove(args);
     if (*room_admin) return cli::cmd_room_admin(args);
     if (*room_members) return cli::cmd_room_members(args);
+    if (*send_file) return cli::cmd_send_file(args);
+    if (*files) return cli::cmd_files(args);
+    if (*accept) return cli::cmd_transfer(args, "accept");
+    if (*decline) return cli::cmd_transfer(args, "decline");
+    if (*cancel) return cli::cmd_transfer(args, "cancel");
+    if (*resume) return cli::cmd_transfer(args, "resume");
     return cli::kExitUsage;
 }

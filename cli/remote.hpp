@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <string_view>
 
 namespace hallway::cli {
@@ -18,6 +19,13 @@ int connect(core::ControlClient& client, const Args& a);
 int exchange(core::ControlClient& client, const nlohmann::json& request, nlohmann::json& reply);
 int ask(core::ControlClient& client, const Args& a, const nlohmann::json& request, nlohmann::json& reply);
 int ask(const Args& a, const nlohmann::json& request, nlohmann::json& reply);
+
+// A list that can outgrow one reply line comes in pages: asks again, on the same
+// connection, while the reply says "more"; next_page turns a reply into the
+// next request (false: enough). Each page's items go to on_item in reply order.
+int ask_pages(const Args& a, nlohmann::json request, const char* list,
+              const std::function<bool(const nlohmann::json& reply, nlohmann::json& request)>& next_page,
+              const std::function<void(const nlohmann::json& item)>& on_item);
 
 // kExitOk, or kExitError with the reason printed when the node would refuse
 // the text anyway (empty, over the limit): said before a long text is sent.

@@ -60,11 +60,6 @@ int check_text(const std::string& text) {
     return kExitError;
 }
 
-namespace {
-
-// A list that can outgrow one reply line comes in pages: asks again, on the same
-// connection, while the reply says "more"; next_page turns a reply into the
-// next request (false: enough). Each page's items go to on_item in reply order.
 int ask_pages(const Args& a, json request, const char* list,
               const std::function<bool(const json& reply, json& request)>& next_page,
               const std::function<void(const json& item)>& on_item) {
@@ -80,8 +75,6 @@ int ask_pages(const Args& a, json request, const char* list,
         if (!reply.value("more", false) || items.empty() || !next_page(reply, request)) return kExitOk;
     }
 }
-
-}  // namespace
 
 int cmd_peers(const Args& a) {
     json peers = json::array();

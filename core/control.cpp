@@ -1,5 +1,6 @@
 #include "core/control.hpp"
 
+#include "core/control_files.hpp"
 #include "core/control_json.hpp"
 #include "core/control_rooms.hpp"
 
@@ -39,7 +40,9 @@ json peer_json(const PeerView& p) {
                 {"status", p.status_message},
                 {"unread", p.unread},
                 {"name_clash", p.name_clash},
-                {"rooms", p.rooms}};
+                {"rooms", p.rooms},
+                {"files", p.files},
+                {"auto_accept_files", p.auto_accept_files}};
 }
 
 json message_json(const StoredMessage& m) {
@@ -52,25 +55,6 @@ json message_json(const StoredMessage& m) {
                 {"state", std::string(to_string(m.state))},
                 {"failure", m.failure}};
 }
-
-// The bytes left for list items in a reply line: kMaxControlLine less the
-// reply's other fields, measured with their longest values.
-class ReplyBudget {
-public:
-    explicit ReplyBudget(const json& envelope) : left_(kMaxControlLine - dump_json(envelope).size()) {}
-    bool fits(const json& item) const { return cost(item) <= left_; }
-    // false, and nothing taken, when item does not fit.
-    bool take(const json& item) {
-        const std::size_t n = cost(item);
-        if (n > left_) return false;
-        left_ -= n;
-        return true;
-    }
-
-private:
-    static std::size_t cost(const json& item) { return dump_json(item).size() + 1; }  // 1: the comma
-    std::size_t left_;
-};
 
 // An item that alone does not fit an empty reply (a long text escaped six-fold,
 // or a store written before today's bounds): the first of its string fields
@@ -97,25 +81,27 @@ json cut_to_fit(json item, std::initializer_list<const char*> fields, ReplyBudge
     return item;
 }
 
-// The peers from offset on, as many as the reply line allows. The list is made
-// afresh for each request: a peer whose place changes between pages can be
-// listed twice (clients drop repeated ids) or missed by that listing.
-json peers_page(const std::vector<PeerView>& all, std::uint64_t offset) {
-    ReplyBudget budget(json{{"ok", true}, {"peers", json::array()}, {"more", true}, {"next", UINT64_MAX}});
-    json peers = json::array();
+}  // namespace
+
+json control_json::offset_page(const char* list, std::size_t size, std::uint64_t offset,
+                               const std::function<json(std::size_t)>& item, std::initializer_list<const char*> long_fields) {
+    ReplyBudget budget(json{{"ok", true}, {list, json::array()}, {"more", true}, {"next", UINT64_MAX}});
+    json items = json::array();
     std::uint64_t next = offset;
-    for (; next < all.size(); ++next) {
-        json p = peer_json(all[next]);
-        if (!budget.take(p)) {
-            if (!peers.empty()) break;
-            p = cut_to_fit(std::move(p), {"status", "nick"}, budget);  // a store from before the bounds
+    for (; next < size; ++next) {
+        json i = item(next);
+        if (!budget.take(i)) {
+            if (!items.empty()) break;
+            i = cut_to_fit(std::move(i), long_fields, budget);
         }
-        peers.push_back(std::move(p));
+        items.push_back(std::move(i));
     }
-    json reply{{"ok", true}, {"peers", std::move(peers)}, {"more", next < all.size()}};
-    if (next < all.size()) reply["next"] = next;
+    json reply{{"ok", true}, {list, std::move(items)}, {"more", next < size}};
+    if (next < size) reply["next"] = next;
     return reply;
 }
+
+namespace {
 
 // Messages read from the store at a time while a page fills: bounds the node's
 // memory whatever the limit, whatever the stored bodies' size.
@@ -158,6 +144,16 @@ json history_page(const Node& node, const PeerKey& key, std::uint64_t limit, std
 }  // namespace
 
 std::string dump_json(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+std::optional<json> control_json::peer_field(const Node& node, const json& req, PeerKey& key) {
+    std::string q = string_field(req, "peer");
+    if (q.empty()) return error_json("bad_request", "missing \"peer\"");
+    std::string error;
+    auto k = node.resolve(q, error);
+    if (!k) return error_json(error.find("ambiguous") != std::string::npos ? "ambiguous" : "no_peer", error);
+    key = *k;
+    return std::nullopt;
+}
 
 struct ControlServer::Connection : std::enable_shared_from_this<Connection> {
     asio::local::stream_protocol::socket socket;
@@ -245,6 +241,7 @@ bool ControlServer::start(std::string& error) {
             if (auto* s = std::get_if<MessageStateChanged>(&e))
                 on_state(s->peer, s->id, std::string(to_string(s->state)));
             if (auto* d = std::get_if<RoomDeliveryChanged>(&e)) on_room_delivery(*d);
+            if (auto* t = std::get_if<TransferChanged>(&e)) on_transfer(t->transfer);
         });
     }
     accept();
@@ -301,9 +298,24 @@ void ControlServer::on_room_delivery(const RoomDeliveryChanged& d) {
     if (d.delivered >= d.of) room_waiting_.erase(it);
 }
 
+void ControlServer::on_transfer(const TransferView& t) {
+    auto it = transfer_waiting_.find(t.id);
+    if (it == transfer_waiting_.end()) return;
+    for (auto cid : it->second)
+        if (auto c = connections_.find(cid); c != connections_.end())
+            c->second->write(json{{"event", "transfer"}, {"transfer", transfer_json(t)}});
+    if (t.state == TransferState::done || t.state == TransferState::failed) transfer_waiting_.erase(it);
+}
+
 json ControlServer::handle(const json& req, std::uint64_t connection_id) {
     std::string cmd = string_field(req, "cmd");
     std::string error;
+    if (auto reply = files_request(node_, req, cmd)) {
+        // The sender may follow its transfer to the end, as a text's sender its delivery.
+        if (cmd == "send_files" && reply->value("ok", false) && bool_field(req, "watch"))
+            transfer_waiting_[(*reply)["id"].get<std::uint64_t>()].insert(connection_id);
+        return *reply;
+    }
     if (auto reply = room_request(node_, req, cmd)) {
         // A room text's sender may wait to hear how many members hold it.
         if (cmd == "send" && reply->value("ok", false) && bool_field(req, "wait") &&
@@ -314,14 +326,7 @@ json ControlServer::handle(const json& req, std::uint64_t connection_id) {
         }
         return *reply;
     }
-    auto peer_arg = [&](PeerKey& key) -> std::optional<json> {
-        std::string q = string_field(req, "peer");
-        if (q.empty()) return error_json("bad_request", "missing \"peer\"");
-        auto k = node_.resolve(q, error);
-        if (!k) return error_json(error.find("ambiguous") != std::string::npos ? "ambiguous" : "no_peer", error);
-        key = *k;
-        return std::nullopt;
-    };
+    auto peer_arg = [&](PeerKey& key) { return peer_field(node_, req, key); };
 
     if (cmd == "id") {
         auto o = node_.own();
@@ -331,7 +336,11 @@ json ControlServer::handle(const json& req, std::uint64_t connection_id) {
     if (cmd == "peers") {
         auto offset = uint_field(req, "offset", 0);
         if (!offset) return error_json("bad_request", "offset must be a non-negative integer");
-        return peers_page(node_.peers(), *offset);
+        // Made afresh for each request: a peer whose place changes between pages can
+        // be listed twice (clients drop repeated ids) or missed by that listing.
+        const auto all = node_.peers();
+        return offset_page("peers", all.size(), *offset, [&](std::size_t i) { return peer_json(all[i]); },
+                           {"status", "nick"});  // a store from before the bounds
     }
     PeerKey key{};
     if (cmd == "send") {
@@ -453,7 +462,8 @@ bool ControlClient::receive(json& out, std::chrono::milliseconds timeout, std::s
             }
             return true;
         }
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        // Rounded up: "timed out" only once the deadline has passed, never a part of a millisecond early.
+        auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) {
             error = "timed out";
             return false;

@@ -51,6 +51,7 @@ private:
     void accept();
     void on_state(const PeerKey& peer, const MessageId& id, const std::string& state);
     void on_room_delivery(const RoomDeliveryChanged& d);
+    void on_transfer(const TransferView& t);
     void connection_closed(std::uint64_t id);
 
     Node& node_;
@@ -61,6 +62,8 @@ private:
     std::map<std::pair<PeerKey, MessageId>, std::set<std::uint64_t>> waiting_;
     // Our room text (entry id) -> connections waiting to hear how many members hold it.
     std::map<MessageId, std::set<std::uint64_t>> room_waiting_;
+    // A transfer we offered (its id) -> connections that follow it to its end.
+    std::map<std::uint64_t, std::set<std::uint64_t>> transfer_waiting_;
     std::uint64_t next_id_ = 1;
     std::uint64_t focus_owner_ = 0;  // the connection whose focus request stands (0: none)
     bool subscribed_ = false;

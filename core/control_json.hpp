@@ -1,14 +1,24 @@
 #pragma once
-// Internal to the control socket's files (control.cpp, control_rooms.cpp):
-// reading request fields and writing replies, never throwing on bad input.
+// Internal to the control socket's files (control.cpp, control_rooms.cpp,
+// control_files.cpp): reading request fields and writing replies, never
+// throwing on bad input.
+#include "core/control.hpp"
+#include "core/events.hpp"
+
 #include <nlohmann/json.hpp>
 #include <sodium.h>
 
 #include <cstdint>
+#include <functional>
+#include <initializer_list>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+
+namespace hallway::core {
+class Node;
+}
 
 namespace hallway::core::control_json {
 
@@ -48,5 +58,35 @@ inline std::optional<std::uint64_t> uint_field(const json& j, const char* key, s
         return std::nullopt;
     return it->get<std::uint64_t>();
 }
+
+// The request's "peer" resolved into key; else the error reply (bad_request,
+// no_peer, ambiguous).
+std::optional<json> peer_field(const Node& node, const json& req, PeerKey& key);
+
+// The bytes left for list items in a reply line: kMaxControlLine less the
+// reply's other fields, measured with their longest values.
+class ReplyBudget {
+public:
+    explicit ReplyBudget(const json& envelope) : left_(kMaxControlLine - dump_json(envelope).size()) {}
+    bool fits(const json& item) const { return cost(item) <= left_; }
+    // false, and nothing taken, when item does not fit.
+    bool take(const json& item) {
+        const std::size_t n = cost(item);
+        if (n > left_) return false;
+        left_ -= n;
+        return true;
+    }
+
+private:
+    static std::size_t cost(const json& item) { return dump_json(item).size() + 1; }  // 1: the comma
+    std::size_t left_;
+};
+
+// The reply with the list's items from offset on (item(i) makes the i-th), as
+// many as the line allows, at least one: one too large alone has the first of
+// long_fields that makes it fit cut (and "truncated"); "more", and "next" the
+// offset of the next page.
+json offset_page(const char* list, std::size_t size, std::uint64_t offset, const std::function<json(std::size_t)>& item,
+                 std::initializer_list<const char*> long_fields);
 
 }  // namespace hallway::core::control_json

@@ -37,6 +37,10 @@ struct PeerView {
     // Its Hello offered the capability "rooms" with a signing key: it can be
     // invited to rooms (a peer never met, or an older Hallway, cannot).
     bool rooms = false;
+    // Its Hello offered the capability "files": files can be sent to it.
+    bool files = false;
+    // A verified contact whose offers are accepted without asking.
+    bool auto_accept_files = false;
 };
 
 struct PeerChanged {
@@ -140,9 +144,42 @@ struct OpenRoomsListed {
     std::vector<OpenRoom> rooms;
 };
 
+// Files (docs/PROTOCOL.md §12) -------------------------------------------------
+struct TransferFileView {
+    std::string path;  // relative, '/'-separated, as offered
+    std::uint64_t size = 0;
+    bool dir = false;
+};
+enum class TransferState {
+    preparing,  // out: hashing the files; the offer leaves when done
+    offered,    // in: waiting for the person's answer; out: for the peer's
+    active,     // accepted: chunks moving
+    paused,     // in: our disk is full (resume); out: the receiver paused
+    done,       // every file arrived verified under its final name
+    failed,     // declined, cancelled by either side, or an error (reason)
+};
+std::string_view to_string(TransferState s);
+// A transfer as front ends show it; id names it in commands (this run only).
+struct TransferView {
+    std::uint64_t id = 0;
+    PeerKey peer{};
+    std::string peer_nick;
+    Direction direction = Direction::out;
+    TransferState state = TransferState::preparing;
+    std::vector<TransferFileView> files;
+    std::uint64_t bytes = 0;  // verified (in) or sent (out)
+    std::uint64_t total = 0;
+    std::string reason;       // paused or failed: why (peer text is data)
+    std::string folder;       // in, once accepted: where its files go
+};
+// A transfer appeared or moved on (progress at most a few times a second).
+struct TransferChanged {
+    TransferView transfer;
+};
+
 using Event = std::variant<PeerChanged, MessageAdded, MessageStateChanged, HistoryLoaded, OwnIdentity, Notice,
                            RoomChanged, RoomRemoved, RoomMessageAdded, RoomDeliveryChanged, RoomHistoryLoaded,
-                           OpenRoomsListed>;
+                           OpenRoomsListed, TransferChanged>;
 
 // Network thread -> UI thread. push() from any thread calls the waker (e.g.
 // glfwPostEmptyEvent) so the UI wakes; the UI drains once per frame.

@@ -1,6 +1,6 @@
 #include "core/node.hpp"
 
-#include "core/node_impl.hpp"
+#include "core/node_files.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -79,6 +79,8 @@ PeerView Node::Impl::view(const PeerKey& key, const Contact* c, bool name_clash)
     }
     v.name_clash = name_clash && v.trust != Trust::verified;
     v.rooms = c && c->sign_key.has_value();
+    v.files = c && c->files;
+    v.auto_accept_files = c && c->auto_accept_files;
     return v;
 }
 
@@ -96,7 +98,9 @@ transport::Status Node::Impl::status_message() const {
 }
 
 transport::Hello Node::Impl::hello() const {
-    return transport::Hello{transport::wire::kVersion, settings.nick, {"text", "rooms"}, signing.public_key};
+    transport::Hello h{transport::wire::kVersion, settings.nick, {"text", "rooms", "files"}, signing.public_key};
+    h.port = port;  // 0 until listening
+    return h;
 }
 
 bool Node::Impl::transmit(std::span<const StoredMessage> rows) {
@@ -209,11 +213,14 @@ std::unique_ptr<Node> Node::create(asio::io_context& io, NodeOptions options, st
     impl->rooms = std::make_unique<core::rooms::Rooms>(*impl->store, impl->identity.public_key, impl->signing, impl->rng,
                                                  *impl);
     impl->rooms->load();
+    impl->files = std::make_unique<Impl::Files>(*impl);
     auto node = std::unique_ptr<Node>(new Node());
     node->impl_ = std::move(impl);
     return node;
 }
 
+Node::Impl::Impl(asio::io_context& io_, NodeOptions o) : io(io_), options(std::move(o)) {}
+Node::Impl::~Impl() = default;
 Node::~Node() = default;
 
 void Node::start() {
@@ -226,6 +233,9 @@ void Node::start() {
         d.on_session_down(k, r, kind);
     };
     cb.on_message = [&d](const PeerKey& k, const transport::AppMessage& m) { d.on_message(k, m); };
+    cb.on_files_up = [&d](const transport::SessionInfo& s) { d.files->on_lane_up(s); };
+    cb.on_files_down = [&d](const PeerKey& k, std::string_view, transport::CloseKind) { d.files->on_lane_down(k); };
+    cb.on_files_message = [&d](const PeerKey& k, std::span<const std::uint8_t> m) { d.files->transfers.handle(k, m); };
     cb.on_dial_failed = [&d](const asio::ip::tcp::endpoint& ep, std::string_view) { d.on_dial_failed(ep); };
     cb.on_spoof = [&d](const PeerKey&, const PeerKey&, const asio::ip::tcp::endpoint& ep) { d.on_dial_failed(ep); };
     transport::TransportConfig tc;
@@ -233,6 +243,8 @@ void Node::start() {
     tc.hello = d.hello();
     d.transport = std::make_unique<transport::Transport>(d.io, d.identity, tc, cb);
     d.port = d.transport->listen();
+    d.transport->set_hello(d.hello());
+    d.files->transfers.load();
 
     if (d.options.control_socket) {
         d.control = std::make_unique<ControlServer>(d.io, *this, control_socket_path(d.options.profile_dir));
@@ -253,6 +265,8 @@ void Node::start() {
     for (auto& p : d.options.manual_peers) d.add_manual_peer(p);
     for (auto& peer : d.store->outbox_peers()) d.presence->set_pending(peer, true);
     for (auto& peer : d.rooms->pending_peers()) d.presence->set_pending(peer, true);
+    for (auto& t : transfers())
+        if (d.files->busy(t.peer)) d.presence->set_pending(t.peer, true);
     d.maintain();
     d.emit(d.own());
 }
@@ -273,6 +287,7 @@ void Node::subscribe(std::function<void(const Event&)> sink) {
     sink(d.own());
     for (auto& p : peers()) sink(PeerChanged{p});
     for (auto& r : d.rooms->views()) sink(RoomChanged{r});
+    for (auto& t : transfers()) sink(TransferChanged{t});
     for (auto& n : d.recent_notices) sink(n);
     d.sinks.push_back(std::move(sink));
 }

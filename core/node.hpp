@@ -36,6 +36,7 @@ struct NodeOptions {
     bool mdns = true;
     bool control_socket = true;
     std::size_t max_strangers = kMaxStrangers;
+    std::filesystem::path download_dir;      // empty: Hallway/ in the XDG download folder
 };
 
 
@@ -53,7 +54,8 @@ public:
     void stop(std::string_view reason = "bye");
 
     // Called for every event, on the network thread. Right after subscribing,
-    // the current state is replayed (OwnIdentity, one PeerChanged per buddy, one RoomChanged per room).
+    // the current state is replayed (OwnIdentity, one PeerChanged per buddy, one RoomChanged per room,
+    // one TransferChanged per transfer).
     void subscribe(std::function<void(const Event&)> sink);
 
     OwnIdentity own() const;
@@ -119,6 +121,27 @@ public:
     // answers update open_rooms() and emit OpenRoomsListed.
     void query_open_rooms();
     std::vector<OpenRoom> open_rooms() const;
+
+    // Files (docs/PROTOCOL.md §12); TransferView::id names a transfer. Each
+    // returns false / nullopt with a one-line error when refused.
+    // Offers files and folders (folders walked, symlinks skipped) to a peer
+    // that speaks files. Hashing runs off the network thread: the transfer is
+    // `preparing` until the offer leaves.
+    std::optional<std::uint64_t> send_files(const PeerKey& peer, const std::vector<std::filesystem::path>& paths,
+                                            std::string& error);
+    // An offer to us: its files go under dir (empty: download_dir()).
+    bool accept_transfer(std::uint64_t id, const std::filesystem::path& dir, std::string& error);
+    bool decline_transfer(std::uint64_t id, std::string& error);
+    // Either direction, while not ended: both sides forget it, .part files go.
+    bool cancel_transfer(std::uint64_t id, std::string& error);
+    // A transfer paused by our full disk pulls again.
+    bool resume_transfer(std::uint64_t id, std::string& error);
+    std::vector<TransferView> transfers() const;
+    // Verified contacts only: their offers are accepted into download_dir().
+    bool set_auto_accept_files(const PeerKey& peer, bool on, std::string& error);
+    // NodeOptions::download_dir, else $XDG_DOWNLOAD_DIR (xdg-user-dir DOWNLOAD)
+    // or ~/Downloads, then Hallway/.
+    std::filesystem::path download_dir() const;
 
     std::uint16_t port() const;
     const std::filesystem::path& profile_dir() const;

@@ -4,7 +4,7 @@
 // construction, the commands and the event wiring; node_sessions.cpp the
 // sessions, the presence ring and the maintenance tick; node_discovery.cpp
 // the dial targets (mDNS sightings, --peer); node_rooms.cpp the port it gives
-// the rooms service.
+// the rooms service; node_files.cpp the files service's (node_files.hpp).
 #include "core/node.hpp"
 
 #include "core/control.hpp"
@@ -96,6 +96,8 @@ struct Live {
 };
 
 struct Node::Impl : core::rooms::RoomsPort {
+    struct Files;  // core/node_files.hpp
+
     asio::io_context& io;
     NodeOptions options;
     crypto::Rng rng = crypto::system_rng();
@@ -109,6 +111,7 @@ struct Node::Impl : core::rooms::RoomsPort {
     std::unique_ptr<transport::Transport> transport;
     std::unique_ptr<discovery::Discovery> discovery;
     std::unique_ptr<ControlServer> control;
+    std::unique_ptr<Files> files;  // after transport: gone before it
     asio::steady_timer maintenance{io};
     std::chrono::steady_clock::time_point maintenance_due{};
     std::vector<std::function<void(const Event&)>> sinks;
@@ -135,7 +138,9 @@ struct Node::Impl : core::rooms::RoomsPort {
     std::uint16_t port = 0;
     bool stopped = false;
 
-    Impl(asio::io_context& io_, NodeOptions o) : io(io_), options(std::move(o)) {}
+    // In node.cpp, where Files is complete.
+    Impl(asio::io_context& io_, NodeOptions o);
+    ~Impl() override;
 
     void emit(const Event& e) override;
     void notice(Notice::Level level, std::string text) { emit(Notice{level, std::move(text)}); }
@@ -161,6 +166,8 @@ struct Node::Impl : core::rooms::RoomsPort {
     // What the handshake tells peers: "rooms" comes with the key members check
     // our room entries with (docs/PROTOCOL.md §11.1).
     transport::Hello hello() const;
+
+    std::filesystem::path download_dir() const;
 
     // ---- outbox ---------------------------------------------------------------
 

@@ -1,11 +1,11 @@
 // The rooms service's port on the node (sessions, dials on need, peer views,
 // events) and the Node commands that go to the rooms service.
-#include "core/node_impl.hpp"
+#include "core/node_files.hpp"
 
 namespace hallway::core {
 
 void Node::Impl::pending_changed(const PeerKey& key) {
-    presence->set_pending(key, store->has_outbox(key) || rooms->pending(key));
+    presence->set_pending(key, store->has_outbox(key) || rooms->pending(key) || (files && files->busy(key)));
     if (transport && transport->has_session(key)) transport->set_liveness(key, presence->liveness(key));
     wake_maintenance();
 }

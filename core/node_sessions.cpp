@@ -2,7 +2,7 @@
 // announced place once), duplicate sessions, the presence ring (Gone claims
 // passed to the successor and checked by dialing) and the maintenance tick
 // that redials, rechecks and resends.
-#include "core/node_impl.hpp"
+#include "core/node_files.hpp"
 
 #include <algorithm>
 
@@ -89,6 +89,7 @@ void Node::Impl::on_session_up(const transport::SessionInfo& info) {
                    "). It may be an impostor or a new key; nothing is sent to it until you verify it.");
     }
     if (!before) forget_surplus_strangers();
+    store->set_contact_files(key, std::count(info.hello.capabilities.begin(), info.hello.capabilities.end(), "files") > 0);
     if (info.hello.sign_key && std::count(info.hello.capabilities.begin(), info.hello.capabilities.end(), "rooms"))
         store->set_sign_key(key, *info.hello.sign_key);
     transport->send(key, status_message());
@@ -97,6 +98,8 @@ void Node::Impl::on_session_up(const transport::SessionInfo& info) {
     peer_changed(key);
     flush_outbox(key);
     rooms->on_session_up(key);
+    if (!info.we_dialed && info.hello.port) files->dial_back[key] = {info.remote.address(), info.hello.port};
+    if (files->busy(key)) files->reach(key);
     refresh_sessions();
 }
 
@@ -238,6 +241,7 @@ void Node::Impl::maintain() {
         else
             resends.forget(key);
     }
+    if (files->keep_lanes(now)) waiting = true;
     // Members that have not confirmed our room entries are asked again;
     // the tick comes back for that, and for the next recheck.
     const auto due = std::min(rooms->tick(now), next_recheck);

@@ -46,6 +46,8 @@ std::optional<Contact> read_contact(sqlite3_stmt* s) {
     if (sqlite3_column_type(s, 5) != SQLITE_NULL) {
         if (!column_blob(s, 5, c.sign_key.emplace())) return std::nullopt;
     }
+    c.files = sqlite3_column_int64(s, 6) != 0;
+    c.auto_accept_files = sqlite3_column_int64(s, 7) != 0;
     return c;
 }
 std::optional<StoredMessage> read_message(sqlite3_stmt* s) {
@@ -73,7 +75,14 @@ std::optional<PeerKey> read_key(sqlite3_stmt* s) {
 
 std::string store_detail::statement_sql(Stmt s) {
     const std::string select_messages = "SELECT " + std::string(kMessageColumns) + " FROM messages ";
-    const std::string select_contacts = "SELECT key, nick, first_seen_ms, last_seen_ms, trust, sign_key FROM contacts ";
+    const std::string select_contacts =
+        "SELECT key, nick, first_seen_ms, last_seen_ms, trust, sign_key, files, auto_accept_files FROM contacts ";
+    // Sets one column of a contact, creating it when unknown (as set_trust does).
+    auto set_contact = [](std::string_view column) {
+        const std::string c(column);
+        return "INSERT INTO contacts(key, nick, first_seen_ms, last_seen_ms, trust, " + c +
+               ") VALUES(?1, '', 0, 0, 'unverified', ?2) ON CONFLICT(key) DO UPDATE SET " + c + " = excluded." + c;
+    };
     const std::string stranger(kStranger);
     switch (s) {
     case touch_contact_stmt:
@@ -124,8 +133,11 @@ std::string store_detail::statement_sql(Stmt s) {
     case history_stmt:
         return select_messages + "WHERE peer = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3";
     case set_sign_key_stmt:
-        return "INSERT INTO contacts(key, nick, first_seen_ms, last_seen_ms, trust, sign_key) "
-               "VALUES(?1, '', 0, 0, 'unverified', ?2) ON CONFLICT(key) DO UPDATE SET sign_key = excluded.sign_key";
+        return set_contact("sign_key");
+    case set_contact_files_stmt:
+        return set_contact("files");
+    case set_auto_accept_files_stmt:
+        return set_contact("auto_accept_files");
     case put_room_stmt:
     case get_room_stmt:
     case list_rooms_stmt:
@@ -139,6 +151,16 @@ std::string store_detail::statement_sql(Stmt s) {
     case set_peer_have_stmt:
     case peer_haves_stmt:
         return room_statement_sql(s);
+    case put_transfer_stmt:
+    case put_transfer_file_stmt:
+    case trim_transfer_files_stmt:
+    case forget_transfer_stmt:
+    case list_transfers_stmt:
+    case list_transfer_files_stmt:
+    case savepoint_stmt:
+    case release_stmt:
+    case rollback_to_stmt:
+        return transfer_statement_sql(s);
     case begin_stmt:
         return "BEGIN IMMEDIATE";
     case commit_stmt:
@@ -187,6 +209,7 @@ std::string_view to_string(StoreError e) {
     case StoreError::io: return "io";
     case StoreError::duplicate_id: return "duplicate_id";
     case StoreError::id_reused: return "id_reused";
+    case StoreError::too_large: return "too_large";
     }
     return "?";
 }
@@ -242,7 +265,7 @@ std::unique_ptr<Store> Store::open(const std::string& path, StoreError& err, std
     // commits on power loss). Neither pragma writes the file.
     std::int64_t ignored = 0;
     const std::string size_limit = "PRAGMA journal_size_limit = " + std::to_string(kWalSizeLimitBytes);
-    rc = sqlite3_exec(db, "PRAGMA synchronous = FULL", nullptr, nullptr, nullptr);
+    rc = sqlite3_exec(db, "PRAGMA synchronous = NORMAL", nullptr, nullptr, nullptr);
     if (rc == SQLITE_OK) rc = query_int(db, size_limit.c_str(), ignored);
     if (rc != SQLITE_OK) return failed(from_sqlite_open_error(rc));
 
@@ -372,6 +395,16 @@ StoreError Store::set_trust(const PeerKey& key, Trust trust) {
 StoreError Store::set_sign_key(const PeerKey& key, const std::array<std::uint8_t, 32>& sign_key) {
     Use u(impl_->stmt(set_sign_key_stmt));
     return impl_->run(u, bind_all(u.get(), 1, key, sign_key));
+}
+
+StoreError Store::set_contact_files(const PeerKey& key, bool files) {
+    Use u(impl_->stmt(set_contact_files_stmt));
+    return impl_->run(u, bind_all(u.get(), 1, key, std::int64_t{files}));
+}
+
+StoreError Store::set_auto_accept_files(const PeerKey& key, bool auto_accept) {
+    Use u(impl_->stmt(set_auto_accept_files_stmt));
+    return impl_->run(u, bind_all(u.get(), 1, key, std::int64_t{auto_accept}));
 }
 
 StoreError Store::add_outgoing(const StoredMessage& m) {

@@ -1,8 +1,12 @@
 #pragma once
-// Durable state of one profile on SQLite (WAL): contacts, messages, outbox, rooms.
+// Durable state of one profile on SQLite (WAL): contacts, messages, outbox, rooms,
+// file transfers.
 // Not thread-safe: owned by the network thread. Every write is durable when
 // the call returns (synchronous=FULL on the write that matters for delivery).
+#include "transport/wire.hpp"
+
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -33,6 +37,8 @@ struct Contact {
     Trust trust = Trust::unverified;
     // The Ed25519 key its Hello gave (`sig`): needed to invite it to a room.
     std::optional<std::array<std::uint8_t, 32>> sign_key;
+    bool files = false;              // its last Hello offered the capability "files"
+    bool auto_accept_files = false;  // our choice: its offers are accepted unasked
 };
 
 struct StoredMessage {
@@ -72,6 +78,40 @@ struct StoredEntry {
     std::int64_t received_at_ms = 0;
 };
 
+// A file transfer in progress (docs/FILES-DESIGN.md), as the node saves it to
+// resume after a restart. Ended transfers are forgotten, not kept. Independent
+// of core/files: the node maps between the two; the bounds below are those of
+// core/files (an offer is one message; a bitmap is ReceiveState::save(): the
+// root, then one bit per chunk of at most 2^20).
+using TransferId = std::array<std::uint8_t, 16>;  // the same type as core/files' TransferId
+inline constexpr std::size_t kMaxStoredOffer = transport::wire::kMaxMessage;
+inline constexpr std::size_t kMaxStoredReason = transport::wire::kMaxCloseReason;
+inline constexpr std::size_t kMaxStoredBitmap = 32 + (std::size_t{1} << 20) / 8;  // files::kMaxChunks bits
+inline constexpr std::size_t kMaxStoredFiles = 1024;  // files::kMaxEntries
+inline constexpr std::size_t kMaxStoredPath = 4096;   // PATH_MAX: dir, target, source
+enum class TransferRowState { offered, active, paused };
+std::string_view to_string(TransferRowState s);
+struct StoredTransferFile {
+    std::string target;                // in: final path under dir, chosen on accept ("" before); out: unused
+    std::string source;                // out: the local file read for chunks; in: unused
+    std::vector<std::uint8_t> bitmap;  // in: receive state saved after a sync (may be empty)
+    bool done = false;
+    bool operator==(const StoredTransferFile&) const = default;
+};
+struct StoredTransfer {
+    PeerKey peer{};
+    Direction direction = Direction::in;
+    TransferId id{};                   // unique per offering peer: (peer, direction, id) is the key
+    TransferRowState state = TransferRowState::offered;
+    std::vector<std::uint8_t> offer;   // the file_offer bytes as sent or received
+    std::string dir;                   // in: download folder once accepted
+    std::string reason;                // why paused
+    std::vector<StoredTransferFile> files;  // one per offer entry, folders included (index = entry index)
+    std::int64_t created_ms = 0;
+    std::int64_t updated_ms = 0;       // out of transfers(): the now_ms of the last save; ignored by save
+    bool operator==(const StoredTransfer&) const = default;
+};
+
 enum class StoreError {
     ok,
     cannot_open,      // path unreadable / not creatable
@@ -80,6 +120,7 @@ enum class StoreError {
     io,               // a write failed (disk full...); Store::last_error() says why
     duplicate_id,     // add_outgoing: we already sent a message with this id to this peer
     id_reused,        // add_incoming: the sender already sent this id with another text
+    too_large,        // save_transfer: a field over its bound; nothing written
 };
 std::string_view to_string(StoreError e);
 
@@ -143,6 +184,11 @@ public:
     // Keeps the signing key key's Hello gave; creates the contact when unknown,
     // as set_trust does.
     StoreError set_sign_key(const PeerKey& key, const std::array<std::uint8_t, 32>& sign_key);
+    // Whether key's last Hello offered the capability "files", and whether its
+    // offers are accepted unasked; each creates the contact when unknown, as
+    // set_trust does.
+    StoreError set_contact_files(const PeerKey& key, bool files);
+    StoreError set_auto_accept_files(const PeerKey& key, bool auto_accept);
 
     // Messages -------------------------------------------------------------
     // Writes an outgoing message durably in state queued (the outbox); m.direction,
@@ -199,6 +245,18 @@ public:
     StoreError set_peer_have(const RoomId& room, const PeerKey& member, const PeerKey& author, std::uint64_t seq);
     // member -> highest seq of author's entries it said it holds.
     std::vector<std::pair<PeerKey, std::uint64_t>> peer_haves(const RoomId& room, const PeerKey& author) const;
+
+    // File transfers ---------------------------------------------------------
+    // Inserts or replaces the transfer (peer, direction, id) and its files in
+    // one transaction (a savepoint: also inside a Batch); files beyond
+    // t.files.size() are dropped. Rows left unchanged are not rewritten, so
+    // saving after every few chunks writes about the bitmaps that changed.
+    // too_large, with nothing written, when a field is over its kMaxStored* bound.
+    StoreError save_transfer(const StoredTransfer& t, std::int64_t now_ms);
+    // Forgets the transfer and its files; ok when unknown.
+    StoreError forget_transfer(const PeerKey& peer, Direction direction, const TransferId& id);
+    // Every transfer with its files, oldest (created_ms) first.
+    std::vector<StoredTransfer> transfers() const;
 
 private:
     Store() = default;

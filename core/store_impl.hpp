@@ -1,7 +1,8 @@
 #pragma once
 // Private to core/store*.cpp (never installed or included elsewhere): the
 // cached statements, the helpers that bind and read them, and Store::Impl,
-// shared by store.cpp (contacts, messages) and store_rooms.cpp (rooms).
+// shared by store.cpp (contacts, messages), store_rooms.cpp (rooms) and
+// store_files.cpp (file transfers).
 #include "core/store.hpp"
 
 #include <sqlite3.h>
@@ -40,6 +41,8 @@ enum Stmt {
     get_message_stmt,
     history_stmt,
     set_sign_key_stmt,
+    set_contact_files_stmt,
+    set_auto_accept_files_stmt,
     put_room_stmt,
     get_room_stmt,
     list_rooms_stmt,
@@ -52,6 +55,15 @@ enum Stmt {
     room_texts_stmt,
     set_peer_have_stmt,
     peer_haves_stmt,
+    put_transfer_stmt,
+    put_transfer_file_stmt,
+    trim_transfer_files_stmt,
+    forget_transfer_stmt,
+    list_transfers_stmt,
+    list_transfer_files_stmt,
+    savepoint_stmt,
+    release_stmt,
+    rollback_to_stmt,
     begin_stmt,
     commit_stmt,
     rollback_stmt,
@@ -59,9 +71,10 @@ enum Stmt {
 };
 
 // The SQL of each statement, prepared once by open(): store_rooms.cpp has
-// the rooms' statements, store.cpp the others.
+// the rooms' statements, store_files.cpp the transfers', store.cpp the others.
 std::string statement_sql(Stmt s);
 std::string room_statement_sql(Stmt s);
+std::string transfer_statement_sql(Stmt s);
 
 template <class E, std::size_t N>
 std::optional<E> parse_enum(std::string_view text, const E (&all)[N]) {

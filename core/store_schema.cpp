@@ -119,6 +119,43 @@ CREATE TRIGGER rooms_forget AFTER DELETE ON rooms BEGIN
     DELETE FROM peer_have WHERE room = old.id;
 END;
 )sql",
+    // 4: file transfers in progress (docs/FILES-DESIGN.md), kept to resume
+    // after a restart; an ended one is forgotten, so only live states exist.
+    // (peer, direction, id) is unique (an id is unique per offering peer, like
+    // a message id); rows are keyed by a local seq. The offer (up to 1 MiB) and
+    // a file's bitmap (up to 128 KiB) are too big for WITHOUT ROWID. A
+    // transfer's files are one row per offer entry (idx = entry index) and go
+    // with it. Contacts learn whether a peer's Hello offered "files" and
+    // whether we accept its offers unasked.
+    R"sql(
+ALTER TABLE contacts ADD COLUMN files INTEGER NOT NULL DEFAULT 0 CHECK(files IN (0, 1));
+ALTER TABLE contacts ADD COLUMN auto_accept_files INTEGER NOT NULL DEFAULT 0 CHECK(auto_accept_files IN (0, 1));
+CREATE TABLE file_transfers(
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    peer BLOB NOT NULL CHECK(length(peer) = 32),
+    direction TEXT NOT NULL CHECK(direction IN ('in', 'out')),
+    id BLOB NOT NULL CHECK(length(id) = 16),
+    state TEXT NOT NULL CHECK(state IN ('offered', 'active', 'paused')),
+    offer BLOB NOT NULL CHECK(length(offer) <= 1048576),
+    dir TEXT NOT NULL CHECK(length(CAST(dir AS BLOB)) <= 4096),
+    reason TEXT NOT NULL CHECK(length(CAST(reason AS BLOB)) <= 256),
+    created_ms INTEGER NOT NULL,
+    updated_ms INTEGER NOT NULL,
+    UNIQUE(peer, direction, id)
+);
+CREATE TABLE transfer_files(
+    transfer INTEGER NOT NULL,
+    idx INTEGER NOT NULL CHECK(idx BETWEEN 0 AND 1023),
+    target TEXT NOT NULL CHECK(length(CAST(target AS BLOB)) <= 4096),
+    source TEXT NOT NULL CHECK(length(CAST(source AS BLOB)) <= 4096),
+    bitmap BLOB NOT NULL CHECK(length(bitmap) <= 131104),
+    done INTEGER NOT NULL CHECK(done IN (0, 1)),
+    PRIMARY KEY(transfer, idx)
+);
+CREATE TRIGGER file_transfers_forget AFTER DELETE ON file_transfers BEGIN
+    DELETE FROM transfer_files WHERE transfer = old.seq;
+END;
+)sql",
 };
 
 // The fixed 100-byte header at the start of every SQLite 3 file (fileformat2 §1.3).

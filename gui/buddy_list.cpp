@@ -19,6 +19,7 @@ void context_menu(const core::PeerView& peer, ConversationsState& conversations,
     } else if (ImGui::MenuItem("Block")) {
         out.push_back(SetTrust{peer.key, core::Trust::blocked});
     }
+    auto_accept_checkbox(peer, out);
     ImGui::Separator();
     if (!peer.rooms) ImGui::TextDisabled("%s", kCannotJoinRooms);
     ImGui::TextDisabled("Fingerprint");
@@ -73,7 +74,7 @@ void row(const Model& model, const core::PeerView& peer, ConversationsState& con
 }  // namespace
 
 void draw_buddy_list(const Model& model, BuddyListState& state, ConversationsState& conversations,
-                     VerifyDialogState& verify, Commands& out) {
+                     VerifyDialogState& verify, float bottom, Commands& out) {
     const std::size_t all = ordered_buddies(model, "").size();
     if (all >= kFilterThreshold || !state.filter.empty()) {
         ImGui::SetNextItemWidth(-1.0f);
@@ -84,7 +85,7 @@ void draw_buddy_list(const Model& model, BuddyListState& state, ConversationsSta
         ImGui::TextDisabled(all == 0 ? "Nobody seen yet." : "No buddy matches.");
         return;
     }
-    ImGui::BeginChild("buddies");
+    ImGui::BeginChild("buddies", ImVec2(0, -bottom));
     ImGuiListClipper clipper;
     clipper.Begin(static_cast<int>(buddies.size()), ImGui::GetTextLineHeightWithSpacing() * 2.0f);
     while (clipper.Step())

@@ -3,6 +3,7 @@
 // each to the network thread, so no panel ever touches core directly.
 #include "core/store.hpp"
 
+#include <cstdint>
 #include <string>
 #include <variant>
 #include <vector>
@@ -77,9 +78,37 @@ struct SetRoom {
 };
 struct QueryOpenRooms {};
 
+// Files: each -> the Node method of the same name; a refusal comes back as a Notice.
+struct SendFiles {
+    core::PeerKey peer{};
+    std::vector<std::string> paths;
+};
+struct AcceptTransfer {
+    std::uint64_t id = 0;
+    std::string dir;  // empty: the node's download folder
+};
+struct DeclineTransfer {
+    std::uint64_t id = 0;
+};
+struct CancelTransfer {
+    std::uint64_t id = 0;
+};
+struct ResumeTransfer {
+    std::uint64_t id = 0;
+};
+struct SetAutoAcceptFiles {
+    core::PeerKey peer{};
+    bool on = false;
+};
+// Shows a folder in the desktop's file manager (xdg-open; no node involved).
+struct OpenFolder {
+    std::string path;
+};
+
 using Command = std::variant<OpenConversation, MarkRead, SendText, SetNick, SetPresence, SetTrust, RequestSafetyNumber,
                              CreateRoom, OpenRoomConversation, MarkRoomRead, SendRoomText, Invite, JoinRoom, LeaveRoom,
-                             RemoveMember, MakeAdmin, SetRoom, QueryOpenRooms>;
+                             RemoveMember, MakeAdmin, SetRoom, QueryOpenRooms, SendFiles, AcceptTransfer, DeclineTransfer,
+                             CancelTransfer, ResumeTransfer, SetAutoAcceptFiles, OpenFolder>;
 using Commands = std::vector<Command>;
 
 }  // namespace hallway::gui

@@ -194,9 +194,10 @@ void draw_header(const Model& model, const core::PeerView& peer, VerifyDialogSta
 }
 
 void draw_one(const Model& model, const PeerKey& key, ConversationsState& state, VerifyDialogState& verify,
-              std::int64_t now_ms, Commands& out) {
+              TransfersState& transfers, std::int64_t now_ms, Commands& out) {
     auto peer = model.peers.find(key);
     if (peer != model.peers.end()) draw_header(model, peer->second, verify, out);
+    draw_peer_transfers(model, key, transfers, now_ms, out);
 
     const ImGuiStyle& style = ImGui::GetStyle();
     const float input_h = input_box_height();
@@ -229,8 +230,8 @@ void open_conversation(ConversationsState& state, const PeerKey& peer, Commands&
     out.push_back(OpenConversation{peer});
 }
 
-void draw_conversations(const Model& model, ConversationsState& state, VerifyDialogState& verify, std::int64_t now_ms,
-                        Commands& out) {
+void draw_conversations(const Model& model, ConversationsState& state, VerifyDialogState& verify,
+                        TransfersState& transfers, std::int64_t now_ms, Commands& out) {
     if (state.open.empty()) {
         ImGui::TextDisabled("Pick a buddy on the left to start a conversation.");
         return;
@@ -250,7 +251,7 @@ void draw_conversations(const Model& model, ConversationsState& state, VerifyDia
                 state.active = key;
                 state.focus_input = true;
             }
-            draw_one(model, key, state, verify, now_ms, out);
+            draw_one(model, key, state, verify, transfers, now_ms, out);
             ImGui::EndTabItem();
         }
         ImGui::PopID();

@@ -18,15 +18,21 @@
 #include <backends/imgui_impl_opengl3.h>
 #include <imgui.h>
 
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <future>
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 
 namespace hg = hallway::gui;
 namespace core = hallway::core;
@@ -42,6 +48,14 @@ constexpr double kTickSeconds = 60.0;
 constexpr auto kStopGrace = std::chrono::milliseconds(300);
 // The first screenshot waits this many frames after the state replay.
 constexpr int kScreenshotDelayFrames = 3;
+// While a transfer moves, wake at least this often: "stalled" shows when its
+// progress events stop, which no event announces.
+constexpr double kTransferTickSeconds = 1.0;
+// Files taken from one drop: as many entries as one offer may hold
+// (core/files/manifest.hpp kMaxEntries); a folder counts as one here.
+constexpr std::size_t kMaxDroppedPaths = 1024;
+// xdg-open children not yet reaped; more Open folder clicks wait for them.
+constexpr std::size_t kMaxOpeners = 8;
 
 struct Options {
     std::string profile;
@@ -79,6 +93,8 @@ struct App {
     hg::VerifyDialogState verify;
     hg::NoticesState notices;
     hg::RoomsState rooms;
+    hg::TransfersState transfers;
+    std::vector<pid_t> openers;  // xdg-open children, reaped once they exit
     // The one synchronous question to the node (safety number), answered via a future.
     std::optional<std::future<std::string>> safety;
     core::PeerKey safety_peer{};
@@ -94,6 +110,23 @@ void post_refusable(asio::io_context& io, core::EventQueue& queue, std::string w
         std::string error;
         if (!call(error)) queue.push(core::Notice{core::Notice::Level::warning, what + ": " + error});
     });
+}
+
+// Shows dir in the file manager: xdg-open with an argv (never a shell: the
+// path is data), not waited for; the frame loop reaps it.
+void open_folder(const std::string& dir, App& app, core::EventQueue& queue) {
+    const auto refuse = [&](const std::string& why) {
+        queue.push(core::Notice{core::Notice::Level::warning, "Folder not opened: " + why});
+    };
+    // The node gives absolute folders; anything else (say "-x") could read as an option.
+    if (dir.empty() || dir.front() != '/') return refuse("not an absolute path");
+    if (app.openers.size() >= kMaxOpeners) return refuse("the file manager has not answered the last requests yet");
+    std::string arg0 = "xdg-open", arg1 = dir;
+    char* argv[] = {arg0.data(), arg1.data(), nullptr};
+    pid_t pid = 0;
+    if (const int rc = posix_spawnp(&pid, "xdg-open", nullptr, nullptr, argv, environ); rc != 0)
+        return refuse(std::string("cannot run xdg-open: ") + std::strerror(rc));
+    app.openers.push_back(pid);
 }
 
 // Posts one command to the network thread.
@@ -151,6 +184,25 @@ void dispatch(hg::Command cmd, asio::io_context& io, core::Node& node, core::Eve
                                [&node, c](std::string& e) { return node.set_room(c.room, c.name, c.topic, c.open, e); });
             } else if constexpr (std::is_same_v<T, hg::QueryOpenRooms>) {
                 asio::post(io, [&node] { node.query_open_rooms(); });
+            } else if constexpr (std::is_same_v<T, hg::SendFiles>) {
+                post_refusable(io, queue, "Files not sent", [&node, c](std::string& e) {
+                    const std::vector<std::filesystem::path> paths(c.paths.begin(), c.paths.end());
+                    return node.send_files(c.peer, paths, e).has_value();
+                });
+            } else if constexpr (std::is_same_v<T, hg::AcceptTransfer>) {
+                post_refusable(io, queue, "Transfer not accepted",
+                               [&node, c](std::string& e) { return node.accept_transfer(c.id, c.dir, e); });
+            } else if constexpr (std::is_same_v<T, hg::DeclineTransfer>) {
+                post_refusable(io, queue, "Transfer not declined", [&node, c](std::string& e) { return node.decline_transfer(c.id, e); });
+            } else if constexpr (std::is_same_v<T, hg::CancelTransfer>) {
+                post_refusable(io, queue, "Transfer not cancelled", [&node, c](std::string& e) { return node.cancel_transfer(c.id, e); });
+            } else if constexpr (std::is_same_v<T, hg::ResumeTransfer>) {
+                post_refusable(io, queue, "Transfer not resumed", [&node, c](std::string& e) { return node.resume_transfer(c.id, e); });
+            } else if constexpr (std::is_same_v<T, hg::SetAutoAcceptFiles>) {
+                post_refusable(io, queue, "Setting not changed",
+                               [&node, c](std::string& e) { return node.set_auto_accept_files(c.peer, c.on, e); });
+            } else if constexpr (std::is_same_v<T, hg::OpenFolder>) {
+                open_folder(c.path, app, queue);
             } else if constexpr (std::is_same_v<T, hg::SetTrust>) {
                 asio::post(io, [&node, p = c.peer, t = c.trust] { node.set_trust(p, t); });
             } else if constexpr (std::is_same_v<T, hg::RequestSafetyNumber>) {
@@ -179,7 +231,8 @@ void draw(App& app, std::int64_t now_ms, hg::Commands& out) {
     ImGui::Separator();
     hg::draw_room_list(app.model, app.rooms, out);
     ImGui::Separator();
-    hg::draw_buddy_list(app.model, app.buddies, app.conversations, app.verify, out);
+    hg::draw_buddy_list(app.model, app.buddies, app.conversations, app.verify, hg::transfers_button_height(app.model), out);
+    hg::draw_transfers_button(app.model, app.transfers);
     // A buddy picked: its conversation replaces the room on the right.
     if (app.conversations.select) app.rooms.active.reset();
     ImGui::EndChild();
@@ -189,18 +242,27 @@ void draw(App& app, std::int64_t now_ms, hg::Commands& out) {
     if (app.rooms.active)
         hg::draw_room(app.model, app.rooms, now_ms, out);
     else
-        hg::draw_conversations(app.model, app.conversations, app.verify, now_ms, out);
+        hg::draw_conversations(app.model, app.conversations, app.verify, app.transfers, now_ms, out);
     ImGui::EndChild();
     hg::draw_verify_dialog(app.model, app.verify, out);
     hg::draw_room_dialogs(app.model, app.rooms, out);
     hg::draw_open_rooms(app.model, app.rooms, out);
+    hg::draw_transfer_dialogs(app.model, app.transfers, out);
     ImGui::End();
+    hg::draw_transfers_window(app.model, app.transfers, now_ms, out);
 }
+
+// Paths dropped on the window since the last frame.
+struct Dropped {
+    std::vector<std::string> paths;
+    bool too_many = false;  // over kMaxDroppedPaths: the whole drop is refused
+};
 
 // What the GLFW callbacks reach through the window's user pointer.
 struct WindowHooks {
     hg::Fonts* fonts = nullptr;
     std::deque<hg::InputEvent>* input = nullptr;
+    Dropped* dropped = nullptr;
 };
 
 WindowHooks& hooks(GLFWwindow* w) { return *static_cast<WindowHooks*>(glfwGetWindowUserPointer(w)); }
@@ -217,10 +279,43 @@ void install_callbacks(GLFWwindow* window) {
         hooks(w).input->push_back(hg::KeyEvent{key, scancode, action, mods});
     });
     glfwSetCharCallback(window, [](GLFWwindow* w, unsigned int c) { hooks(w).input->push_back(hg::CharEvent{c}); });
+    // Inside glfwPollEvents: only note the paths; the frame sends them.
+    glfwSetDropCallback(window, [](GLFWwindow* w, int count, const char** paths) {
+        Dropped& d = *hooks(w).dropped;
+        if (count < 0 || d.too_many) return;
+        if (d.paths.size() + static_cast<std::size_t>(count) > kMaxDroppedPaths) {
+            d.too_many = true;
+            d.paths.clear();
+            return;
+        }
+        for (int i = 0; i < count; ++i)
+            if (paths[i]) d.paths.emplace_back(paths[i]);
+    });
     glfwSetWindowContentScaleCallback(window, [](GLFWwindow* w, float, float y) {
         hooks(w).fonts->content_scale = y;
         hooks(w).fonts->dirty = true;
     });
+}
+
+// Dropped files become an offer to the conversation on screen, or a notice
+// saying why they cannot.
+void take_drop(Dropped& dropped, App& app, hg::Commands& out) {
+    if (dropped.paths.empty() && !dropped.too_many) return;
+    const hg::DropTarget target = hg::drop_target(app.model, app.conversations.active, app.rooms.active.has_value());
+    std::string why = target.why;
+    if (dropped.too_many)
+        why = "Too many files dropped at once (at most " + std::to_string(kMaxDroppedPaths) + "): drop their folder instead.";
+    if (why.empty())
+        out.push_back(hg::SendFiles{*target.peer, std::move(dropped.paths)});
+    else
+        hg::apply(app.model, core::Notice{core::Notice::Level::warning, why});
+    dropped = Dropped{};
+}
+
+// A transfer is moving: the window wakes for its "stalled" even without events.
+bool transfer_moving(const hg::Model& model) {
+    return std::any_of(model.transfers.begin(), model.transfers.end(),
+                       [](const auto& t) { return t.second.view.state == core::TransferState::active; });
 }
 
 // Feeds ImGui this frame's share of the queued keyboard input; false when
@@ -314,7 +409,8 @@ int main(int argc, char** argv) {
     fonts.content_scale = yscale;
     hg::rebuild_fonts(fonts, base_style);
     std::deque<hg::InputEvent> input;
-    WindowHooks window_hooks{&fonts, &input};
+    Dropped dropped;
+    WindowHooks window_hooks{&fonts, &input, &dropped};
     glfwSetWindowUserPointer(window, &window_hooks);
     install_callbacks(window);
 
@@ -373,7 +469,7 @@ int main(int argc, char** argv) {
         if (frames_left > 0 || shot.pending() || !input.empty()) {
             glfwPollEvents();
         } else {
-            glfwWaitEventsTimeout(kTickSeconds);
+            glfwWaitEventsTimeout(transfer_moving(app.model) ? kTransferTickSeconds : kTickSeconds);
             frames_left = kSettleFrames;
         }
         if (shot_requested.exchange(false)) shot.request(1);
@@ -388,8 +484,9 @@ int main(int argc, char** argv) {
             app.created.reset();
         }
         bool drained_any = false;
+        const std::int64_t now_ms = wall_ms();
         for (auto& e : queue.drain()) {
-            hg::apply(app.model, e);
+            hg::apply(app.model, e, now_ms);
             drained_any = true;
         }
         if (drained_any) frames_left = kSettleFrames;
@@ -411,7 +508,10 @@ int main(int argc, char** argv) {
         ImGui_ImplGlfw_NewFrame();
         ImGui::NewFrame();
         hg::Commands commands;
-        draw(app, wall_ms(), commands);
+        draw(app, now_ms, commands);
+        take_drop(dropped, app, commands);
+        if (app.transfers.forget) hg::forget_transfer(app.model, *std::exchange(app.transfers.forget, std::nullopt));
+        std::erase_if(app.openers, [](pid_t pid) { return waitpid(pid, nullptr, WNOHANG) != 0; });
         hg::handle_zoom_keys(fonts);
         // The conversation in front is being read: clear its unread count.
         if (focused && app.conversations.active && !app.rooms.active) {

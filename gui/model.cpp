@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <iterator>
 #include <ctime>
 #include <tuple>
 #include <type_traits>
@@ -151,6 +154,40 @@ void on(Model& model, const core::RoomHistoryLoaded& e) {
 
 void on(Model& model, const core::OpenRoomsListed& e) { model.open_rooms = e.rooms; }
 
+void record_progress(Transfer& t, std::int64_t now_ms) {
+    auto& samples = t.samples;
+    if (t.view.state != core::TransferState::active) {
+        samples.clear();  // a pause or the end: the next rate starts afresh
+        return;
+    }
+    // Fewer bytes than before (a chunk that failed its check) or a clock that
+    // went back: the old samples say nothing about the rate from here.
+    if (!samples.empty() && (t.view.bytes < samples.back().bytes || now_ms < samples.back().ms)) samples.clear();
+    samples.push_back({t.view.bytes, now_ms});
+    while (samples.size() > kMaxRateSamples || (samples.size() > 2 && now_ms - samples[1].ms >= kRateWindowMs))
+        samples.pop_front();
+}
+
+void on(Model& model, const core::TransferChanged& e, std::int64_t now_ms) {
+    const bool is_new = !model.transfers.contains(e.transfer.id);
+    Transfer& t = model.transfers[e.transfer.id];
+    const bool was_ended = !is_new && ended(t.view.state);
+    t.view = e.transfer;
+    if (is_new) t.names = files_label(t.view);
+    record_progress(t, now_ms);
+    if (was_ended || !ended(t.view.state)) return;
+    t.ended_seq = ++model.transfers_ended;
+    std::size_t count = 0;
+    auto oldest = model.transfers.end();
+    for (auto it = model.transfers.begin(); it != model.transfers.end(); ++it) {
+        if (it->second.ended_seq == 0) continue;
+        ++count;
+        if (oldest == model.transfers.end() || it->second.ended_seq < oldest->second.ended_seq) oldest = it;
+    }
+    // One ends per event, so at most one goes.
+    if (count > kMaxEndedTransfers) model.transfers.erase(oldest);
+}
+
 std::tm local_tm(std::int64_t ms) {
     std::time_t t = static_cast<std::time_t>(ms / 1000);
     std::tm tm{};
@@ -160,8 +197,15 @@ std::tm local_tm(std::int64_t ms) {
 
 }  // namespace
 
-void apply(Model& model, const core::Event& event) {
-    std::visit([&](const auto& e) { on(model, e); }, event);
+void apply(Model& model, const core::Event& event, std::int64_t now_ms) {
+    std::visit(
+        [&](const auto& e) {
+            if constexpr (std::is_same_v<std::decay_t<decltype(e)>, core::TransferChanged>)
+                on(model, e, now_ms);
+            else
+                on(model, e);
+        },
+        event);
 }
 
 void clear_unread(Model& model, const PeerKey& peer) {
@@ -349,6 +393,126 @@ std::string clock_label(std::int64_t ms) {
     char buf[16];
     std::strftime(buf, sizeof buf, "%H:%M", &tm);
     return buf;
+}
+
+bool ended(core::TransferState s) { return s == core::TransferState::done || s == core::TransferState::failed; }
+
+std::string size_label(std::uint64_t bytes) {
+    if (bytes < 1024) return std::to_string(bytes) + " B";
+    static constexpr const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    double v = static_cast<double>(bytes) / 1024.0;
+    std::size_t unit = 0;
+    // 1023.96 KiB would print as "1024.0 KiB": round up into the next unit.
+    while (v >= 1023.95 && unit + 1 < std::size(kUnits)) {
+        v /= 1024.0;
+        ++unit;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f %s", v, kUnits[unit]);
+    return buf;
+}
+
+std::string duration_label(std::uint64_t seconds) {
+    const std::uint64_t h = seconds / 3600, m = seconds / 60 % 60, s = seconds % 60;
+    char buf[48];
+    if (h > 0)
+        std::snprintf(buf, sizeof buf, "%llu:%02llu:%02llu", static_cast<unsigned long long>(h), static_cast<unsigned long long>(m),
+                      static_cast<unsigned long long>(s));
+    else
+        std::snprintf(buf, sizeof buf, "%llu:%02llu", static_cast<unsigned long long>(m), static_cast<unsigned long long>(s));
+    return buf;
+}
+
+std::string files_label(const core::TransferView& v) {
+    std::vector<std::string> names;  // top-level, in offer order, each once
+    for (const auto& f : v.files) {
+        const std::size_t slash = f.path.find('/');
+        std::string name = f.path.substr(0, slash);
+        if (slash != std::string::npos || f.dir) name += '/';
+        for (char& c : name)
+            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+        if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(std::move(name));
+    }
+    std::string out;
+    for (std::size_t i = 0; i < names.size() && i < kShownNames; ++i) out += (i ? ", " : "") + names[i];
+    if (names.size() > kShownNames) out += " and " + std::to_string(names.size() - kShownNames) + " more";
+    return out;
+}
+
+double transfer_rate(const Transfer& t, std::int64_t now_ms) {
+    const auto& s = t.samples;
+    if (s.size() < 2 || now_ms - s.back().ms >= kStallMs) return 0.0;
+    const std::int64_t span = s.back().ms - s.front().ms;
+    if (span <= 0) return 0.0;
+    return static_cast<double>(s.back().bytes - s.front().bytes) * 1000.0 / static_cast<double>(span);
+}
+
+TransferLine transfer_line(const Transfer& t, std::int64_t now_ms) {
+    const core::TransferView& v = t.view;
+    TransferLine out;
+    out.fraction = v.total == 0 ? (v.state == core::TransferState::done ? 1.0f : 0.0f)
+                                : static_cast<float>(std::min(1.0, static_cast<double>(v.bytes) / static_cast<double>(v.total)));
+    const std::string total = size_label(v.total);
+    const std::string so_far = size_label(v.bytes) + " of " + total;
+    const bool in = v.direction == core::Direction::in;
+    switch (v.state) {
+        case core::TransferState::preparing: out.text = "Preparing " + total + " (checking the files)"; break;
+        case core::TransferState::offered: out.text = total + (in ? ", waiting for your answer" : ", waiting for them to accept"); break;
+        case core::TransferState::active: {
+            out.text = so_far;
+            const double rate = transfer_rate(t, now_ms);
+            if (rate > 0.0) {
+                out.text += ", " + size_label(static_cast<std::uint64_t>(rate)) + "/s";
+                const double left = std::ceil(static_cast<double>(v.total - std::min(v.bytes, v.total)) / rate);
+                // Beyond a few days the figure means nothing; leave it out.
+                if (left < 100.0 * 3600.0) out.text += ", " + duration_label(static_cast<std::uint64_t>(left)) + " left";
+            } else if (!t.samples.empty() && now_ms - t.samples.back().ms >= kStallMs) {
+                out.text += ", stalled";
+            }
+            break;
+        }
+        case core::TransferState::paused: out.text = "Paused at " + so_far; break;
+        case core::TransferState::done: out.text = total + (in ? " received" : " sent"); break;
+        case core::TransferState::failed: out.text = "Stopped at " + so_far; break;
+    }
+    return out;
+}
+
+std::vector<const Transfer*> ordered_transfers(const Model& model, const PeerKey* peer) {
+    std::vector<const Transfer*> out;
+    for (const auto& [id, t] : model.transfers)
+        if (!peer || t.view.peer == *peer) out.push_back(&t);
+    // Unended have ended_seq 0: first, by id (the map's order, kept by stable_sort).
+    std::stable_sort(out.begin(), out.end(), [](const Transfer* a, const Transfer* b) {
+        if ((a->ended_seq == 0) != (b->ended_seq == 0)) return a->ended_seq == 0;
+        return a->ended_seq > b->ended_seq;
+    });
+    return out;
+}
+
+void forget_transfer(Model& model, std::uint64_t id) {
+    if (auto it = model.transfers.find(id); it != model.transfers.end() && it->second.ended_seq != 0) model.transfers.erase(it);
+}
+
+DropTarget drop_target(const Model& model, const std::optional<PeerKey>& conversation, bool room_shown) {
+    DropTarget out;
+    if (room_shown) {
+        out.why = "Files go to one person: open a conversation with them to send files (rooms cannot take files yet).";
+        return out;
+    }
+    auto p = conversation ? model.peers.find(*conversation) : model.peers.end();
+    if (p == model.peers.end()) {
+        out.why = "Open a conversation with someone to send files.";
+        return out;
+    }
+    const std::string name = display_name(model, p->second);
+    if (p->second.trust == core::Trust::blocked)
+        out.why = name + " is blocked: nothing is sent to them.";
+    else if (!p->second.files)
+        out.why = name + "'s Hallway cannot receive files (an older Hallway, or not met since it could).";
+    else
+        out.peer = p->first;
+    return out;
 }
 
 }  // namespace hallway::gui

@@ -35,6 +35,29 @@ struct RoomConversation {
     std::vector<core::RoomMessage> messages;
 };
 
+// Transfers that ended (done or failed) kept for the panels; the oldest ended
+// are forgotten first. Unended ones are bounded by the node (offers it takes).
+inline constexpr std::size_t kMaxEndedTransfers = 32;
+// The rate is the progress over about this long, so one late event does not
+// swing it; at most kMaxRateSamples progress events are kept for it.
+inline constexpr std::int64_t kRateWindowMs = 5000;
+inline constexpr std::size_t kMaxRateSamples = 64;
+// No progress for this long: "stalled" rather than a rate that is no more.
+inline constexpr std::int64_t kStallMs = 4000;
+// Names shown for a transfer before "and N more".
+inline constexpr std::size_t kShownNames = 3;
+
+struct RateSample {
+    std::uint64_t bytes = 0;
+    std::int64_t ms = 0;
+};
+struct Transfer {
+    core::TransferView view;
+    std::string names;                // files_label(view), made once: the file list does not change
+    std::deque<RateSample> samples;   // while active: progress seen, oldest first
+    std::uint64_t ended_seq = 0;      // nonzero once ended: the order transfers ended in
+};
+
 struct Model {
     std::optional<core::OwnIdentity> own;
     std::map<PeerKey, core::PeerView> peers;
@@ -48,10 +71,45 @@ struct Model {
     // Counts every incoming message ever applied, so the window can tell that
     // one arrived since the last frame (attention request).
     std::uint64_t incoming_count = 0;
+    std::map<std::uint64_t, Transfer> transfers;  // by TransferView::id
+    std::uint64_t transfers_ended = 0;             // the last ended_seq given
 };
 
-// Folds one event into the model.
-void apply(Model& model, const core::Event& event);
+// Folds one event into the model. now_ms (a steady clock) times transfer
+// progress, for the rate; other events ignore it.
+void apply(Model& model, const core::Event& event, std::int64_t now_ms = 0);
+
+// Files ----------------------------------------------------------------------
+bool ended(core::TransferState s);
+// "512 B", "12.3 MiB".
+std::string size_label(std::uint64_t bytes);
+// "0:03", "12:05", "1:02:03".
+std::string duration_label(std::uint64_t seconds);
+// The top-level names of a transfer, folders with a trailing "/": the first
+// kShownNames, then "and N more". Control characters become '?' (one line).
+std::string files_label(const core::TransferView& v);
+// Bytes per second over the recent samples; 0 when not known yet, or stalled
+// (no progress for kStallMs before now_ms).
+double transfer_rate(const Transfer& t, std::int64_t now_ms);
+// What a panel shows of a transfer: the bar's fraction and the line above it,
+// e.g. "12.3 MiB of 40.0 MiB, 8.2 MiB/s, 0:03 left".
+struct TransferLine {
+    float fraction = 0.0f;
+    std::string text;
+};
+TransferLine transfer_line(const Transfer& t, std::int64_t now_ms);
+// The transfers with peer (every one when peer is null): unended first, by
+// id; then ended, the latest ended first.
+std::vector<const Transfer*> ordered_transfers(const Model& model, const PeerKey* peer = nullptr);
+// The person clears an ended transfer from the lists (unended ones stay).
+void forget_transfer(Model& model, std::uint64_t id);
+// Where files dropped on the window go: the peer of the one-to-one
+// conversation on screen, if it can take them; else why not, in words.
+struct DropTarget {
+    std::optional<PeerKey> peer;
+    std::string why;
+};
+DropTarget drop_target(const Model& model, const std::optional<PeerKey>& conversation, bool room_shown);
 
 // The conversation with peer is on screen and read: zero its unread count now
 // rather than when the node's PeerChanged confirms the mark_read.

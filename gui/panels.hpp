@@ -111,6 +111,15 @@ struct RoomsState {
     bool promote_popup = false;
 };
 
+struct TransfersState {
+    bool show_window = false;           // the Transfers window
+    std::optional<std::uint64_t> forget;  // an ended transfer the person cleared, for main to drop
+    // "Save to...": the offer and the folder typed for it.
+    std::optional<std::uint64_t> accept_to;
+    std::string accept_dir;
+    bool accept_popup = false;
+};
+
 // Shows room on the right and loads its history.
 void open_room(RoomsState& state, const core::RoomId& room, Commands& out);
 // Opens state.pending once the model holds that room.
@@ -133,11 +142,13 @@ void draw_open_rooms(const Model& model, RoomsState& state, Commands& out);
 void open_conversation(ConversationsState& state, const PeerKey& peer, Commands& out);
 
 void draw_identity_panel(const Model& model, IdentityPanelState& state, Commands& out);
+// bottom: height left free under the list (the Transfers button).
 void draw_buddy_list(const Model& model, BuddyListState& state, ConversationsState& conversations,
-                     VerifyDialogState& verify, Commands& out);
-// Tabs of open conversations, with the input box under the active one.
+                     VerifyDialogState& verify, float bottom, Commands& out);
+// Tabs of open conversations, with the peer's transfers above the messages
+// and the input box under them.
 void draw_conversations(const Model& model, ConversationsState& state, VerifyDialogState& verify,
-                        std::int64_t now_ms, Commands& out);
+                        TransfersState& transfers, std::int64_t now_ms, Commands& out);
 // The message editor: Enter sends (true, body moved to out_body), Shift+Enter
 // is a new line, pasted line breaks are kept.
 bool draw_input_box(std::string& draft, InputBoxState& state, bool focus, std::string& out_body);
@@ -147,6 +158,20 @@ float input_box_height();
 void open_verify(VerifyDialogState& state, const PeerKey& peer, Commands& out);
 void draw_verify_dialog(const Model& model, VerifyDialogState& state, Commands& out);
 void draw_notices(const Model& model, NoticesState& state);
+
+// Files (transfers_panel.cpp). Offers from peer (Accept / Save to... /
+// Decline) and its transfers with progress, above its conversation.
+void draw_peer_transfers(const Model& model, const PeerKey& peer, TransfersState& state, std::int64_t now_ms, Commands& out);
+// "Transfers (N)" under the side list, when there are any: toggles the
+// window. Its height (0 when there are none), for the list to leave free.
+float transfers_button_height(const Model& model);
+void draw_transfers_button(const Model& model, TransfersState& state);
+// Every transfer, with every peer.
+void draw_transfers_window(const Model& model, TransfersState& state, std::int64_t now_ms, Commands& out);
+// The "Save to..." folder dialog.
+void draw_transfer_dialogs(const Model& model, TransfersState& state, Commands& out);
+// The "Accept files automatically" switch, for verified contacts only.
+void auto_accept_checkbox(const core::PeerView& peer, Commands& out);
 
 // Shared bits of drawing (widgets.cpp).
 // Grouped digits broken after the middle group, to fit a narrow panel.

@@ -11,6 +11,13 @@ void open_verify(VerifyDialogState& state, const PeerKey& peer, Commands& out) {
     out.push_back(RequestSafetyNumber{peer});
 }
 
+void auto_accept_checkbox(const core::PeerView& peer, Commands& out) {
+    // The node refuses it for anyone else: a stranger's files are always asked about.
+    if (peer.trust != core::Trust::verified) return;
+    bool on = peer.auto_accept_files;
+    if (ImGui::Checkbox("Accept files automatically", &on)) out.push_back(SetAutoAcceptFiles{peer.key, on});
+}
+
 void draw_verify_dialog(const Model& model, VerifyDialogState& state, Commands& out) {
     open_popup_if(state.open_popup, "Verify contact");
     if (!begin_modal("Verify contact")) return;
@@ -43,6 +50,7 @@ void draw_verify_dialog(const Model& model, VerifyDialogState& state, Commands& 
         if (ImGui::SmallButton("Copy")) ImGui::SetClipboardText(group_digits(state.safety_number).c_str());
     }
     ImGui::Separator();
+    auto_accept_checkbox(p, out);
     ImGui::BeginDisabled(state.safety_number.empty() || p.trust == core::Trust::verified);
     if (ImGui::Button("Mark verified")) {
         out.push_back(SetTrust{p.key, core::Trust::verified});

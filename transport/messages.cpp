@@ -29,6 +29,9 @@ constexpr std::string_view kRoomInvite = "room_invite";
 constexpr std::string_view kRoomJoin = "room_join";
 constexpr std::string_view kRoomsQuery = "rooms_query";
 constexpr std::string_view kRoomsList = "rooms_list";
+// Every type with this prefix is a file message (§12), passed up as its bytes.
+constexpr std::string_view kFilePrefix = "file_";
+constexpr std::string_view kLaneFiles = "files";
 
 // Presence values a receiver shows; any other is shown as the first.
 constexpr std::array<std::string_view, 3> kPresences{"available", "away", "busy"};
@@ -231,6 +234,10 @@ struct Encoder {
         }
         return w.type(kRoomsList).out;
     }
+    Bytes operator()(const FileData& x) const {
+        if (x.bytes.size() > wire::kMaxMessage) return {};
+        return x.bytes;
+    }
 };
 
 // --- Decoding.
@@ -238,11 +245,11 @@ struct Encoder {
 // Every key a message or Hello defines; any other key is skipped unread.
 enum Key : std::size_t {
     kT, kId, kTs, kBody, kPresence, kMsg, kNick, kN, kReason, kV, kCaps, kPeerKey, kSig,
-    kE, kS, kR, kHave, kA, kName, kRooms, kTopic, kCount, kKeyCount
+    kE, kS, kR, kHave, kA, kName, kRooms, kTopic, kCount, kLane, kPort, kKeyCount
 };
 constexpr std::array<std::string_view, kKeyCount> kKeyNames{
     "t", "id", "ts", "body", "presence", "msg", "nick", "n", "reason", "v", "caps", "key", "sig",
-    "e", "s", "r", "have", "a", "name", "rooms", "topic", "count"};
+    "e", "s", "r", "have", "a", "name", "rooms", "topic", "count", "lane", "port"};
 
 // The values of the defined keys of one map, as the bytes of one item each.
 struct Fields {
@@ -504,6 +511,14 @@ std::string sanitize_utf8(std::string_view s) {
     return out;
 }
 
+std::string_view to_string(Lane lane) { return lane == Lane::files ? kLaneFiles : std::string_view(); }
+
+std::optional<Lane> lane_from(std::string_view name) {
+    if (name.empty()) return Lane::chat;
+    if (name == kLaneFiles) return Lane::files;
+    return std::nullopt;
+}
+
 std::string_view to_string(DecodeStatus s) {
     switch (s) {
         case DecodeStatus::ok: return "ok";
@@ -522,6 +537,11 @@ DecodeStatus decode_checked(std::span<const std::uint8_t> bytes, std::optional<M
     std::string scratch;
     const auto type = read_map(bytes, f) && f.get(kT) ? string_item(*f.get(kT), Major::text, scratch) : std::nullopt;
     if (!type) return DecodeStatus::malformed;
+    if (type->starts_with(kFilePrefix)) {
+        if (bytes.size() > wire::kMaxMessage) return DecodeStatus::skipped;  // encode() could not write it back
+        out = FileData{{bytes.begin(), bytes.end()}};
+        return DecodeStatus::ok;
+    }
     out = from_fields(f, *type);
     return out ? DecodeStatus::ok : DecodeStatus::skipped;
 }
@@ -534,12 +554,14 @@ std::optional<Message> decode(std::span<const std::uint8_t> bytes) {
 
 std::vector<std::uint8_t> encode_hello(const Hello& h) {
     const std::size_t caps = std::min(h.capabilities.size(), wire::kMaxCapabilities);
-    MapWriter w(h.sign_key ? 4 : 3);
+    MapWriter w(3 + (h.sign_key ? 1 : 0) + (h.lane.empty() ? 0 : 1) + (h.port ? 1 : 0));
     w.array("caps", caps);
     std::string store;
     for (std::size_t i = 0; i < caps; ++i)
         cbor::put_text(w.out, bounded_utf8(h.capabilities[i], wire::kMaxCapabilityName, store));
+    if (!h.lane.empty()) w.text("lane", h.lane, wire::kMaxCapabilityName);
     w.text("nick", h.nick, wire::kMaxNick);
+    if (h.port) w.uint("port", h.port);
     if (h.sign_key) w.bytes("sig", *h.sign_key);
     return w.uint("v", h.version).out;
 }
@@ -556,6 +578,16 @@ std::optional<Hello> decode_hello(std::span<const std::uint8_t> bytes) {
     if (f.seen[kCaps] != 0) {  // optional: absent means none
         const auto caps = f.get(kCaps);
         if (!caps || !read_caps(*caps, h.capabilities)) return std::nullopt;
+    }
+    if (f.seen[kLane] != 0) {  // optional: absent means the chat lane
+        auto lane = text_field(f, kLane, wire::kMaxCapabilityName);
+        if (!lane) return std::nullopt;
+        h.lane = std::move(*lane);
+    }
+    if (f.seen[kPort] != 0) {  // optional: absent when not said
+        const auto port = uint_field(f, kPort);
+        if (!port || *port == 0 || *port > UINT16_MAX) return std::nullopt;
+        h.port = static_cast<std::uint16_t>(*port);
     }
     if (f.seen[kSig] != 0) {  // optional: absent from peers without rooms
         h.sign_key = fixed_bytes_field<KeyBytes{}.size()>(f, kSig);

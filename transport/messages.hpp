@@ -19,6 +19,15 @@ using RoomId = std::array<std::uint8_t, 16>;
 using KeyBytes = std::array<std::uint8_t, 32>;  // a static (Noise) or signing public key
 using SignatureBytes = std::array<std::uint8_t, 64>;  // Ed25519
 
+// A peer may hold two sessions with us (docs/PROTOCOL.md §6.3): the chat lane
+// for everything but files, and the files lane for file_* messages only, so a
+// chat line never waits behind file chunks in one TCP stream.
+enum class Lane { chat, files };
+// The Hello "lane" value: "" for chat, "files".
+std::string_view to_string(Lane lane);
+// nullopt: a lane this version does not know (the session is closed, "unknown lane").
+std::optional<Lane> lane_from(std::string_view name);
+
 // Sent in handshake messages 2 (responder) and 3 (initiator).
 struct Hello {
     std::uint32_t version = 1;
@@ -27,6 +36,12 @@ struct Hello {
     // Ed25519 public key the peer signs room entries with (§11.1); absent from
     // peers that do not speak rooms.
     std::optional<KeyBytes> sign_key = std::nullopt;
+    // The initiator's lane (to_string(Lane)), decoded as sent (at most
+    // wire::kMaxCapabilityName bytes); empty for chat. A responder's is ignored.
+    std::string lane = {};
+    // The port the sender listens on (0: not said): a peer that only ever
+    // reached us can still be dialed back, at the session's address (§4.2).
+    std::uint16_t port = 0;
 };
 
 struct Text {
@@ -98,11 +113,18 @@ struct RoomsList {
     std::vector<ListedRoom> rooms;  // at most wire::kMaxListedRooms
 };
 
+// A file_* message (docs/PROTOCOL.md §12): the exact bytes of its CBOR map,
+// which core/files decodes. Carried on the files lane only.
+struct FileData {
+    std::vector<std::uint8_t> bytes;
+};
+
 // Everything a session can carry. Unknown types decode to std::nullopt and are skipped.
 // Status.presence decodes to one of the three values named above.
 using Message = std::variant<Text, Ack, Status, Gone, Ping, Pong, Close, RoomEntry, RoomSync, RoomAck, RoomInvite,
-                             RoomJoin, RoomsQuery, RoomsList>;
-// What the transport hands to the layer above (ping/pong/close stay inside).
+                             RoomJoin, RoomsQuery, RoomsList, FileData>;
+// What the transport hands to the layer above on the chat lane (ping/pong/close
+// stay inside; FileData travels on the files lane, handed up as bytes).
 using AppMessage =
     std::variant<Text, Ack, Status, Gone, RoomEntry, RoomSync, RoomAck, RoomInvite, RoomJoin, RoomsQuery, RoomsList>;
 
@@ -112,12 +134,14 @@ using AppMessage =
 // is never cut (that would change what the person wrote): empty when the body,
 // made valid UTF-8, is over wire::kMaxTextBody, and the message is not sent.
 // Likewise a room entry over wire::kMaxRoomEntry (cutting breaks its signature);
-// room_sync and rooms_list lists are cut to their bounds.
+// room_sync and rooms_list lists are cut to their bounds. FileData is written
+// as it is (it is already a map): empty when over wire::kMaxMessage.
 std::vector<std::uint8_t> encode(const Message& m);
 // encode() of what the layer above sends, without copying it into a Message first.
 std::vector<std::uint8_t> encode_app(const AppMessage& m);
 // nullopt: not a message we know (unknown type, or a known type with a field
 // missing, ill-typed, repeated or over its bound); the caller skips it. Never throws.
+// A map whose "t" starts with "file_" decodes to FileData holding all of bytes.
 std::optional<Message> decode(std::span<const std::uint8_t> bytes);
 
 // decode() that also tells the two nullopt cases apart: a message to skip (a

@@ -37,8 +37,9 @@ struct is_alternative<T, std::variant<Ts...>> : std::bool_constant<(std::is_same
 template <class T>
 constexpr bool kIsApp = is_alternative<std::decay_t<T>, AppMessage>::value;
 
+// What counts as the layer above's traffic for the idle timeout.
 bool is_app_message(const Message& m) {
-    return std::visit([](const auto& x) { return kIsApp<decltype(x)>; }, m);
+    return std::holds_alternative<FileData>(m) || std::visit([](const auto& x) { return kIsApp<decltype(x)>; }, m);
 }
 
 // Moves m out when the layer above handles its type (AppMessage); else leaves it.
@@ -72,6 +73,7 @@ struct Session::Impl {
     std::uint64_t pings_sent = 0;
     std::vector<std::uint8_t> reassembly;
     std::optional<crypto::PublicKey> peer;
+    Lane lane = Lane::chat;
 
     bool initiator() const { return config.role == crypto::Role::initiator; }
 
@@ -139,7 +141,14 @@ struct Session::Impl {
         last_app_sent = now;
         watched_since = now;
         reader.set_bounds(wire::kMinTransportLen, wire::kMaxFrameBody);
-        out.events.push_back(Established{*peer, std::move(hello)});
+        const auto chosen = lane_from(initiator() ? config.hello.lane : hello.lane);
+        if (!chosen) {  // a later version's lane: told, so it can fall back
+            send(out, Close{std::string(wire::kReasonUnknownLane)}, now);
+            if (state != State::closed) fail(out, CloseKind::local_close, wire::kReasonUnknownLane);
+            return;
+        }
+        lane = *chosen;
+        out.events.push_back(Established{*peer, std::move(hello), lane});
     }
 
     void handle_handshake(SessionOutput& out, std::span<const std::uint8_t> frame, MonoTime now) {
@@ -171,9 +180,12 @@ struct Session::Impl {
         finish_handshake(out, std::move(hello), now);
     }
 
+    // Each lane passes up only its own kind; the other kind is skipped like an unknown type.
     void dispatch(SessionOutput& out, Message message, MonoTime now) {
-        if (auto app = take_app_message(message)) {
-            out.events.push_back(Received{std::move(*app)});
+        if (auto* file = std::get_if<FileData>(&message)) {
+            if (lane == Lane::files) out.events.push_back(ReceivedFile{std::move(*file)});
+        } else if (auto app = take_app_message(message)) {
+            if (lane == Lane::chat) out.events.push_back(Received{std::move(*app)});
         } else if (const auto* ping = std::get_if<Ping>(&message)) {
             send(out, Pong{ping->nonce}, now);
         } else if (const auto* close = std::get_if<Close>(&message)) {
@@ -238,9 +250,18 @@ struct Session::Impl {
 
     void send(SessionOutput& out, const Message& message, MonoTime now) {
         if (state != State::established) return;
+        if (is_app_message(message)) {
+            send_app(out, encode(message), now);
+        } else {
+            send_encoded(out, encode(message));
+        }
+    }
+
+    // An encoded message of the layer above: it keeps the session from idling.
+    void send_app(SessionOutput& out, std::span<const std::uint8_t> encoded, MonoTime now) {
         const std::size_t before = out.bytes.size();
-        send_encoded(out, encode(message));
-        if (out.bytes.size() > before && is_app_message(message)) last_app_sent = now;
+        send_encoded(out, encoded);
+        if (out.bytes.size() > before) last_app_sent = now;
     }
 
     // Each chunk is copied once, behind its frame header and flag, and encrypted there.
@@ -361,12 +382,14 @@ SessionOutput Session::send(const Message& message, MonoTime now) {
 }
 
 SessionOutput Session::send(const AppMessage& message, MonoTime now, std::vector<std::uint8_t> into) {
-    SessionOutput out;
-    out.bytes = std::move(into);
-    const std::size_t before = out.bytes.size();
-    if (impl_->state != State::established) return out;
-    impl_->send_encoded(out, encode_app(message));
-    if (out.bytes.size() > before) impl_->last_app_sent = now;
+    SessionOutput out{std::move(into), {}};
+    if (impl_->state == State::established) impl_->send_app(out, encode_app(message), now);
+    return out;
+}
+
+SessionOutput Session::send_file(std::span<const std::uint8_t> encoded, MonoTime now, std::vector<std::uint8_t> into) {
+    SessionOutput out{std::move(into), {}};
+    impl_->send_app(out, encoded, now);
     return out;
 }
 

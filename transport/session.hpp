@@ -43,15 +43,22 @@ std::string_view to_string(CloseKind k);
 struct Established {
     crypto::PublicKey peer{};
     Hello hello;
+    // The initiator's choice: its own Hello's lane, or the peer's (responder).
+    Lane lane = Lane::chat;
 };
+// A message of the chat lane.
 struct Received {
     AppMessage message;
+};
+// A message of the files lane.
+struct ReceivedFile {
+    FileData message;
 };
 struct Closed {
     CloseKind kind = CloseKind::local_close;
     std::string reason;  // human-readable; for remote_close the peer's text (data only)
 };
-using SessionEvent = std::variant<Established, Received, Closed>;
+using SessionEvent = std::variant<Established, Received, ReceivedFile, Closed>;
 
 struct SessionOutput {
     std::vector<std::uint8_t> bytes;   // write to the socket, in order
@@ -93,7 +100,11 @@ public:
     // Initiator: the first handshake message. Responder: nothing. Call once.
     SessionOutput start(MonoTime now);
     // Consumes bytes from the socket. Any invalid input closes the session
-    // (a Closed event); after that everything is ignored.
+    // (a Closed event); after that everything is ignored. A responder whose
+    // initiator asks for a lane it does not know closes at the handshake's end
+    // (Close "unknown lane", no Established). Each lane passes up only its own
+    // messages (Received on the chat lane, ReceivedFile on the files lane) and
+    // skips the others.
     SessionOutput receive(std::span<const std::uint8_t> bytes, MonoTime now);
     // receive() without a copy, for the I/O layer: read the socket straight into
     // receive_buffer() (never empty), then say how many bytes arrived. Frames are
@@ -108,6 +119,8 @@ public:
     // (a buffer to reuse) which comes back as the output's bytes: nothing appended
     // when not sent.
     SessionOutput send(const AppMessage& message, MonoTime now, std::vector<std::uint8_t> into);
+    // The same for one encoded file_* map (FileData's bytes), without a copy first.
+    SessionOutput send_file(std::span<const std::uint8_t> encoded, MonoTime now, std::vector<std::uint8_t> into);
     // Keepalive, dead-peer, idle and handshake timeouts.
     SessionOutput tick(MonoTime now);
     // From now on (the default is fast, never idle). Going to fast after a

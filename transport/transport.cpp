@@ -52,6 +52,7 @@ struct Connection {
     tcp::socket socket;
     asio::steady_timer timer;
     bool we_dialed;
+    Lane lane = Lane::chat;  // dialed: asked for; accepted: learnt at Established
     tcp::endpoint remote;
     std::optional<PeerKey> expected;
     std::optional<Session> session;
@@ -86,7 +87,9 @@ struct Transport::Impl {
     crypto::Rng rng;
     std::optional<tcp::acceptor> acceptor;
     std::set<std::shared_ptr<Connection>> connections;
-    std::map<PeerKey, std::shared_ptr<Connection>> active;  // the one session per peer
+    // The one session per peer and lane.
+    using SessionKey = std::pair<PeerKey, Lane>;
+    std::map<SessionKey, std::shared_ptr<Connection>> active;
     std::size_t unauthenticated = 0;
     std::map<asio::ip::address, std::size_t> unauthenticated_by_address;
     HandshakeRateLimiter handshake_rate;
@@ -108,7 +111,15 @@ struct Transport::Impl {
         if (cb.on_log) cb.on_log(line);
     }
 
-    SessionInfo info(const Connection& c) const { return SessionInfo{*c.peer, c.hello, c.remote, c.we_dialed}; }
+    SessionInfo info(const Connection& c) const {
+        return SessionInfo{*c.peer, c.hello, c.remote, c.we_dialed, c.lane};
+    }
+
+    // The peer's session on lane, or null.
+    Conn find(const PeerKey& peer, Lane lane) const {
+        const auto it = active.find({peer, lane});
+        return it == active.end() ? nullptr : it->second;
+    }
 
     // --- accepting ---
 
@@ -156,9 +167,10 @@ struct Transport::Impl {
 
     // --- dialing ---
 
-    void dial(const tcp::endpoint& endpoint, std::optional<PeerKey> expected) {
-        if (stopped || (expected && active.count(*expected))) return;
+    void dial(const tcp::endpoint& endpoint, std::optional<PeerKey> expected, Lane lane) {
+        if (stopped || (expected && find(*expected, lane))) return;
         auto c = std::make_shared<Connection>(io, true);
+        c->lane = lane;
         c->remote = endpoint;
         c->expected = expected;
         c->connecting = true;
@@ -187,6 +199,8 @@ struct Transport::Impl {
         sc.role = role;
         sc.identity = identity;
         sc.hello = config.hello;
+        // The initiator asks for its lane; the responder learns it from that Hello.
+        sc.hello.lane = role == crypto::Role::initiator ? std::string(to_string(c->lane)) : std::string();
         sc.rng = rng;
         sc.expected_peer = c->expected;
         const MonoTime now = mono_now();
@@ -211,15 +225,16 @@ struct Transport::Impl {
         c->established = true;
         c->peer = e.peer;
         c->hello = std::move(e.hello);
+        c->lane = e.lane;
         if (cb.accept_peer && !cb.accept_peer(e.peer)) {
             log("refused peer after handshake");
             apply(c, c->session->abort(CloseKind::refused, to_string(CloseKind::refused)));
             return;
         }
-        auto it = active.find(e.peer);
+        auto it = active.find({e.peer, e.lane});
         if (it == active.end()) {
-            active.emplace(e.peer, c);
-            if (cb.on_session_up) cb.on_session_up(info(*c));
+            active.emplace(SessionKey{e.peer, e.lane}, c);
+            announce_up(*c);
             return;
         }
         const Conn existing = it->second;
@@ -228,11 +243,16 @@ struct Transport::Impl {
             close_session(existing, wire::kReasonDuplicate);
             // Announced again: what was queued on the loser may be lost, and the
             // layer above resends unacknowledged messages on session up.
-            if (cb.on_session_up) cb.on_session_up(info(*c));
+            announce_up(*c);
         } else {
             close_session(c, wire::kReasonDuplicate);
-            if (cb.on_duplicate) cb.on_duplicate(info(*c));
+            if (c->lane == Lane::chat && cb.on_duplicate) cb.on_duplicate(info(*c));
         }
+    }
+
+    void announce_up(const Connection& c) {
+        const auto& up = c.lane == Lane::chat ? cb.on_session_up : cb.on_files_up;
+        if (up) up(info(c));
     }
 
     // Simultaneous dial: both ends keep the session initiated by the lower static
@@ -247,12 +267,17 @@ struct Transport::Impl {
         if (c->peer && cb.on_message) cb.on_message(*c->peer, r.message);
     }
 
+    void on_event(const Conn& c, ReceivedFile& r) {
+        if (c->peer && cb.on_files_message) cb.on_files_message(*c->peer, r.message.bytes);
+    }
+
     void on_event(const Conn& c, Closed& closed) {
         uncount(*c);
-        const auto it = c->peer ? active.find(*c->peer) : active.end();
+        const auto it = c->peer ? active.find({*c->peer, c->lane}) : active.end();
         if (it != active.end() && it->second == c) {
             active.erase(it);
-            if (cb.on_session_down) cb.on_session_down(*c->peer, closed.reason, closed.kind);
+            const auto& down = c->lane == Lane::chat ? cb.on_session_down : cb.on_files_down;
+            if (down) down(*c->peer, closed.reason, closed.kind);
         } else if (!c->established && c->we_dialed && !stopped) {
             if (closed.kind == CloseKind::spoof && c->expected && c->session->peer()) {
                 if (cb.on_spoof) cb.on_spoof(*c->expected, *c->session->peer(), c->remote);
@@ -471,6 +496,12 @@ struct Transport::Impl {
         }
     }
 
+    // The public calls, for either lane (defined with them below).
+    template <class Encrypt>
+    SendResult send_on(const PeerKey& peer, Lane lane, Encrypt encrypt);
+    void set_liveness(const PeerKey& peer, Lane lane, Liveness liveness);
+    void close(const PeerKey& peer, Lane lane, std::string_view reason);
+
     ~Impl() {
         *alive = nullptr;
         std::error_code ec;
@@ -512,44 +543,73 @@ std::uint16_t Transport::listen() {
     return port;
 }
 
-void Transport::dial(const tcp::endpoint& endpoint, std::optional<PeerKey> expected) {
-    impl_->dial(endpoint, expected);
+void Transport::dial(const tcp::endpoint& endpoint, std::optional<PeerKey> expected, Lane lane) {
+    impl_->dial(endpoint, expected, lane);
 }
 
-SendResult Transport::send(const PeerKey& peer, const AppMessage& message) {
-    Impl& s = *impl_;
-    const auto it = s.active.find(peer);
-    if (it == s.active.end()) return SendResult::no_session;
-    const auto& c = it->second;
+// Queues one message on the peer's session on lane; encrypt appends its frames
+// to the buffer it is given (Session::send or send_file).
+template <class Encrypt>
+SendResult Transport::Impl::send_on(const PeerKey& peer, Lane lane, Encrypt encrypt) {
+    const Conn c = find(peer, lane);
+    if (!c) return SendResult::no_session;
     // Checked before encrypting: a message encrypted and then dropped would break the nonce sequence.
     if (c->closing) return SendResult::closing;
-    if (c->queued_bytes >= wire::kMaxWriteQueue) return SendResult::backpressure;
-    auto tail = s.take_tail(*c);
+    if (c->queued_bytes >= (lane == Lane::files ? wire::kMaxFilesWriteQueue : wire::kMaxWriteQueue))
+        return SendResult::backpressure;
+    auto tail = take_tail(*c);
     const std::size_t before = tail.size();
-    auto out = c->session->send(message, mono_now(), std::move(tail));
+    auto out = encrypt(*c->session, std::move(tail));
     // An active session is established, so only the size makes it send nothing.
     const bool sent = out.bytes.size() > before;
-    s.apply(c, std::move(out));  // the tail goes back to the queue either way
+    apply(c, std::move(out));  // the tail goes back to the queue either way
     return sent ? SendResult::sent : SendResult::too_large;
 }
 
-void Transport::set_liveness(const PeerKey& peer, Liveness liveness) {
-    const auto it = impl_->active.find(peer);
-    if (it == impl_->active.end() || it->second->closing) return;
-    impl_->apply(it->second, it->second->session->set_liveness(liveness, mono_now()));
+void Transport::Impl::set_liveness(const PeerKey& peer, Lane lane, Liveness liveness) {
+    const Conn c = find(peer, lane);
+    if (c && !c->closing) apply(c, c->session->set_liveness(liveness, mono_now()));
 }
 
-bool Transport::has_session(const PeerKey& peer) const { return impl_->active.count(peer) != 0; }
+void Transport::Impl::close(const PeerKey& peer, Lane lane, std::string_view reason) {
+    if (const Conn c = find(peer, lane)) close_session(c, reason);
+}
+
+SendResult Transport::send(const PeerKey& peer, const AppMessage& message) {
+    return impl_->send_on(peer, Lane::chat, [&](Session& session, std::vector<std::uint8_t> into) {
+        return session.send(message, mono_now(), std::move(into));
+    });
+}
+
+SendResult Transport::send_file(const PeerKey& peer, std::span<const std::uint8_t> encoded) {
+    return impl_->send_on(peer, Lane::files, [&](Session& session, std::vector<std::uint8_t> into) {
+        return session.send_file(encoded, mono_now(), std::move(into));
+    });
+}
+
+void Transport::set_liveness(const PeerKey& peer, Liveness liveness) {
+    impl_->set_liveness(peer, Lane::chat, liveness);
+}
+
+void Transport::set_files_liveness(const PeerKey& peer, Liveness liveness) {
+    impl_->set_liveness(peer, Lane::files, liveness);
+}
+
+bool Transport::has_session(const PeerKey& peer) const { return impl_->find(peer, Lane::chat) != nullptr; }
+
+bool Transport::has_files_session(const PeerKey& peer) const { return impl_->find(peer, Lane::files) != nullptr; }
 
 std::vector<SessionInfo> Transport::sessions() const {
     std::vector<SessionInfo> out;
-    for (const auto& [key, c] : impl_->active) out.push_back(impl_->info(*c));
+    for (const auto& [key, c] : impl_->active)
+        if (key.second == Lane::chat) out.push_back(impl_->info(*c));
     return out;
 }
 
-void Transport::close(const PeerKey& peer, std::string_view reason) {
-    const auto it = impl_->active.find(peer);
-    if (it != impl_->active.end()) impl_->close_session(it->second, reason);
+void Transport::close(const PeerKey& peer, std::string_view reason) { impl_->close(peer, Lane::chat, reason); }
+
+void Transport::close_files(const PeerKey& peer, std::string_view reason) {
+    impl_->close(peer, Lane::files, reason);
 }
 
 void Transport::shutdown(std::string_view reason) { impl_->shutdown(reason); }

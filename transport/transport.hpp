@@ -1,6 +1,7 @@
 #pragma once
 // The node's TCP transport: a listener, dialers, and at most one authenticated
-// Noise_XX session per peer identity (static key). Everything here runs on the
+// Noise_XX session per peer identity (static key) and lane: the chat lane, and
+// the files lane beside it for file_* messages (docs/PROTOCOL.md §6.3). Everything here runs on the
 // thread that runs the io_context; callbacks are invoked on that thread.
 #include "crypto/noise.hpp"
 #include "transport/messages.hpp"
@@ -11,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,11 +31,13 @@ struct SessionInfo {
     Hello hello;
     asio::ip::tcp::endpoint remote;
     bool we_dialed = false;
+    Lane lane = Lane::chat;
 };
 
+// on_session_* , on_duplicate and on_message are the chat lane's; on_files_* the files lane's.
 struct TransportCallbacks {
-    // Authenticated peer: return false to refuse it (blocked) — it is closed
-    // after the handshake without being told why.
+    // Authenticated peer (either lane): return false to refuse it (blocked) — it
+    // is closed after the handshake without being told why.
     std::function<bool(const PeerKey&)> accept_peer;
     // The peer's session is (now) this one. Fires once per session that becomes the
     // peer's session; when a simultaneous dial replaces an announced session it fires
@@ -48,6 +52,12 @@ struct TransportCallbacks {
     // Not fired for a duplicate that lost to a live session.
     std::function<void(const PeerKey&, std::string_view reason, CloseKind kind)> on_session_down;
     std::function<void(const PeerKey&, const AppMessage&)> on_message;
+    // The files lane, as on_session_up / on_session_down above (a files lane
+    // that loses to a live one is closed without a callback); a message is one
+    // file_* map's bytes, for core/files to decode.
+    std::function<void(const SessionInfo&)> on_files_up;
+    std::function<void(const PeerKey&, std::string_view reason, CloseKind kind)> on_files_down;
+    std::function<void(const PeerKey&, std::span<const std::uint8_t> bytes)> on_files_message;
     // A dial with an expected key met another key (spoofed TXT record).
     std::function<void(const PeerKey& expected, const PeerKey& actual, const asio::ip::tcp::endpoint&)> on_spoof;
     // A dial failed before any session existed (refused, timeout, handshake failure).
@@ -75,10 +85,14 @@ public:
     // Throws std::system_error when the port cannot be bound.
     std::uint16_t listen();
 
-    // Connects (with a timeout) and runs the handshake as initiator. When expected
-    // is set and the authenticated key differs, the session is refused and
-    // on_spoof fires. A dial to a peer that already has a session is a no-op.
-    void dial(const asio::ip::tcp::endpoint& endpoint, std::optional<PeerKey> expected = std::nullopt);
+    // Connects (with a timeout) and runs the handshake as initiator, asking for
+    // lane. When expected is set and the authenticated key differs, the session
+    // is refused and on_spoof fires. A dial to a peer that already has a session
+    // on that lane is a no-op. The files lane is dialed with the expected key,
+    // and only to a peer whose Hello lists "files": one without lanes would
+    // take it for a second chat session (docs/PROTOCOL.md §6.3).
+    void dial(const asio::ip::tcp::endpoint& endpoint, std::optional<PeerKey> expected = std::nullopt,
+              Lane lane = Lane::chat);
 
     // Queues a message on the peer's session, or says why not.
     SendResult send(const PeerKey& peer, const AppMessage& message);
@@ -88,11 +102,19 @@ public:
     void set_liveness(const PeerKey& peer, Liveness liveness);
 
     bool has_session(const PeerKey& peer) const;
+    // The chat lane's sessions.
     std::vector<SessionInfo> sessions() const;
 
     // Orderly close (a Close message with the reason, then FIN).
     void close(const PeerKey& peer, std::string_view reason);
-    // Orderly close of every session and the listener; the io_context can then run out.
+    // The files lane, as send / set_liveness / has_session / close: encoded is one
+    // file_* map (core/files), copied straight into the session's frames.
+    SendResult send_file(const PeerKey& peer, std::span<const std::uint8_t> encoded);
+    void set_files_liveness(const PeerKey& peer, Liveness liveness);
+    bool has_files_session(const PeerKey& peer) const;
+    void close_files(const PeerKey& peer, std::string_view reason);
+
+    // Orderly close of every session (both lanes) and the listener; the io_context can then run out.
     void shutdown(std::string_view reason);
 
     // New hello for sessions opened from now on (nick change).

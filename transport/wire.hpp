@@ -141,9 +141,15 @@ inline constexpr std::size_t kMaxRateTrackedAddresses = 4096;
 // a few reassembled messages' worth, so a stalled peer cannot grow us without bound.
 inline constexpr std::size_t kMaxWriteQueue = 4 * 1024 * 1024;
 
+// The files lane answers what its receivers asked for: at most a window of 8
+// chunks of up to 512 KiB per file, for up to 4 transfers a receiver pulls at
+// once (docs/PROTOCOL.md §12), so an honest pull never meets this cap.
+inline constexpr std::size_t kMaxFilesWriteQueue = 4 * 8 * 512 * 1024;
+
 // Close reasons with meaning to both sides.
 inline constexpr std::string_view kReasonDuplicate = "duplicate session";
 inline constexpr std::string_view kReasonPeerTimeout = "peer timed out";
 inline constexpr std::string_view kReasonIdle = "idle";
+inline constexpr std::string_view kReasonUnknownLane = "unknown lane";
 
 }  // namespace hallway::transport::wire

@@ -2,6 +2,8 @@
 // (history and peers come in pages), and the node takes only settings it can
 // load back (nick, presence, status) and texts within the one text limit.
 #include "core/control.hpp"
+#include "core/control_files.hpp"
+#include "core/files/file_name.hpp"
 #include "core/node.hpp"
 #include "core/profile.hpp"
 #include "core/store.hpp"
@@ -14,6 +16,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -259,4 +262,98 @@ TEST_CASE("control: one text limit, measured on the text as sent") {
     auto id = node->send_text(bob, "ok \xff", error);
     REQUIRE(id);
     CHECK(node->message(bob, Direction::out, *id)->body == "ok \xEF\xBF\xBD");
+}
+
+TEST_CASE("control: file requests name what they may, and say what is wrong") {
+    TempDir dir;
+    seed_store(dir.path(), [&](Store& s) {
+        REQUIRE(s.touch_contact(peer_key(1), "bob", just_now_ms()) == StoreError::ok);
+        REQUIRE(s.touch_contact(peer_key(2), "carol", just_now_ms()) == StoreError::ok);
+        REQUIRE(s.set_trust(peer_key(2), Trust::verified) == StoreError::ok);
+    });
+    asio::io_context io;
+    auto node = open_node(io, dir.path());
+    ControlServer server(io, *node, dir / "unused.sock");
+    auto code = [&](const json& req) { return checked(server.handle(req, 1)).value("code", "ok"); };
+    const json one_path = json::array({(dir / "a.txt").string()});
+
+    // send_files: the paths first (an array of 1 to 1,024 absolute paths of at most 4,095 bytes), then the peer.
+    CHECK(code({{"cmd", "send_files"}, {"peer", "bob"}}) == "bad_request");
+    CHECK(code({{"cmd", "send_files"}, {"peer", "bob"}, {"paths", json::array()}}) == "bad_request");
+    CHECK(code({{"cmd", "send_files"}, {"peer", "bob"}, {"paths", "/etc/hosts"}}) == "bad_request");
+    CHECK(code({{"cmd", "send_files"}, {"peer", "bob"}, {"paths", json::array({42})}}) == "bad_request");
+    CHECK(code({{"cmd", "send_files"}, {"peer", "bob"}, {"paths", json::array({"relative/a.txt"})}}) == "bad_request");
+    CHECK(code({{"cmd", "send_files"}, {"peer", "bob"}, {"paths", json::array({std::string("/a\0b", 4)})}}) ==
+          "bad_request");
+    const std::string longest = "/" + std::string(kMaxSendPathBytes - 1, 'x');
+    const json too_long = server.handle({{"cmd", "send_files"}, {"peer", "bob"}, {"paths", json::array({longest + "x"})}}, 1);
+    CHECK(too_long.value("code", "") == "bad_request");
+    CHECK(too_long.value("error", "").find("4095") != std::string::npos);
+    const json too_many = server.handle(
+        {{"cmd", "send_files"}, {"peer", "bob"}, {"paths", json(std::vector<std::string>(kMaxSendPaths + 1, "/a"))}}, 1);
+    CHECK(too_many.value("code", "") == "bad_request");
+    CHECK(too_many.value("error", "").find("1024") != std::string::npos);
+    CHECK(code({{"cmd", "send_files"}, {"paths", one_path}}) == "bad_request");
+    CHECK(code({{"cmd", "send_files"}, {"peer", "nobody"}, {"paths", one_path}}) == "no_peer");
+    // Within the bounds, the node decides (bob is offline and never said he speaks files).
+    CHECK(code({{"cmd", "send_files"}, {"peer", "bob"}, {"paths", json::array({longest})}}) == "refused");
+    CHECK(code({{"cmd", "send_files"}, {"peer", "bob"}, {"paths", json(std::vector<std::string>(kMaxSendPaths, "/a"))}}) ==
+          "refused");
+
+    // transfers: none yet; a bad cursor.
+    json list = checked(server.handle({{"cmd", "transfers"}}, 1));
+    CHECK(list.value("ok", false));
+    CHECK(list["transfers"] == json::array());
+    CHECK_FALSE(list.value("more", true));
+    CHECK(code({{"cmd", "transfers"}, {"offset", -1}}) == "bad_request");
+
+    // A transfer id: present, a non-negative integer, one the node has.
+    for (const char* cmd : {"accept", "decline", "cancel", "resume"}) {
+        CAPTURE(cmd);
+        CHECK(code({{"cmd", cmd}}) == "bad_request");
+        CHECK(code({{"cmd", cmd}, {"id", "1"}}) == "bad_request");
+        CHECK(code({{"cmd", cmd}, {"id", -1}}) == "bad_request");
+        CHECK(code({{"cmd", cmd}, {"id", 1.5}}) == "bad_request");
+        CHECK(code({{"cmd", cmd}, {"id", 7}}) == "no_transfer");
+    }
+
+    // auto_accept: a peer, a boolean, and only for a verified contact.
+    CHECK(code({{"cmd", "auto_accept"}, {"on", true}}) == "bad_request");
+    CHECK(code({{"cmd", "auto_accept"}, {"peer", "nobody"}, {"on", true}}) == "no_peer");
+    CHECK(code({{"cmd", "auto_accept"}, {"peer", "bob"}}) == "bad_request");
+    CHECK(code({{"cmd", "auto_accept"}, {"peer", "bob"}, {"on", "yes"}}) == "bad_request");
+    CHECK(code({{"cmd", "auto_accept"}, {"peer", "bob"}, {"on", true}}) == "refused");
+    CHECK(code({{"cmd", "auto_accept"}, {"peer", "carol"}, {"on", true}}) == "ok");
+    std::map<std::string, bool> shown;
+    const json peers = checked(server.handle({{"cmd", "peers"}}, 1));
+    for (auto& p : peers["peers"]) shown[p.value("nick", "")] = p.value("auto_accept_files", false);
+    CHECK_FALSE(shown["bob"]);
+    CHECK(shown["carol"]);
+}
+
+TEST_CASE("control: a transfer's line stays bounded and valid whatever the peer named its files") {
+    TransferView t;
+    t.id = 9;
+    t.peer = peer_key(1);
+    t.peer_nick = "bob\xff";
+    t.direction = Direction::in;
+    t.state = TransferState::offered;
+    // An offer's most entries with the longest relative paths, all escaping six-fold.
+    for (std::size_t i = 0; i < files::kMaxEntries; ++i)
+        t.files.push_back({std::string(files::kMaxRelativePath - 4, '\x01') + std::to_string(i), 1, false});
+    t.reason = "\xc3(";
+    const json j = transfer_json(t);
+    const std::string line = dump_json(j);
+    CHECK(line.size() < kMaxListedFilesJson + 4096);
+    CHECK(j.value("file_count", 0u) == files::kMaxEntries);
+    CHECK(j.value("files_more", false));
+    REQUIRE(!j["files"].empty());
+    CHECK(j["files"][0].value("path", "") == t.files[0].path);
+    // Invalid UTF-8 from the peer is replaced, never thrown on.
+    CHECK(json::parse(line)["nick"] == "bob\xef\xbf\xbd");
+    // A short list is whole and says nothing more.
+    t.files.resize(3);
+    const json small = transfer_json(t);
+    CHECK(small["files"].size() == 3);
+    CHECK_FALSE(small.contains("files_more"));
 }

@@ -2,46 +2,16 @@
 // bare transports, so a test chooses exactly what goes on the wire.
 #include "core/node.hpp"
 #include "loopback.hpp"
-#include "tests/core/temp_dir.hpp"
+#include "tests/core/running_node.hpp"
 
 #include <doctest/doctest.h>
 
 using namespace hallway;
 using transport::test::run_until;
 using Peer = transport::test::Node;
+using hallway::test::Running;
 
 namespace {
-
-struct Running {
-    hallway::test::TempDir dir;
-    std::unique_ptr<core::Node> node;
-    std::vector<core::Notice> notices;
-
-    Running(asio::io_context& io, std::vector<std::string> manual_peers = {},
-            std::size_t max_strangers = core::kMaxStrangers) {
-        core::NodeOptions o;
-        o.profile_dir = dir.path() / "profile";
-        o.nick = "node";
-        o.mdns = false;
-        o.control_socket = false;
-        o.manual_peers = std::move(manual_peers);
-        o.max_strangers = max_strangers;
-        std::string error;
-        node = core::Node::create(io, o, error);
-        INFO(error);
-        REQUIRE(node);
-        node->start();
-        node->subscribe([this](const core::Event& e) {
-            if (auto* n = std::get_if<core::Notice>(&e)) notices.push_back(*n);
-        });
-    }
-    asio::ip::tcp::endpoint endpoint() const { return {asio::ip::make_address("127.0.0.1"), node->port()}; }
-    std::optional<core::PeerView> view(const transport::PeerKey& key) const {
-        for (auto& p : node->peers())
-            if (p.key == key) return p;
-        return std::nullopt;
-    }
-};
 
 // Connects peer to the node and returns the node's key.
 transport::PeerKey connect(asio::io_context& io, Peer& peer, const Running& n) {

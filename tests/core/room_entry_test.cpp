@@ -1,3 +1,4 @@
+#include "tests/core/doc_block.hpp"
 #include "tests/core/room_support.hpp"
 #include "transport/cbor.hpp"
 #include "transport/wire.hpp"
@@ -7,9 +8,6 @@
 #include <sodium.h>
 
 #include <algorithm>
-#include <cctype>
-#include <fstream>
-#include <sstream>
 
 using namespace hallway::test;
 using hallway::transport::cbor::Major;
@@ -334,22 +332,8 @@ TEST_CASE("room entry: text made valid UTF-8 on both sides") {
 
 namespace {
 
-// A labelled hex block of docs/PROTOCOL.md §9 as bytes ("```hex example-LABEL").
-std::vector<std::uint8_t> doc_block(const std::string& label) {
-    std::ifstream in(std::string(HALLWAY_SOURCE_DIR) + "/docs/PROTOCOL.md");
-    std::stringstream all;
-    all << in.rdbuf();
-    const std::string doc = all.str(), fence = "```hex example-" + label + "\n";
-    const auto start = doc.find(fence);
-    REQUIRE_MESSAGE(start != std::string::npos, "no block " << label);
-    const auto end = doc.find("```", start + fence.size());
-    std::string digits;
-    for (char c : doc.substr(start + fence.size(), end - start - fence.size()))
-        if (std::isxdigit(static_cast<unsigned char>(c))) digits += c;
-    std::vector<std::uint8_t> out(digits.size() / 2);
-    for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::uint8_t>(std::stoi(digits.substr(2 * i, 2), nullptr, 16));
-    return out;
-}
+// A labelled hex block of docs/PROTOCOL.md §9 ("```hex example-LABEL").
+std::vector<std::uint8_t> doc_block(const std::string& label) { return ::doc_block("PROTOCOL.md", "example-" + label); }
 
 }  // namespace
 

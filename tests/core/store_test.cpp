@@ -1,3 +1,4 @@
+#include "core/files/manifest.hpp"
 #include "core/store.hpp"
 #include "tests/core/temp_dir.hpp"
 
@@ -8,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 #include <set>
+#include <type_traits>
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -80,15 +82,20 @@ std::set<std::string> dir_entries(const std::filesystem::path& dir) {
 }
 
 // Runs SQL on a file with the plain sqlite3 API, as another program would.
-void raw_sql(const std::filesystem::path& path, const std::string& sql) {
+int raw_exec(const std::filesystem::path& path, const std::string& sql, std::string& error_text) {
     sqlite3* db = nullptr;
     REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
     char* error = nullptr;
     int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
-    std::string text = error ? error : "";
+    error_text = error ? error : "";
     sqlite3_free(error);
     sqlite3_close(db);
-    INFO(text);
+    return rc;
+}
+void raw_sql(const std::filesystem::path& path, const std::string& sql) {
+    std::string error;
+    int rc = raw_exec(path, sql, error);
+    INFO(error);
     REQUIRE(rc == SQLITE_OK);
 }
 
@@ -133,7 +140,7 @@ TEST_CASE("store: a new database gets the schema and keeps its data across reope
         CHECK(store->add_outgoing(text(1, peer_key(1), "hi")) == StoreError::ok);
     }
     CHECK(raw_int(path, "PRAGMA application_id") == 0x48574159);
-    CHECK(raw_int(path, "PRAGMA user_version") == 3);
+    CHECK(raw_int(path, "PRAGMA user_version") == 4);
     CHECK(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('contacts', 'messages')") == 2);
 
     auto store = open_ok(path);
@@ -526,12 +533,14 @@ TEST_CASE("store: a checkpoint cut short is recovered from the WAL, not refused"
     REQUIRE(WEXITSTATUS(status) == 0);
     const std::string wal_before = file_bytes(wal);
     REQUIRE(!wal_before.empty());
+    // The schema, written before the switch to WAL: every later page is in the WAL.
+    const std::size_t schema_size = file_bytes(path).size();
 
     open_ok(path);  // recovers and, on close, checkpoints into the main file
     const std::string checkpointed = file_bytes(path);
     const std::size_t page = 4096;
-    REQUIRE(checkpointed.size() > 4 * page);
-    write_bytes(path, checkpointed.substr(0, 2 * page));
+    REQUIRE(checkpointed.size() > schema_size + 2 * page);
+    write_bytes(path, checkpointed.substr(0, schema_size));
     write_bytes(wal, wal_before);
     std::filesystem::remove(path.string() + "-shm");
 
@@ -600,7 +609,7 @@ DELETE FROM messages WHERE seq = 7;
         CHECK(inserted);
         CHECK(store->history(peer_key(3)).at(0).seq == 8);
     }
-    CHECK(raw_int(path, "PRAGMA user_version") == 3);
+    CHECK(raw_int(path, "PRAGMA user_version") == 4);
     CHECK(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'messages_%' AND type = 'table'") == 0);
     CHECK(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('messages_by_peer', 'messages_outbox')") == 2);
     CHECK(raw_int(path, "SELECT count(*) FROM sqlite_sequence") == 1);
@@ -779,7 +788,7 @@ INSERT INTO messages VALUES(3, x'01000000000000000000000000000000', zeroblob(32)
         CHECK(store->put_room(StoredRoom{room_key(1), RoomMembership::joined, peer_key(0), "r", 1, 0}) ==
               StoreError::ok);
     }
-    CHECK(raw_int(path, "PRAGMA user_version") == 3);
+    CHECK(raw_int(path, "PRAGMA user_version") == 4);
     auto store = open_ok(path);
     CHECK(store->contact(peer_key(0))->sign_key == sk);
     CHECK(store->contact(peer_key(0))->trust == Trust::verified);
@@ -902,4 +911,333 @@ TEST_CASE("store: peer_have keeps the maximum per member and author") {
     CHECK(store->peer_haves(room, peer_key(1)) == H{{peer_key(5), 3}, {peer_key(6), 4}});
     CHECK(store->peer_haves(room, peer_key(2)) == H{{peer_key(6), 9}});
     CHECK(store->peer_haves(room_key(2), peer_key(1)).empty());
+}
+
+// File transfers ------------------------------------------------------------
+
+namespace {
+
+// The store knows nothing of core/files; the node maps one onto the other, so
+// the id types and bounds must agree.
+static_assert(std::is_same_v<TransferId, hallway::core::files::TransferId>);
+static_assert(kMaxStoredFiles == hallway::core::files::kMaxEntries);
+static_assert(kMaxStoredBitmap == 32 + hallway::core::files::kMaxChunks / 8);
+
+TransferId transfer_id(std::uint8_t n) {
+    TransferId id{};
+    id.fill(n);
+    return id;
+}
+
+// An accepted incoming transfer of a folder and two files, one half received.
+StoredTransfer incoming_transfer(std::uint8_t n, std::int64_t created_ms = 100) {
+    StoredTransfer t;
+    t.peer = peer_key(n);
+    t.direction = Direction::in;
+    t.id = transfer_id(n);
+    t.state = TransferRowState::active;
+    t.offer = {0xa3, n, 0x00, 0xff};
+    t.dir = "/home/me/Downloads";
+    t.files = {{"/home/me/Downloads/photos", "", {}, true},
+               {"/home/me/Downloads/photos/a.jpg", "", std::vector<std::uint8_t>(32 + 2, 0x0f), false},
+               {"/home/me/Downloads/photos/b \"é\".jpg", "", {}, true}};
+    t.created_ms = created_ms;
+    return t;
+}
+
+StoredTransfer outgoing_transfer(std::uint8_t n, std::int64_t created_ms = 200) {
+    StoredTransfer t;
+    t.peer = peer_key(n);
+    t.direction = Direction::out;
+    t.id = transfer_id(n);
+    t.state = TransferRowState::offered;
+    t.offer = std::vector<std::uint8_t>(5000, n);
+    t.files = {{"", "/home/me/notes.txt", {}, false}};
+    t.created_ms = created_ms;
+    return t;
+}
+
+// What transfers() gives back for t saved at now_ms.
+StoredTransfer as_saved(StoredTransfer t, std::int64_t now_ms) {
+    t.updated_ms = now_ms;
+    return t;
+}
+
+}  // namespace
+
+TEST_CASE("store: file transfers round-trip, in and out, with their files and bitmaps, oldest first") {
+    TempDir dir;
+    const auto path = dir / "hallway.db";
+    const StoredTransfer in = incoming_transfer(1, 300);
+    const StoredTransfer out = outgoing_transfer(2, 200);
+    {
+        auto store = open_ok(path);
+        CHECK(store->transfers().empty());
+        CHECK(store->save_transfer(in, 1000) == StoreError::ok);
+        CHECK(store->save_transfer(out, 1001) == StoreError::ok);
+        // The same id from the same peer the other way is another transfer.
+        StoredTransfer same_id_out = outgoing_transfer(1, 400);
+        CHECK(store->save_transfer(same_id_out, 1002) == StoreError::ok);
+        CHECK(store->transfers().size() == 3);
+        CHECK(store->forget_transfer(peer_key(1), Direction::out, transfer_id(1)) == StoreError::ok);
+    }
+    auto store = open_ok(path);
+    const auto all = store->transfers();
+    REQUIRE(all.size() == 2);
+    CHECK(all[0] == as_saved(out, 1001));
+    CHECK(all[1] == as_saved(in, 1000));
+    CHECK(all[1].files.at(1).bitmap.size() == 34);
+    CHECK(all[1].files.at(2).target == "/home/me/Downloads/photos/b \"é\".jpg");
+}
+
+TEST_CASE("store: saving a transfer again keeps one row and replaces its files") {
+    TempDir dir;
+    const auto path = dir / "hallway.db";
+    auto store = open_ok(path);
+    StoredTransfer t = incoming_transfer(1);
+    CHECK(store->save_transfer(t, 1000) == StoreError::ok);
+    const std::int64_t seq = raw_int(path, "SELECT seq FROM file_transfers");
+
+    SUBCASE("fewer files, another bitmap, paused") {
+        t.state = TransferRowState::paused;
+        t.reason = "disk full";
+        t.files.pop_back();
+        t.files[1].bitmap.assign(32 + 2, 0xff);
+        t.files[1].done = true;
+    }
+    SUBCASE("more files") {
+        t.files.push_back({"/home/me/Downloads/photos/c.jpg", "", {1, 2, 3}, false});
+    }
+    SUBCASE("no files") { t.files.clear(); }
+    SUBCASE("nothing changed") {}
+    CHECK(store->save_transfer(t, 2000) == StoreError::ok);
+    REQUIRE(store->transfers().size() == 1);
+    CHECK(store->transfers()[0] == as_saved(t, 2000));
+    CHECK(raw_int(path, "SELECT count(*) FROM file_transfers") == 1);
+    CHECK(raw_int(path, "SELECT seq FROM file_transfers") == seq);
+    CHECK(raw_int(path, "SELECT count(*) FROM transfer_files") == static_cast<std::int64_t>(t.files.size()));
+}
+
+TEST_CASE("store: forgetting a transfer forgets its files, and no other's") {
+    TempDir dir;
+    const auto path = dir / "hallway.db";
+    auto store = open_ok(path);
+    CHECK(store->save_transfer(incoming_transfer(1), 1000) == StoreError::ok);
+    CHECK(store->save_transfer(incoming_transfer(2), 1000) == StoreError::ok);
+    CHECK(raw_int(path, "SELECT count(*) FROM transfer_files") == 6);
+    CHECK(store->forget_transfer(peer_key(1), Direction::in, transfer_id(1)) == StoreError::ok);
+    CHECK(raw_int(path, "SELECT count(*) FROM transfer_files") == 3);
+    REQUIRE(store->transfers().size() == 1);
+    CHECK(store->transfers()[0].peer == peer_key(2));
+    CHECK(store->transfers()[0].files.size() == 3);
+    // Unknown, or another direction: nothing to forget.
+    CHECK(store->forget_transfer(peer_key(2), Direction::out, transfer_id(2)) == StoreError::ok);
+    CHECK(store->forget_transfer(peer_key(9), Direction::in, transfer_id(9)) == StoreError::ok);
+    CHECK(store->transfers().size() == 1);
+    CHECK(raw_int(path, "SELECT count(*) FROM transfer_files") == 3);
+}
+
+TEST_CASE("store: a transfer over a bound is refused whole, the saved one untouched; at the bound it is kept") {
+    TempDir dir;
+    const auto path = dir / "hallway.db";
+    auto store = open_ok(path);
+    const StoredTransfer saved = incoming_transfer(1);
+    // One field at a time: over its bound (refused), then at it (kept).
+    const std::string fields[] = {"offer", "reason", "dir", "target", "source", "bitmap", "files"};
+    for (const std::string& field : fields) {
+        CAPTURE(field);
+        auto over_by = [&](std::size_t over) {
+            StoredTransfer t = saved;
+            const std::string long_path(kMaxStoredPath + over, 'p');
+            if (field == "offer") t.offer.assign(kMaxStoredOffer + over, 7);
+            if (field == "reason") t.reason.assign(kMaxStoredReason + over, 'r');
+            if (field == "dir") t.dir = long_path;
+            if (field == "target") t.files.back().target = long_path;
+            if (field == "source") t.files.back().source = long_path;
+            if (field == "bitmap") t.files.back().bitmap.assign(kMaxStoredBitmap + over, 1);  // after files that fit
+            if (field == "files") t.files.resize(kMaxStoredFiles + over);
+            return t;
+        };
+        CHECK(store->save_transfer(saved, 1000) == StoreError::ok);
+        CHECK(store->save_transfer(over_by(1), 2000) == StoreError::too_large);
+        CHECK(!store->last_error().empty());
+        REQUIRE(store->transfers().size() == 1);
+        CHECK(store->transfers()[0] == as_saved(saved, 1000));
+        CHECK(raw_int(path, "SELECT count(*) FROM transfer_files") == 3);
+
+        const StoredTransfer at = over_by(0);
+        CHECK(store->save_transfer(at, 3000) == StoreError::ok);
+        REQUIRE(store->transfers().size() == 1);
+        CHECK(store->transfers()[0] == as_saved(at, 3000));
+    }
+}
+
+TEST_CASE("store: the schema's CHECKs refuse over-bound transfer rows written by anything else") {
+    TempDir dir;
+    const auto path = dir / "hallway.db";
+    open_ok(path);
+    const std::string row = "INSERT INTO file_transfers(peer, direction, id, state, offer, dir, reason, created_ms, "
+                            "updated_ms) VALUES(zeroblob(32), 'in', zeroblob(16), ";
+    const std::string file = "INSERT INTO transfer_files VALUES(1, ";
+    raw_sql(path, row + "'offered', zeroblob(1048576), '', '', 1, 1)");
+    const std::string refused[] = {
+        row + "'offered', zeroblob(1048577), '', '', 1, 2)",
+        row + "'done', x'', '', '', 1, 2)",
+        row + "'paused', x'', '', printf('%.257c', 'r'), 1, 2)",
+        row + "'active', x'', printf('%.4097c', 'd'), '', 1, 2)",
+        file + "1024, '', '', x'', 0)",
+        file + "0, '', '', zeroblob(131105), 0)",
+        file + "0, printf('%.4097c', 't'), '', x'', 0)",
+        file + "0, '', '', x'', 2)",
+        "UPDATE contacts SET files = 2",
+    };
+    raw_sql(path, "INSERT INTO contacts(key, nick, first_seen_ms, last_seen_ms, trust) "
+                  "VALUES(zeroblob(32), '', 0, 0, 'unverified')");
+    for (const auto& sql : refused) {
+        CAPTURE(sql);
+        std::string error;
+        CHECK(raw_exec(path, sql, error) == SQLITE_CONSTRAINT);
+    }
+    raw_sql(path, file + "1023, '', '', zeroblob(131104), 1)");
+    raw_sql(path, "DELETE FROM file_transfers");
+    CHECK(raw_int(path, "SELECT count(*) FROM transfer_files") == 0);
+}
+
+TEST_CASE("store: a transfer saved inside a batch is written with it, or not at all") {
+    TempDir dir;
+    auto store = open_ok(dir / "hallway.db");
+    {
+        Store::Batch batch(*store);
+        REQUIRE(batch.begun() == StoreError::ok);
+        CHECK(store->save_transfer(incoming_transfer(1), 1000) == StoreError::ok);
+        StoredTransfer too_large = incoming_transfer(2);
+        too_large.reason.assign(kMaxStoredReason + 1, 'r');
+        CHECK(store->save_transfer(too_large, 1000) == StoreError::too_large);
+        CHECK(store->transfers().size() == 1);
+    }
+    CHECK(store->transfers().empty());
+    {
+        Store::Batch batch(*store);
+        CHECK(store->save_transfer(incoming_transfer(1), 1000) == StoreError::ok);
+        CHECK(batch.commit() == StoreError::ok);
+    }
+    CHECK(store->transfers().size() == 1);
+}
+
+TEST_CASE("store: a contact's files capability and auto-accept") {
+    TempDir dir;
+    const auto path = dir / "hallway.db";
+    {
+        auto store = open_ok(path);
+        CHECK(store->touch_contact(peer_key(1), "alice", 10) == StoreError::ok);
+        CHECK(!store->contact(peer_key(1))->files);
+        CHECK(!store->contact(peer_key(1))->auto_accept_files);
+        CHECK(store->set_contact_files(peer_key(1), true) == StoreError::ok);
+        CHECK(store->set_auto_accept_files(peer_key(1), true) == StoreError::ok);
+        CHECK(store->touch_contact(peer_key(1), "alice2", 20) == StoreError::ok);
+        // Before the contact is seen: created, as set_trust does.
+        CHECK(store->set_auto_accept_files(peer_key(2), true) == StoreError::ok);
+    }
+    auto store = open_ok(path);
+    auto alice = store->contact(peer_key(1));
+    REQUIRE(alice);
+    CHECK(alice->files);
+    CHECK(alice->auto_accept_files);
+    CHECK(alice->nick == "alice2");
+    REQUIRE(store->contact(peer_key(2)));
+    CHECK(!store->contact(peer_key(2))->files);
+    CHECK(store->contact(peer_key(2))->auto_accept_files);
+    CHECK(store->set_contact_files(peer_key(1), false) == StoreError::ok);
+    CHECK(!store->contact(peer_key(1))->files);
+    CHECK(store->contact(peer_key(1))->auto_accept_files);
+}
+
+namespace {
+// What migration 3 added to the version-2 schema, as it was released.
+constexpr std::string_view kVersion3Additions = R"sql(
+ALTER TABLE contacts ADD COLUMN sign_key BLOB CHECK(sign_key IS NULL OR length(sign_key) = 32);
+CREATE TABLE rooms(id BLOB PRIMARY KEY NOT NULL CHECK(length(id) = 16),
+    membership TEXT NOT NULL CHECK(membership IN ('invited', 'joined', 'left')),
+    invited_by BLOB NOT NULL CHECK(length(invited_by) = 32), invited_name TEXT NOT NULL,
+    updated_ms INTEGER NOT NULL, unread INTEGER NOT NULL CHECK(unread BETWEEN 0 AND 4294967295)) WITHOUT ROWID;
+CREATE TABLE room_entries(room BLOB NOT NULL CHECK(length(room) = 16), author BLOB NOT NULL CHECK(length(author) = 32),
+    seq INTEGER NOT NULL CHECK(seq >= 1), lamport INTEGER NOT NULL CHECK(lamport >= 1),
+    id BLOB NOT NULL CHECK(length(id) = 16), bytes BLOB NOT NULL, signature BLOB NOT NULL CHECK(length(signature) = 64),
+    text INTEGER NOT NULL CHECK(text IN (0, 1)), received_at_ms INTEGER NOT NULL, UNIQUE(room, author, seq));
+CREATE INDEX room_entries_log ON room_entries(room, lamport, author, seq);
+CREATE INDEX room_entries_texts ON room_entries(room, lamport, author, seq) WHERE text = 1;
+CREATE TABLE peer_have(room BLOB NOT NULL CHECK(length(room) = 16), author BLOB NOT NULL CHECK(length(author) = 32),
+    member BLOB NOT NULL CHECK(length(member) = 32), seq INTEGER NOT NULL CHECK(seq >= 0),
+    PRIMARY KEY(room, author, member)) WITHOUT ROWID;
+CREATE TRIGGER rooms_forget AFTER DELETE ON rooms BEGIN
+    DELETE FROM room_entries WHERE room = old.id;
+    DELETE FROM peer_have WHERE room = old.id;
+END;
+PRAGMA user_version = 3;
+)sql";
+}  // namespace
+
+TEST_CASE("store: a version-3 file gains file transfers and contacts' files flags, keeping its rows") {
+    TempDir dir;
+    const auto path = dir / "hallway.db";
+    raw_sql(path, std::string(kVersion2Schema) + std::string(kVersion3Additions) + R"sql(
+INSERT INTO contacts VALUES(zeroblob(32), 'nobody', 1, 2, 'verified', x'0909090909090909090909090909090909090909090909090909090909090909');
+INSERT INTO messages VALUES(3, x'01000000000000000000000000000000', zeroblob(32), 'in', 'hello', 10, 11, 'delivered', '');
+INSERT INTO rooms VALUES(x'01010101010101010101010101010101', 'joined', zeroblob(32), 'r', 1, 2);
+)sql");
+    REQUIRE(raw_int(path, "PRAGMA user_version") == 3);
+    std::array<std::uint8_t, 32> sk{};
+    sk.fill(9);
+    {
+        auto store = open_ok(path);
+        auto nobody = store->contact(peer_key(0));
+        REQUIRE(nobody);
+        CHECK(nobody->nick == "nobody");
+        CHECK(nobody->trust == Trust::verified);
+        CHECK(nobody->sign_key == sk);
+        CHECK(!nobody->files);
+        CHECK(!nobody->auto_accept_files);
+        CHECK(store->history(peer_key(0)).at(0).body == "hello");
+        REQUIRE(store->room(room_key(1)));
+        CHECK(store->room(room_key(1))->unread == 2);
+        CHECK(store->transfers().empty());
+        CHECK(store->set_contact_files(peer_key(0), true) == StoreError::ok);
+        CHECK(store->save_transfer(incoming_transfer(0), 1000) == StoreError::ok);
+    }
+    CHECK(raw_int(path, "PRAGMA user_version") == 4);
+    auto store = open_ok(path);
+    CHECK(store->contact(peer_key(0))->files);
+    CHECK(store->contact(peer_key(0))->sign_key == sk);
+    REQUIRE(store->transfers().size() == 1);
+    CHECK(store->transfers()[0] == as_saved(incoming_transfer(0), 1000));
+    CHECK(store->room(room_key(1))->membership == RoomMembership::joined);
+}
+
+// save_transfer runs after every window of chunks: what it writes must be what
+// changed (one bitmap), not the whole transfer with its 1 MiB offer again.
+TEST_CASE("store: saving a transfer again writes about what changed") {
+    TempDir dir;
+    const auto path = dir / "hallway.db";
+    auto store = open_ok(path);
+    StoredTransfer t = incoming_transfer(1);
+    t.offer.assign(kMaxStoredOffer, 0x5a);
+    t.files.resize(200);
+    for (auto& f : t.files) f.bitmap.assign(32 + 4096, 0);
+    CHECK(store->save_transfer(t, 1000) == StoreError::ok);
+    const auto wal = std::filesystem::path(path.string() + "-wal");
+    auto wal_after_save = [&](std::int64_t now_ms) {
+        raw_sql(path, "PRAGMA wal_checkpoint(TRUNCATE)");
+        REQUIRE(std::filesystem::file_size(wal) == 0);
+        CHECK(store->save_transfer(t, now_ms) == StoreError::ok);
+        return std::filesystem::file_size(wal);
+    };
+    t.files[7].bitmap[40] = 0xff;
+    const auto one_bitmap = wal_after_save(2000);
+    CAPTURE(one_bitmap);
+    CHECK(one_bitmap < 64 * 1024);
+    // The same save with every bitmap changed writes them all: the measure can tell.
+    for (auto& f : t.files) std::fill(f.bitmap.begin(), f.bitmap.end(), 0x0f);
+    CHECK(wal_after_save(3000) > 200 * 4096);
+    REQUIRE(store->transfers().size() == 1);
+    CHECK(store->transfers()[0] == as_saved(t, 3000));
 }

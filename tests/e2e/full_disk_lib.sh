@@ -2,14 +2,7 @@
 # a small tmpfs in a private mount namespace, alice reaches bob on loopback
 # (--peer) and lists it online. Sets bport; fill_bob fills bob's disk and
 # connection prints the session's TCP connection (a reconnect shows another).
-if [ -z "${HALLWAY_DISK_FULL_NS:-}" ]; then
-    if [ "$(id -u)" -ne 0 ] || ! unshare -m --propagation private true 2>/dev/null; then
-        echo "SKIP: needs root and mount namespaces (unshare -m) to fill a tmpfs profile"; exit 77
-    fi
-    # Everything below, the nodes included, runs in a mount namespace of its
-    # own: the tmpfs is seen by nobody else and goes when the test ends.
-    HALLWAY_DISK_FULL_NS=1 exec unshare -m --propagation private bash "$0" "$@"
-fi
+source "$(dirname "$0")/mount_ns_lib.sh" "$@"
 source "$(dirname "$0")/lib.sh"
 e2e_init
 command -v ss >/dev/null || { echo "SKIP: needs ss (iproute2)"; exit 77; }

@@ -3,6 +3,8 @@
 // file, store and control requests. make_seeds OUTDIR writes OUTDIR/<target>/*.
 // Built in the fuzz builds; with HALLWAY_FUZZ_NO_AEAD its session frames are
 // the no-AEAD ones that build needs.
+#include "core/files/manifest.hpp"
+#include "core/files/messages.hpp"
 #include "core/profile.hpp"
 #include "core/store.hpp"
 #include "crypto/identity.hpp"
@@ -228,6 +230,12 @@ void files() {
         m.peer = carol;
         m.body = "hello carol";
         store->add_outgoing(m);
+        store->set_contact_files(carol, true);
+        core::StoredTransfer t;
+        t.peer = carol;
+        t.offer = {0xa1, 0x61, 0x74};
+        t.files = {{"/tmp/a.txt", "", {1, 2, 3}, false}};
+        store->save_transfer(t, 1);
     }
     std::ifstream db(core::store_path(dir), std::ios::binary);
     write("store_open", "small", std::string(std::istreambuf_iterator<char>(db), std::istreambuf_iterator<char>()));
@@ -268,6 +276,47 @@ void room_entries() {
     }
 }
 
+// Offers as a sender writes them: a folder with files, one empty file, one
+// file that needs the largest chunks.
+void file_offers() {
+    using namespace core::files;
+    Offer folder;
+    folder.id.fill(0x11);
+    folder.entries = {{"photos", true, 0, {}},
+                      {"photos/2024/IMG 001.jpg", false, 3'500'000, leaf_hash(Bytes{1})},
+                      {"photos/notes \xc3\xa9t\xc3\xa9.txt", false, 1, leaf_hash(Bytes{2})}};
+    write("file_offer", "folder", encode_offer(folder));
+    Offer empty;
+    empty.entries = {{"empty", false, 0, TreeHasher().root()}};
+    write("file_offer", "empty", encode_offer(empty));
+    Offer big;
+    big.chunk_size = kMaxChunkSize;
+    big.entries = {{"disk.img", false, kMaxFileSize, leaf_hash(Bytes{3})}};
+    write("file_offer", "big", encode_offer(big));
+}
+
+// One of each small file message as a sender writes it, at its bounds where
+// it has them.
+void file_messages() {
+    using namespace core::files;
+    TransferId id;
+    id.fill(0x22);
+    write("file_messages", "accept", encode_file_message(FileAccept{id}));
+    write("file_messages", "decline", encode_file_message(FileDecline{id}));
+    write("file_messages", "done", encode_file_message(FileDone{id}));
+    write("file_messages", "get", encode_file_message(FileGet{id, 1, {{0, 1}, {2, 3}}}));
+    write("file_messages", "get_full", encode_file_message(FileGet{id, kMaxEntries - 1, {{kMaxChunks - 8, 8}}}));
+    write("file_messages", "chunk", encode_file_message(FileChunk{id, 0, 2, Bytes{'h', 'i'}, {leaf_hash(Bytes{1})}}));
+    write("file_messages", "chunk_big",
+          encode_file_message(FileChunk{id, 0, kMaxChunks - 1, Bytes(kMaxChunkSize, 0x61),
+                                        std::vector<Hash>(kMaxProof, leaf_hash(Bytes{2}))}));
+    write("file_messages", "cancel", encode_file_message(FileCancel{id, "file changed \xc3\xa9"}));
+    Offer offer;
+    offer.id = id;
+    offer.entries = {{"a.txt", false, 5, leaf_hash(Bytes{3})}};
+    write("file_messages", "offer", encode_file_message(offer));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -282,5 +331,7 @@ int main(int argc, char** argv) {
     txt();
     files();
     room_entries();
+    file_offers();
+    file_messages();
     return 0;
 }

@@ -57,5 +57,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     }
     for (const auto& c : store->contacts()) store->history(c.key, 50);
+    store->transfers();
     return 0;
 }

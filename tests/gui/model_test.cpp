@@ -444,3 +444,149 @@ TEST_CASE("rooms: open rooms listed replace the last list; names and topics chec
     CHECK_FALSE(gui::room_form_error("te\nam", "").empty());
     CHECK_FALSE(gui::room_form_error("team", "a\x1b[2J").empty());
 }
+
+// Files -------------------------------------------------------------------------
+
+namespace {
+
+constexpr std::uint64_t kMiB = 1024 * 1024;
+
+core::TransferView transfer(std::uint64_t id, std::uint8_t from, core::TransferState state, std::uint64_t bytes = 0,
+                            std::uint64_t total = 40 * kMiB, core::Direction dir = core::Direction::in) {
+    core::TransferView v;
+    v.id = id;
+    v.peer = key(from);
+    v.direction = dir;
+    v.state = state;
+    v.bytes = bytes;
+    v.total = total;
+    v.files = {{"report.pdf", total, false}};
+    return v;
+}
+
+// Progress of transfer 1 as the node sends it: bytes at now_ms.
+void progress(Model& m, std::uint64_t bytes, std::int64_t now_ms) {
+    gui::apply(m, core::TransferChanged{transfer(1, 1, core::TransferState::active, bytes)}, now_ms);
+}
+
+}  // namespace
+
+TEST_CASE("transfers: sizes and durations as people read them") {
+    CHECK(gui::size_label(0) == "0 B");
+    CHECK(gui::size_label(1023) == "1023 B");
+    CHECK(gui::size_label(1024) == "1.0 KiB");
+    CHECK(gui::size_label(12 * kMiB + 300 * 1024) == "12.3 MiB");
+    CHECK(gui::size_label(kMiB - 1) == "1.0 MiB");  // not "1024.0 KiB"
+    CHECK(gui::size_label(40ULL * 1024 * kMiB) == "40.0 GiB");
+    CHECK(gui::size_label(UINT64_MAX) == "16.0 EiB");
+    CHECK(gui::duration_label(3) == "0:03");
+    CHECK(gui::duration_label(725) == "12:05");
+    CHECK(gui::duration_label(3723) == "1:02:03");
+}
+
+TEST_CASE("transfers: the line shows bytes, rate and time left from successive events") {
+    Model m;
+    gui::apply(m, core::TransferChanged{transfer(1, 1, core::TransferState::offered)}, 1000);
+    REQUIRE(m.transfers.contains(1));
+    CHECK(gui::transfer_line(m.transfers.at(1), 1000).text == "40.0 MiB, waiting for your answer");
+
+    progress(m, 0, 10'000);
+    // One sample: no rate yet, nothing made up.
+    CHECK(gui::transfer_line(m.transfers.at(1), 10'000).text == "0 B of 40.0 MiB");
+    progress(m, 4 * kMiB, 10'500);
+    progress(m, 8 * kMiB + 200 * 1024, 11'000);  // 8.2 MiB in 1 s
+    const gui::TransferLine line = gui::transfer_line(m.transfers.at(1), 11'100);
+    CHECK(line.text == "8.2 MiB of 40.0 MiB, 8.2 MiB/s, 0:04 left");
+    CHECK(line.fraction == doctest::Approx(8.2 / 40.0).epsilon(0.001));
+
+    // No progress for a while: stalled, not a stale rate.
+    CHECK(gui::transfer_rate(m.transfers.at(1), 11'000 + gui::kStallMs) == 0.0);
+    CHECK(gui::transfer_line(m.transfers.at(1), 11'000 + gui::kStallMs).text == "8.2 MiB of 40.0 MiB, stalled");
+
+    // The rate follows the recent window, not the whole history.
+    for (int i = 1; i <= 20; ++i) progress(m, 8 * kMiB + 200 * 1024 + static_cast<std::uint64_t>(i) * kMiB / 2, 11'000 + i * 500);
+    CHECK(gui::transfer_rate(m.transfers.at(1), 21'000) == doctest::Approx(1.0 * kMiB));
+    CHECK(m.transfers.at(1).samples.size() <= gui::kMaxRateSamples);
+
+    // A pause drops the samples: after it the rate starts afresh.
+    auto paused = transfer(1, 1, core::TransferState::paused, 18 * kMiB + 200 * 1024);
+    paused.reason = "disk full";
+    gui::apply(m, core::TransferChanged{paused}, 22'000);
+    CHECK(m.transfers.at(1).samples.empty());
+    CHECK(gui::transfer_line(m.transfers.at(1), 22'000).text == "Paused at 18.2 MiB of 40.0 MiB");
+    progress(m, 19 * kMiB, 60'000);
+    CHECK(gui::transfer_rate(m.transfers.at(1), 60'000) == 0.0);
+
+    gui::apply(m, core::TransferChanged{transfer(1, 1, core::TransferState::done, 40 * kMiB)}, 70'000);
+    CHECK(gui::transfer_line(m.transfers.at(1), 70'000).text == "40.0 MiB received");
+    CHECK(gui::transfer_line(m.transfers.at(1), 70'000).fraction == 1.0f);
+    auto out = transfer(2, 1, core::TransferState::offered, 0, 100, core::Direction::out);
+    gui::apply(m, core::TransferChanged{out}, 70'000);
+    CHECK(gui::transfer_line(m.transfers.at(2), 70'000).text == "100 B, waiting for them to accept");
+}
+
+TEST_CASE("transfers: top-level names, the first few, then how many more") {
+    core::TransferView v;
+    v.files = {{"photos", 0, true}, {"photos/a.jpg", 10, false}, {"photos/b.jpg", 10, false}, {"notes.txt", 5, false}};
+    CHECK(gui::files_label(v) == "photos/, notes.txt");
+    v.files = {{"a", 1, false}, {"b", 1, false}, {"c/d", 1, false}, {"e", 1, false}, {"f", 1, false}};
+    CHECK(gui::files_label(v) == "a, b, c/ and 2 more");
+    // A name is one line, whatever a peer put in it.
+    v.files = {{"evil\nname\x1b[31m", 1, false}};
+    CHECK(gui::files_label(v) == "evil?name?[31m");
+}
+
+TEST_CASE("transfers: a bounded number of ended ones, the oldest ended forgotten first") {
+    Model m;
+    gui::apply(m, core::TransferChanged{transfer(1000, 1, core::TransferState::active, 5)});  // never ends: kept
+    for (std::uint64_t id = 1; id <= gui::kMaxEndedTransfers + 5; ++id) {
+        gui::apply(m, core::TransferChanged{transfer(id, 1, core::TransferState::active, 1)});
+        gui::apply(m, core::TransferChanged{transfer(id, 1, core::TransferState::done, 40 * kMiB)});
+        // A repeated end is not a second ending.
+        gui::apply(m, core::TransferChanged{transfer(id, 1, core::TransferState::done, 40 * kMiB)});
+    }
+    CHECK(m.transfers.size() == gui::kMaxEndedTransfers + 1);
+    CHECK(m.transfers.contains(1000));
+    CHECK_FALSE(m.transfers.contains(5));
+    CHECK(m.transfers.contains(6));
+
+    // Unended first (by id), then the latest ended first.
+    gui::apply(m, core::TransferChanged{transfer(999, 2, core::TransferState::offered)});
+    const auto all = gui::ordered_transfers(m);
+    REQUIRE(all.size() == gui::kMaxEndedTransfers + 2);
+    CHECK(all[0]->view.id == 999);
+    CHECK(all[1]->view.id == 1000);
+    CHECK(all[2]->view.id == gui::kMaxEndedTransfers + 5);
+    CHECK(all.back()->view.id == 6);
+    const core::PeerKey two = key(2);
+    const auto with_two = gui::ordered_transfers(m, &two);
+    REQUIRE(with_two.size() == 1);
+    CHECK(with_two[0]->view.id == 999);
+
+    // Only ended ones can be cleared away.
+    gui::forget_transfer(m, 999);
+    gui::forget_transfer(m, 6);
+    CHECK(m.transfers.contains(999));
+    CHECK_FALSE(m.transfers.contains(6));
+}
+
+TEST_CASE("transfers: dropped files go to the open conversation's peer, or say why not") {
+    Model m;
+    auto bob = peer(1, "bob", true);
+    bob.files = true;
+    auto old = peer(2, "olga", true);
+    auto blocked = peer(3, "mal", true);
+    blocked.files = true;
+    blocked.trust = core::Trust::blocked;
+    for (const auto& p : {bob, old, blocked}) gui::apply(m, core::PeerChanged{p});
+
+    CHECK(gui::drop_target(m, key(1), false).peer == key(1));
+    CHECK(gui::drop_target(m, key(1), false).why.empty());
+    CHECK(gui::drop_target(m, std::nullopt, false).why == "Open a conversation with someone to send files.");
+    CHECK_FALSE(gui::drop_target(m, key(1), true).peer);  // a room is on screen
+    const auto olga = gui::drop_target(m, key(2), false);
+    CHECK_FALSE(olga.peer);
+    CHECK(olga.why.starts_with("olga's Hallway cannot receive files"));
+    CHECK(gui::drop_target(m, key(3), false).why == "mal is blocked: nothing is sent to them.");
+    CHECK_FALSE(gui::drop_target(m, key(9), false).peer);  // not in the model
+}

@@ -46,6 +46,11 @@ struct Node {
     std::vector<std::pair<PeerKey, std::string>> downs;
     std::vector<PeerKey> spoofs;
     std::vector<std::string> dial_failures;
+    std::vector<SessionInfo> duplicates;
+    // The files lane.
+    std::vector<SessionInfo> files_ups;
+    std::vector<std::pair<PeerKey, std::string>> files_downs;
+    std::vector<std::vector<std::uint8_t>> files_got;
     std::map<MessageId, Text> unacked;     // ours, waiting for an ack
     std::map<MessageId, std::string> shown;  // theirs, once per id
     std::size_t texts_received = 0;
@@ -68,6 +73,14 @@ struct Node {
             } else if (const auto* a = std::get_if<Ack>(&m)) {
                 unacked.erase(a->id);
             }
+        };
+        cb.on_duplicate = [this](const SessionInfo& s) { duplicates.push_back(s); };
+        cb.on_files_up = [this](const SessionInfo& s) { files_ups.push_back(s); };
+        cb.on_files_down = [this](const PeerKey& p, std::string_view r, CloseKind) {
+            files_downs.emplace_back(p, std::string(r));
+        };
+        cb.on_files_message = [this](const PeerKey&, std::span<const std::uint8_t> bytes) {
+            files_got.emplace_back(bytes.begin(), bytes.end());
         };
         cb.on_spoof = [this](const PeerKey&, const PeerKey& actual, const asio::ip::tcp::endpoint&) {
             spoofs.push_back(actual);
@@ -103,11 +116,12 @@ struct RawClient {
         asio::write(socket, asio::buffer(bytes.data(), bytes.size()), ec);
         socket.non_blocking(true);
     }
-    void start_session(std::uint8_t seed) {
+    void start_session(std::uint8_t seed, Lane lane = Lane::chat) {
         SessionConfig c;
         c.role = crypto::Role::initiator;
         c.identity = fixed_key(seed);
         c.hello = Hello{1, "raw", {}};
+        c.hello.lane = to_string(lane);
         c.rng = crypto::system_rng();
         session.emplace(std::move(c), MonoTime{0});
         take(session->start(MonoTime{0}));

@@ -160,6 +160,80 @@ TEST_CASE("hello round-trips and is bounded") {
     CHECK_FALSE(no_caps->sign_key);
 }
 
+// §4.2: `lane` is optional text; a lane this version does not know is decoded as
+// sent (the session, not the Hello, refuses it: later lanes keep handshaking).
+TEST_CASE("hello carries the initiator's lane, bounded like a capability name") {
+    Hello h{1, "ana", {"files"}};
+    h.lane = "files";
+    auto back = decode_hello(encode_hello(h));
+    REQUIRE(back);
+    CHECK(back->lane == "files");
+    CHECK(back->capabilities == h.capabilities);
+    // The chat lane is the key's absence: a chat Hello is the same bytes as before lanes.
+    CHECK(encode_hello(Hello{1, "ana", {}}) == cbor({{"caps", json::array()}, {"nick", "ana"}, {"v", 1}}));
+    CHECK(decode_hello(cbor({{"v", 1}, {"nick", "a"}}))->lane.empty());
+    CHECK(decode_hello(cbor({{"v", 1}, {"nick", "a"}, {"lane", "bogus"}}))->lane == "bogus");
+    CHECK(decode_hello(cbor({{"v", 1}, {"nick", "a"}, {"lane", std::string(32, 'l')}}))->lane.size() == 32);
+    CHECK_FALSE(decode_hello(cbor({{"v", 1}, {"nick", "a"}, {"lane", std::string(33, 'l')}})));
+    CHECK_FALSE(decode_hello(cbor({{"v", 1}, {"nick", "a"}, {"lane", 1}})));
+    CHECK_FALSE(decode_hello(cbor({{"v", 1}, {"nick", "a"}, {"lane", bin(filled<5>('f'))}})));
+    // The sender cuts an over-long lane like a capability name.
+    h.lane = std::string(40, 'l');
+    CHECK(decode_hello(encode_hello(h))->lane == std::string(32, 'l'));
+
+    CHECK(lane_from("") == Lane::chat);
+    CHECK(lane_from("files") == Lane::files);
+    CHECK_FALSE(lane_from("bogus"));
+    CHECK_FALSE(lane_from("Files"));
+    CHECK(lane_from(to_string(Lane::files)) == Lane::files);
+    CHECK(lane_from(to_string(Lane::chat)) == Lane::chat);
+}
+
+TEST_CASE("hello says the listening port when known, 1 to 65535") {
+    Hello h{1, "ana", {}};
+    CHECK(decode_hello(encode_hello(h))->port == 0);  // not said: no key
+    h.port = 40123;
+    CHECK(encode_hello(h) == cbor({{"caps", json::array()}, {"nick", "ana"}, {"port", 40123}, {"v", 1}}));
+    CHECK(decode_hello(encode_hello(h))->port == 40123);
+    CHECK(decode_hello(cbor({{"v", 1}, {"nick", "a"}, {"port", 65535}}))->port == 65535);
+    CHECK_FALSE(decode_hello(cbor({{"v", 1}, {"nick", "a"}, {"port", 0}})));
+    CHECK_FALSE(decode_hello(cbor({{"v", 1}, {"nick", "a"}, {"port", 65536}})));
+    CHECK_FALSE(decode_hello(cbor({{"v", 1}, {"nick", "a"}, {"port", "80"}})));
+    CHECK_FALSE(decode_hello(cbor({{"v", 1}, {"nick", "a"}, {"port", -1}})));
+}
+
+// §12's messages are core/files': the transport passes each up as the bytes it
+// received, whatever their form, and writes them back unchanged.
+TEST_CASE("a file_* map decodes to FileData holding its exact bytes; malformed is still malformed") {
+    std::optional<Message> out;
+    // Not the canonical form: keys unsorted, an unknown key, a long head for "f".
+    const std::vector<std::uint8_t> odd{0xa3, 0x61, 't', 0x6a, 'f', 'i', 'l', 'e', '_', 'c', 'h', 'u', 'n', 'k',
+                                        0x61, 'f', 0x18, 0x01, 0x61, 'z', 0xf5};
+    for (const auto& bytes : {odd, cbor({{"t", "file_offer"}, {"x", bin(filled<16>(1))}}),
+                              cbor({{"t", "file_"}}), cbor({{"t", "file_unknown_later"}, {"n", {1, 2}}})}) {
+        REQUIRE(decode_checked(bytes, out) == DecodeStatus::ok);
+        REQUIRE(std::holds_alternative<FileData>(*out));
+        CHECK(std::get<FileData>(*out).bytes == bytes);
+        CHECK(encode(*out) == bytes);
+    }
+    // The prefix is "file_": a "file" or "files" type is simply unknown.
+    CHECK(decode_checked(cbor({{"t", "files"}}), out) == DecodeStatus::skipped);
+    CHECK(decode_checked(cbor({{"t", "File_done"}}), out) == DecodeStatus::skipped);
+    // Still a map with one text "t", checked whole.
+    auto trailing = odd;
+    trailing.push_back(0x00);
+    CHECK(decode_checked(trailing, out) == DecodeStatus::malformed);
+    CHECK(decode_checked(std::span(odd).first(odd.size() - 1), out) == DecodeStatus::malformed);
+    const std::vector<std::uint8_t> two_types{0xa2, 0x61, 't', 0x65, 'f', 'i', 'l', 'e', '_',
+                                              0x61, 't', 0x65, 'f', 'i', 'l', 'e', '_'};
+    CHECK(decode_checked(two_types, out) == DecodeStatus::malformed);
+    CHECK(decode_checked(cbor(json::array({"t", "file_done"})), out) == DecodeStatus::malformed);
+    CHECK_FALSE(out);
+    // A sender never writes more than one message may hold.
+    CHECK(encode(FileData{std::vector<std::uint8_t>(wire::kMaxMessage + 1, 0xa0)}).empty());
+    CHECK(encode(FileData{odd}) == odd);
+}
+
 // §4.2: `sig` is optional, but one that is there must be a 32-byte key.
 TEST_CASE("hello carries an optional signing key") {
     Hello h{1, "ana", {"text", "rooms"}, kAuthor};

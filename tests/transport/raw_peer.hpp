@@ -15,6 +15,13 @@ inline crypto::KeyPair seeded_key(std::uint8_t seed) {
     return crypto::KeyPair::from_private(priv);
 }
 
+// {"t": "file_done", "x": 16 bytes of fill}: a file message as core/files writes it.
+inline std::vector<std::uint8_t> file_done_map(std::uint8_t fill) {
+    std::vector<std::uint8_t> m{0xa2, 0x61, 't', 0x69, 'f', 'i', 'l', 'e', '_', 'd', 'o', 'n', 'e', 0x61, 'x', 0x50};
+    m.insert(m.end(), 16, fill);
+    return m;
+}
+
 inline std::vector<std::uint8_t> frame_of(std::span<const std::uint8_t> body) {
     std::vector<std::uint8_t> out;
     encode_frame(body, out);

@@ -423,3 +423,99 @@ TEST_CASE("a peer that watches fast keeps an idle-closing session open with its 
     CHECK_FALSE(p.alice.closed());
     CHECK_FALSE(p.bob.closed());
 }
+
+// §6.3: the initiator names the lane in its Hello (msg3); the responder learns
+// it there, and its own Hello's lane means nothing.
+TEST_CASE("both sides of a files lane learn the lane from the initiator's Hello") {
+    Pair p;
+    SessionConfig files = config(crypto::Role::initiator, 1, "alice");
+    files.hello.lane = "files";
+    p.alice.session = Session(std::move(files), p.now);
+    SessionConfig chat_responder = config(crypto::Role::responder, 2, "bob");
+    chat_responder.hello.lane = "files";  // ignored: the responder does not choose
+    p.bob.session = Session(std::move(chat_responder), p.now);
+    p.handshake();
+    REQUIRE(p.alice.all<Established>().size() == 1);
+    REQUIRE(p.bob.all<Established>().size() == 1);
+    CHECK(p.alice.all<Established>()[0].lane == Lane::files);
+    CHECK(p.bob.all<Established>()[0].lane == Lane::files);
+    CHECK(p.bob.all<Established>()[0].hello.lane == "files");
+
+    Pair chat;
+    chat.handshake();
+    CHECK(chat.alice.all<Established>().at(0).lane == Lane::chat);
+    CHECK(chat.bob.all<Established>().at(0).lane == Lane::chat);
+}
+
+TEST_CASE("a responder closes a session asking for a lane it does not know, telling why") {
+    MonoTime now{0};
+    Side bob = responder(now);
+    RawInitiator raw;
+    Hello hello{1, "raw", {}};
+    hello.lane = "video";
+    CHECK_FALSE(raw.connect_with(bob, encode_hello(hello), now));  // never Established
+    REQUIRE(bob.closed());
+    CHECK(bob.closed()->kind == CloseKind::local_close);
+    CHECK(bob.closed()->reason == "unknown lane");
+    const auto told = raw.read(bob);
+    REQUIRE(told.size() == 1);
+    CHECK(std::get<Close>(told[0]).reason == "unknown lane");
+}
+
+// Each lane carries one kind: a chat line never waits behind file chunks, and a
+// file chunk never reaches the chat layer. The other kind is skipped, not fatal.
+TEST_CASE("the chat lane skips file messages and the files lane skips everything else") {
+    const auto file_map = test::file_done_map(0x42);
+    for (const Lane lane : {Lane::chat, Lane::files}) {
+        CAPTURE(to_string(lane));
+        MonoTime now{0};
+        Side bob = responder(now);
+        RawInitiator raw;
+        Hello hello{1, "raw", {}};
+        hello.lane = to_string(lane);
+        REQUIRE(raw.connect_with(bob, encode_hello(hello), now));
+        raw.send_message(bob, encode(text(1, "hi")), now);
+        raw.send_message(bob, file_map, now);
+        raw.send_message(bob, encode(Status{"away", "", "raw"}), now);
+        raw.send_message(bob, encode(Ping{9}), now);
+        CHECK_FALSE(bob.closed());
+        if (lane == Lane::chat) {
+            CHECK(bob.all<Received>().size() == 2);
+            CHECK(bob.all<ReceivedFile>().empty());
+        } else {
+            CHECK(bob.all<Received>().empty());
+            REQUIRE(bob.all<ReceivedFile>().size() == 1);
+            CHECK(bob.all<ReceivedFile>()[0].message.bytes == file_map);
+        }
+        // The session's own messages work on both lanes.
+        const auto answer = raw.read(bob);
+        REQUIRE(answer.size() == 1);
+        CHECK(std::get<Pong>(answer[0]).nonce == 9);
+    }
+}
+
+TEST_CASE("send_file writes a file map as it is, and it keeps an idle-closing session open") {
+    Pair p;
+    SessionConfig files = config(crypto::Role::initiator, 1, "alice");
+    files.hello.lane = "files";
+    p.alice.session = Session(std::move(files), p.now);
+    p.handshake();
+    const auto file_map = test::file_done_map(7);
+    std::vector<std::uint8_t> reuse{0xee};  // appended to, as the transport's buffers are
+    const auto out = p.alice.session.send_file(file_map, p.now, std::move(reuse));
+    REQUIRE(out.bytes.size() > 1);
+    CHECK(out.bytes[0] == 0xee);
+    p.alice.outbox.insert(p.alice.outbox.end(), out.bytes.begin() + 1, out.bytes.end());
+    p.pump();
+    REQUIRE(p.bob.all<ReceivedFile>().size() == 1);
+    CHECK(p.bob.all<ReceivedFile>()[0].message.bytes == file_map);
+    // Over the message limit: nothing appended.
+    const std::vector<std::uint8_t> huge(wire::kMaxMessage + 1, 0xa0);
+    CHECK(p.alice.session.send_file(huge, p.now, {}).bytes.empty());
+
+    // A file sent counts as traffic for the idle timeout, like a text.
+    p.alice.take(p.alice.session.set_liveness({Keepalive::slow, true}, p.now));
+    p.tick(wire::kIdleSessionTimeout - milliseconds(1));
+    p.alice.take(p.alice.session.send_file(file_map, p.now, {}));
+    CHECK(p.alice.session.next_deadline() == p.now + wire::kIdleSessionTimeout);
+}

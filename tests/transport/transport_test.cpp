@@ -1,5 +1,6 @@
 // Transports over loopback: real sockets, one io_context on the test thread.
 #include "loopback.hpp"
+#include "raw_peer.hpp"
 
 #include "transport/framing.hpp"
 #include "transport/wire.hpp"
@@ -17,6 +18,26 @@ tcp::endpoint local(std::uint16_t port, const char* address = "127.0.0.1") {
 
 bool all_delivered(const Node& from, const Node& to, std::size_t count) {
     return from.unacked.empty() && to.shown.size() >= count;
+}
+
+// Two listening nodes; round alternates which one has the lower key.
+struct Listening {
+    Node alice, bob;
+    std::uint16_t pa, pb;
+    Listening(asio::io_context& io, std::uint8_t round)
+        : alice(io, round % 2 ? 3 : 4, "alice"), bob(io, round % 2 ? 4 : 3, "bob"),
+          pa(alice.transport->listen()), pb(bob.transport->listen()) {}
+};
+
+// Bob dials alice's chat lane, then her files lane; both are up on both sides.
+void open_both_lanes(asio::io_context& io, Node& alice, Node& bob, std::uint16_t port) {
+    bob.transport->dial(local(port), alice.key.public_key);
+    bob.transport->dial(local(port), alice.key.public_key, Lane::files);
+    REQUIRE(run_until(io, [&] {
+        return alice.transport->has_session(bob.key.public_key) && bob.transport->has_session(alice.key.public_key) &&
+               alice.transport->has_files_session(bob.key.public_key) &&
+               bob.transport->has_files_session(alice.key.public_key);
+    }));
 }
 
 }  // namespace
@@ -48,10 +69,8 @@ TEST_CASE("two transports handshake and exchange acked messages both ways over I
 TEST_CASE("simultaneous dial keeps exactly one session on both sides and loses no message") {
     for (std::uint8_t round = 0; round < 4; ++round) {
         asio::io_context io;
-        // Alternate which side has the lower key.
-        Node alice(io, round % 2 ? 3 : 4, "alice"), bob(io, round % 2 ? 4 : 3, "bob");
-        const auto pa = alice.transport->listen();
-        const auto pb = bob.transport->listen();
+        Listening nodes(io, round);
+        auto& [alice, bob, pa, pb] = nodes;
         for (std::uint32_t i = 0; i < 20; ++i) {  // queued before any session: sent on session up
             alice.say(bob.key.public_key, 1, i);
             bob.say(alice.key.public_key, 2, i);
@@ -225,4 +244,146 @@ TEST_CASE("shutdown tells the peer the reason at once and lets the io_context ru
     io.restart();
     CHECK(io.run_for(std::chrono::seconds(10)) >= 0);
     CHECK(io.stopped());  // no work left
+}
+
+// §6.3: one session per peer and lane. The files lane is never a duplicate of
+// the chat session, and each lane hands up only its own kind.
+TEST_CASE("a files lane beside the chat session: both up, each carries its own kind") {
+    asio::io_context io;
+    Node alice(io, 1, "alice"), bob(io, 2, "bob");
+    const auto port = alice.transport->listen();
+    open_both_lanes(io, alice, bob, port);
+    run_until(io, [] { return false; }, std::chrono::milliseconds(200));  // a wrong duplicate close would show
+    CHECK(alice.ups.size() == 1);
+    CHECK(alice.files_ups.size() == 1);
+    CHECK(alice.files_ups[0].lane == Lane::files);
+    CHECK(alice.files_ups[0].hello.lane == "files");  // the initiator's Hello says which
+    CHECK(alice.ups[0].lane == Lane::chat);
+    CHECK(bob.files_ups.at(0).we_dialed);
+    CHECK(alice.duplicates.empty());
+    CHECK(bob.duplicates.empty());
+    CHECK(alice.downs.empty());
+    CHECK(alice.files_downs.empty());
+    // sessions() lists the chat lane only.
+    REQUIRE(alice.transport->sessions().size() == 1);
+    CHECK(alice.transport->sessions()[0].lane == Lane::chat);
+    // A second files dial while one is up does nothing.
+    bob.transport->dial(local(port), alice.key.public_key, Lane::files);
+
+    const auto file_map = test::file_done_map(3);
+    CHECK(bob.transport->send_file(alice.key.public_key, file_map) == SendResult::sent);
+    bob.say(alice.key.public_key, 2, 1);
+    REQUIRE(run_until(io, [&] { return !alice.files_got.empty() && all_delivered(bob, alice, 1); }));
+    CHECK(alice.files_got == std::vector<std::vector<std::uint8_t>>{file_map});
+    CHECK(alice.texts_received == 1);
+    CHECK(alice.files_ups.size() == 1);
+    CHECK(alice.duplicates.empty());
+    // No lane to a peer without one.
+    CHECK(alice.transport->send_file(fixed_key(9).public_key, file_map) == SendResult::no_session);
+    CHECK(alice.transport->send_file(bob.key.public_key, std::vector<std::uint8_t>(wire::kMaxMessage + 1, 0xa0)) ==
+          SendResult::too_large);
+}
+
+TEST_CASE("closing the files lane leaves the chat session up, and closing the chat session the files lane") {
+    asio::io_context io;
+    Node alice(io, 1, "alice"), bob(io, 2, "bob");
+    const auto port = alice.transport->listen();
+    open_both_lanes(io, alice, bob, port);
+
+    alice.transport->close_files(bob.key.public_key, "done");
+    REQUIRE(run_until(io, [&] { return !bob.files_downs.empty() && !alice.files_downs.empty(); }));
+    CHECK(bob.files_downs[0].second == "done");
+    CHECK_FALSE(bob.transport->has_files_session(alice.key.public_key));
+    bob.say(alice.key.public_key, 2, 1);
+    REQUIRE(run_until(io, [&] { return all_delivered(bob, alice, 1); }));
+    CHECK(alice.downs.empty());
+    CHECK(bob.downs.empty());
+
+    bob.transport->dial(local(port), alice.key.public_key, Lane::files);
+    REQUIRE(run_until(io, [&] { return alice.files_ups.size() == 2 && bob.files_ups.size() == 2; }));
+    alice.transport->close(bob.key.public_key, "bye");
+    REQUIRE(run_until(io, [&] { return !bob.downs.empty() && !alice.downs.empty(); }));
+    CHECK(bob.downs[0].second == "bye");
+    CHECK(bob.files_downs.size() == 1);
+    CHECK(alice.files_downs.size() == 1);
+    CHECK(bob.transport->send_file(alice.key.public_key, test::file_done_map(1)) == SendResult::sent);
+    REQUIRE(run_until(io, [&] { return !alice.files_got.empty(); }));
+    CHECK(alice.transport->has_files_session(bob.key.public_key));
+    // Set on the files lane, not the chat lane: an idle files lane goes alone.
+    alice.transport->set_files_liveness(bob.key.public_key, {Keepalive::slow, true});
+    bob.transport->set_files_liveness(alice.key.public_key, {Keepalive::slow, true});
+    // shutdown closes the files lane too.
+    alice.transport->shutdown("quitting");
+    REQUIRE(run_until(io, [&] { return bob.files_downs.size() == 2; }));
+    CHECK(bob.files_downs[1].second == "quitting");
+}
+
+TEST_CASE("simultaneous files-lane dials keep exactly one files lane on both sides") {
+    for (std::uint8_t round = 0; round < 4; ++round) {
+        asio::io_context io;
+        Listening nodes(io, round);
+        auto& [alice, bob, pa, pb] = nodes;
+        alice.transport->dial(local(pb), bob.key.public_key, Lane::files);
+        bob.transport->dial(local(pa), alice.key.public_key, Lane::files);
+        REQUIRE(run_until(io, [&] {
+            return alice.transport->has_files_session(bob.key.public_key) &&
+                   bob.transport->has_files_session(alice.key.public_key);
+        }));
+        run_until(io, [] { return false; }, std::chrono::milliseconds(300));  // the loser finishes closing
+        REQUIRE(!alice.files_ups.empty());
+        REQUIRE(!bob.files_ups.empty());
+        // Both ends kept the one the lower key dialed, and neither saw its lane go down.
+        const bool alice_lower = alice.key.public_key < bob.key.public_key;
+        CHECK(alice.files_ups.back().we_dialed == alice_lower);
+        CHECK(bob.files_ups.back().we_dialed != alice_lower);
+        CHECK(alice.files_downs.empty());
+        CHECK(bob.files_downs.empty());
+        CHECK(alice.transport->sessions().empty());  // no chat session was made
+        CHECK(alice.ups.empty());
+        // The kept lane carries files both ways.
+        CHECK(alice.transport->send_file(bob.key.public_key, test::file_done_map(1)) == SendResult::sent);
+        CHECK(bob.transport->send_file(alice.key.public_key, test::file_done_map(2)) == SendResult::sent);
+        REQUIRE(run_until(io, [&] { return !alice.files_got.empty() && !bob.files_got.empty(); }));
+        CHECK(alice.files_got[0] == test::file_done_map(2));
+        CHECK(bob.files_got[0] == test::file_done_map(1));
+    }
+}
+
+// The files lane has its own write queue: a peer that stops reading file data
+// stalls send_file at the usual cap while texts on the chat lane still go out.
+TEST_CASE("send_file refuses at the write queue's cap and the chat lane still sends") {
+    asio::io_context io;
+    Node alice(io, 1, "alice");
+    const auto port = alice.transport->listen();
+    RawClient chat(io, port), files(io, port);
+    chat.start_session(8);
+    files.start_session(8, Lane::files);
+    REQUIRE(run_until(io, [&] {
+        chat.poll();
+        files.poll();
+        return chat.established() && files.established() && !alice.ups.empty() && !alice.files_ups.empty();
+    }));
+    const PeerKey raw = fixed_key(8).public_key;
+    // From here the files client never reads; one map close to a file_chunk's size.
+    std::vector<std::uint8_t> chunk{0xa2, 0x61, 't', 0x65, 'f', 'i', 'l', 'e', '_', 0x61, 'd', 0x5a, 0x00, 0x08, 0x00, 0x00};
+    chunk.resize(chunk.size() + 512 * 1024, 0x5a);
+    SendResult last = SendResult::sent;
+    std::size_t sent = 0;
+    for (; sent < 1000 && last == SendResult::sent; ++sent) {  // bounded: the kernel's buffers fill first
+        last = alice.transport->send_file(raw, chunk);
+        io.restart();
+        io.poll();
+    }
+    CHECK(last == SendResult::backpressure);
+    MESSAGE(sent << " file messages of 512 KiB queued before back-pressure");
+    CHECK(alice.transport->send(raw, Text{make_id(1, 1), 1, "not stuck"}) == SendResult::sent);
+    bool got_text = false;
+    REQUIRE(run_until(io, [&] {
+        chat.poll();
+        for (const auto& e : chat.events)
+            if (const auto* r = std::get_if<Received>(&e))
+                got_text = got_text || std::get<Text>(r->message).body == "not stuck";
+        return got_text;
+    }));
+    CHECK(alice.transport->has_files_session(raw));
 }

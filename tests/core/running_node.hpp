@@ -1,0 +1,47 @@
+#pragma once
+// A core::Node on loopback for tests: no mDNS, no control socket, its profile
+// and download folder in a temporary directory; it records what it emits.
+#include "core/node.hpp"
+#include "tests/core/temp_dir.hpp"
+
+#include <asio.hpp>
+#include <doctest/doctest.h>
+
+namespace hallway::test {
+
+struct Running {
+    hallway::test::TempDir dir;
+    std::unique_ptr<core::Node> node;
+    std::vector<core::Notice> notices;
+    std::vector<core::TransferView> transfers;  // every TransferChanged, in order
+
+    Running(asio::io_context& io, std::vector<std::string> manual_peers = {},
+            std::size_t max_strangers = core::kMaxStrangers, std::string nick = "node") {
+        core::NodeOptions o;
+        o.profile_dir = dir.path() / "profile";
+        o.nick = std::move(nick);
+        o.download_dir = dir.path() / "downloads";
+        o.mdns = false;
+        o.control_socket = false;
+        o.manual_peers = std::move(manual_peers);
+        o.max_strangers = max_strangers;
+        std::string error;
+        node = core::Node::create(io, o, error);
+        INFO(error);
+        REQUIRE(node);
+        node->start();
+        node->subscribe([this](const core::Event& e) {
+            if (auto* n = std::get_if<core::Notice>(&e)) notices.push_back(*n);
+            if (auto* t = std::get_if<core::TransferChanged>(&e)) transfers.push_back(t->transfer);
+        });
+    }
+    asio::ip::tcp::endpoint endpoint() const { return {asio::ip::make_address("127.0.0.1"), node->port()}; }
+    std::optional<core::PeerView> view(const transport::PeerKey& key) const {
+        for (auto& p : node->peers())
+            if (p.key == key) return p;
+        return std::nullopt;
+    }
+};
+
+
+}  // namespace hallway::test
