@@ -38,6 +38,10 @@ struct Args {
     std::string text;
     std::string presence;
     double timeout = 10;
+    // Each command's seconds have their own variable: a default_val on a
+    // shared one would be every command's (CLI11 applies it when declared).
+    double answer_timeout = 300;  // send-file: for the peer's answer
+    double listen_seconds = 2;    // rooms --open: for the peers' answers
     std::size_t limit = 0;  // history: the newest this many (main sets the default)
     std::string room;       // room commands: "#name", "name" or an id prefix
     std::string topic;

@@ -93,7 +93,7 @@ int cmd_send_file(const Args& a) {
     json transfer = reply.contains("transfer") ? reply["transfer"] : json{{"id", id}, {"state", "preparing"}};
     // The wait for an answer starts when the offer leaves (hashing a large file takes a while).
     std::optional<Clock::time_point> answer_by;
-    const auto timeout = std::chrono::milliseconds(static_cast<std::int64_t>(a.timeout * 1000));
+    const auto timeout = std::chrono::milliseconds(static_cast<std::int64_t>(a.answer_timeout * 1000));
     for (;;) {
         watch.show(transfer);
         const std::string state = transfer.value("state", std::string());
@@ -104,7 +104,7 @@ int cmd_send_file(const Args& a) {
                       << "\n";
             return kExitError;
         }
-        if (state == "offered" && a.timeout > 0 && !answer_by) answer_by = Clock::now() + timeout;
+        if (state == "offered" && a.answer_timeout > 0 && !answer_by) answer_by = Clock::now() + timeout;
         if (state != "offered") answer_by.reset();
         json event;
         for (;;) {
@@ -112,7 +112,7 @@ int cmd_send_file(const Args& a) {
                                         : std::chrono::milliseconds(std::chrono::hours(1));
             if (wait.count() <= 0) {
                 withdraw(client, id);
-                std::cerr << "hallway: no answer within " << a.timeout << " s; the offer is withdrawn\n";
+                std::cerr << "hallway: no answer within " << a.answer_timeout << " s; the offer is withdrawn\n";
                 return kExitNotAccepted;
             }
             std::string error;

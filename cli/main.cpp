@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
     auto* rooms = app.add_subcommand("rooms", "List our rooms and invitations; --open lists open rooms on the LAN");
     rooms->add_flag("--open", args.open, "Ask the peers here which open rooms they are in (anyone may join those)");
     rooms->add_flag("--json", args.json, "Machine-readable output");
-    rooms->add_option("--wait", args.timeout, "With --open: seconds to listen for answers")->default_val(2)->check(CLI::NonNegativeNumber);
+    rooms->add_option("--wait", args.listen_seconds, "With --open: seconds to listen for answers")->default_val(2)->check(CLI::NonNegativeNumber);
     auto* room = app.add_subcommand("room", "Create, join, leave and manage rooms (group conversations)");
     room->require_subcommand(1);
     auto* room_create = room->add_subcommand("create", "Create a room (private: members invite others; --open: anyone may join)");
@@ -102,7 +102,7 @@ int main(int argc, char** argv) {
     send_file->add_option("PEER", args.peer, "Display name or fingerprint prefix")->required();
     send_file->add_option("PATH", args.paths, "Files and folders (folders whole, relative paths kept; symlinks skipped)")
         ->required();
-    send_file->add_option("--timeout", args.timeout,
+    send_file->add_option("--timeout", args.answer_timeout,
                           "Seconds the peer has to accept or decline the offer before it is withdrawn (0: no limit); "
                           "once accepted, the transfer is watched to its end")
         ->default_val(300)

@@ -42,7 +42,7 @@ int cmd_rooms(const Args& a) {
     if (int rc = ask(client, a, {{"cmd", "rooms"}, {"open", a.open}, {"query", a.open}}, reply)) return rc;
     if (a.open) {
         // Members answer within a LAN round trip or a session's start: listen a moment, then ask what came.
-        std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<long>(a.timeout * 1000)));
+        std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<long>(a.listen_seconds * 1000)));
         if (int rc = exchange(client, {{"cmd", "rooms"}, {"open", true}}, reply)) return rc;
     }
     const json& rooms = reply["rooms"];
