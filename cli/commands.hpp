@@ -49,6 +49,7 @@ struct Args {
     std::vector<std::string> paths;  // send-file
     std::uint64_t transfer = 0;      // accept, decline, cancel, resume: a transfer's id
     std::string to;                  // accept --to
+    std::string setting;             // auto-accept: "on" or "off"
 };
 
 int cmd_id(const Args& a);
@@ -75,5 +76,6 @@ int cmd_room_history(const Args& a);  // history with a PEER that names_room()
 int cmd_send_file(const Args& a);
 int cmd_files(const Args& a);
 int cmd_transfer(const Args& a, const char* cmd);  // accept, decline, cancel, resume
+int cmd_auto_accept(const Args& a);
 
 }  // namespace hallway::cli

@@ -155,4 +155,12 @@ int cmd_transfer(const Args& a, const char* cmd) {
     return kExitOk;
 }
 
+int cmd_auto_accept(const Args& a) {
+    const bool on = a.setting == "on";
+    json reply;
+    if (int rc = ask(a, {{"cmd", "auto_accept"}, {"peer", a.peer}, {"on", on}}, reply)) return rc;
+    std::cout << (on ? "files from it are accepted without asking\n" : "its offers wait for your answer again\n");
+    return kExitOk;
+}
+
 }  // namespace hallway::cli

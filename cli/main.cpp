@@ -116,6 +116,10 @@ int main(int argc, char** argv) {
     auto* decline = app.add_subcommand("decline", "Decline a file offer");
     auto* cancel = app.add_subcommand("cancel", "Stop a transfer either way (partial files are removed)");
     auto* resume = app.add_subcommand("resume", "Resume a transfer paused by a full disk, once there is room");
+    auto* auto_accept = app.add_subcommand(
+        "auto-accept", "on: a verified contact's files are accepted into the download folder without asking; off: ask");
+    auto_accept->add_option("PEER", args.peer, "Display name or fingerprint prefix")->required();
+    auto_accept->add_option("SETTING", args.setting, "on or off")->required()->check(CLI::IsMember({"on", "off"}));
     for (auto* sc : {accept, decline, cancel, resume})
         sc->add_option("ID", args.transfer, "The transfer's number, as 'hallway files' lists it")->required();
 
@@ -151,5 +155,6 @@ int main(int argc, char** argv) {
     if (*decline) return cli::cmd_transfer(args, "decline");
     if (*cancel) return cli::cmd_transfer(args, "cancel");
     if (*resume) return cli::cmd_transfer(args, "resume");
+    if (*auto_accept) return cli::cmd_auto_accept(args);
     return cli::kExitUsage;
 }

@@ -101,4 +101,15 @@ set -e
 [ $rc2 -eq 4 ] || fail "unknown peer should exit 4, got $rc2"
 [ $rc3 -eq 1 ] || fail "a missing file should exit 1, got $rc3"
 hw bob files | head -n1 | grep -q "^ID  DIR  PEER" || fail "files: no table header"
+
+# Automatic acceptance: for verified contacts only, shown in peers.
+auto_on() { hw bob peers --json | jq -e '.[] | select(.nick == "alice") | .auto_accept_files' >/dev/null; }
+set +e; hw bob auto-accept alice on 2>/dev/null; rc=$?; set -e
+[ $rc -eq 1 ] || fail "auto-accept for an unverified contact should be refused (exit 1), got $rc"
+auto_on && fail "refused, yet shown on"
+hw bob verify alice --confirm >/dev/null || fail "verify --confirm"
+hw bob auto-accept alice on >/dev/null || fail "auto-accept for a verified contact"
+auto_on || fail "auto-accept on is not shown in peers"
+hw bob auto-accept alice off >/dev/null || fail "auto-accept off"
+auto_on && fail "auto-accept off is still shown on"
 echo "files CLI test passed"
