@@ -7,15 +7,8 @@
 source "$(dirname "$0")/files_lib.sh"
 e2e_init
 vlan_up 2
-: "${IMPAIRED_LINK:?IMPAIRED_LINK must name the impaired_link binary}"
 
-"$IMPAIRED_LINK" "$E2E_VLAN-h1" "$E2E_VLAN-h2" 0 0 120 0.0005 >"$E2E_DIR/link.log" 2>&1 &
-E2E_PIDS+=($!)
-wait_for 5 "the impaired link is up" grep -q ready "$E2E_DIR/link.log"
-for h in 1 2; do
-    on_host $h ip addr add "10.214.0.$h/24" dev imp0
-    on_host $h ip link set imp0 up
-done
+impaired_link_up 0 0 120 0.0005
 node_up alice 1 --no-mdns --port 47044 --peer 10.214.0.2:47045
 node_up bob 2 --no-mdns --port 47045 --peer 10.214.0.1:47044
 wait_for 20 "alice knows bob speaks files" speaks_files alice bob

@@ -5,16 +5,9 @@
 source "$(dirname "$0")/lib.sh"
 e2e_init
 vlan_up 2
-: "${IMPAIRED_LINK:?IMPAIRED_LINK must name the impaired_link binary}"
 N=500
 
-"$IMPAIRED_LINK" "$E2E_VLAN-h1" "$E2E_VLAN-h2" 200 0.2 280 >"$E2E_DIR/link.log" 2>&1 &
-E2E_PIDS+=($!)
-wait_for 5 "the impaired link is up" grep -q ready "$E2E_DIR/link.log"
-for h in 1 2; do
-    on_host $h ip addr add "10.214.0.$h/24" dev imp0
-    on_host $h ip link set imp0 up
-done
+impaired_link_up 200 0.2 280
 start_node alice 1 --no-mdns --port 47020
 start_node bob 2 --no-mdns --peer 10.214.0.1:47020
 wait_for 30 "alice lists bob over the bad link" online_in alice bob

@@ -54,6 +54,20 @@ vlan_up() {
     "$VLAN_SH" up "$E2E_VLAN" "$1" >"$E2E_DIR/vlan.log" 2>&1 || { cat "$E2E_DIR/vlan.log"; fail "vlan up"; }
 }
 on_host() { local h=$1; shift; "$VLAN_SH" exec "$E2E_VLAN" "$h" "$@"; }
+
+# impaired_link_up DELAY_MS LOSS SECONDS [CORRUPT]: a point-to-point link
+# (tests/support/impaired_link) between vlan hosts 1 and 2, as 10.214.0.1 and
+# 10.214.0.2 on imp0 in each.
+impaired_link_up() {
+    : "${IMPAIRED_LINK:?IMPAIRED_LINK must name the impaired_link binary}"
+    "$IMPAIRED_LINK" "$E2E_VLAN-h1" "$E2E_VLAN-h2" "$@" >"$E2E_DIR/link.log" 2>&1 &
+    E2E_PIDS+=($!)
+    wait_for 5 "the impaired link is up" grep -q ready "$E2E_DIR/link.log"
+    for h in 1 2; do
+        on_host $h ip addr add "10.214.0.$h/24" dev imp0
+        on_host $h ip link set imp0 up
+    done
+}
 host_addr() { "$VLAN_SH" addr "$E2E_VLAN" "$1"; }
 
 # start_node NAME HOST|- ARGS...: `hallway daemon` with profile $E2E_DIR/NAME,
