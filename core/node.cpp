@@ -117,7 +117,8 @@ bool Node::Impl::transmit(std::span<const StoredMessage> rows) {
 
 void Node::Impl::flush_outbox(const PeerKey& peer) {
     backlogged.erase(peer);
-    if (!transport->has_session(peer) || !may_send_to(peer)) return;
+    // Before start() there is no transport: nothing to send yet.
+    if (!transport || !transport->has_session(peer) || !may_send_to(peer)) return;
     if (!transmit(store->outbox(peer))) backlogged.insert(peer);
 }
 

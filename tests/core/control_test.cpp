@@ -264,6 +264,19 @@ TEST_CASE("control: one text limit, measured on the text as sent") {
     CHECK(node->message(bob, Direction::out, *id)->body == "ok \xEF\xBF\xBD");
 }
 
+TEST_CASE("control: a node not yet started takes a trust decision") {
+    TempDir dir;
+    seed_store(dir.path(), [&](Store& s) {
+        REQUIRE(s.touch_contact(peer_key(1), "bob", just_now_ms()) == StoreError::ok);
+    });
+    asio::io_context io;
+    auto node = open_node(io, dir.path());
+    node->set_trust(peer_key(1), Trust::verified);  // it used to reach for the transport start() makes
+    const auto peers = node->peers();
+    REQUIRE(peers.size() == 1);
+    CHECK(peers[0].trust == Trust::verified);
+}
+
 TEST_CASE("control: file requests name what they may, and say what is wrong") {
     TempDir dir;
     seed_store(dir.path(), [&](Store& s) {
