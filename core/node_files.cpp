@@ -306,12 +306,10 @@ bool Node::Impl::Files::accept(files::Handle h, fs::path dir, std::string& error
 // ---- persistence: the store's rows <-> the service's saved transfers --------
 
 void Node::Impl::Files::save(const files::SavedIncoming& t) {
-    auto offer = files::decode_offer(t.offer);
-    if (!offer) return;
     StoredTransfer row;
     row.peer = t.peer;
     row.direction = Direction::in;
-    row.id = offer->id;
+    row.id = t.id;
     row.state = t.state == files::SavedIncoming::State::offered  ? TransferRowState::offered
                 : t.state == files::SavedIncoming::State::active ? TransferRowState::active
                                                                  : TransferRowState::paused;
@@ -328,12 +326,10 @@ void Node::Impl::Files::forget(const PeerKey& peer, const files::TransferId& id)
 }
 
 void Node::Impl::Files::save_out(const files::SavedOutgoing& t) {
-    auto offer = files::decode_offer(t.offer);
-    if (!offer) return;
     StoredTransfer row;
     row.peer = t.peer;
     row.direction = Direction::out;
-    row.id = offer->id;
+    row.id = t.id;
     row.state = t.accepted ? TransferRowState::active : TransferRowState::offered;
     row.offer = t.offer;
     for (auto& source : t.sources) row.files.push_back({{}, source, {}, false});
@@ -351,6 +347,7 @@ std::vector<files::SavedOutgoing> Node::Impl::Files::load_out() {
         if (row.direction != Direction::out) continue;
         files::SavedOutgoing s;
         s.peer = row.peer;
+        s.id = row.id;
         s.offer = std::move(row.offer);
         s.accepted = row.state != TransferRowState::offered;
         for (auto& f : row.files) s.sources.push_back(std::move(f.source));
@@ -365,6 +362,7 @@ std::vector<files::SavedIncoming> Node::Impl::Files::load() {
         if (row.direction != Direction::in) continue;
         files::SavedIncoming s;
         s.peer = row.peer;
+        s.id = row.id;
         s.offer = std::move(row.offer);
         s.state = row.state == TransferRowState::offered  ? files::SavedIncoming::State::offered
                   : row.state == TransferRowState::active ? files::SavedIncoming::State::active

@@ -165,6 +165,7 @@ void Transfers::deliver(const PeerKey& peer, const FileMessage& m) {
 void Transfers::persist(const In& t) {
     SavedIncoming s;
     s.peer = t.peer;
+    s.id = t.offer.id;
     s.offer = t.offer_bytes;
     s.state = t.state;
     s.dir = t.dir;
@@ -173,7 +174,7 @@ void Transfers::persist(const In& t) {
     port_.save(s);
 }
 
-void Transfers::persist(const Out& t) { port_.save_out({t.peer, encode_offer(t.offer), t.sources, t.accepted}); }
+void Transfers::persist(const Out& t) { port_.save_out({t.peer, t.offer.id, encode_offer(t.offer), t.sources, t.accepted}); }
 
 // --- Loading
 

@@ -124,6 +124,7 @@ struct SavedIncoming {
         bool done = false;                 // renamed to target (folders: made)
     };
     PeerKey peer{};
+    TransferId id{};  // the offer's: the key a save replaces, without decoding the offer
     std::vector<std::uint8_t> offer;  // the file_offer as received
     State state = State::offered;
     std::string dir;
@@ -135,6 +136,7 @@ struct SavedIncoming {
 // after a restart (the store's migration 4 later).
 struct SavedOutgoing {
     PeerKey peer{};
+    TransferId id{};
     std::vector<std::uint8_t> offer;   // the file_offer as sent
     std::vector<std::string> sources;  // one per offer entry: the local path read (empty for a folder)
     bool accepted = false;

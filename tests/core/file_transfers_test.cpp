@@ -154,14 +154,14 @@ struct Peer : FilesPort {
     bool blocked(const PeerKey& peer) const override { return blocklist.count(peer) > 0; }
     void emit(const TransferEvent& e) override { events.push_back(e); }
     FileSystem& fs() override { return disk; }
-    void save(const SavedIncoming& s) override { store[{s.peer, decode_offer(s.offer)->id}] = s; }
+    void save(const SavedIncoming& s) override { store[{s.peer, s.id}] = s; }
     void forget(const PeerKey& peer, const TransferId& id) override { store.erase({peer, id}); }
     std::vector<SavedIncoming> load() override {
         std::vector<SavedIncoming> out;
         for (auto& [k, s] : store) out.push_back(s);
         return out;
     }
-    void save_out(const SavedOutgoing& s) override { store_out[{s.peer, decode_offer(s.offer)->id}] = s; }
+    void save_out(const SavedOutgoing& s) override { store_out[{s.peer, s.id}] = s; }
     void forget_out(const PeerKey& peer, const TransferId& id) override { store_out.erase({peer, id}); }
     std::vector<SavedOutgoing> load_out() override {
         std::vector<SavedOutgoing> out;
