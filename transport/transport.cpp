@@ -554,13 +554,17 @@ SendResult Transport::Impl::send_on(const PeerKey& peer, Lane lane, Encrypt encr
     const Conn c = find(peer, lane);
     if (!c) return SendResult::no_session;
     // Checked before encrypting: a message encrypted and then dropped would break the nonce sequence.
-    if (c->closing) return SendResult::closing;
+    // A session can be over while still active: the read that established it may also
+    // have carried its end (a peer's Close right behind its last handshake message), and
+    // on_session_up runs before that Closed event; what is sent from there must wait for
+    // the next session, not count as unsendable.
+    if (c->closing || c->session->state() != Session::State::established) return SendResult::closing;
     if (c->queued_bytes >= (lane == Lane::files ? wire::kMaxFilesWriteQueue : wire::kMaxWriteQueue))
         return SendResult::backpressure;
     auto tail = take_tail(*c);
     const std::size_t before = tail.size();
     auto out = encrypt(*c->session, std::move(tail));
-    // An active session is established, so only the size makes it send nothing.
+    // The session is established, so only the size makes it send nothing.
     const bool sent = out.bytes.size() > before;
     apply(c, std::move(out));  // the tail goes back to the queue either way
     return sent ? SendResult::sent : SendResult::too_large;

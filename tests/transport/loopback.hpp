@@ -43,6 +43,7 @@ inline MessageId make_id(std::uint32_t owner, std::uint32_t n) {
 struct Node {
     crypto::KeyPair key;
     std::vector<SessionInfo> ups;
+    std::vector<SendResult> sends_at_up;  // what each resend from on_session_up returned
     std::vector<std::pair<PeerKey, std::string>> downs;
     std::vector<PeerKey> spoofs;
     std::vector<std::string> dial_failures;
@@ -62,7 +63,7 @@ struct Node {
         cb.accept_peer = [this](const PeerKey&) { return accept; };
         cb.on_session_up = [this](const SessionInfo& s) {
             ups.push_back(s);
-            for (const auto& [id, t] : unacked) transport->send(s.peer, t);
+            for (const auto& [id, t] : unacked) sends_at_up.push_back(transport->send(s.peer, t));
         };
         cb.on_session_down = [this](const PeerKey& p, std::string_view r, CloseKind) { downs.emplace_back(p, std::string(r)); };
         cb.on_message = [this](const PeerKey& p, const AppMessage& m) {
@@ -126,8 +127,14 @@ struct RawClient {
         session.emplace(std::move(c), MonoTime{0});
         take(session->start(MonoTime{0}));
     }
+    // While holding, what the session writes is kept in held (to write it later in one piece).
+    bool holding = false;
+    std::vector<std::uint8_t> held;
     void take(SessionOutput out) {
-        write(out.bytes);
+        if (holding)
+            held.insert(held.end(), out.bytes.begin(), out.bytes.end());
+        else
+            write(out.bytes);
         for (auto& e : out.events) events.push_back(std::move(e));
     }
     // Reads what is available; feeds the session when there is one. True at EOF/error.

@@ -138,6 +138,28 @@ TEST_CASE("invalid input on one connection closes only that connection") {
     CHECK(bob.downs.empty());
 }
 
+// CI's lossy-link test: texts resent from on_session_up on a session whose
+// peer's Close came in the same read as its last handshake message were
+// reported too_large (the session sent nothing, and size was the only reason
+// send_on knew of), so the messenger failed them for good.
+TEST_CASE("a session closed in the read that established it refuses sends as closing, not too large") {
+    asio::io_context io;
+    Node alice(io, 1, "alice");
+    alice.unacked.emplace(make_id(1, 1), Text{make_id(1, 1), 1, "hi"});
+    const auto port = alice.transport->listen();
+    RawClient raw(io, port);
+    raw.start_session(8);
+    raw.holding = true;  // msg3 and the Close go out in one write
+    REQUIRE(run_until(io, [&] { raw.poll(); return raw.established(); }));
+    raw.take(raw.session->close(wire::kReasonDuplicate, MonoTime{0}));
+    raw.holding = false;
+    raw.write(raw.held);
+    REQUIRE(run_until(io, [&] { raw.poll(); return !alice.downs.empty(); }));
+    REQUIRE(alice.ups.size() == 1);
+    CHECK(alice.sends_at_up == std::vector<SendResult>{SendResult::closing});
+    CHECK_FALSE(alice.transport->has_session(fixed_key(8).public_key));
+}
+
 TEST_CASE("a peer that completes the handshake and goes silent is declared dead") {
     asio::io_context io;
     Node alice(io, 1, "alice");
