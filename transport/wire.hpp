@@ -15,6 +15,13 @@ using std::chrono::milliseconds;
 // incompatible change; compatible additions use new map keys or message types.
 inline constexpr std::uint32_t kVersion = 1;
 
+// The TCP port a node listens on unless told otherwise (issue 16): a fixed one so a
+// firewall rule can allow it (dist/ufw, dist/firewalld read it from here). It is
+// only a default: when it is taken a node takes any free port, and the port
+// announced in the SRV record (or given with --peer) is always the one to dial.
+// In the IANA user range, not assigned there.
+inline constexpr std::uint16_t kDefaultPort = 49100;
+
 // The Noise protocol: mutual authentication without prior knowledge of the
 // peer's key (XX), so a peer found by mDNS can be verified afterwards by fp.
 inline constexpr std::string_view kProtocolName = "Noise_XX_25519_ChaChaPoly_BLAKE2b";
