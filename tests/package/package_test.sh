@@ -68,6 +68,12 @@ if [ -n "$metainfo" ] && appstreamcli validate --no-net "$metainfo" >"$work/apps
 else
     cat "$work/appstream.log"; fail "appstreamcli validate '$metainfo'"
 fi
+# The firewall profiles as their tools read them (ufw's only where ufw is installed).
+firewalld=$(grep 'firewalld/services/hallway.xml$' "$work/listed")
+xmllint --noout "$firewalld" && ok "xmllint $firewalld" || fail "firewalld service '$firewalld' is not well-formed XML"
+if command -v ufw >/dev/null; then
+    ufw app info Hallway && ok "ufw app info Hallway" || fail "ufw app info Hallway"
+fi
 # The completion as bash loads it: the subcommands, then room's own.
 words=$(bash -c 'source /usr/share/bash-completion/bash_completion
                  source /usr/share/bash-completion/completions/hallway
