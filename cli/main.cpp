@@ -5,6 +5,8 @@
 #include "core/profile.hpp"
 #include "transport/wire.hpp"
 
+#include <hallway/version.hpp>
+
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -27,6 +29,7 @@ const std::string kStatusHelp = "Status message, one line of at most " + std::to
 int main(int argc, char** argv) {
     CLI::App app{"Hallway: serverless, end-to-end encrypted chat on your local network.", "hallway"};
     app.footer(cli::kExitCodesHelp);
+    app.set_version_flag("--version", kVersion, "Print the version and exit");
     app.require_subcommand(1);
     cli::Args args;
     app.add_option("--profile", args.profile, "Profile directory (default $HALLWAY_PROFILE or $XDG_DATA_HOME/hallway)");

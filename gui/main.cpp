@@ -10,6 +10,7 @@
 #include "gui/model.hpp"
 #include "gui/panels.hpp"
 #include "gui/screenshot.hpp"
+#include <hallway/version.hpp>
 
 #include <CLI/CLI.hpp>
 #include <GLFW/glfw3.h>
@@ -346,6 +347,8 @@ std::int64_t wall_ms() {
 int main(int argc, char** argv) {
     Options opt;
     CLI::App cli{"Hallway: end-to-end encrypted chat on the local network (desktop window)", "hallway-gui"};
+    // Parsed before any display is looked for, so it works on a headless machine.
+    cli.set_version_flag("--version", hallway::kVersion, "Print the version and exit");
     cli.add_option("--profile", opt.profile, "Profile directory (default: $HALLWAY_PROFILE or ~/.local/share/hallway)");
     cli.add_option("--nick", opt.nick, "Display name (default: the remembered one, else your user name)");
     cli.add_option("--port", opt.port, "TCP port to listen on (default: any free port)");
