@@ -33,6 +33,10 @@ int main(int argc, char** argv) {
 
     auto* id = app.add_subcommand("id", "Print our display name and fingerprint");
 
+    auto* doctor = app.add_subcommand("doctor", "Check why peers may not be seen: avahi-daemon, nss-mdns, the firewall, "
+                                                "each announced peer (exit 1 when a problem is found)");
+    doctor->add_flag("--json", args.json, "Machine-readable output");
+
     auto* daemon = app.add_subcommand("daemon", "Run a node in the foreground until SIGINT/SIGTERM");
     auto* chat = app.add_subcommand("chat", "Interactive terminal chat (runs a node)");
     for (auto* sc : {daemon, chat}) {
@@ -132,6 +136,7 @@ int main(int argc, char** argv) {
     if (args.profile.empty()) args.profile = core::default_profile_dir().string();
 
     if (*id) return cli::cmd_id(args);
+    if (*doctor) return cli::cmd_doctor(args);
     if (*daemon) return cli::cmd_daemon(args);
     if (*chat) return cli::cmd_chat(args);
     if (*peers) return cli::cmd_peers(args);
