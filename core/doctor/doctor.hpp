@@ -32,6 +32,7 @@ struct Context {
     std::string own_fingerprint;  // 40 digits
     std::uint16_t port = 0;       // the port our node listens on (the running node's, else the default)
     bool node_running = false;    // a node answers on the profile's control socket
+    std::string service_name;     // the DNS-SD instance name the running node published (empty: none yet)
     std::chrono::milliseconds browse_time{3000};  // how long to watch mDNS for peers
 };
 
