@@ -33,8 +33,12 @@ int main(int argc, char** argv) {
 
     auto* id = app.add_subcommand("id", "Print our display name and fingerprint");
 
-    auto* doctor = app.add_subcommand("doctor", "Check why peers may not be seen: avahi-daemon, nss-mdns, the firewall, "
-                                                "each announced peer (exit 1 when a problem is found)");
+    auto* doctor = app.add_subcommand(
+        "doctor",
+        "Check why peers may not be seen, one line per check with what to do: avahi-daemon (installed, running, "
+        "on D-Bus), the name our running node is published under, mDNS interfaces, nss-mdns, the firewall's rules "
+        "for our TCP port and UDP 5353 (nftables, iptables, ufw, firewalld; read only: run with sudo to read them), "
+        "each announced peer. Exit 1 when a problem is found");
     doctor->add_flag("--json", args.json, "Machine-readable output");
 
     auto* daemon = app.add_subcommand("daemon", "Run a node in the foreground until SIGINT/SIGTERM");

@@ -11,7 +11,7 @@ build=(cmake ninja-build g++ pkg-config libsodium-dev libasio-dev libavahi-clien
 gui=(libimgui-dev libstb-dev libglfw3-dev libgl-dev fonts-dejavu-core)
 runtime=(avahi-daemon)
 tests=(doctest-dev avahi-utils dbus iproute2 procps xvfb xauth xdotool x11-utils
-       jq python3 clang libclang-rt-14-dev)
+       jq python3 clang libclang-rt-14-dev nftables)
 
 case "${1:-}" in
   run)  want=("${build[@]}" "${gui[@]}" "${runtime[@]}") ;;
