@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <cstring>
 
 extern char** environ;
@@ -93,9 +94,18 @@ ToolRun run_tool(const std::filesystem::path& program, const std::vector<std::st
             if (static_cast<std::size_t>(n) > room && i == 0) run.truncated = true;
         }
     }
-    if (run.timed_out) ::kill(pid, SIGKILL);
+    // A tool that closed its output may still linger: it gets what is left of the time, then SIGKILL.
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    while (!run.timed_out) {
+        const pid_t r = ::waitpid(pid, &status, WNOHANG);
+        if (r == pid || (r < 0 && errno != EINTR)) break;
+        if (std::chrono::steady_clock::now() >= deadline) run.timed_out = true;
+        else ::usleep(10000);
+    }
+    if (run.timed_out) {
+        ::kill(pid, SIGKILL);
+        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
     }
     if (!run.timed_out && WIFEXITED(status)) run.status = WEXITSTATUS(status);
     return run;

@@ -1,6 +1,7 @@
 // The system judges of `hallway doctor`: facts about avahi-daemon, our
 // service, the interfaces and nss-mdns in, the findings a person reads out.
 #include "core/doctor/system_judge.hpp"
+#include "core/doctor/tool_run.hpp"
 
 #include <doctest/doctest.h>
 
@@ -85,4 +86,20 @@ TEST_CASE("nss-mdns: the library and the hosts line") {
     CHECK(f.advice.find("mdns4_minimal") != std::string::npos);
     CHECK(judge_nss_mdns(std::string("hosts: files nomdns dns\n"), lib).verdict == Verdict::warning);
     CHECK(judge_nss_mdns(std::nullopt, lib).verdict == Verdict::warning);
+}
+
+TEST_CASE("a tool is run without a shell, its output and status kept, a hung one killed") {
+    auto sh = find_program("sh");
+    REQUIRE(sh);
+    auto run = run_tool(*sh, {"-c", "echo out; echo err >&2; exit 3"}, std::chrono::seconds(10));
+    CHECK(run.ran);
+    CHECK(run.status == 3);
+    CHECK(run.out == "out\n");
+    CHECK(run.err == "err\n");
+    CHECK(run_tool(*sh, {"-c", "echo \"$LC_ALL\""}, std::chrono::seconds(10)).out == "C\n");  // its words are parsed
+    // Closes its output and lingers: not waited for past the timeout.
+    auto hung = run_tool(*sh, {"-c", "exec >/dev/null 2>&1; sleep 30"}, std::chrono::milliseconds(200));
+    CHECK(hung.timed_out);
+    CHECK(hung.status == -1);
+    CHECK_FALSE(find_program("no-such-tool-hallway"));
 }
