@@ -53,6 +53,7 @@ struct Args {
 };
 
 int cmd_id(const Args& a);
+int cmd_doctor(const Args& a);
 int cmd_daemon(const Args& a);
 int cmd_chat(const Args& a);
 int cmd_peers(const Args& a);

@@ -36,6 +36,14 @@ int main(int argc, char** argv) {
 
     auto* id = app.add_subcommand("id", "Print our display name and fingerprint");
 
+    auto* doctor = app.add_subcommand(
+        "doctor",
+        "Check why peers may not be seen, one line per check with what to do: avahi-daemon (installed, running, "
+        "on D-Bus), the name our running node is published under, mDNS interfaces, nss-mdns, the firewall's rules "
+        "for our TCP port and UDP 5353 (nftables, iptables, ufw, firewalld; read only: run with sudo to read them), "
+        "each announced peer. Exit 1 when a problem is found");
+    doctor->add_flag("--json", args.json, "Machine-readable output");
+
     auto* daemon = app.add_subcommand("daemon", "Run a node in the foreground until SIGINT/SIGTERM");
     auto* chat = app.add_subcommand("chat", "Interactive terminal chat (runs a node)");
     for (auto* sc : {daemon, chat}) {
@@ -135,6 +143,7 @@ int main(int argc, char** argv) {
     if (args.profile.empty()) args.profile = core::default_profile_dir().string();
 
     if (*id) return cli::cmd_id(args);
+    if (*doctor) return cli::cmd_doctor(args);
     if (*daemon) return cli::cmd_daemon(args);
     if (*chat) return cli::cmd_chat(args);
     if (*peers) return cli::cmd_peers(args);

@@ -331,7 +331,7 @@ json ControlServer::handle(const json& req, std::uint64_t connection_id) {
     if (cmd == "id") {
         auto o = node_.own();
         return json{{"ok", true}, {"nick", o.nick}, {"id", o.fingerprint}, {"port", o.port},
-                    {"presence", o.presence}, {"status", o.status_message}};
+                    {"presence", o.presence}, {"status", o.status_message}, {"service", node_.service_name()}};
     }
     if (cmd == "peers") {
         auto offset = uint_field(req, "offset", 0);

@@ -260,6 +260,7 @@ void Node::start() {
             d.notice(st == discovery::DaemonState::running ? Notice::Level::info : Notice::Level::warning,
                      std::string(msg));
         };
+        dc.on_published = [&d](const std::string& name) { d.service_name = name; };
         d.discovery = std::make_unique<discovery::Discovery>(d.io, dc);
         d.discovery->start(discovery::Announcement{d.settings.nick, d.fingerprint, d.port});
     }
@@ -294,6 +295,8 @@ void Node::subscribe(std::function<void(const Event&)> sink) {
 }
 
 OwnIdentity Node::own() const { return impl_->own(); }
+
+const std::string& Node::service_name() const { return impl_->service_name; }
 
 std::vector<PeerView> Node::peers() const {
     const Impl& d = *impl_;

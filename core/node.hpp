@@ -59,6 +59,8 @@ public:
     void subscribe(std::function<void(const Event&)> sink);
 
     OwnIdentity own() const;
+    // The DNS-SD instance name avahi-daemon registered for us; empty until it has (or without mDNS).
+    const std::string& service_name() const;
     std::vector<PeerView> peers() const;
 
     // PEER as people type it: a display name or a fingerprint prefix. Empty

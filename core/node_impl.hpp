@@ -110,6 +110,7 @@ struct Node::Impl : core::rooms::RoomsPort {
     Settings settings;
     std::unique_ptr<transport::Transport> transport;
     std::unique_ptr<discovery::Discovery> discovery;
+    std::string service_name;  // as last published (Node::service_name)
     std::unique_ptr<ControlServer> control;
     std::unique_ptr<Files> files;  // after transport: gone before it
     asio::steady_timer maintenance{io};

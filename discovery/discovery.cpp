@@ -265,6 +265,7 @@ struct Avahi {
         switch (state) {
         case AVAHI_ENTRY_GROUP_ESTABLISHED:
             report(DaemonState::running, "published as \"" + service_name + "\"");
+            if (callbacks.on_published) callbacks.on_published(service_name);
             break;
         case AVAHI_ENTRY_GROUP_COLLISION:
             rename();
@@ -438,6 +439,7 @@ struct Discovery::Impl {
         relayed.on_found = on_caller(caller, std::move(cb.on_found));
         relayed.on_lost = on_caller(caller, std::move(cb.on_lost));
         relayed.on_daemon = on_caller(caller, std::move(cb.on_daemon));
+        relayed.on_published = on_caller(caller, std::move(cb.on_published));
         avahi = std::make_unique<Avahi>(own_io, std::move(relayed));
         thread = std::thread([this] { own_io.run(); });
     }

@@ -42,6 +42,9 @@ struct DiscoveryCallbacks {
     std::function<void(const std::string& service_name, const std::string& fingerprint)> on_lost;
     // Human-readable status of avahi-daemon (missing, restarted, name collision renamed...).
     std::function<void(DaemonState, std::string_view message)> on_daemon;
+    // Our service is registered (avahi-daemon says so) under this instance name,
+    // after any renames; `hallway doctor` asks for it.
+    std::function<void(const std::string& service_name)> on_published;
 };
 
 class Discovery {

@@ -264,6 +264,20 @@ TEST_CASE("control: one text limit, measured on the text as sent") {
     CHECK(node->message(bob, Direction::out, *id)->body == "ok \xEF\xBF\xBD");
 }
 
+TEST_CASE("control: id says the node's port and the service name it published (none without mDNS)") {
+    TempDir dir;
+    asio::io_context io;
+    auto node = open_node(io, dir.path());
+    node->start();
+    ControlServer server(io, *node, dir.path() / "test.sock");
+    const json id = checked(server.handle({{"cmd", "id"}}, 1));
+    CHECK(id.value("port", 0) == node->own().port);
+    CHECK(id.value("port", 0) != 0);
+    REQUIRE(id.contains("service"));
+    CHECK(id["service"] == "");  // hallway doctor: "not published"
+    node->stop("test over");
+}
+
 TEST_CASE("control: a node not yet started takes a trust decision") {
     TempDir dir;
     seed_store(dir.path(), [&](Store& s) {
