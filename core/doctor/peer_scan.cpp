@@ -113,6 +113,8 @@ private:
         socket_.async_read_some(asio::buffer(into.data(), into.size()),
                                 [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
                                     if (self->finished_) return;
+                                    if (ec == asio::error::eof)
+                                        return self->finish({Reach::handshake_failed, "", "they closed the connection"});
                                     if (ec) return self->finish({Reach::handshake_failed, "", ec.message()});
                                     self->received(n);
                                 });
@@ -160,7 +162,10 @@ PeerScan scan_peers(const Context& ctx) {
             scan.mdns = true;
             scan.mdns_error.clear();
         } else if (state == discovery::DaemonState::missing || state == discovery::DaemonState::failed) {
-            scan.mdns_error = std::string(message);
+            // Discovery's own words for "missing" end in advice doctor gives itself.
+            scan.mdns_error = state == discovery::DaemonState::missing
+                                  ? "avahi-daemon is not running, or not reachable over D-Bus"
+                                  : std::string(message);
         }
     };
     cb.on_found = [&](const discovery::Sighting& s) {
