@@ -3,6 +3,7 @@
 
 #include "crypto/identity.hpp"
 #include "discovery/txt_record.hpp"
+#include "transport/wire.hpp"
 
 namespace hallway::core::doctor {
 namespace {
@@ -95,9 +96,10 @@ Finding nobody(const Context& ctx) {
                 ": either nobody runs it on this network, or they are on another subnet (another floor, "
                 "Wi-Fi and cable, a VPN), which multicast mDNS does not cross",
             "connect directly with `hallway daemon --peer HOST:PORT` (their address, port " +
-                std::to_string(ctx.port) + " by default); or ask an administrator for an Avahi reflector "
-                "(enable-reflector=yes in /etc/avahi/avahi-daemon.conf on a host on both subnets) or wide-area "
-                "DNS-SD; see " + kReadme};
+                std::to_string(transport::wire::kDefaultPort) +
+                " by default); or ask an administrator for an Avahi reflector (enable-reflector=yes in "
+                "/etc/avahi/avahi-daemon.conf on a host on both subnets) or wide-area DNS-SD; see " +
+                kReadme};
 }
 
 }  // namespace

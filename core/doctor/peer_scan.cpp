@@ -102,9 +102,10 @@ private:
             if (!ec) self->finish({Reach::no_handshake, "", ""});
         });
         first_ = session_.start(mono_now()).bytes;
-        asio::async_write(socket_, asio::buffer(first_), [self = shared_from_this()](const asio::error_code& ec, std::size_t) {
-            if (ec && !self->finished_) self->finish({Reach::handshake_failed, "", ec.message()});
-        });
+        asio::async_write(socket_, asio::buffer(first_),
+                          [self = shared_from_this()](const asio::error_code& ec, std::size_t) {
+                              if (ec && !self->finished_) self->finish({Reach::handshake_failed, "", ec.message()});
+                          });
         read();
     }
 
@@ -114,7 +115,8 @@ private:
                                 [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
                                     if (self->finished_) return;
                                     if (ec == asio::error::eof)
-                                        return self->finish({Reach::handshake_failed, "", "they closed the connection"});
+                                        return self->finish(
+                                            {Reach::handshake_failed, "", "they closed the connection"});
                                     if (ec) return self->finish({Reach::handshake_failed, "", ec.message()});
                                     self->received(n);
                                 });

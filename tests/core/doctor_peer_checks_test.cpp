@@ -98,7 +98,8 @@ TEST_CASE("our own running node is not a peer, another place announcing our key 
         SeenPeer copy{"bob #2", "bob", kOurs, at("10.0.0.9", 49100), "eth0", false, std::nullopt};
         const auto f = judge_peers(ctx(), seen({own_node(), copy, alice(Probe{Reach::reachable, kAlice, ""})}));
         REQUIRE(problems(f) == 1);
-        const auto& c = *std::find_if(f.begin(), f.end(), [](const Finding& x) { return x.verdict == Verdict::problem; });
+        const auto& c =
+            *std::find_if(f.begin(), f.end(), [](const Finding& x) { return x.verdict == Verdict::problem; });
         CHECK(has(c.detail, "another computer announces this profile's fingerprint"));
         CHECK(has(c.detail, "\"bob #2\" at 10.0.0.9:49100 on eth0"));
         CHECK(has(c.detail, "two computers use one copy of this profile"));
