@@ -6,6 +6,8 @@ doctor_json() {
     local rc=0
     on_host "$1" "$HALLWAY" --profile "$E2E_DIR/$2" doctor --json >"$E2E_DIR/doctor.json" 2>>"$E2E_DIR/doctor.log" || rc=$?
     [ "$rc" -le 1 ] || fail "hallway doctor exited with $rc"
+    # A sanitizer's exit status (1) would pass for "a problem found".
+    ! grep -q "Sanitizer\|runtime error" "$E2E_DIR/doctor.log" 2>/dev/null || fail "hallway doctor: sanitizer report"
     cp "$E2E_DIR/doctor.json" "$E2E_DIR/doctor-$((++DOCTOR_RUNS)).log"
 }
 DOCTOR_RUNS=0
