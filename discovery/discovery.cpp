@@ -88,6 +88,9 @@ struct Avahi {
     std::shared_ptr<int> alive = std::make_shared<int>(0);
 
     std::optional<Announcement> announcement;
+    // browse(): watching only, nothing published, nothing filtered out.
+    bool watching = false;
+    bool active() const { return announcement || watching; }
     std::string service_name;
     AvahiClient* client = nullptr;
     AvahiEntryGroup* group = nullptr;
@@ -157,7 +160,7 @@ struct Avahi {
     void schedule_reconnect() {
         retry_timer.expires_after(kReconnectInterval);
         retry_timer.async_wait([this, weak = std::weak_ptr<int>(alive)](const asio::error_code& ec) {
-            if (ec || !weak.lock() || !announcement || client != nullptr) return;
+            if (ec || !weak.lock() || !active() || client != nullptr) return;
             connect();
         });
     }
@@ -180,7 +183,7 @@ struct Avahi {
     void reconnect_after_failure() {
         free_client();
         for (const LostPeer& lost : sightings.clear()) report_lost(lost);
-        if (announcement) connect();
+        if (active()) connect();
     }
 
     static void client_callback(AvahiClient* c, AvahiClientState state, void* userdata) {
@@ -217,7 +220,7 @@ struct Avahi {
                 post_guarded([this] {
                     free_client();
                     for (const LostPeer& lost : sightings.clear()) report_lost(lost);
-                    if (announcement) schedule_reconnect();
+                    if (active()) schedule_reconnect();
                 });
             }
             break;
@@ -411,8 +414,15 @@ struct Avahi {
         if (client != nullptr) publish(client);
     }
 
+    void browse() {
+        if (active()) return;
+        watching = true;
+        connect();
+    }
+
     void stop() {
         announcement.reset();
+        watching = false;
         retry_timer.cancel();
         free_client();
         sightings.clear();
@@ -491,6 +501,10 @@ Discovery::~Discovery() = default;
 
 void Discovery::start(Announcement announcement) {
     impl_->post([a = std::move(announcement)](Avahi& avahi) mutable { avahi.start(std::move(a)); });
+}
+
+void Discovery::browse() {
+    impl_->post([](Avahi& avahi) { avahi.browse(); });
 }
 
 void Discovery::update(Announcement announcement) { start(std::move(announcement)); }

@@ -58,6 +58,10 @@ public:
     // missing and re-registers when the daemon restarts), publishes, and browses.
     // Our own service (same fingerprint) is never reported.
     void start(Announcement announcement);
+    // Instead of start(): browses without publishing anything, and reports
+    // every instance, our own fingerprint's too (hallway doctor looks for
+    // copies of our key and must not announce itself).
+    void browse();
     // Re-publishes with a new nick (the same as start() once started).
     void update(Announcement announcement);
     // Resolves the peer's instances once more (each instance is resolved once
