@@ -10,6 +10,7 @@
 #include "gui/model.hpp"
 #include "gui/panels.hpp"
 #include "gui/screenshot.hpp"
+#include "transport/wire.hpp"
 
 #include <CLI/CLI.hpp>
 #include <GLFW/glfw3.h>
@@ -60,7 +61,7 @@ constexpr std::size_t kMaxOpeners = 8;
 struct Options {
     std::string profile;
     std::string nick;
-    std::uint16_t port = 0;
+    std::optional<std::uint16_t> port;  // unset: the default port, or any free one when it is taken
     std::vector<std::string> peers;
     bool no_mdns = false;
     std::string screenshot;
@@ -348,7 +349,9 @@ int main(int argc, char** argv) {
     CLI::App cli{"Hallway: end-to-end encrypted chat on the local network (desktop window)", "hallway-gui"};
     cli.add_option("--profile", opt.profile, "Profile directory (default: $HALLWAY_PROFILE or ~/.local/share/hallway)");
     cli.add_option("--nick", opt.nick, "Display name (default: the remembered one, else your user name)");
-    cli.add_option("--port", opt.port, "TCP port to listen on (default: any free port)");
+    cli.add_option("--port", opt.port,
+                   "TCP port to listen on (default: " + std::to_string(hallway::transport::wire::kDefaultPort) +
+                       "; when that one is taken, any free port, and a notice says so; 0: any free port)");
     cli.add_option("--peer", opt.peers, "HOST:PORT of a peer to dial without mDNS (repeatable)");
     cli.add_flag("--no-mdns", opt.no_mdns, "Do not announce or browse with mDNS");
     cli.add_option("--screenshot", opt.screenshot,
