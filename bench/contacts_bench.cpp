@@ -83,6 +83,7 @@ bool run(const fs::path& base, std::size_t n) {
         o.profile_dir = profile;
         o.nick = "bench";
         o.mdns = false;
+        o.port = 0;  // any free port, not the default: many nodes run at once
         o.control_socket = false;
         std::string error;
         auto node = Node::create(io, o, error);

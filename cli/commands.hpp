@@ -2,6 +2,7 @@
 // The subcommands of `hallway`. Each returns an exit code below.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,7 @@ inline constexpr const char* kExitCodesHelp =
 struct Args {
     std::string profile;
     std::string nick;
-    unsigned port = 0;
+    std::optional<unsigned> port;  // unset: the default port, or any free one when it is taken
     std::vector<std::string> peers;
     bool no_mdns = false;
     bool json = false;

@@ -21,6 +21,9 @@ namespace wire = transport::wire;
 const std::string kNickHelp = "Display name (remembered): at most " + std::to_string(wire::kMaxNick) +
                               " bytes of UTF-8, one line, no control characters";
 const std::string kTextHelp = "The message: at most " + std::to_string(wire::kMaxTextBody) + " bytes (64 KiB) of UTF-8";
+const std::string kPortHelp = "TCP port to listen on (default: " + std::to_string(wire::kDefaultPort) +
+                              ", or any free port when that one is taken; 0: any free port). "
+                              "Peers learn it from the mDNS announcement";
 const std::string kStatusHelp = "Status message, one line of at most " + std::to_string(wire::kMaxStatusMessage) +
                                 " bytes (shown to peers only inside sessions)";
 
@@ -48,7 +51,7 @@ int main(int argc, char** argv) {
     auto* chat = app.add_subcommand("chat", "Interactive terminal chat (runs a node)");
     for (auto* sc : {daemon, chat}) {
         sc->add_option("--nick", args.nick, kNickHelp);
-        sc->add_option("--port", args.port, "TCP port to listen on (default: any free port)");
+        sc->add_option("--port", args.port, kPortHelp);
         sc->add_option("--peer", args.peers, "HOST:PORT of a peer to reach without mDNS (repeatable)");
         sc->add_flag("--no-mdns", args.no_mdns, "Do not use mDNS/DNS-SD (only --peer and incoming connections)");
     }

@@ -11,6 +11,8 @@ namespace hallway::cli {
 
 namespace {
 
+namespace wire = transport::wire;
+
 // Close frames and the mDNS goodbye need a moment on the wire after stop().
 constexpr auto kShutdownGrace = std::chrono::milliseconds(300);
 
@@ -18,7 +20,7 @@ core::NodeOptions node_options(const Args& a) {
     core::NodeOptions o;
     o.profile_dir = a.profile;
     o.nick = a.nick;
-    o.port = static_cast<std::uint16_t>(a.port);
+    if (a.port) o.port = static_cast<std::uint16_t>(*a.port);
     o.manual_peers = a.peers;
     o.mdns = !a.no_mdns;
     return o;
@@ -27,7 +29,7 @@ core::NodeOptions node_options(const Args& a) {
 }  // namespace
 
 std::unique_ptr<core::Node> open_node(asio::io_context& io, const Args& a) {
-    if (a.port > 65535) {
+    if (a.port && *a.port > 65535) {
         std::cerr << "hallway: --port must be at most 65535\n";
         return nullptr;
     }
@@ -40,7 +42,8 @@ std::unique_ptr<core::Node> open_node(asio::io_context& io, const Args& a) {
     try {
         node->start();
     } catch (const std::system_error& e) {
-        std::cerr << "hallway: cannot listen on port " << a.port << ": " << e.what() << "\n";
+        std::cerr << "hallway: cannot listen on port " << a.port.value_or(wire::kDefaultPort) << ": " << e.what()
+                  << "\n";
         return nullptr;
     }
     return node;

@@ -240,10 +240,9 @@ void Node::start() {
     cb.on_dial_failed = [&d](const asio::ip::tcp::endpoint& ep, std::string_view) { d.on_dial_failed(ep); };
     cb.on_spoof = [&d](const PeerKey&, const PeerKey&, const asio::ip::tcp::endpoint& ep) { d.on_dial_failed(ep); };
     transport::TransportConfig tc;
-    tc.port = d.options.port;
     tc.hello = d.hello();
     d.transport = std::make_unique<transport::Transport>(d.io, d.identity, tc, cb);
-    d.port = d.transport->listen();
+    d.port = d.listen();
     d.transport->set_hello(d.hello());
     d.files->transfers.load();
 
@@ -271,6 +270,24 @@ void Node::start() {
         if (d.files->busy(t.peer)) d.presence->set_pending(t.peer, true);
     d.maintain();
     d.emit(d.own());
+}
+
+std::uint16_t Node::Impl::listen() {
+    if (options.port) return transport->listen(*options.port);
+    try {
+        return transport->listen(options.default_port);
+    } catch (const std::system_error& e) {
+        // Only a taken default is ours to work around: a second node on this host still runs.
+        if (options.default_port == 0 || e.code() != asio::error::address_in_use) throw;
+    }
+    const auto port = transport->listen(0);
+    // Peers dial the announced port, so this works on the LAN; a firewall opened for the
+    // default (dist/ufw, dist/firewalld) does not, and the user is the one to know that.
+    const auto wanted = std::to_string(options.default_port);
+    notice(Notice::Level::warning, "port " + wanted + " is in use (another Hallway?); listening on " +
+                                       std::to_string(port) + " instead; a firewall rule for " + wanted +
+                                       " will not cover this");
+    return port;
 }
 
 void Node::stop(std::string_view reason) {

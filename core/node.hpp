@@ -7,6 +7,7 @@
 #include "core/events.hpp"
 #include "core/outbox.hpp"
 #include "core/store.hpp"
+#include "transport/wire.hpp"
 
 #include <asio.hpp>
 
@@ -31,7 +32,11 @@ inline constexpr std::size_t kMaxStrangers = 1024;
 struct NodeOptions {
     std::filesystem::path profile_dir;
     std::string nick;                        // empty: remembered one, else the user name
-    std::uint16_t port = 0;                  // 0: ephemeral
+    // Where to listen. Unset: default_port, or any free port when that one is taken
+    // (a warning notice says so). Set (--port): exactly that port, start() throws when
+    // it is taken; 0 is any free port (what tests use: many nodes run at once).
+    std::optional<std::uint16_t> port;
+    std::uint16_t default_port = transport::wire::kDefaultPort;  // a test's stand-in for 49100
     std::vector<std::string> manual_peers;   // "HOST:PORT", dialed without mDNS
     bool mdns = true;
     bool control_socket = true;

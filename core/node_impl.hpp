@@ -278,6 +278,8 @@ struct Node::Impl : core::rooms::RoomsPort {
     bool unmet(const std::string& fp) const;
 
     void add_manual_peer(const std::string& host_port);
+    // Starts the transport's listener as options.port says; returns the bound port.
+    std::uint16_t listen();
 
     // ---- the maintenance tick (node_sessions.cpp) ------------------------------
 

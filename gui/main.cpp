@@ -10,6 +10,7 @@
 #include "gui/model.hpp"
 #include "gui/panels.hpp"
 #include "gui/screenshot.hpp"
+#include "transport/wire.hpp"
 #include <hallway/version.hpp>
 
 #include <CLI/CLI.hpp>
@@ -61,7 +62,7 @@ constexpr std::size_t kMaxOpeners = 8;
 struct Options {
     std::string profile;
     std::string nick;
-    std::uint16_t port = 0;
+    std::optional<std::uint16_t> port;  // unset: the default port, or any free one when it is taken
     std::vector<std::string> peers;
     bool no_mdns = false;
     std::string screenshot;
@@ -351,7 +352,9 @@ int main(int argc, char** argv) {
     cli.set_version_flag("--version", hallway::kVersion, "Print the version and exit");
     cli.add_option("--profile", opt.profile, "Profile directory (default: $HALLWAY_PROFILE or ~/.local/share/hallway)");
     cli.add_option("--nick", opt.nick, "Display name (default: the remembered one, else your user name)");
-    cli.add_option("--port", opt.port, "TCP port to listen on (default: any free port)");
+    cli.add_option("--port", opt.port,
+                   "TCP port to listen on (default: " + std::to_string(hallway::transport::wire::kDefaultPort) +
+                       "; when that one is taken, any free port, and a notice says so; 0: any free port)");
     cli.add_option("--peer", opt.peers, "HOST:PORT of a peer to dial without mDNS (repeatable)");
     cli.add_flag("--no-mdns", opt.no_mdns, "Do not announce or browse with mDNS");
     cli.add_option("--screenshot", opt.screenshot,

@@ -30,7 +30,8 @@ sudo=()
 [ "$(id -u)" -eq 0 ] || sudo=(sudo)
 echo "Installing: ${missing[*]}"
 
-policy=/usr/sbin/policy-rc.d
+# Tests point this elsewhere (and stub apt-get, dpkg-query, sudo through PATH).
+policy=${HALLWAY_POLICY_RC_D:-/usr/sbin/policy-rc.d}
 made_policy=0
 if [ ! -e "$policy" ]; then
   # exit 101 = "action forbidden": invoke-rc.d and deb-systemd-invoke start nothing.
@@ -38,7 +39,11 @@ if [ ! -e "$policy" ]; then
   "${sudo[@]}" chmod 755 "$policy"
   made_policy=1
 fi
-cleanup() { [ "$made_policy" = 1 ] && "${sudo[@]}" rm -f "$policy"; }
+# An if, not `[ ] && rm`: a trap's last status becomes the script's, so a failed
+# test (an existing policy-rc.d, not ours to remove) made a good install exit 1.
+cleanup() {
+  if [ "$made_policy" = 1 ]; then "${sudo[@]}" rm -f "$policy"; fi
+}
 trap cleanup EXIT
 
 "${sudo[@]}" apt-get update -qq

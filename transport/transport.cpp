@@ -520,27 +520,32 @@ Transport::Transport(asio::io_context& io, const crypto::KeyPair& identity, Tran
 
 Transport::~Transport() = default;
 
-std::uint16_t Transport::listen() {
+std::uint16_t Transport::listen() { return listen(impl_->config.port); }
+
+std::uint16_t Transport::listen(std::uint16_t port) {
     Impl& s = *impl_;
     tcp::acceptor acceptor(s.io);
     std::error_code ec;
     acceptor.open(tcp::v6(), ec);
     if (!ec) acceptor.set_option(asio::ip::v6_only(false), ec);
     if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-    if (!ec) acceptor.bind(tcp::endpoint(asio::ip::address_v6::any(), s.config.port), ec);
+    if (!ec) acceptor.bind(tcp::endpoint(asio::ip::address_v6::any(), port), ec);
     if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    // A taken port is not a host without IPv6: no IPv4-only try (it would be taken too,
+    // or leave IPv6 peers nothing), so the caller sees address_in_use and can move on.
+    if (ec == asio::error::address_in_use) throw std::system_error(ec, "bind");
     if (ec) {  // no IPv6 on this host: IPv4 only
         s.log("IPv6 listener unavailable (" + ec.message() + "), listening on IPv4 only");
         acceptor = tcp::acceptor(s.io);
         acceptor.open(tcp::v4());
         acceptor.set_option(tcp::acceptor::reuse_address(true));
-        acceptor.bind(tcp::endpoint(asio::ip::address_v4::any(), s.config.port));
+        acceptor.bind(tcp::endpoint(asio::ip::address_v4::any(), port));
         acceptor.listen();
     }
-    const auto port = acceptor.local_endpoint().port();
+    const auto bound = acceptor.local_endpoint().port();
     s.acceptor.emplace(std::move(acceptor));
     s.start_accept();
-    return port;
+    return bound;
 }
 
 void Transport::dial(const tcp::endpoint& endpoint, std::optional<PeerKey> expected, Lane lane) {

@@ -82,8 +82,11 @@ public:
     Transport& operator=(const Transport&) = delete;
 
     // Binds IPv6 dual-stack (falls back to IPv4) on config.port; returns the bound port.
-    // Throws std::system_error when the port cannot be bound.
+    // Throws std::system_error when the port cannot be bound (asio::error::address_in_use
+    // when something else listens there).
     std::uint16_t listen();
+    // The same on the given port (0: any free one) instead of config.port.
+    std::uint16_t listen(std::uint16_t port);
 
     // Connects (with a timeout) and runs the handshake as initiator, asking for
     // lane. When expected is set and the authenticated key differs, the session

@@ -38,6 +38,7 @@ struct Victim {
         o.profile_dir = dir.path() / "profile";
         o.nick = "victim";
         o.mdns = false;
+        o.port = 0;  // any free port, not the default: many nodes run at once
         o.control_socket = false;
         std::string error;
         node = core::Node::create(io, o, error);

@@ -63,6 +63,7 @@ std::unique_ptr<Node> open_node(asio::io_context& io, const std::filesystem::pat
     o.profile_dir = dir;
     o.nick = "alice";
     o.mdns = false;
+    o.port = 0;  // any free port, not the default: many nodes run at once
     o.control_socket = control_socket;
     std::string error;
     auto node = Node::create(io, o, error);
@@ -238,6 +239,7 @@ TEST_CASE("control: a status or nick the profile could not load back is refused,
     NodeOptions o;
     o.profile_dir = dir.path();
     o.mdns = false;
+    o.port = 0;  // any free port, not the default: many nodes run at once
     o.control_socket = false;
     auto again = Node::create(io, o, error);
     REQUIRE_MESSAGE(again, error);

@@ -40,6 +40,7 @@ TEST_CASE("event queue: a node on its network thread feeds a UI thread that post
     options.profile_dir = dir.path();
     options.nick = "alice";
     options.mdns = false;
+    options.port = 0;  // any free port, not the default: many nodes run at once
     options.control_socket = false;
     std::string error;
     auto node = Node::create(io, options, error);

@@ -141,3 +141,64 @@ TEST_CASE("node: a peer without the rooms capability still chats, is shown unabl
     CHECK_FALSE(n.node->invite(*room, old.key.public_key, error));
     CHECK(error.find("cannot join rooms") != std::string::npos);
 }
+
+namespace {
+
+// A port free right now, to stand in for the default (wire::kDefaultPort): the real
+// one may be held by another test's node or a Hallway running on this machine.
+std::uint16_t free_port(asio::io_context& io) {
+    asio::ip::tcp::acceptor probe(io, asio::ip::tcp::endpoint(asio::ip::tcp::v6(), 0));
+    return probe.local_endpoint().port();
+}
+
+}  // namespace
+
+// Issue 16: a known port, so that one firewall rule can allow Hallway.
+TEST_CASE("node: without --port it listens on the default port when that is free, and says nothing") {
+    asio::io_context io;
+    const auto default_port = free_port(io);
+    Running n(io, {}, core::kMaxStrangers, "node", std::nullopt, default_port);
+    CHECK(n.node->port() == default_port);
+    CHECK(n.node->own().port == default_port);  // what discovery announces
+    CHECK(n.notices.empty());
+    Peer peer(io, 6, "peer");
+    connect(io, peer, n);
+}
+
+TEST_CASE("node: a second node on the host finds the default taken, listens elsewhere, says so, and is reachable there") {
+    asio::io_context io;
+    Running first(io, {}, core::kMaxStrangers, "first");  // any free port...
+    const auto taken = first.node->port();                  // ...is the default the second one wants
+    const std::string first_at = "127.0.0.1:" + std::to_string(taken);
+    Running second(io, {first_at}, core::kMaxStrangers, "second", std::nullopt, taken);
+    const auto port = second.node->port();
+    CHECK(port != taken);
+    CHECK(port != 0);
+    CHECK(second.node->own().port == port);  // what discovery announces: the port it has
+    REQUIRE(second.notices.size() == 1);
+    CHECK(second.notices[0].level == core::Notice::Level::warning);
+    const auto t = std::to_string(taken);
+    CHECK(second.notices[0].text == "port " + t + " is in use (another Hallway?); listening on " +
+                                        std::to_string(port) + " instead; a firewall rule for " + t +
+                                        " will not cover this");
+    // It works: it reached the first node, and a peer reaches it at the port it reports.
+    REQUIRE(run_until(io, [&] {
+        auto peers = second.node->peers();
+        return std::any_of(peers.begin(), peers.end(), [](const auto& p) { return p.nick == "first" && p.session; });
+    }));
+    Peer peer(io, 7, "peer");
+    connect(io, peer, second);
+    CHECK(peer.ups.back().hello.nick == "second");
+}
+
+TEST_CASE("node: a --port that is taken is an error, not a fallback") {
+    asio::io_context io;
+    Running first(io);
+    const auto taken = first.node->port();
+    try {
+        Running second(io, {}, core::kMaxStrangers, "second", taken);
+        FAIL("the second node listens on " << second.node->port());
+    } catch (const std::system_error& e) {
+        CHECK(e.code() == asio::error::address_in_use);
+    }
+}

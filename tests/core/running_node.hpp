@@ -15,13 +15,18 @@ struct Running {
     std::vector<core::Notice> notices;
     std::vector<core::TransferView> transfers;  // every TransferChanged, in order
 
+    // port and default_port are NodeOptions': by default any free port, since many
+    // nodes run at once; std::nullopt listens as a node started without --port.
     Running(asio::io_context& io, std::vector<std::string> manual_peers = {},
-            std::size_t max_strangers = core::kMaxStrangers, std::string nick = "node") {
+            std::size_t max_strangers = core::kMaxStrangers, std::string nick = "node",
+            std::optional<std::uint16_t> port = 0, std::uint16_t default_port = transport::wire::kDefaultPort) {
         core::NodeOptions o;
         o.profile_dir = dir.path() / "profile";
         o.nick = std::move(nick);
         o.download_dir = dir.path() / "downloads";
         o.mdns = false;
+        o.port = port;
+        o.default_port = default_port;
         o.control_socket = false;
         o.manual_peers = std::move(manual_peers);
         o.max_strangers = max_strangers;

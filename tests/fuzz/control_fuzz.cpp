@@ -35,6 +35,7 @@ struct World {
         options.profile_dir = dir;
         options.nick = "fuzz";
         options.mdns = false;
+        options.port = 0;  // any free port, not the default: many nodes run at once
         options.control_socket = false;
         std::string error;
         node = core::Node::create(io, options, error);

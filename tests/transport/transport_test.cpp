@@ -409,3 +409,30 @@ TEST_CASE("send_file refuses at the write queue's cap and the chat lane still se
     }));
     CHECK(alice.transport->has_files_session(raw));
 }
+
+// A node falls back from a taken default port on exactly this error (issue 16). A
+// listener of another program's on one family only makes the dual-stack bind fail
+// too: that is a taken port, not a host without IPv6, so no IPv4-only listener
+// (which IPv6 peers could not reach) is made instead.
+TEST_CASE("listen on a taken port throws address_in_use, also when the holder is IPv4-only or IPv6-only") {
+    asio::io_context io;
+    Node alice(io, 1, "alice"), bob(io, 2, "bob");
+    tcp::acceptor v4_only(io, tcp::endpoint(tcp::v4(), 0));
+    tcp::acceptor v6_only(io, tcp::v6());
+    v6_only.set_option(asio::ip::v6_only(true));
+    v6_only.bind(tcp::endpoint(tcp::v6(), 0));
+    v6_only.listen();
+    for (const auto taken :
+         {alice.transport->listen(), v4_only.local_endpoint().port(), v6_only.local_endpoint().port()}) {
+        try {
+            bob.transport->listen(taken);
+            FAIL("listening on taken port " << taken);
+        } catch (const std::system_error& e) {
+            CHECK(e.code() == asio::error::address_in_use);
+        }
+    }
+    // Still free to listen elsewhere, and reachable there.
+    const auto port = bob.transport->listen(0);
+    alice.transport->dial(local(port), bob.key.public_key);
+    REQUIRE(run_until(io, [&] { return !alice.ups.empty() && !bob.ups.empty(); }));
+}
