@@ -33,7 +33,6 @@ namespace {
 
 const transport::MonoTime kNow{0};  // no timer is ever due: the run is deterministic
 
-
 // Work posted back "to the network thread": run by the main loop in order.
 std::deque<std::function<void()>> g_posted;
 
