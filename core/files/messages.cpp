@@ -44,9 +44,13 @@ bool valid_chunk(std::uint64_t file, std::uint64_t index, std::size_t length, st
 
 void key(Bytes& out, std::string_view k) { cbor::put_text(out, k); }
 
+// Room for every head, key, `t` and `x` of a map besides its extra payload: a
+// file_chunk's are up to 63 bytes, and growing past the reserve would copy its data.
+constexpr std::size_t kMapFraming = 64;
+
 Bytes open_map(std::size_t keys, std::size_t extra = 0) {
     Bytes out;
-    out.reserve(48 + extra);
+    out.reserve(kMapFraming + extra);
     cbor::put_head(out, Major::map, keys);
     return out;
 }
