@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 namespace hallway::transport {
 
@@ -531,7 +532,8 @@ std::string_view to_string(DecodeStatus s) {
 std::vector<std::uint8_t> encode(const Message& m) { return std::visit(Encoder{}, m); }
 std::vector<std::uint8_t> encode_app(const AppMessage& m) { return std::visit(Encoder{}, m); }
 
-DecodeStatus decode_checked(std::span<const std::uint8_t> bytes, std::optional<Message>& out) {
+DecodeStatus decode_checked(std::span<const std::uint8_t> bytes, std::optional<Message>& out,
+                            std::vector<std::uint8_t>* owner) {
     out.reset();
     Fields f;
     std::string scratch;
@@ -539,7 +541,7 @@ DecodeStatus decode_checked(std::span<const std::uint8_t> bytes, std::optional<M
     if (!type) return DecodeStatus::malformed;
     if (type->starts_with(kFilePrefix)) {
         if (bytes.size() > wire::kMaxMessage) return DecodeStatus::skipped;  // encode() could not write it back
-        out = FileData{{bytes.begin(), bytes.end()}};
+        out = owner ? FileData{std::exchange(*owner, {})} : FileData{{bytes.begin(), bytes.end()}};
         return DecodeStatus::ok;
     }
     out = from_fields(f, *type);

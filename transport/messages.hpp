@@ -152,7 +152,10 @@ std::optional<Message> decode(std::span<const std::uint8_t> bytes);
 // define, of any type and with values of any type, are skipped.
 enum class DecodeStatus { ok, skipped, malformed };
 std::string_view to_string(DecodeStatus s);
-DecodeStatus decode_checked(std::span<const std::uint8_t> bytes, std::optional<Message>& out);
+// owner: the vector bytes views, if any; a FileData then takes it (left empty)
+// instead of a copy.
+DecodeStatus decode_checked(std::span<const std::uint8_t> bytes, std::optional<Message>& out,
+                            std::vector<std::uint8_t>* owner = nullptr);
 
 // Text fields are UTF-8: each maximal subpart of an ill-formed sequence (Unicode
 // §3.9) is replaced by one U+FFFD, both when encoding and when decoding, so no

@@ -212,6 +212,10 @@ struct Session::Impl {
         }
         const std::span<const std::uint8_t> chunk = plain.subspan(wire::kFlagLen);
         if (flag == wire::kFlagMore) {
+            // A file message takes the buffer it was joined in (decode_checked's
+            // owner): the next one starts with room for the largest, not growing
+            // and copying its way there.
+            if (lane == Lane::files && reassembly.empty()) reassembly.reserve(wire::kMaxMessage);
             reassembly.insert(reassembly.end(), chunk.begin(), chunk.end());
             return;
         }
@@ -221,7 +225,7 @@ struct Session::Impl {
             status = decode_checked(chunk, message);
         } else {
             reassembly.insert(reassembly.end(), chunk.begin(), chunk.end());
-            status = decode_checked(reassembly, message);
+            status = decode_checked(reassembly, message, &reassembly);
             reassembly.clear();
         }
         if (status == DecodeStatus::malformed) {

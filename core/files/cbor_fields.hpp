@@ -29,14 +29,19 @@ struct Value {
         if (!r.head(h) || h.major != Major::uint) return std::nullopt;
         return h.arg;
     }
-    // A text or byte string of at most max bytes (as on the wire), copied into out.
-    template <typename Out>
-    bool string(Major major, std::size_t max, Out& out) const {
+    // A text or byte string of at most max bytes (as on the wire), where it lies
+    // in bytes; a string sent in pieces (indefinite length) is joined in scratch.
+    bool view(Major major, std::size_t max, std::string& scratch, std::string_view& s) const {
         cbor::Reader r(bytes);
         cbor::Head h;
+        return r.head(h) && r.string_body(h, major, scratch, s) && s.size() <= max;
+    }
+    // The same, copied into out.
+    template <typename Out>
+    bool string(Major major, std::size_t max, Out& out) const {
         std::string scratch;
         std::string_view s;
-        if (!r.head(h) || !r.string_body(h, major, scratch, s) || s.size() > max) return false;
+        if (!view(major, max, scratch, s)) return false;
         out.assign(s.begin(), s.end());
         return true;
     }

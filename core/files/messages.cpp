@@ -19,6 +19,8 @@ using Bytes = std::vector<std::uint8_t>;
 // `t` of each alternative of FileMessage, in its order.
 constexpr std::array<std::string_view, std::variant_size_v<FileMessage>> kTypes{
     "file_offer", "file_accept", "file_decline", "file_get", "file_chunk", "file_cancel", "file_done", "file_pause"};
+constexpr std::size_t kChunkType = 4;
+static_assert(std::is_same_v<std::variant_alternative_t<kChunkType, FileMessage>, FileChunk>);
 
 bool valid_file(std::uint64_t f) { return f < kMaxEntries; }
 
@@ -34,18 +36,21 @@ bool valid_ranges(std::span<const Range> ranges) {
     return true;
 }
 
-bool valid_chunk(const FileChunk& c) {
-    return valid_file(c.file) && c.index < kMaxChunks && !c.data.empty() && c.data.size() <= kMaxChunkSize &&
-           c.proof.size() <= kMaxProof;
+bool valid_chunk(std::uint64_t file, std::uint64_t index, std::size_t length, std::size_t proof) {
+    return valid_file(file) && index < kMaxChunks && length != 0 && length <= kMaxChunkSize && proof <= kMaxProof;
 }
 
 // --- Encoding: keys sorted as text strings; every message ends with t, x.
 
 void key(Bytes& out, std::string_view k) { cbor::put_text(out, k); }
 
+// Room for every head, key, `t` and `x` of a map besides its extra payload: a
+// file_chunk's are up to 63 bytes, and growing past the reserve would copy its data.
+constexpr std::size_t kMapFraming = 64;
+
 Bytes open_map(std::size_t keys, std::size_t extra = 0) {
     Bytes out;
-    out.reserve(48 + extra);
+    out.reserve(kMapFraming + extra);
     cbor::put_head(out, Major::map, keys);
     return out;
 }
@@ -82,18 +87,10 @@ struct Encoder {
         return close_map(std::move(out), type, m.id);
     }
     Bytes operator()(const FileChunk& m) const {
-        if (!valid_chunk(m)) return {};
-        Bytes out = open_map(6, m.data.size() + m.proof.size() * sizeof(Hash));
-        key(out, "d");
-        cbor::put_bytes(out, m.data);
-        key(out, "f");
-        cbor::put_head(out, Major::uint, m.file);
-        key(out, "i");
-        cbor::put_head(out, Major::uint, m.index);
-        key(out, "p");
-        cbor::put_head(out, Major::bytes, m.proof.size() * sizeof(Hash));
-        for (const Hash& h : m.proof) out.insert(out.end(), h.begin(), h.end());
-        return close_map(std::move(out), type, m.id);
+        return encode_file_chunk(m.id, m.file, m.index, m.data.size(), m.proof, [&](std::span<std::uint8_t> d) {
+            std::copy(m.data.begin(), m.data.end(), d.begin());
+            return true;
+        });
     }
     Bytes operator()(const FileCancel& m) const { return with_reason(m.id, m.reason); }
     Bytes operator()(const FilePause& m) const { return with_reason(m.id, m.reason); }
@@ -163,23 +160,32 @@ std::optional<FileMessage> decode_get(std::span<const std::uint8_t> bytes) {
     return m;
 }
 
-std::optional<FileMessage> decode_chunk(std::span<const std::uint8_t> bytes) {
+// A file_chunk's fields; its data where it lies in bytes, or in scratch when
+// sent in pieces (indefinite length).
+bool read_chunk(std::span<const std::uint8_t> bytes, ChunkView& m, std::string& scratch) {
     Fields<5> f;
-    FileChunk m;
-    if (!read_fields(bytes, std::array<std::string_view, 5>{"d", "f", "i", "p", "x"}, f, m.id)) return std::nullopt;
+    if (!read_fields(bytes, std::array<std::string_view, 5>{"d", "f", "i", "p", "x"}, f, m.id)) return false;
     const auto file = file_field(*f[1]);
     const auto index = f[2]->uint();
     std::string proof;
-    if (!file || !index || !f[0]->string(Major::bytes, kMaxChunkSize, m.data) ||
+    std::string_view data;
+    if (!file || !index || !f[0]->view(Major::bytes, kMaxChunkSize, scratch, data) ||
         !f[3]->string(Major::bytes, kMaxProof * sizeof(Hash), proof) || proof.size() % sizeof(Hash) != 0)
-        return std::nullopt;
+        return false;
     m.file = *file;
     m.index = *index;
+    m.data = {reinterpret_cast<const std::uint8_t*>(data.data()), data.size()};
     m.proof.resize(proof.size() / sizeof(Hash));
     for (std::size_t k = 0; k < m.proof.size(); ++k)
         std::copy_n(proof.begin() + static_cast<std::ptrdiff_t>(k * sizeof(Hash)), sizeof(Hash), m.proof[k].begin());
-    if (!valid_chunk(m)) return std::nullopt;
-    return m;
+    return valid_chunk(m.file, m.index, m.data.size(), m.proof.size());
+}
+
+std::optional<FileMessage> decode_chunk(std::span<const std::uint8_t> bytes) {
+    ChunkView v;
+    std::string scratch;
+    if (!read_chunk(bytes, v, scratch)) return std::nullopt;
+    return FileChunk{v.id, v.file, v.index, Bytes(v.data.begin(), v.data.end()), std::move(v.proof)};
 }
 
 // FileCancel, FilePause: the id and a reason.
@@ -209,7 +215,10 @@ std::string_view type_name(const FileMessage& m) { return kTypes[m.index()]; }
 
 std::vector<std::uint8_t> encode_file_message(const FileMessage& m) { return std::visit(Encoder{type_name(m)}, m); }
 
-std::optional<FileMessage> decode_file_message(std::span<const std::uint8_t> bytes) {
+namespace {
+
+// The index in kTypes of the message's `t`; nullopt when not one of them.
+std::optional<std::size_t> type_of(std::span<const std::uint8_t> bytes) {
     if (bytes.size() > transport::wire::kMaxMessage) return std::nullopt;
     Fields<1> t;
     std::string type;
@@ -218,7 +227,44 @@ std::optional<FileMessage> decode_file_message(std::span<const std::uint8_t> byt
         return std::nullopt;
     const auto it = std::find(kTypes.begin(), kTypes.end(), type);
     if (it == kTypes.end()) return std::nullopt;
-    return kDecoders[static_cast<std::size_t>(it - kTypes.begin())](bytes);
+    return static_cast<std::size_t>(it - kTypes.begin());
+}
+
+}  // namespace
+
+std::optional<FileMessage> decode_file_message(std::span<const std::uint8_t> bytes) {
+    const auto type = type_of(bytes);
+    if (!type) return std::nullopt;
+    return kDecoders[*type](bytes);
+}
+
+std::vector<std::uint8_t> encode_file_chunk(const TransferId& id, std::uint32_t file, std::uint64_t index,
+                                            std::size_t length, std::span<const Hash> proof,
+                                            const std::function<bool(std::span<std::uint8_t>)>& fill) {
+    if (!valid_chunk(file, index, length, proof.size())) return {};
+    Bytes out = open_map(6, length + proof.size() * sizeof(Hash));
+    key(out, "d");
+    cbor::put_head(out, Major::bytes, length);
+    const std::size_t data_at = out.size();
+    out.resize(data_at + length);
+    if (!fill(std::span(out).subspan(data_at))) return {};
+    key(out, "f");
+    cbor::put_head(out, Major::uint, file);
+    key(out, "i");
+    cbor::put_head(out, Major::uint, index);
+    key(out, "p");
+    cbor::put_head(out, Major::bytes, proof.size() * sizeof(Hash));
+    for (const Hash& h : proof) out.insert(out.end(), h.begin(), h.end());
+    return close_map(std::move(out), kTypes[kChunkType], id);
+}
+
+std::optional<ChunkView> decode_chunk_view(std::span<const std::uint8_t> bytes) {
+    if (type_of(bytes) != kChunkType) return std::nullopt;
+    ChunkView v;
+    std::string scratch;
+    // Joined in scratch: not in place, so left to decode_file_message.
+    if (!read_chunk(bytes, v, scratch) || !scratch.empty()) return std::nullopt;
+    return v;
 }
 
 }  // namespace hallway::core::files

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -87,5 +88,26 @@ std::vector<std::uint8_t> encode_file_message(const FileMessage& m);
 // Keys not defined for the type, of any type and with any value, are ignored.
 // An offer is decode_offer's. Never throws.
 std::optional<FileMessage> decode_file_message(std::span<const std::uint8_t> bytes);
+
+// The two ends of a file_chunk on the hot path, without a copy of its data.
+//
+// encode_file_message(FileChunk{id, file, index, data, proof}) where fill
+// writes the `length` bytes of data in place (a read from the file): empty when
+// fill fails or the chunk is out of bounds.
+std::vector<std::uint8_t> encode_file_chunk(const TransferId& id, std::uint32_t file, std::uint64_t index,
+                                            std::size_t length, std::span<const Hash> proof,
+                                            const std::function<bool(std::span<std::uint8_t>)>& fill);
+// A FileChunk whose data is a view into the message it was decoded from.
+struct ChunkView {
+    TransferId id{};
+    std::uint32_t file = 0;
+    std::uint64_t index = 0;
+    std::span<const std::uint8_t> data;
+    std::vector<Hash> proof;
+};
+// bytes as decode_file_message reads them, when they are a valid file_chunk
+// whose data lies whole in bytes (a definite-length string); nullopt for
+// anything else, which decode_file_message then reads.
+std::optional<ChunkView> decode_chunk_view(std::span<const std::uint8_t> bytes);
 
 }  // namespace hallway::core::files

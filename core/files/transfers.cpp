@@ -398,13 +398,16 @@ void Transfers::on_get(const PeerKey& from, const FileGet& m) {
     auto file = port_.fs().open_read(t->sources[m.file]);
     const OfferEntry& entry = t->offer.entries[m.file];
     for (const ChunkRead& r : reads) {
-        FileChunk c{m.id, m.file, r.index, Bytes(r.length), {}};
-        if (!file || file->size() != entry.size || !file->read(r.offset, c.data)) {
+        // Read straight into the message: the chunk is not copied on its way.
+        const Bytes c = encode_file_chunk(m.id, m.file, r.index, r.length, t->trees[m.file]->proof(r.index),
+                                          [&](std::span<std::uint8_t> data) {
+                                              return file && file->size() == entry.size && file->read(r.offset, data);
+                                          });
+        if (c.empty()) {
             deliver(from, FileCancel{m.id, "file changed"});
             return end_out(t->handle, Kind::failed, "file changed: " + t->sources[m.file]);
         }
-        c.proof = t->trees[m.file]->proof(r.index);
-        if (!port_.send(from, encode_file_message(c))) {
+        if (!port_.send(from, c)) {
             s.lost();  // the receiver asks again on the next lane
             break;
         }
@@ -669,7 +672,7 @@ void Transfers::pause(In& t, std::string reason) {
     emit(Kind::paused, t.handle, t.peer, Direction::in, std::move(reason));
 }
 
-void Transfers::on_chunk(const PeerKey& from, const FileChunk& m) {
+void Transfers::on_chunk(const PeerKey& from, const ChunkView& m) {
     In* t = find_in(from, m.id);
     if (!t || t->state != State::active || m.file >= t->files.size()) return;
     In::File& f = t->files[m.file];
@@ -726,6 +729,8 @@ void Transfers::on_cancel(const PeerKey& from, const FileCancel& m) {
 }
 
 void Transfers::handle(const PeerKey& from, std::span<const std::uint8_t> message) {
+    // Nearly every message is a chunk: read where it lies, not copied.
+    if (const auto chunk = decode_chunk_view(message)) return on_chunk(from, *chunk);
     auto m = decode_file_message(message);
     if (!m) return;
     std::visit(
@@ -735,7 +740,7 @@ void Transfers::handle(const PeerKey& from, std::span<const std::uint8_t> messag
             if constexpr (std::is_same_v<T, FileAccept>) on_accept(from, v);
             if constexpr (std::is_same_v<T, FileDecline>) on_decline(from, v);
             if constexpr (std::is_same_v<T, FileGet>) on_get(from, v);
-            if constexpr (std::is_same_v<T, FileChunk>) on_chunk(from, v);
+            if constexpr (std::is_same_v<T, FileChunk>) on_chunk(from, ChunkView{v.id, v.file, v.index, v.data, v.proof});
             if constexpr (std::is_same_v<T, FileCancel>) on_cancel(from, v);
             if constexpr (std::is_same_v<T, FileDone>) on_done(from, v);
             if constexpr (std::is_same_v<T, FilePause>) on_pause(from, v);

@@ -226,7 +226,7 @@ private:
     void on_accept(const PeerKey& from, const FileAccept& m);
     void on_decline(const PeerKey& from, const FileDecline& m);
     void on_get(const PeerKey& from, const FileGet& m);
-    void on_chunk(const PeerKey& from, const FileChunk& m);
+    void on_chunk(const PeerKey& from, const ChunkView& m);
     void on_cancel(const PeerKey& from, const FileCancel& m);
     void on_done(const PeerKey& from, const FileDone& m);
     void on_pause(const PeerKey& from, const FilePause& m);

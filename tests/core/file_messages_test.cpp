@@ -295,3 +295,44 @@ TEST_CASE("file messages: the worked example of docs/PROTOCOL.md §12.5, byte fo
     const auto& c = std::get<FileChunk>(*back);
     CHECK(verify_chunk(tree.root(), tree.chunks(), c.index, c.data, c.proof));
 }
+
+// The hot path's two ends (encode_file_chunk, decode_chunk_view) are the
+// same wire as FileChunk's, and the view reads the data where it lies.
+TEST_CASE("file messages: a chunk encoded in place and read in place is FileChunk's wire") {
+    const FileChunk chunk{tid(), 3, 41, Bytes(1000, 0x5a), std::vector<Hash>(4, Hash{9})};
+    const Bytes wire_chunk = encode_file_message(chunk);
+    const Bytes in_place = encode_file_chunk(chunk.id, chunk.file, chunk.index, chunk.data.size(), chunk.proof,
+                                             [&](std::span<std::uint8_t> d) {
+                                                 REQUIRE(d.size() == chunk.data.size());
+                                                 std::copy(chunk.data.begin(), chunk.data.end(), d.begin());
+                                                 return true;
+                                             });
+    CHECK(hex(in_place) == hex(wire_chunk));
+    // A failed read (the file changed) or a chunk out of bounds writes nothing.
+    const auto ok = [](std::span<std::uint8_t>) { return true; };
+    CHECK(encode_file_chunk(tid(), 0, 0, 10, {}, [](std::span<std::uint8_t>) { return false; }).empty());
+    CHECK(encode_file_chunk(tid(), 0, 0, kMaxChunkSize + 1, {}, ok).empty());
+    CHECK(encode_file_chunk(tid(), 0, 0, 0, {}, ok).empty());
+    CHECK(encode_file_chunk(tid(), kMaxEntries, 0, 1, {}, ok).empty());
+
+    const auto view = decode_chunk_view(wire_chunk);
+    REQUIRE(view);
+    CHECK(view->id == chunk.id);
+    CHECK(view->file == chunk.file);
+    CHECK(view->index == chunk.index);
+    CHECK(view->proof == chunk.proof);
+    REQUIRE(view->data.size() == chunk.data.size());
+    CHECK(std::equal(view->data.begin(), view->data.end(), chunk.data.begin()));
+    CHECK(view->data.data() >= wire_chunk.data());  // in the message, not a copy
+    CHECK(view->data.data() + view->data.size() <= wire_chunk.data() + wire_chunk.size());
+
+    // Anything else is left to decode_file_message: other types, refused
+    // chunks, and a chunk sent in pieces (not in one place to view).
+    CHECK(!decode_chunk_view(encode_file_message(FileDone{tid()})));
+    CHECK(!decode_chunk_view(map({{"t", txt("file_chunk")}, {"x", x()}, {"f", u(0)}, {"i", u(0)}, {"d", bin(0, 0)},
+                                  {"p", bin(0, 0)}})));
+    const Bytes pieces = map({{"d", Bytes{0x5f, 0x41, 'a', 0x42, 'b', 'c', 0xff}}, {"f", u(0)}, {"i", u(0)},
+                              {"p", bin(0, 0)}, {"t", txt("file_chunk")}, {"x", x()}});
+    CHECK(!decode_chunk_view(pieces));
+    CHECK(decode_file_message(pieces));
+}

@@ -4,12 +4,14 @@
 // inside kMaxChunks, a chunk is 1..kMaxChunkSize bytes with at most kMaxProof
 // hashes, a cancel reason is valid UTF-8 of at most kMaxCloseReason bytes);
 // what decodes re-encodes to bytes that decode the same; a SendState fed a
-// decoded get never hands out a read past the file or more than its window.
+// decoded get never hands out a read past the file or more than its window;
+// decode_chunk_view agrees with the decoder.
 #include "core/files/messages.hpp"
 #include "core/files/send_state.hpp"
 #include "transport/messages.hpp"
 #include "transport/wire.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 
 using namespace hallway::core::files;
@@ -39,6 +41,14 @@ void check_get(const FileGet& g) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const auto m = decode_file_message(std::span(data, size));
+    // The receiver's in-place view of a chunk reads what the decoder reads, from the input itself.
+    if (const auto v = decode_chunk_view(std::span(data, size))) {
+        const auto* c = m ? std::get_if<FileChunk>(&*m) : nullptr;
+        if (!c || v->id != c->id || v->file != c->file || v->index != c->index || v->proof != c->proof ||
+            !std::equal(v->data.begin(), v->data.end(), c->data.begin(), c->data.end()) || v->data.data() < data ||
+            v->data.data() + v->data.size() > data + size)
+            std::abort();
+    }
     if (!m) return 0;
     if (const auto* g = std::get_if<FileGet>(&*m)) check_get(*g);
     if (const auto* c = std::get_if<FileChunk>(&*m)) {

@@ -234,6 +234,23 @@ TEST_CASE("a file_* map decodes to FileData holding its exact bytes; malformed i
     CHECK(encode(FileData{odd}) == odd);
 }
 
+TEST_CASE("a file_* map decoded with its owner takes the owner's buffer instead of a copy") {
+    std::optional<Message> out;
+    const auto map = cbor({{"t", "file_chunk"}, {"d", bin(std::vector<std::uint8_t>(3000, 0x7e))}});
+    std::vector<std::uint8_t> owner = map;
+    const auto* where = owner.data();
+    REQUIRE(decode_checked(owner, out, &owner) == DecodeStatus::ok);
+    REQUIRE(std::holds_alternative<FileData>(*out));
+    CHECK(std::get<FileData>(*out).bytes == map);
+    CHECK(std::get<FileData>(*out).bytes.data() == where);
+    CHECK(owner.empty());
+    // Any other message leaves the owner as it was.
+    owner = cbor({{"t", "ping"}, {"n", 7}});
+    REQUIRE(decode_checked(owner, out, &owner) == DecodeStatus::ok);
+    CHECK(std::holds_alternative<Ping>(*out));
+    CHECK(owner == cbor({{"t", "ping"}, {"n", 7}}));
+}
+
 // §4.2: `sig` is optional, but one that is there must be a 32-byte key.
 TEST_CASE("hello carries an optional signing key") {
     Hello h{1, "ana", {"text", "rooms"}, kAuthor};
