@@ -1,5 +1,6 @@
 // hallway doctor: the checks of core/doctor, as lines a person reads or JSON.
 #include "cli/commands.hpp"
+#include "cli/remote.hpp"
 #include "core/control.hpp"
 #include "core/doctor/doctor.hpp"
 #include "core/profile.hpp"
@@ -38,16 +39,8 @@ void ask_running_node(const Args& a, core::doctor::Context& ctx) {
 
 int cmd_doctor(const Args& a) {
     namespace doctor = core::doctor;
-    std::string error;
-    if (!core::ensure_profile_dir(a.profile, error)) {
-        std::cerr << "hallway: " << error << "\n";
-        return kExitError;
-    }
     crypto::KeyPair keys;
-    if (crypto::load_or_create_identity(a.profile, crypto::system_rng(), keys, error) != crypto::IdentityError::ok) {
-        std::cerr << "hallway: " << error << "\n";
-        return kExitError;
-    }
+    if (!profile_keys(a, keys)) return kExitError;
     doctor::Context ctx;
     ctx.profile = a.profile;
     ctx.own_key = keys.public_key;

@@ -3,6 +3,7 @@
 // one-to-one commands (remote_commands.cpp) and the room commands.
 #include "cli/commands.hpp"
 #include "core/control.hpp"
+#include "crypto/noise.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -10,6 +11,10 @@
 #include <string_view>
 
 namespace hallway::cli {
+
+// The profile's key pair (made on first use, with its folder); false with the
+// reason printed when the profile cannot be made or read.
+bool profile_keys(const Args& a, crypto::KeyPair& keys);
 
 // Prints a failed reply's reason; the exit code for it.
 int refused(const nlohmann::json& reply);

@@ -207,17 +207,20 @@ int cmd_status(const Args& a) {
     return ask(a, {{"cmd", "status"}, {"presence", a.presence}, {"message", a.text}}, reply);
 }
 
-int cmd_id(const Args& a) {
+bool profile_keys(const Args& a, crypto::KeyPair& keys) {
     std::string error;
-    if (!core::ensure_profile_dir(a.profile, error)) {
+    if (!core::ensure_profile_dir(a.profile, error) ||
+        crypto::load_or_create_identity(a.profile, crypto::system_rng(), keys, error) != crypto::IdentityError::ok) {
         std::cerr << "hallway: " << error << "\n";
-        return kExitError;
+        return false;
     }
+    return true;
+}
+
+int cmd_id(const Args& a) {
     crypto::KeyPair keys;
-    if (crypto::load_or_create_identity(a.profile, crypto::system_rng(), keys, error) != crypto::IdentityError::ok) {
-        std::cerr << "hallway: " << error << "\n";
-        return kExitError;
-    }
+    if (!profile_keys(a, keys)) return kExitError;
+    std::string error;
     core::Settings settings;
     if (!core::load_settings(a.profile, settings, error)) {
         std::cerr << "hallway: " << error << "\n";
