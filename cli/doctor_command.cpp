@@ -5,7 +5,6 @@
 #include "core/doctor/doctor.hpp"
 #include "core/profile.hpp"
 #include "crypto/identity.hpp"
-#include "crypto/rng.hpp"
 #include "transport/wire.hpp"
 
 #include <nlohmann/json.hpp>
