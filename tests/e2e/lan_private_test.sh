@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Private mode (issue 17, docs/PROTOCOL.md §2.3) on a virtual LAN: P, its
+# Private mode (issue 17, docs/PROTOCOL.md §2.1) on a virtual LAN: P, its
 # contact C and a stranger S. Once P is private, nothing on the wire names P
 # (no nick, no fingerprint, no static key), S cannot list or reach it even by
 # dialing the address from its record, and C finds it and chats as before.
