@@ -126,11 +126,17 @@ __attribute__((noinline)) void transfer_file(Side& a, Side& b, const std::string
 }
 
 void handshake(Side& a, Side& b) {
-    transport::SessionConfig ca{crypto::Role::initiator, a.key, transport::Hello{1, "a", {"files"}}, crypto::system_rng(),
-                                b.key.public_key, std::nullopt};
+    transport::SessionConfig ca;
+    ca.identity = a.key;
+    ca.hello = transport::Hello{1, "a", {"files"}};
     ca.hello.lane = std::string(transport::to_string(transport::Lane::files));
-    transport::SessionConfig cb{crypto::Role::responder, b.key, transport::Hello{1, "b", {"files"}},
-                                crypto::system_rng(), std::nullopt, std::nullopt};
+    ca.rng = crypto::system_rng();
+    ca.expected_peer = b.key.public_key;
+    transport::SessionConfig cb;
+    cb.role = crypto::Role::responder;
+    cb.identity = b.key;
+    cb.hello = transport::Hello{1, "b", {"files"}};
+    cb.rng = crypto::system_rng();
     a.session.emplace(std::move(ca), kNow);
     b.session.emplace(std::move(cb), kNow);
     a.append(a.session->start(kNow).bytes);

@@ -241,8 +241,15 @@ Percentiles tcp_rtt(std::size_t size) {
 
 double handshakes_per_second() {
     const auto rng = crypto::system_rng();
-    SessionConfig ca{crypto::Role::initiator, crypto::KeyPair::generate(rng), Hello{1, "a", {}}, rng, {}, {}};
-    SessionConfig cb{crypto::Role::responder, crypto::KeyPair::generate(rng), Hello{1, "b", {}}, rng, {}, {}};
+    SessionConfig ca;
+    ca.identity = crypto::KeyPair::generate(rng);
+    ca.hello = Hello{1, "a", {}};
+    ca.rng = rng;
+    SessionConfig cb;
+    cb.role = crypto::Role::responder;
+    cb.identity = crypto::KeyPair::generate(rng);
+    cb.hello = Hello{1, "b", {}};
+    cb.rng = rng;
     const auto t0 = Clock::now();
     int n = 0;
     while (seconds_since(t0) < 2.0) {
