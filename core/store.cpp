@@ -241,7 +241,7 @@ std::unique_ptr<Store> Store::open(const std::string& path, StoreError& err, std
             err = check_sealed(path, *key, message);
         } else if (store_is_sealed(path)) {
             err = StoreError::sealed;
-            message = path + " is locked: it opens only with its passphrase";
+            message = path + " is locked (or not a SQLite file): it opens only with its passphrase";
         } else {
             err = inspect_existing(path, message);
         }
