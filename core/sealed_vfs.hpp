@@ -1,7 +1,9 @@
 #pragma once
 // A SQLite VFS shim that seals every page of a locked store (core/sealed_page.hpp)
-// on its way to the default VFS. Why a shim and not SQLCipher or sealed
-// columns: docs/SECURITY.md "At rest".
+// on its way to the default VFS. Why a shim: Debian 12's SQLCipher bundles
+// SQLite 3.15 (2016, older than our schema's features, known CVEs), and
+// sealing columns would leave indexes, row counts and sizes visible and
+// change every query (docs/SECURITY.md "At rest").
 //
 // Files it handles, all else is refused (SQLITE_CANTOPEN) so nothing is ever
 // written in plaintext:
