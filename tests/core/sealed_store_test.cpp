@@ -194,6 +194,16 @@ TEST_CASE("sealed store: no key, a wrong key or a flipped byte is refused and ev
         REQUIRE(std::filesystem::exists(dir / "hallway.db-wal"));
         refused(nullptr, StoreError::sealed);
         refused(&wrong, StoreError::wrong_key_or_damaged);
+        // A byte of the first frame's page (32-byte header, 24-byte frame header):
+        // not the last frame, so not a write cut short.
+        const auto wal = dir / "hallway.db-wal";
+        std::string bytes = file_bytes(wal);
+        REQUIRE(bytes.size() > 32 + 2 * (24 + 4096));
+        const std::string good = bytes;
+        bytes[32 + 24 + 100] = static_cast<char>(bytes[32 + 24 + 100] ^ 0x01);
+        std::ofstream(wal, std::ios::binary | std::ios::trunc) << bytes;
+        refused(&key, StoreError::wrong_key_or_damaged);
+        std::ofstream(wal, std::ios::binary | std::ios::trunc) << good;
         CHECK(history_bodies(*open_ok(path, &key), peer).size() == 20);
     }
     SUBCASE("checkpointed") {
