@@ -81,6 +81,9 @@ struct Session::Impl {
     std::vector<std::uint8_t> reassembly;
     std::optional<crypto::PublicKey> peer;
     Lane lane = Lane::chat;
+    // IK responder after msg2: keys split, but msg1 may have been a replay, so
+    // Established waits for the initiator's first transport frame (§4.2).
+    std::optional<Established> unconfirmed;
 
     bool initiator() const { return config.role == crypto::Role::initiator; }
 
@@ -111,6 +114,7 @@ struct Session::Impl {
         send_cs = crypto::CipherState{};
         recv_cs = crypto::CipherState{};
         reassembly.clear();
+        unconfirmed.reset();
         out.events.push_back(Closed{kind, std::string(reason)});
     }
 
@@ -163,20 +167,32 @@ struct Session::Impl {
         hs.reset();
         send_cs = initiator() ? std::move(c1) : std::move(c2);
         recv_cs = initiator() ? std::move(c2) : std::move(c1);
-        state = State::established;
-        last_rx = now;
-        last_ping = now;
-        last_app_sent = now;
-        watched_since = now;
         reader.set_bounds(wire::kMinTransportLen, wire::kMaxFrameBody);
         const auto chosen = lane_from(initiator() ? config.hello.lane : hello.lane);
         if (!chosen) {  // a later version's lane: told, so it can fall back
+            state = State::established;
             send(out, Close{std::string(wire::kReasonUnknownLane)}, now);
             if (state != State::closed) fail(out, CloseKind::local_close, wire::kReasonUnknownLane);
             return;
         }
         lane = *chosen;
-        out.events.push_back(Established{*peer, std::move(hello), lane});
+        Established established{*peer, std::move(hello), lane};
+        if (!initiator() && pattern == Handshake::ik) {  // still a handshake, under its timeout
+            unconfirmed = std::move(established);
+            return;
+        }
+        establish(out, std::move(established), now);
+        // IK key confirmation: the responder counts the session only from our first frame.
+        if (initiator() && pattern == Handshake::ik) ping(out, now);
+    }
+
+    void establish(SessionOutput& out, Established established, MonoTime now) {
+        state = State::established;
+        last_rx = now;
+        last_ping = now;
+        last_app_sent = now;
+        watched_since = now;
+        out.events.push_back(std::move(established));
     }
 
     void handle_handshake(SessionOutput& out, std::span<const std::uint8_t> frame, MonoTime now) {
@@ -239,8 +255,13 @@ struct Session::Impl {
     // The frame is decrypted where it lies, in the reader's buffer.
     void handle_transport(SessionOutput& out, std::span<std::uint8_t> frame, MonoTime now) {
         if (recv_cs.decrypt_in_place({}, frame) != crypto::NoiseError::ok) {
-            fail(out, CloseKind::decrypt_failed, to_string(CloseKind::decrypt_failed));
+            if (unconfirmed) fail(out, CloseKind::handshake_failed, "key confirmation failed");
+            else fail(out, CloseKind::decrypt_failed, to_string(CloseKind::decrypt_failed));
             return;
+        }
+        if (unconfirmed) {  // the initiator holds the keys: msg1 was no replay
+            establish(out, std::move(*unconfirmed), now);
+            unconfirmed.reset();
         }
         const auto plain = frame.first(frame.size() - wire::kTagLen);
         const std::uint8_t flag = plain[0];  // min frame length guarantees one byte
@@ -352,11 +373,12 @@ struct Session::Impl {
             }
             auto frame = reader.pop();
             if (!frame) {
-                if (reader.error() != FrameError::ok) fail(out, CloseKind::bad_frame, bad_frame_reason());
+                if (reader.error() != FrameError::ok)
+                    fail(out, unconfirmed ? CloseKind::handshake_failed : CloseKind::bad_frame, bad_frame_reason());
                 break;
             }
             last_rx = now;
-            if (state == State::handshake) {
+            if (state == State::handshake && !unconfirmed) {
                 handle_handshake(out, *frame, now);
             } else {
                 handle_transport(out, *frame, now);

@@ -97,14 +97,15 @@ struct SessionConfig {
     crypto::Rng rng;
     // Initiator: refuse any other key (spoof); with Handshake::ik, the key msg1 is made for.
     std::optional<crypto::PublicKey> expected_peer;
+    std::optional<crypto::KeyPair> fixed_ephemeral;  // tests and the PROTOCOL.md example only
+    // Below: issue 17, after the older fields so their positional initializers still hold.
     Handshake handshake = Handshake::xx;  // initiator only
-    // Private mode (issue 17). Responder: an XX msg1 is refused at its length
-    // (closed, nothing sent). XX initiator: before msg3, which reveals our key,
+    // Private mode. Responder: an XX msg1 is refused at its length (closed,
+    // nothing sent). XX initiator: before msg3, which reveals our key,
     // may_reveal_to(the responder's authenticated key) must say yes (absent: no;
     // an expected_peer it matched is yes), else the session closes as withheld.
     bool private_mode = false;
-    std::function<bool(const crypto::PublicKey&)> may_reveal_to;
-    std::optional<crypto::KeyPair> fixed_ephemeral;  // tests and the PROTOCOL.md example only
+    std::function<bool(const crypto::PublicKey&)> may_reveal_to = {};
 };
 
 class Session {

@@ -560,13 +560,26 @@ TEST_CASE("IK: one round trip with both Hellos, then messages both ways; a priva
     auto m1 = std::move(p.alice.outbox);
     p.alice.outbox.clear();
     p.bob.take(p.bob.session.receive(m1, p.now));
-    REQUIRE(p.bob.all<Established>().size() == 1);  // Bob is done after msg1
-    CHECK(p.bob.all<Established>()[0].peer == key(1).public_key);
-    CHECK(p.bob.all<Established>()[0].hello.nick == "alice");
-    p.pump();
+    // msg2 written, but msg1 alone proves nothing (a replay): not established yet.
+    CHECK_FALSE(p.bob.outbox.empty());
+    CHECK(p.bob.all<Established>().empty());
+    CHECK(p.bob.session.state() == Session::State::handshake);
+    auto m2 = std::move(p.bob.outbox);
+    p.bob.outbox.clear();
+    p.alice.take(p.alice.session.receive(m2, p.now));
     REQUIRE(p.alice.all<Established>().size() == 1);
     CHECK(p.alice.all<Established>()[0].peer == key(2).public_key);
     CHECK(p.alice.all<Established>()[0].hello.nick == "bob");
+    // Alice's key confirmation goes out with msg2's reading, unasked: a transport frame.
+    REQUIRE_FALSE(p.alice.outbox.empty());
+    auto confirmation = std::move(p.alice.outbox);
+    p.alice.outbox.clear();
+    p.bob.take(p.bob.session.receive(confirmation, p.now));
+    REQUIRE(p.bob.all<Established>().size() == 1);  // Bob is done at the first frame that decrypts
+    CHECK(p.bob.all<Established>()[0].peer == key(1).public_key);
+    CHECK(p.bob.all<Established>()[0].hello.nick == "alice");
+    CHECK_FALSE(p.bob.outbox.empty());  // and handles it: the Ping's Pong
+    p.pump();
 
     p.alice.take(p.alice.session.send(text(1, "hi bob"), p.now));
     p.bob.take(p.bob.session.send(text(2, "hi alice"), p.now));
@@ -577,6 +590,38 @@ TEST_CASE("IK: one round trip with both Hellos, then messages both ways; a priva
     CHECK(std::get<Text>(p.alice.all<Received>()[0].message).body == "hi alice");
     CHECK_FALSE(p.alice.closed());
     CHECK_FALSE(p.bob.closed());
+}
+
+TEST_CASE("IK: a replayed msg1 gets msg2 but never an Established; it ends at the handshake timeout") {
+    Pair p(ik_alice(), bob_config(false));
+    p.handshake();
+    REQUIRE(p.bob.all<Established>().size() == 1);  // the real session, recorded
+    const std::vector<std::uint8_t> m1(p.alice_sent.begin(),
+                                       p.alice_sent.begin() + wire::kFrameHeaderLen + ((p.alice_sent[0] << 8) | p.alice_sent[1]));
+    bool garbage = false;
+    SUBCASE("the replayer goes silent") {}
+    SUBCASE("the replayer sends a transport frame it cannot make") { garbage = true; }
+    Side replayed{Session(bob_config(false), p.now), {}, {}};
+    replayed.take(replayed.session.receive(m1, p.now));
+    CHECK_FALSE(replayed.outbox.empty());  // msg2, which only Alice could read
+    CHECK_FALSE(replayed.closed());
+    const auto written = replayed.outbox.size();
+    if (garbage) {
+        std::vector<std::uint8_t> frame = header(wire::kMinTransportLen + 8);
+        frame.resize(frame.size() + wire::kMinTransportLen + 8, 0x5a);
+        replayed.take(replayed.session.receive(frame, p.now));
+        REQUIRE(replayed.closed());
+        CHECK(replayed.closed()->kind == CloseKind::handshake_failed);
+    } else {
+        CHECK(replayed.session.next_deadline() == p.now + wire::kHandshakeTimeout);
+        replayed.take(replayed.session.tick(p.now + wire::kHandshakeTimeout - milliseconds(1)));
+        CHECK_FALSE(replayed.closed());
+        replayed.take(replayed.session.tick(p.now + wire::kHandshakeTimeout));
+        REQUIRE(replayed.closed());
+        CHECK(replayed.closed()->kind == CloseKind::handshake_timeout);
+    }
+    CHECK(replayed.all<Established>().empty());
+    CHECK(replayed.outbox.size() == written);  // nothing sent but msg2: no Pong, no Close
 }
 
 TEST_CASE("IK: neither static key appears in clear in any byte of the session") {

@@ -563,3 +563,38 @@ TEST_CASE("a normal node's XX sessions are unchanged; IK without the responder's
     CHECK(bob.dial_failures[0] == "IK needs the responder's key");
     CHECK(alice.ups.size() == 1);
 }
+
+TEST_CASE("a replayed IK msg1 never displaces the live session and is closed at the handshake timeout") {
+    asio::io_context io;
+    Node alice(io, 1, "alice");
+    const auto port = alice.transport->listen();
+    // The live session, its msg1 recorded on the way out.
+    RawClient contact(io, port);
+    contact.holding = true;
+    contact.start_session(raw_ik(7, alice.key.public_key));
+    const std::vector<std::uint8_t> m1 = std::move(contact.held);
+    contact.holding = false;
+    contact.write(m1);
+    REQUIRE(run_until(io, [&] { contact.poll(); return contact.established() && alice.ups.size() == 1; }));
+
+    RawClient replay(io, port);
+    replay.write(m1);
+    REQUIRE(run_until(io, [&] { return replay.poll(); }, wire::kHandshakeTimeout + std::chrono::seconds(2)));
+    CHECK_FALSE(replay.got.empty());  // msg2, which only the contact could read
+    CHECK(alice.ups.size() == 1);
+    CHECK(alice.downs.empty());
+    CHECK(alice.duplicates.empty());
+
+    // The live session still carries messages both ways.
+    contact.poll();
+    for (const auto& e : contact.events) CHECK_FALSE(std::holds_alternative<Closed>(e));
+    alice.say(fixed_key(7).public_key, 1, 1);
+    contact.take(contact.session->send(Text{make_id(7, 1), 1700000000000ull, "still here"}, MonoTime{0}));
+    REQUIRE(run_until(io, [&] {
+        contact.poll();
+        for (const auto& e : contact.events)
+            if (std::holds_alternative<Received>(e)) return !alice.shown.empty();
+        return false;
+    }));
+    CHECK(alice.shown.begin()->second == "still here");
+}
