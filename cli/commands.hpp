@@ -33,6 +33,7 @@ struct Args {
     std::optional<unsigned> port;  // unset: the default port, or any free one when it is taken
     std::vector<std::string> peers;
     bool no_mdns = false;
+    bool private_mode = false;  // daemon, chat: --private
     bool json = false;
     bool confirm = false;
     std::string peer;

@@ -93,7 +93,7 @@ std::string EventPrinter::line(const core::Event& event) {
     if (auto* t = std::get_if<core::TransferChanged>(&event)) return transfer_line(t->transfer);
     if (auto* o = std::get_if<core::OwnIdentity>(&event))
         return "* you are " + sanitize(o->nick) + " (" + crypto::format_digits(o->fingerprint) + "), port " +
-               std::to_string(o->port);
+               std::to_string(o->port) + (o->private_mode ? ", private mode: only contacts can find you" : "");
     if (auto* n = std::get_if<core::Notice>(&event)) {
         switch (n->level) {
         case core::Notice::Level::alert: return "!!! " + sanitize(n->text);

@@ -24,6 +24,10 @@ const std::string kTextHelp = "The message: at most " + std::to_string(wire::kMa
 const std::string kPortHelp = "TCP port to listen on (default: " + std::to_string(wire::kDefaultPort) +
                               ", or any free port when that one is taken; 0: any free port). "
                               "Peers learn it from the mDNS announcement";
+const std::string kPrivateHelp =
+    "Private mode for this run: the mDNS record names nothing (a random name, no nick, no fingerprint) and only "
+    "contacts are answered. The cost: strangers cannot find you or reach you; someone must first exchange keys "
+    "with you (once, in normal mode) to see you. The setting (the window's switch) makes it last";
 const std::string kStatusHelp = "Status message, one line of at most " + std::to_string(wire::kMaxStatusMessage) +
                                 " bytes (shown to peers only inside sessions)";
 
@@ -54,6 +58,7 @@ int main(int argc, char** argv) {
         sc->add_option("--port", args.port, kPortHelp);
         sc->add_option("--peer", args.peers, "HOST:PORT of a peer to reach without mDNS (repeatable)");
         sc->add_flag("--no-mdns", args.no_mdns, "Do not use mDNS/DNS-SD (only --peer and incoming connections)");
+        sc->add_flag("--private", args.private_mode, kPrivateHelp);
     }
 
     auto* peers = app.add_subcommand("peers", "List buddies (asks the running node)");

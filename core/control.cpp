@@ -42,7 +42,8 @@ json peer_json(const PeerView& p) {
                 {"name_clash", p.name_clash},
                 {"rooms", p.rooms},
                 {"files", p.files},
-                {"auto_accept_files", p.auto_accept_files}};
+                {"auto_accept_files", p.auto_accept_files},
+                {"private", p.private_mode}};
 }
 
 json message_json(const StoredMessage& m) {
@@ -331,7 +332,8 @@ json ControlServer::handle(const json& req, std::uint64_t connection_id) {
     if (cmd == "id") {
         auto o = node_.own();
         return json{{"ok", true}, {"nick", o.nick}, {"id", o.fingerprint}, {"port", o.port},
-                    {"presence", o.presence}, {"status", o.status_message}, {"service", node_.service_name()}};
+                    {"presence", o.presence}, {"status", o.status_message}, {"service", node_.service_name()},
+                    {"private", o.private_mode}};
     }
     if (cmd == "peers") {
         auto offset = uint_field(req, "offset", 0);

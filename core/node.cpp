@@ -1,6 +1,7 @@
 #include "core/node.hpp"
 
 #include "core/node_files.hpp"
+#include "core/private_mode.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -81,6 +82,7 @@ PeerView Node::Impl::view(const PeerKey& key, const Contact* c, bool name_clash)
     v.rooms = c && c->sign_key.has_value();
     v.files = c && c->files;
     v.auto_accept_files = c && c->auto_accept_files;
+    v.private_mode = is_private_peer(key);
     return v;
 }
 
@@ -90,7 +92,23 @@ PeerView Node::Impl::view(const PeerKey& key) const {
 }
 
 OwnIdentity Node::Impl::own() const {
-    return OwnIdentity{settings.nick, fingerprint, settings.presence, settings.status_message, port};
+    return OwnIdentity{settings.nick, fingerprint, settings.presence, settings.status_message, port, private_mode};
+}
+
+discovery::Announcement Node::Impl::announcement() const {
+    return {settings.nick, fingerprint, port, private_mode ? private_tag : std::string()};
+}
+
+void Node::Impl::apply_private_mode(bool on) {
+    private_mode = on;
+    private_tag.clear();
+    if (on) {
+        PrivateSalt salt{};
+        rng(salt);
+        private_tag = private_record_tag(identity.public_key, salt);
+    }
+    if (transport) transport->set_private_mode(on);
+    if (discovery) discovery->update(announcement());
 }
 
 transport::Status Node::Impl::status_message() const {
@@ -239,8 +257,11 @@ void Node::start() {
     cb.on_files_message = [&d](const PeerKey& k, std::span<const std::uint8_t> m) { d.files->transfers.handle(k, m); };
     cb.on_dial_failed = [&d](const asio::ip::tcp::endpoint& ep, std::string_view) { d.on_dial_failed(ep); };
     cb.on_spoof = [&d](const PeerKey&, const PeerKey&, const asio::ip::tcp::endpoint& ep) { d.on_dial_failed(ep); };
+    cb.may_reveal_to = [&d](const PeerKey& k) { return d.may_reveal_to(k); };
+    d.apply_private_mode(d.options.private_mode || d.settings.private_mode);
     transport::TransportConfig tc;
     tc.hello = d.hello();
+    tc.private_mode = d.private_mode;
     d.transport = std::make_unique<transport::Transport>(d.io, d.identity, tc, cb);
     d.port = d.listen();
     d.transport->set_hello(d.hello());
@@ -261,7 +282,7 @@ void Node::start() {
         };
         dc.on_published = [&d](const std::string& name) { d.service_name = name; };
         d.discovery = std::make_unique<discovery::Discovery>(d.io, dc);
-        d.discovery->start(discovery::Announcement{d.settings.nick, d.fingerprint, d.port});
+        d.discovery->start(d.announcement());
     }
     for (auto& p : d.options.manual_peers) d.add_manual_peer(p);
     for (auto& peer : d.store->outbox_peers()) d.presence->set_pending(peer, true);
@@ -457,7 +478,7 @@ bool Node::set_nick(std::string_view nick, std::string& error) {
         d.transport->set_hello(d.hello());
         for (auto& s : d.transport->sessions()) d.transport->send(s.peer, d.status_message());
     }
-    if (d.discovery) d.discovery->update(discovery::Announcement{d.settings.nick, d.fingerprint, d.port});
+    if (d.discovery) d.discovery->update(d.announcement());
     d.emit(d.own());
     return true;
 }
@@ -474,6 +495,21 @@ bool Node::set_presence(std::string_view presence, std::string_view message, std
     d.settings = std::move(next);
     if (d.transport)
         for (auto& s : d.transport->sessions()) d.transport->send(s.peer, d.status_message());
+    d.emit(d.own());
+    return true;
+}
+
+bool Node::set_private_mode(bool on, std::string& error) {
+    Impl& d = *impl_;
+    error.clear();
+    Settings next = d.settings;
+    next.private_mode = on;
+    if (!save_settings(d.options.profile_dir, next, error)) return false;
+    d.settings = std::move(next);
+    if (on != d.private_mode) {
+        d.apply_private_mode(on);
+        d.wake_maintenance();  // records set aside while private may be dialed now
+    }
     d.emit(d.own());
     return true;
 }

@@ -132,9 +132,9 @@ void Node::Impl::Files::reach(const PeerKey& peer) {
     next = now + kLaneRedial;
     auto it = node.live.find(peer);
     if (it != node.live.end() && !it->second.addresses.empty())
-        node.transport->dial(it->second.addresses.front(), peer, transport::Lane::files);
+        node.transport->dial(it->second.addresses.front(), peer, transport::Lane::files, node.handshake_for(peer));
     else if (auto back = dial_back.find(peer); back != dial_back.end())
-        node.transport->dial(back->second, peer, transport::Lane::files);
+        node.transport->dial(back->second, peer, transport::Lane::files, node.handshake_for(peer));
     // Else nowhere to dial: the peer dials the lane itself, as it has work too.
 }
 

@@ -64,6 +64,9 @@ std::string endpoint_text(const asio::ip::tcp::endpoint& ep);
 struct DialTarget {
     asio::ip::tcp::endpoint endpoint;
     std::string expected_fingerprint;  // empty for --peer
+    // A private record's contact (its tag matched this key): dialed with IK,
+    // the only handshake a private node answers.
+    std::optional<PeerKey> private_key;
     std::chrono::steady_clock::time_point next_try{};
     std::chrono::seconds backoff = node_detail::kRedialMin;
 };
@@ -111,6 +114,14 @@ struct Node::Impl : core::rooms::RoomsPort {
     std::unique_ptr<transport::Transport> transport;
     std::unique_ptr<discovery::Discovery> discovery;
     std::string service_name;  // as last published (Node::service_name)
+    // Private mode (core/private_mode.hpp) and the "pt" we publish in it: a
+    // fresh salt each time it is turned on (at start too).
+    bool private_mode = false;
+    std::string private_tag;
+    // Private records seen (by their pt), each matched once against our
+    // contacts: which contact published it, or nullopt for a stranger's.
+    // Bounded by the instances discovery tracks; forgotten when lost.
+    std::map<std::string, std::optional<PeerKey>> private_records;
     std::unique_ptr<ControlServer> control;
     std::unique_ptr<Files> files;  // after transport: gone before it
     asio::steady_timer maintenance{io};
@@ -161,6 +172,23 @@ struct Node::Impl : core::rooms::RoomsPort {
     void peer_changed(const PeerKey& key) { emit(PeerChanged{view(key)}); }
 
     OwnIdentity own() const;
+
+    // What we publish: the ordinary record, or the private one.
+    discovery::Announcement announcement() const;
+    // Turns private mode on or off for the transport and what we publish (not the setting).
+    void apply_private_mode(bool on);
+    // A non-blocked contact with this fingerprint (one pass over the contacts).
+    std::optional<PeerKey> contact_with_fingerprint(const std::string& fp) const;
+    // Whether to reveal our identity to `key` when a private-mode XX dial
+    // (--peer) reaches it: only to a non-blocked contact.
+    bool may_reveal_to(const PeerKey& key) const;
+    // A contact whose private record we matched: it answers only IK.
+    bool is_private_peer(const PeerKey& key) const;
+    // How to dial key: IK to a private peer; else XX (a private-mode
+    // transport itself uses IK for every dial with a key).
+    transport::Handshake handshake_for(const PeerKey& key) const {
+        return is_private_peer(key) ? transport::Handshake::ik : transport::Handshake::xx;
+    }
 
     transport::Status status_message() const;
 
@@ -266,10 +294,15 @@ struct Node::Impl : core::rooms::RoomsPort {
 
     void on_found(const discovery::Sighting& s);
 
-    void on_lost(const std::string& fp);
+    // id: a fingerprint, or a private record's id (discovery::private_peer_id).
+    void on_lost(const std::string& id);
 
     bool connected_to(const DialTarget& t) const;
 
+    // Whether t is dialed, and the key to dial it with IK (nullopt: XX). A
+    // private record's contact is dialed with IK; in private mode so is every
+    // contact, and a stranger's record is never dialed.
+    bool dialable(const DialTarget& t, std::optional<PeerKey>& ik) const;
     void dial(DialTarget& t);
 
     // An announced peer no handshake has authenticated yet (the first dial

@@ -26,6 +26,16 @@ bool Node::Impl::accept_peer(const PeerKey& key) {
     return !(c && c->trust == Trust::blocked);
 }
 
+bool Node::Impl::may_reveal_to(const PeerKey& key) const {
+    auto c = store->contact(key);
+    return c && c->trust != Trust::blocked;
+}
+
+bool Node::Impl::is_private_peer(const PeerKey& key) const {
+    return std::any_of(private_records.begin(), private_records.end(),
+                       [&](const auto& r) { return r.second == key; });
+}
+
 std::optional<bool> Node::Impl::announcement_matches(const transport::SessionInfo& info) {
     if (!info.we_dialed) return std::nullopt;
     auto it = expected_at.find(info.remote);
@@ -162,7 +172,7 @@ bool Node::Impl::dial_on_need(const PeerKey& key) {
     for (auto& ep : l.addresses) {
         dialing_for[ep] = key;
         ++l.dials;
-        transport->dial(ep, key);
+        transport->dial(ep, key, transport::Lane::chat, handshake_for(key));
     }
     l.next_dial = std::chrono::steady_clock::now() + l.backoff;
     l.backoff = std::min<std::chrono::seconds>(l.backoff * 2, kRedialMax);
@@ -215,6 +225,8 @@ void Node::Impl::maintain() {
     bool waiting = false;  // something is still to be reached: tick again soon
     for (auto& [id, t] : targets) {
         if (t.expected_fingerprint.empty() ? connected_to(t) : !unmet(t.expected_fingerprint)) continue;
+        std::optional<PeerKey> ik;
+        if (!dialable(t, ik)) continue;  // a stranger's record, in private mode
         waiting = true;
         if (now >= t.next_try) dial(t);
     }

@@ -82,6 +82,9 @@ struct Field {
 
 std::string check_saved_nick(std::string_view nick) { return nick.empty() ? std::string() : check_nick(nick); }
 
+// A flag, not text: read only as "0" or "1".
+constexpr std::string_view kPrivateKey = "private";
+
 constexpr Field kFields[] = {
     {"nick", &Settings::nick, transport::wire::kMaxNick, check_saved_nick},
     {"presence", &Settings::presence, transport::wire::kMaxPresence, check_presence},
@@ -227,6 +230,10 @@ bool load_settings(const std::filesystem::path& dir, Settings& settings, std::st
         const auto eq = line.find('=');
         if (eq == std::string::npos) continue;
         const std::string_view key(line.data(), eq);
+        if (key == kPrivateKey) {
+            const std::string_view value = std::string_view(line).substr(eq + 1);
+            if (value == "0" || value == "1") loaded.private_mode = value == "1";
+        }
         for (const Field& f : kFields) {
             if (key != f.key) continue;
             // Hand-edited over-long values are cut, not a reason to refuse the profile.
@@ -249,6 +256,7 @@ bool save_settings(const std::filesystem::path& dir, const Settings& settings, s
         }
         text.append(f.key).append("=").append(value).append("\n");
     }
+    text.append(kPrivateKey).append(settings.private_mode ? "=1\n" : "=0\n");
 
     const auto file = settings_path(dir);
     auto tmp = file;

@@ -123,7 +123,12 @@ struct Avahi {
             report(DaemonState::failed, "not publishing: the fingerprint is not 40 digits");
             return false;
         }
-        service_name = service_instance_name(a.nick, a.fingerprint);
+        if (!a.private_tag.empty() && !is_valid_private_tag(a.private_tag)) {
+            report(DaemonState::failed, "not publishing: the private tag is not 64 hex digits");
+            return false;
+        }
+        service_name = a.private_tag.empty() ? service_instance_name(a.nick, a.fingerprint)
+                                             : private_instance_name(a.private_tag);
         announcement = std::move(a);
         return true;
     }
@@ -237,7 +242,9 @@ struct Avahi {
         }
         if (!avahi_entry_group_is_empty(group)) return;
 
-        const TxtInfo info{kTxtVersion, announcement->fingerprint, announcement->nick};
+        const TxtInfo info = announcement->private_tag.empty()
+                                 ? TxtInfo{kTxtVersion, announcement->fingerprint, announcement->nick, ""}
+                                 : TxtInfo{kTxtVersion, "", "", announcement->private_tag};
         AvahiStringList* txt = to_string_list(serialize_txt(info));
         int ret = AVAHI_ERR_COLLISION;
         for (int renames = 0; ret == AVAHI_ERR_COLLISION && renames <= kMaxRenamesPerPublish; ++renames) {
@@ -394,10 +401,13 @@ struct Avahi {
     void on_resolved(const InstanceKey& key, const AvahiAddress& address, std::uint16_t port, AvahiStringList* txt) {
         const auto info = parse_txt(to_strings(txt));
         if (!info) return;  // not a Hallway record we understand: peer data, never an error
-        // Decided by fingerprint only: AVAHI_LOOKUP_RESULT_OUR_OWN would also
-        // hide a spoofer running on this host.
-        if (announcement && info->fingerprint == announcement->fingerprint) return;
-        const Sighting sighting{key.service_name, info->fingerprint, info->nick, info->version,
+        const std::string id = info->private_tag.empty() ? info->fingerprint : private_peer_id(info->private_tag);
+        // Decided by fingerprint (or our private tag) only: AVAHI_LOOKUP_RESULT_OUR_OWN
+        // would also hide a spoofer running on this host.
+        if (announcement && (id == announcement->fingerprint ||
+                             (!announcement->private_tag.empty() && id == private_peer_id(announcement->private_tag))))
+            return;
+        const Sighting sighting{key.service_name, id, info->nick, info->version,
                                 to_endpoint(address, key.interface, port), key.interface, key.protocol};
         const auto update = sightings.resolved(sighting);
         if (update.lost) report_lost(*update.lost);

@@ -20,11 +20,16 @@ struct Announcement {
     std::string nick;
     std::string fingerprint;  // crypto::fingerprint() of our static key, digits only
     std::uint16_t port = 0;
+    // Set (64 hex digits, core/private_mode.hpp): publish the private record
+    // instead, under private_instance_name(), naming neither nick nor fingerprint.
+    std::string private_tag;
 };
 
 // One resolved service instance (an instance may be seen once per interface/protocol).
 struct Sighting {
     std::string service_name;  // the DNS-SD instance name
+    // Digits; for a private record private_peer_id(its tag) (txt_record.hpp),
+    // which is also what on_lost and resolve_again name it by.
     std::string fingerprint;
     std::string nick;
     std::uint32_t version = 0;

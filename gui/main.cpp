@@ -65,6 +65,7 @@ struct Options {
     std::optional<std::uint16_t> port;  // unset: the default port, or any free one when it is taken
     std::vector<std::string> peers;
     bool no_mdns = false;
+    bool private_mode = false;
     std::string screenshot;
 };
 
@@ -357,6 +358,9 @@ int main(int argc, char** argv) {
                        "; when that one is taken, any free port, and a notice says so; 0: any free port)");
     cli.add_option("--peer", opt.peers, "HOST:PORT of a peer to dial without mDNS (repeatable)");
     cli.add_flag("--no-mdns", opt.no_mdns, "Do not announce or browse with mDNS");
+    cli.add_flag("--private", opt.private_mode,
+                 "Private mode for this run: the mDNS record names nothing and only contacts are answered; "
+                 "strangers cannot find you (someone must first exchange keys with you, once, in normal mode)");
     cli.add_option("--screenshot", opt.screenshot,
                    "Write a PNG of the window to FILE once it is up, and again on each SIGUSR1");
     CLI11_PARSE(cli, argc, argv);
@@ -378,6 +382,7 @@ int main(int argc, char** argv) {
     node_options.port = opt.port;
     node_options.manual_peers = opt.peers;
     node_options.mdns = !opt.no_mdns;
+    node_options.private_mode = opt.private_mode;
 
     glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
     glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);

@@ -45,9 +45,10 @@ namespace {
 constexpr std::size_t kMinRead = 4096;
 }  // namespace
 
-void FrameReader::set_bounds(std::size_t min_len, std::size_t max_len) {
+void FrameReader::set_bounds(std::size_t min_len, std::size_t max_len, std::optional<std::size_t> also_len) {
     min_len_ = std::max<std::size_t>(min_len, 1);
     max_len_ = std::min(max_len, wire::kMaxFrameBody);
+    also_len_ = also_len && *also_len >= 1 && *also_len <= max_len_ ? also_len : std::nullopt;
 }
 
 std::size_t FrameReader::missing() const {
@@ -86,7 +87,7 @@ std::optional<std::span<std::uint8_t>> FrameReader::pop() {
         error_ = FrameError::zero_length;
         return std::nullopt;
     }
-    if (len < min_len_ || len > max_len_) {
+    if ((len < min_len_ || len > max_len_) && len != also_len_) {
         error_ = FrameError::bad_length;
         return std::nullopt;
     }

@@ -37,8 +37,10 @@ bool end_frame(std::vector<std::uint8_t>& out, std::size_t frame_at);
 // outside [min, max] fails the reader for good as soon as its header is seen.
 class FrameReader {
 public:
-    // Length bounds for the next frames (the session narrows them per message type).
-    void set_bounds(std::size_t min_len, std::size_t max_len);
+    // Length bounds for the next frames (the session narrows them per message type):
+    // [min_len, max_len], and also exactly also_len when given (below min_len: a
+    // responder's first frame is an XX msg1 or a longer IK one).
+    void set_bounds(std::size_t min_len, std::size_t max_len, std::optional<std::size_t> also_len = std::nullopt);
 
     // Where the next bytes from the socket go: never empty. Invalidates frames
     // returned by pop().
@@ -71,6 +73,7 @@ private:
     std::size_t end_ = 0;    // one past the last committed byte
     std::size_t min_len_ = 1;
     std::size_t max_len_ = 65535;
+    std::optional<std::size_t> also_len_;
     FrameError error_ = FrameError::ok;
 };
 

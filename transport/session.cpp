@@ -21,8 +21,13 @@ std::string_view to_string(CloseKind k) {
         case CloseKind::spoof: return "peer key is not the expected one";
         case CloseKind::refused: return "peer refused";
         case CloseKind::duplicate: return "duplicate session";
+        case CloseKind::withheld: return "private mode: our key withheld from an unknown peer";
     }
     return "unknown close kind";
+}
+
+std::string_view to_string(Handshake h) {
+    return h == Handshake::ik ? wire::kProtocolNameIk : wire::kProtocolName;
 }
 
 namespace {
@@ -59,6 +64,8 @@ struct Session::Impl {
     State state = State::handshake;
     std::unique_ptr<crypto::HandshakeState> hs;
     crypto::NoiseError init_error = crypto::NoiseError::ok;
+    // The initiator's choice; the responder's is made by msg1's length.
+    Handshake pattern = Handshake::xx;
     int handshake_reads = 0;
     crypto::CipherState send_cs;
     crypto::CipherState recv_cs;
@@ -76,6 +83,27 @@ struct Session::Impl {
     Lane lane = Lane::chat;
 
     bool initiator() const { return config.role == crypto::Role::initiator; }
+
+    void create_handshake(Handshake h) {
+        pattern = h;
+        crypto::HandshakeConfig hc;
+        hc.protocol_name = std::string(to_string(h));
+        hc.role = config.role;
+        hc.prologue = bytes_of(h == Handshake::ik ? wire::kPrologueIk : wire::kPrologue);
+        hc.s = config.identity;
+        hc.e = config.fixed_ephemeral;
+        // IK: the initiator makes msg1 for the key it expects (absent: create fails, missing_key).
+        if (h == Handshake::ik && initiator()) hc.rs = config.expected_peer;
+        hc.rng = config.rng;
+        hs = crypto::HandshakeState::create(std::move(hc), init_error);
+    }
+
+    // A private XX initiator reveals its key (msg3) only to a responder it was
+    // sent to (expected) or that the layer above approves.
+    bool may_reveal(const crypto::PublicKey& responder) const {
+        if (!config.private_mode || config.expected_peer) return true;  // an expected one matched already
+        return config.may_reveal_to && config.may_reveal_to(responder);
+    }
 
     void fail(SessionOutput& out, CloseKind kind, std::string_view reason) {
         state = State::closed;
@@ -152,6 +180,14 @@ struct Session::Impl {
     }
 
     void handle_handshake(SessionOutput& out, std::span<const std::uint8_t> frame, MonoTime now) {
+        if (!hs && !initiator() && handshake_reads == 0) {
+            // The reader let through only an XX msg1's exact length or an IK msg1's range.
+            create_handshake(frame.size() == wire::kMsg1Len ? Handshake::xx : Handshake::ik);
+            if (!hs) {
+                fail(out, CloseKind::handshake_failed, crypto::to_string(init_error));
+                return;
+            }
+        }
         if (hs->action() != crypto::HandshakeAction::read_message) {
             fail(out, CloseKind::protocol_error, "handshake message out of turn");
             return;
@@ -162,7 +198,7 @@ struct Session::Impl {
             return;
         }
         ++handshake_reads;
-        if (!initiator() && handshake_reads == 1) {  // msg1: e, empty payload
+        if (!initiator() && pattern == Handshake::xx && handshake_reads == 1) {  // XX msg1: e, empty payload
             if (!payload.empty()) {
                 fail(out, CloseKind::protocol_error, "non-empty first handshake payload");
                 return;
@@ -171,10 +207,16 @@ struct Session::Impl {
             reader.set_bounds(wire::kMinMsg3Len, wire::kMinMsg3Len + wire::kMaxHello);
             return;
         }
+        // The peer's Hello: XX msg2 or msg3, IK msg1 or msg2.
         Hello hello;
         if (!accept_peer_hello(out, payload, hello)) return;
-        if (initiator()) {
-            write_handshake(out, encode_hello(config.hello));  // msg3
+        if (hs->action() == crypto::HandshakeAction::write_message) {  // XX msg3, IK msg2: our Hello
+            if (initiator() && !may_reveal(*hs->remote_static())) {
+                peer = hs->remote_static();  // who it was withheld from, for the caller
+                fail(out, CloseKind::withheld, to_string(CloseKind::withheld));
+                return;
+            }
+            write_handshake(out, encode_hello(config.hello));
             if (state == State::closed) return;
         }
         finish_handshake(out, std::move(hello), now);
@@ -295,16 +337,22 @@ struct Session::Impl {
         } while (!rest.empty());
     }
 
+    // A private responder's refusal of XX is a length the reader refused: say so.
+    std::string_view bad_frame_reason() const {
+        if (!initiator() && config.private_mode && handshake_reads == 0) return "private mode: not an IK msg1";
+        return to_string(reader.error());
+    }
+
     // Feeds every whole frame the reader holds to the state machine.
     void process_frames(SessionOutput& out, MonoTime now) {
         while (state != State::closed) {
-            if (state == State::handshake && !hs) {
+            if (state == State::handshake && !hs && initiator()) {
                 fail(out, CloseKind::handshake_failed, crypto::to_string(init_error));
                 break;
             }
             auto frame = reader.pop();
             if (!frame) {
-                if (reader.error() != FrameError::ok) fail(out, CloseKind::bad_frame, to_string(reader.error()));
+                if (reader.error() != FrameError::ok) fail(out, CloseKind::bad_frame, bad_frame_reason());
                 break;
             }
             last_rx = now;
@@ -320,20 +368,17 @@ struct Session::Impl {
 
 Session::Session(SessionConfig config, MonoTime now) : impl_(std::make_unique<Impl>()) {
     Impl& s = *impl_;
-    crypto::HandshakeConfig hc;
-    hc.protocol_name = std::string(wire::kProtocolName);
-    hc.role = config.role;
-    hc.prologue = bytes_of(wire::kPrologue);
-    hc.s = config.identity;
-    hc.e = config.fixed_ephemeral;
-    hc.rng = config.rng;
     s.config = std::move(config);
     s.born = now;
-    s.hs = crypto::HandshakeState::create(std::move(hc), s.init_error);
     if (s.initiator()) {
-        s.reader.set_bounds(wire::kMinMsg2Len, wire::kMinMsg2Len + wire::kMaxHello);
+        s.create_handshake(s.config.handshake);
+        const std::size_t min2 = s.pattern == Handshake::ik ? wire::kMinIkMsg2Len : wire::kMinMsg2Len;
+        s.reader.set_bounds(min2, min2 + wire::kMaxHello);
     } else {
-        s.reader.set_bounds(wire::kMsg1Len, wire::kMsg1Len);
+        // The handshake state waits for msg1, whose length picks the pattern;
+        // a private responder does not allow XX's length at all.
+        const auto xx = s.config.private_mode ? std::nullopt : std::optional(wire::kMsg1Len);
+        s.reader.set_bounds(wire::kMinIkMsg1Len, wire::kMinIkMsg1Len + wire::kMaxHello, xx);
     }
 }
 
@@ -344,13 +389,14 @@ Session& Session::operator=(Session&&) noexcept = default;
 SessionOutput Session::start(MonoTime /*now*/) {
     SessionOutput out;
     Impl& s = *impl_;
-    if (s.state != State::handshake) return out;
+    if (s.state != State::handshake || !s.initiator()) return out;
     if (!s.hs) {
         s.fail(out, CloseKind::handshake_failed, crypto::to_string(s.init_error));
         return out;
     }
-    if (s.initiator() && s.hs->action() == crypto::HandshakeAction::write_message) {
-        s.write_handshake(out, {});  // msg1: e, empty payload
+    if (s.hs->action() == crypto::HandshakeAction::write_message) {
+        // XX msg1: e, empty payload; IK msg1 carries our Hello.
+        s.write_handshake(out, s.pattern == Handshake::ik ? encode_hello(s.config.hello) : std::vector<std::uint8_t>{});
     }
     return out;
 }

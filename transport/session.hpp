@@ -2,13 +2,16 @@
 // One Hallway session as a sans-I/O state machine: raw TCP bytes in, bytes to
 // write and events out. It runs the Noise_XX handshake (Hello payloads), then
 // carries fragmented, encrypted application messages and keeps the session
-// alive. It never touches a socket, a timer or a clock: the caller passes the
+// alive. An initiator that knows the responder's key may run Noise_IK instead
+// (docs/PROTOCOL.md §4.2); a responder speaks both, telling them apart by msg1's
+// length. It never touches a socket, a timer or a clock: the caller passes the
 // current monotonic time to every call. Single-threaded.
 #include "crypto/noise.hpp"
 #include "transport/framing.hpp"
 #include "transport/messages.hpp"
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -37,6 +40,7 @@ enum class CloseKind {
     spoof,              // the authenticated key is not the expected one
     refused,            // the layer above refused the peer (I/O layer)
     duplicate,          // another session to the same peer was kept (I/O layer)
+    withheld,           // private mode: our key was not revealed to this responder (no msg3)
 };
 std::string_view to_string(CloseKind k);
 
@@ -78,12 +82,28 @@ struct Liveness {
     bool close_when_idle = false;
 };
 
+// The initiator's handshake pattern (docs/PROTOCOL.md §4.2). The responder
+// does not choose: it answers whichever msg1 arrives.
+enum class Handshake {
+    xx,  // Noise_XX: learns the responder's key; reveals ours in msg3
+    ik,  // Noise_IK: needs the responder's key in advance (expected_peer)
+};
+std::string_view to_string(Handshake h);
+
 struct SessionConfig {
     crypto::Role role = crypto::Role::initiator;
     crypto::KeyPair identity;
     Hello hello;
     crypto::Rng rng;
-    std::optional<crypto::PublicKey> expected_peer;  // refuse any other key (spoof)
+    // Initiator: refuse any other key (spoof); with Handshake::ik, the key msg1 is made for.
+    std::optional<crypto::PublicKey> expected_peer;
+    Handshake handshake = Handshake::xx;  // initiator only
+    // Private mode (issue 17). Responder: an XX msg1 is refused at its length
+    // (closed, nothing sent). XX initiator: before msg3, which reveals our key,
+    // may_reveal_to(the responder's authenticated key) must say yes (absent: no;
+    // an expected_peer it matched is yes), else the session closes as withheld.
+    bool private_mode = false;
+    std::function<bool(const crypto::PublicKey&)> may_reveal_to;
     std::optional<crypto::KeyPair> fixed_ephemeral;  // tests and the PROTOCOL.md example only
 };
 

@@ -55,6 +55,7 @@ struct Connection {
     Lane lane = Lane::chat;  // dialed: asked for; accepted: learnt at Established
     tcp::endpoint remote;
     std::optional<PeerKey> expected;
+    Handshake handshake = Handshake::xx;  // dialed: the one asked for
     std::optional<Session> session;
     std::optional<PeerKey> peer;  // once established
     Hello hello;
@@ -167,12 +168,20 @@ struct Transport::Impl {
 
     // --- dialing ---
 
-    void dial(const tcp::endpoint& endpoint, std::optional<PeerKey> expected, Lane lane) {
+    void dial(const tcp::endpoint& endpoint, std::optional<PeerKey> expected, Lane lane, Handshake handshake) {
         if (stopped || (expected && find(*expected, lane))) return;
+        if (handshake == Handshake::ik && !expected) {
+            // Reported from the loop, like every other dial failure, not from inside dial().
+            asio::post(io, guarded([this, endpoint] {
+                if (cb.on_dial_failed) cb.on_dial_failed(endpoint, "IK needs the responder's key");
+            }));
+            return;
+        }
         auto c = std::make_shared<Connection>(io, true);
         c->lane = lane;
         c->remote = endpoint;
         c->expected = expected;
+        c->handshake = handshake;
         c->connecting = true;
         c->deadline = mono_now() + wire::kConnectTimeout;
         connections.insert(c);
@@ -203,6 +212,10 @@ struct Transport::Impl {
         sc.hello.lane = role == crypto::Role::initiator ? std::string(to_string(c->lane)) : std::string();
         sc.rng = rng;
         sc.expected_peer = c->expected;
+        // Private mode: a known key means IK, so ours is never shown to anyone else.
+        sc.handshake = c->expected && config.private_mode ? Handshake::ik : c->handshake;
+        sc.private_mode = config.private_mode;
+        sc.may_reveal_to = cb.may_reveal_to;
         const MonoTime now = mono_now();
         c->session.emplace(std::move(sc), now);
         apply(c, c->session->start(now));
@@ -548,9 +561,11 @@ std::uint16_t Transport::listen(std::uint16_t port) {
     return bound;
 }
 
-void Transport::dial(const tcp::endpoint& endpoint, std::optional<PeerKey> expected, Lane lane) {
-    impl_->dial(endpoint, expected, lane);
+void Transport::dial(const tcp::endpoint& endpoint, std::optional<PeerKey> expected, Lane lane, Handshake handshake) {
+    impl_->dial(endpoint, expected, lane, handshake);
 }
+
+void Transport::set_private_mode(bool on) { impl_->config.private_mode = on; }
 
 // Queues one message on the peer's session on lane; encrypt appends its frames
 // to the buffer it is given (Session::send or send_file).

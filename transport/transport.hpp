@@ -1,6 +1,6 @@
 #pragma once
 // The node's TCP transport: a listener, dialers, and at most one authenticated
-// Noise_XX session per peer identity (static key) and lane: the chat lane, and
+// Noise session (XX, or IK to a known key) per peer identity (static key) and lane: the chat lane, and
 // the files lane beside it for file_* messages (docs/PROTOCOL.md §6.3). Everything here runs on the
 // thread that runs the io_context; callbacks are invoked on that thread.
 #include "crypto/noise.hpp"
@@ -24,6 +24,11 @@ using PeerKey = crypto::PublicKey;
 struct TransportConfig {
     std::uint16_t port = 0;  // 0: ephemeral
     Hello hello;             // what we tell peers about ourselves
+    // Private mode (issue 17, docs/PROTOCOL.md §4.2): strangers learn nothing
+    // about us. As responder we answer only IK (an XX msg1 is closed unanswered);
+    // as initiator we use IK whenever the peer's key is known, and an XX dial
+    // reveals our key (msg3) only where may_reveal_to allows.
+    bool private_mode = false;
 };
 
 struct SessionInfo {
@@ -60,7 +65,12 @@ struct TransportCallbacks {
     std::function<void(const PeerKey&, std::span<const std::uint8_t> bytes)> on_files_message;
     // A dial with an expected key met another key (spoofed TXT record).
     std::function<void(const PeerKey& expected, const PeerKey& actual, const asio::ip::tcp::endpoint&)> on_spoof;
-    // A dial failed before any session existed (refused, timeout, handshake failure).
+    // Private mode, an XX dial without an expected key: the responder authenticated
+    // as this key; may we reveal ours to it (send msg3)? Absent: no. A refusal
+    // closes the connection without msg3 and reports on_dial_failed.
+    std::function<bool(const PeerKey& responder)> may_reveal_to;
+    // A dial failed before any session existed (refused, timeout, handshake failure,
+    // our key withheld in private mode: the reason says which).
     std::function<void(const asio::ip::tcp::endpoint&, std::string_view reason)> on_dial_failed;
     std::function<void(std::string_view line)> on_log;
 };
@@ -94,8 +104,14 @@ public:
     // on that lane is a no-op. The files lane is dialed with the expected key,
     // and only to a peer whose Hello lists "files": one without lanes would
     // take it for a second chat session (docs/PROTOCOL.md §6.3).
+    // handshake: Handshake::ik needs expected (else on_dial_failed at once, no
+    // connection); in private mode any dial with expected runs IK.
     void dial(const asio::ip::tcp::endpoint& endpoint, std::optional<PeerKey> expected = std::nullopt,
-              Lane lane = Lane::chat);
+              Lane lane = Lane::chat, Handshake handshake = Handshake::xx);
+
+    // TransportConfig::private_mode from now on: connections accepted or dialed
+    // later follow it; handshakes already under way keep their rules.
+    void set_private_mode(bool on);
 
     // Queues a message on the peer's session, or says why not.
     SendResult send(const PeerKey& peer, const AppMessage& message);

@@ -28,6 +28,12 @@ inline constexpr std::string_view kProtocolName = "Noise_XX_25519_ChaChaPoly_BLA
 // Mixed into the handshake hash: a peer speaking another application or
 // version over the same Noise suite fails the handshake instead of confusing us.
 inline constexpr std::string_view kPrologue = "Hallway/1 Noise_XX_25519_ChaChaPoly_BLAKE2b";
+// The other handshake (issue 17, docs/PROTOCOL.md §4.2): for an initiator that
+// already knows the responder's static key. The responder's key never crosses
+// the wire, and a stranger's msg1 (made without our key) fails to decrypt, so a
+// private node reveals nothing to it. Same suite, its own prologue.
+inline constexpr std::string_view kProtocolNameIk = "Noise_IK_25519_ChaChaPoly_BLAKE2b";
+inline constexpr std::string_view kPrologueIk = "Hallway/1 Noise_IK_25519_ChaChaPoly_BLAKE2b";
 
 // Frame = 2-byte big-endian length + one Noise message. Noise caps a message at
 // 65535 bytes, which is exactly what a 16-bit length can say.
@@ -43,6 +49,11 @@ inline constexpr std::size_t kMsg1Len = kDhLen;
 inline constexpr std::size_t kMinMsg2Len = kDhLen + (kDhLen + kTagLen) + kTagLen;
 // msg3 -> s, se, payload: encrypted s + encrypted Hello.
 inline constexpr std::size_t kMinMsg3Len = (kDhLen + kTagLen) + kTagLen;
+// IK msg1 -> e, es, s, ss, payload: e + encrypted s + encrypted Hello. Longer
+// than an XX msg1 (kMsg1Len), so the responder tells the two apart by length.
+inline constexpr std::size_t kMinIkMsg1Len = kDhLen + (kDhLen + kTagLen) + kTagLen;
+// IK msg2 <- e, ee, se, payload: e + encrypted Hello.
+inline constexpr std::size_t kMinIkMsg2Len = kDhLen + kTagLen;
 // A transport message carries at least the fragment flag byte plus the tag.
 inline constexpr std::size_t kFlagLen = 1;
 inline constexpr std::size_t kMinTransportLen = kFlagLen + kTagLen;

@@ -206,6 +206,26 @@ TEST_CASE("profile: settings round-trip through the file") {
     CHECK(back.status_message == s.status_message);
 }
 
+TEST_CASE("profile: private mode is kept in settings as private=1") {
+    TempDir dir;
+    std::string message;
+    Settings s;
+    CHECK_FALSE(s.private_mode);
+    s.private_mode = true;
+    REQUIRE(save_settings(dir.path(), s, message));
+    CHECK(file_text(dir / "settings").find("\nprivate=1\n") != std::string::npos);
+    Settings back;
+    CHECK(load_settings(dir.path(), back, message));
+    CHECK(back.private_mode);
+    // Only 0 and 1 mean anything; anything else keeps what was there.
+    write_text(dir / "settings", "private=yes\n");
+    CHECK(load_settings(dir.path(), back, message));
+    CHECK(back.private_mode);
+    write_text(dir / "settings", "private=0\n");
+    CHECK(load_settings(dir.path(), back, message));
+    CHECK_FALSE(back.private_mode);
+}
+
 TEST_CASE("profile: a value with a line break is refused and the old file kept") {
     TempDir dir;
     std::string message;

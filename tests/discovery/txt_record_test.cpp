@@ -107,9 +107,9 @@ TEST_CASE("txt: service instance name") {
 }
 
 TEST_CASE("txt: serialize writes v, fp, nick") {
-    const auto entries = serialize_txt({1, kFp, "Alice"});
+    const auto entries = serialize_txt({1, kFp, "Alice", ""});
     CHECK(entries == std::vector<std::string>{"v=1", "fp=" + kFp, "nick=Alice"});
-    CHECK(serialize_txt({1, kFp, "A\nB"})[2] == "nick=AB");
+    CHECK(serialize_txt({1, kFp, "A\nB", ""})[2] == "nick=AB");
 }
 
 TEST_CASE("txt: round trip parse(serialize(x)) == x") {
@@ -130,4 +130,50 @@ TEST_CASE("txt: round trip parse(serialize(x)) == x") {
         const std::vector<std::string> noise{raw, "v=" + raw, "fp=" + raw, "nick=" + raw};
         if (const auto p = parse_txt(noise)) CHECK(parse_txt(serialize_txt(*p)) == p);
     }
+}
+
+namespace {
+
+const std::string kPt = "a0a1a2a3a4a5a6a7a8a9aaabacadaeafd28728de33995996d72822763bb98598";
+
+}  // namespace
+
+TEST_CASE("txt: a record with pt and no fp is private: no fingerprint, no nick") {
+    const auto info = parse_txt({"v=1", "pt=" + kPt, "nick=Alice"});
+    REQUIRE(info);
+    CHECK(info->fingerprint.empty());
+    CHECK(info->nick.empty());
+    CHECK(info->private_tag == kPt);
+    // Upper-case hex is read and returned lower-case: one record, one id.
+    std::string upper = kPt;
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    const auto shouted = parse_txt({"v=1", "PT=" + upper});
+    REQUIRE(shouted);
+    CHECK(shouted->private_tag == kPt);
+}
+
+TEST_CASE("txt: a malformed pt is no record") {
+    CHECK_FALSE(parse_txt({"v=1", "pt=" + kPt.substr(1)}));        // 63 digits
+    CHECK_FALSE(parse_txt({"v=1", "pt=" + kPt + "0"}));            // 65 digits
+    CHECK_FALSE(parse_txt({"v=1", "pt=" + kPt.substr(1) + "g"}));  // not hex
+    CHECK_FALSE(parse_txt({"v=1", "pt="}));
+    CHECK_FALSE(parse_txt({"pt=" + kPt}));                          // no version
+    CHECK_FALSE(parse_txt({"v=1", "pt=" + std::string(300, 'a')}));  // over one TXT string
+}
+
+TEST_CASE("txt: a record with both fp and pt is the ordinary record") {
+    const auto info = parse_txt({"v=1", "pt=" + kPt, "fp=" + kFp, "nick=Alice"});
+    REQUIRE(info);
+    CHECK(info->fingerprint == kFp);
+    CHECK(info->nick == "Alice");
+    CHECK(info->private_tag.empty());
+}
+
+TEST_CASE("txt: the private record serializes to v and pt only, and round-trips") {
+    const TxtInfo x{1, "", "", kPt};
+    CHECK(serialize_txt(x) == std::vector<std::string>{"v=1", "pt=" + kPt});
+    CHECK(parse_txt(serialize_txt(x)) == x);
+    CHECK(private_instance_name(kPt) == "Hallway a0a1a2a3");
+    CHECK(private_tag_of(private_peer_id(kPt)) == kPt);
+    CHECK(private_tag_of(kFp).empty());
 }

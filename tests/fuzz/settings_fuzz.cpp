@@ -23,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     core::Settings again;
     if (!core::load_settings(dir, again, message)) std::abort();
     if (again.nick != loaded.nick || again.presence != loaded.presence ||
-        again.status_message != loaded.status_message)
+        again.status_message != loaded.status_message || again.private_mode != loaded.private_mode)
         std::abort();
     return 0;
 }

@@ -1,0 +1,50 @@
+#include "core/private_mode.hpp"
+
+#include <sodium.h>
+
+namespace hallway::core {
+namespace {
+
+using Tag = std::array<std::uint8_t, kPrivateTagBytes>;
+
+Tag tag_of(const PeerKey& key, const PrivateSalt& salt) {
+    Tag tag{};
+    crypto_generichash_blake2b_state state;
+    crypto_generichash_blake2b_init(&state, key.data(), key.size(), tag.size());
+    crypto_generichash_blake2b_update(&state, reinterpret_cast<const unsigned char*>(kPrivateTagContext.data()),
+                                      kPrivateTagContext.size());
+    crypto_generichash_blake2b_update(&state, salt.data(), salt.size());
+    crypto_generichash_blake2b_final(&state, tag.data(), tag.size());
+    return tag;
+}
+
+std::string hex(std::span<const std::uint8_t> bytes) {
+    std::string out(bytes.size() * 2 + 1, '\0');
+    sodium_bin2hex(out.data(), out.size(), bytes.data(), bytes.size());
+    out.pop_back();
+    return out;
+}
+
+}  // namespace
+
+std::string private_record_tag(const PeerKey& key, const PrivateSalt& salt) {
+    return hex(salt) + hex(tag_of(key, salt));
+}
+
+std::optional<PeerKey> match_private_tag(std::string_view pt, std::span<const PeerKey> keys) {
+    std::array<std::uint8_t, kPrivateSaltBytes + kPrivateTagBytes> bytes{};
+    std::size_t len = 0;
+    if (pt.size() != bytes.size() * 2 ||
+        sodium_hex2bin(bytes.data(), bytes.size(), pt.data(), pt.size(), nullptr, &len, nullptr) != 0 ||
+        len != bytes.size())
+        return std::nullopt;
+    PrivateSalt salt{};
+    std::copy_n(bytes.begin(), salt.size(), salt.begin());
+    for (const PeerKey& key : keys) {
+        const Tag tag = tag_of(key, salt);
+        if (sodium_memcmp(tag.data(), bytes.data() + salt.size(), tag.size()) == 0) return key;
+    }
+    return std::nullopt;
+}
+
+}  // namespace hallway::core
