@@ -41,7 +41,7 @@ struct PeerView {
     bool files = false;
     // A verified contact whose offers are accepted without asking.
     bool auto_accept_files = false;
-    // Found through its private record (docs/PROTOCOL.md §2.3) while this node runs.
+    // Found through its private record (docs/PROTOCOL.md §2.1) while this node runs.
     bool private_mode = false;
 };
 
@@ -68,7 +68,7 @@ struct OwnIdentity {
     std::string presence;
     std::string status_message;
     std::uint16_t port = 0;
-    bool private_mode = false;  // docs/PROTOCOL.md §2.3
+    bool private_mode = false;  // docs/PROTOCOL.md §2.1
 };
 struct Notice {
     enum class Level { info, warning, alert };

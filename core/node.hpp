@@ -42,7 +42,7 @@ struct NodeOptions {
     bool control_socket = true;
     std::size_t max_strangers = kMaxStrangers;
     std::filesystem::path download_dir;      // empty: Hallway/ in the XDG download folder
-    // --private: this run is private (docs/PROTOCOL.md §2.3) whatever the
+    // --private: this run is private (docs/PROTOCOL.md §2.1) whatever the
     // settings say; without it, the setting (set_private_mode) decides.
     bool private_mode = false;
 };
@@ -101,7 +101,7 @@ public:
     // effect: false + error when refused or when saving failed (nothing changed).
     bool set_nick(std::string_view nick, std::string& error);
     bool set_presence(std::string_view presence, std::string_view message, std::string& error);
-    // Private mode (docs/PROTOCOL.md §2.3): an mDNS record that names nothing,
+    // Private mode (docs/PROTOCOL.md §2.1): an mDNS record that names nothing,
     // only contacts dialed and answered. Saved (settings "private"), then the
     // service is re-published (a fresh salt and name) and the transport told.
     // false + error when saving failed (nothing changed).

@@ -122,7 +122,7 @@ void Node::Impl::add_manual_peer(const std::string& host_port) {
         return;
     }
     for (auto& r : results) {
-        auto [it, fresh] = targets.try_emplace("manual|" + endpoint_text(r.endpoint()), DialTarget{r.endpoint(), ""});
+        auto [it, fresh] = targets.try_emplace("manual|" + endpoint_text(r.endpoint()), DialTarget{r.endpoint(), "", std::nullopt});
         if (fresh) dial(it->second);
     }
 }

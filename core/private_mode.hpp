@@ -1,5 +1,5 @@
 #pragma once
-// Private mode's record tag (docs/PROTOCOL.md §2.3), sans-I/O: a private
+// Private mode's record tag (docs/PROTOCOL.md §2.1), sans-I/O: a private
 // node publishes "pt" = hex(salt || tag), tag = BLAKE2b-128 keyed with its
 // static public key over kPrivateTagContext || salt. Whoever holds the key (a
 // contact) recognises the record; anyone else sees random bytes, new on every

@@ -57,7 +57,7 @@ struct Settings {
     std::string nick;
     std::string presence = "available";
     std::string status_message;
-    // "private=1": private mode (docs/PROTOCOL.md §2.3), kept so the window's
+    // "private=1": private mode (docs/PROTOCOL.md §2.1), kept so the window's
     // switch and the next start agree; "private=0" or absent: normal.
     bool private_mode = false;
 };

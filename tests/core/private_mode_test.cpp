@@ -1,4 +1,4 @@
-// Private mode's record tag: the worked example of docs/PROTOCOL.md §2.3 and
+// Private mode's record tag: the worked example of docs/PROTOCOL.md §2.1 and
 // who recognises a record.
 #include "core/private_mode.hpp"
 

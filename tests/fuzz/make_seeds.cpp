@@ -214,7 +214,7 @@ void txt() {
     const Bytes rdata = txt_rdata({1, crypto::fingerprint(fuzz::fixed_key(1).public_key), "alice", ""});
     write("txt_record", "alice", rdata);
     write("txt_record", "duplicate_keys", cat({rdata, rdata}));
-    // A private record (docs/PROTOCOL.md §2.3's worked example), and one beside an ordinary record.
+    // A private record (docs/PROTOCOL.md §2.1's worked example), and one beside an ordinary record.
     const Bytes hidden =
         txt_rdata({1, "", "", "a0a1a2a3a4a5a6a7a8a9aaabacadaeafd28728de33995996d72822763bb98598"});
     write("txt_record", "private", hidden);

@@ -56,6 +56,9 @@ struct Node {
     std::map<MessageId, std::string> shown;  // theirs, once per id
     std::size_t texts_received = 0;
     bool accept = true;
+    // Private mode: what may_reveal_to answers, and whom it was asked about.
+    bool reveal = false;
+    std::vector<PeerKey> asked_reveal;
     std::unique_ptr<Transport> transport;
 
     Node(asio::io_context& io, std::uint8_t seed, std::string nick) : key(fixed_key(seed)) {
@@ -89,6 +92,10 @@ struct Node {
         cb.on_dial_failed = [this](const asio::ip::tcp::endpoint&, std::string_view r) {
             dial_failures.emplace_back(r);
         };
+        cb.may_reveal_to = [this](const PeerKey& k) {
+            asked_reveal.push_back(k);
+            return reveal;
+        };
         transport = std::make_unique<Transport>(io, key, TransportConfig{0, Hello{1, std::move(nick), {}}}, cb);
     }
 
@@ -100,30 +107,37 @@ struct Node {
     }
 };
 
-// A client socket driven by a Session fed by hand (blocking writes, non-blocking reads).
+// A socket driven by a Session fed by hand (blocking writes, non-blocking reads):
+// a client it connects, or a connection accepted by the test.
 struct RawClient {
     asio::ip::tcp::socket socket;
     std::optional<Session> session;
     std::vector<SessionEvent> events;
+    std::vector<std::uint8_t> got;  // every byte read from the peer
     bool eof = false;
 
     RawClient(asio::io_context& io, std::uint16_t port) : socket(io) {
         socket.connect({asio::ip::make_address("127.0.0.1"), port});
         socket.non_blocking(true);
     }
+    explicit RawClient(asio::ip::tcp::socket accepted) : socket(std::move(accepted)) { socket.non_blocking(true); }
     void write(std::span<const std::uint8_t> bytes) {
         socket.non_blocking(false);
         std::error_code ec;
         asio::write(socket, asio::buffer(bytes.data(), bytes.size()), ec);
         socket.non_blocking(true);
     }
-    void start_session(std::uint8_t seed, Lane lane = Lane::chat) {
+    static SessionConfig config(std::uint8_t seed, Lane lane = Lane::chat) {
         SessionConfig c;
         c.role = crypto::Role::initiator;
         c.identity = fixed_key(seed);
         c.hello = Hello{1, "raw", {}};
         c.hello.lane = to_string(lane);
         c.rng = crypto::system_rng();
+        return c;
+    }
+    void start_session(std::uint8_t seed, Lane lane = Lane::chat) { start_session(config(seed, lane)); }
+    void start_session(SessionConfig c) {
         session.emplace(std::move(c), MonoTime{0});
         take(session->start(MonoTime{0}));
     }
@@ -145,6 +159,7 @@ struct RawClient {
             const std::size_t n = socket.read_some(asio::buffer(buf), ec);
             if (ec == asio::error::would_block) return eof;
             if (ec) return eof = true;
+            got.insert(got.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n));
             if (session) take(session->receive(std::span(buf.data(), n), MonoTime{0}));
         }
     }

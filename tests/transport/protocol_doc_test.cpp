@@ -105,6 +105,28 @@ void rooms_example(std::map<std::string, std::string>& b) {
     b["room-sync-cbor"] = hex(encode(RoomSync{room, {{alice.public_key, 1}}}));
 }
 
+// §4.2's IK example: the same keys, Alice knowing Bob's static key in advance.
+void ik_example(std::map<std::string, std::string>& b, const Text& text) {
+    const MonoTime t0{0};
+    auto ac = config(crypto::Role::initiator, 0x00, 0x40, "alice");
+    ac.expected_peer = counting_key(0x20).public_key;
+    ac.handshake = Handshake::ik;
+    Session alice(std::move(ac), t0);
+    Session bob(config(crypto::Role::responder, 0x20, 0x60, "bob"), t0);
+    auto m1 = alice.start(t0);
+    auto m2 = bob.receive(m1.bytes, t0);
+    alice.receive(m2.bytes, t0);
+    REQUIRE(alice.state() == Session::State::established);
+    REQUIRE(bob.state() == Session::State::established);
+    b["ik-frame-1"] = hex(m1.bytes);
+    b["ik-frame-2"] = hex(m2.bytes);
+    auto tf = alice.send(text, t0);
+    b["ik-frame-text"] = hex(tf.bytes);
+    auto got = bob.receive(tf.bytes, t0);
+    REQUIRE(got.events.size() == 1);
+    CHECK(std::get<Text>(std::get<Received>(got.events[0]).message).body == text.body);
+}
+
 // Every labelled block of the example, generated.
 std::map<std::string, std::string> generate() {
     std::map<std::string, std::string> b;
@@ -144,6 +166,7 @@ std::map<std::string, std::string> generate() {
     auto got = bob.receive(tf.bytes, t0);
     REQUIRE(got.events.size() == 1);
     CHECK(std::get<Text>(std::get<Received>(got.events[0]).message).body == "hi");
+    ik_example(b, text);
     rooms_example(b);
     return b;
 }
@@ -226,6 +249,15 @@ TEST_CASE("the connection limits in docs/PROTOCOL.md are the ones transport/wire
           std::string::npos);
     CHECK(row("queued outgoing bytes per session").find("| " + n(wire::kMaxWriteQueue / (1024 * 1024)) + " MiB") !=
           std::string::npos);
+    // §4.1's framing table: the handshake bounds the session sets on its reader.
+    CHECK(row("handshake msg1").find("exactly " + n(wire::kMsg1Len) + " (XX) or " + n(wire::kMinIkMsg1Len) + " .. " +
+                                     n(wire::kMinIkMsg1Len) + " + " + n(wire::kMaxHello) + " (IK)") != std::string::npos);
+    CHECK(row("handshake msg2 (XX)").find(n(wire::kMinMsg2Len) + " .. " + n(wire::kMinMsg2Len) + " + " +
+                                          n(wire::kMaxHello)) != std::string::npos);
+    CHECK(row("handshake msg2 (IK)").find(n(wire::kMinIkMsg2Len) + " .. " + n(wire::kMinIkMsg2Len) + " + " +
+                                          n(wire::kMaxHello)) != std::string::npos);
+    CHECK(row("handshake msg3 (XX)").find(n(wire::kMinMsg3Len) + " .. " + n(wire::kMinMsg3Len) + " + " +
+                                          n(wire::kMaxHello)) != std::string::npos);
     CHECK(doc.find("a\nburst of " + n(wire::kHandshakeBurstPerAddress) + " connections, refilled at " +
                    n(wire::kHandshakesPerSecondPerAddress) + " per second") != std::string::npos);
 }

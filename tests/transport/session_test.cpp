@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <utility>
 
 using namespace hallway;
@@ -26,19 +27,23 @@ struct Pair {
     MonoTime now{1000};
     Side alice;  // initiator
     Side bob;    // responder
+    std::vector<std::uint8_t> alice_sent, bob_sent;  // every byte delivered, for inspection
 
     explicit Pair(std::optional<crypto::PublicKey> alice_expects = std::nullopt)
-        : alice{Session(config(crypto::Role::initiator, 1, "alice", alice_expects), now), {}, {}},
-          bob{Session(config(crypto::Role::responder, 2, "bob"), now), {}, {}} {}
+        : Pair(config(crypto::Role::initiator, 1, "alice", alice_expects), config(crypto::Role::responder, 2, "bob")) {}
+    Pair(SessionConfig a, SessionConfig b)
+        : alice{Session(std::move(a), now), {}, {}}, bob{Session(std::move(b), now), {}, {}} {}
 
     // Delivers pending bytes both ways until neither side has anything to say.
     void pump() {
         while (!alice.outbox.empty() || !bob.outbox.empty()) {
             auto a = std::move(alice.outbox);
             alice.outbox.clear();
+            alice_sent.insert(alice_sent.end(), a.begin(), a.end());
             bob.take(bob.session.receive(a, now));
             auto b = std::move(bob.outbox);
             bob.outbox.clear();
+            bob_sent.insert(bob_sent.end(), b.begin(), b.end());
             alice.take(alice.session.receive(b, now));
         }
     }
@@ -518,4 +523,183 @@ TEST_CASE("send_file writes a file map as it is, and it keeps an idle-closing se
     p.tick(wire::kIdleSessionTimeout - milliseconds(1));
     p.alice.take(p.alice.session.send_file(file_map, p.now, {}));
     CHECK(p.alice.session.next_deadline() == p.now + wire::kIdleSessionTimeout);
+}
+
+// --- Noise_IK and private mode (issue 17, docs/PROTOCOL.md §4.2) ---
+
+namespace {
+
+// Alice dialing Bob with IK, for Bob's key `for_key` (his real one: key(2)).
+SessionConfig ik_alice(std::uint8_t for_key = 2) {
+    auto c = config(crypto::Role::initiator, 1, "alice", key(for_key).public_key);
+    c.handshake = Handshake::ik;
+    return c;
+}
+SessionConfig bob_config(bool private_mode) {
+    auto c = config(crypto::Role::responder, 2, "bob");
+    c.private_mode = private_mode;
+    return c;
+}
+bool contains(std::span<const std::uint8_t> haystack, const crypto::PublicKey& needle) {
+    return std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end()) != haystack.end();
+}
+std::vector<std::uint8_t> header(std::size_t len) {
+    return {static_cast<std::uint8_t>(len >> 8), static_cast<std::uint8_t>(len & 0xff)};
+}
+
+}  // namespace
+
+TEST_CASE("IK: one round trip with both Hellos, then messages both ways; a private responder accepts it") {
+    bool private_bob = false;
+    SUBCASE("normal responder") {}
+    SUBCASE("private responder") { private_bob = true; }
+    Pair p(ik_alice(), bob_config(private_bob));
+    p.alice.take(p.alice.session.start(p.now));
+    // An IK msg1: longer than XX's, and it already carries Alice's Hello.
+    CHECK(p.alice.outbox.size() >= wire::kFrameHeaderLen + wire::kMinIkMsg1Len);
+    auto m1 = std::move(p.alice.outbox);
+    p.alice.outbox.clear();
+    p.bob.take(p.bob.session.receive(m1, p.now));
+    REQUIRE(p.bob.all<Established>().size() == 1);  // Bob is done after msg1
+    CHECK(p.bob.all<Established>()[0].peer == key(1).public_key);
+    CHECK(p.bob.all<Established>()[0].hello.nick == "alice");
+    p.pump();
+    REQUIRE(p.alice.all<Established>().size() == 1);
+    CHECK(p.alice.all<Established>()[0].peer == key(2).public_key);
+    CHECK(p.alice.all<Established>()[0].hello.nick == "bob");
+
+    p.alice.take(p.alice.session.send(text(1, "hi bob"), p.now));
+    p.bob.take(p.bob.session.send(text(2, "hi alice"), p.now));
+    p.pump();
+    REQUIRE(p.bob.all<Received>().size() == 1);
+    CHECK(std::get<Text>(p.bob.all<Received>()[0].message).body == "hi bob");
+    REQUIRE(p.alice.all<Received>().size() == 1);
+    CHECK(std::get<Text>(p.alice.all<Received>()[0].message).body == "hi alice");
+    CHECK_FALSE(p.alice.closed());
+    CHECK_FALSE(p.bob.closed());
+}
+
+TEST_CASE("IK: neither static key appears in clear in any byte of the session") {
+    Pair p(ik_alice(), bob_config(true));
+    p.handshake();
+    p.alice.take(p.alice.session.send(text(1, "hi"), p.now));
+    p.bob.take(p.bob.session.send(text(2, "hello"), p.now));
+    p.pump();
+    REQUIRE(p.bob.all<Received>().size() == 1);  // a real session, not an empty transcript
+    REQUIRE(p.alice.all<Received>().size() == 1);
+    CHECK_FALSE(contains(p.bob_sent, key(2).public_key));
+    CHECK_FALSE(contains(p.alice_sent, key(2).public_key));
+    CHECK_FALSE(contains(p.alice_sent, key(1).public_key));
+    CHECK_FALSE(contains(p.bob_sent, key(1).public_key));
+}
+
+TEST_CASE("a private responder closes on an XX msg1's length and sends nothing; a normal one waits for it") {
+    bool private_bob = false;
+    SUBCASE("normal responder") {}
+    SUBCASE("private responder") { private_bob = true; }
+    Pair p(config(crypto::Role::initiator, 1, "alice"), bob_config(private_bob));
+    p.alice.take(p.alice.session.start(p.now));
+    REQUIRE(p.alice.outbox.size() == wire::kFrameHeaderLen + wire::kMsg1Len);
+    p.bob.take(p.bob.session.receive(std::span(p.alice.outbox).first(wire::kFrameHeaderLen), p.now));
+    p.alice.outbox.erase(p.alice.outbox.begin(), p.alice.outbox.begin() + wire::kFrameHeaderLen);
+    if (private_bob) {
+        REQUIRE(p.bob.closed());
+        CHECK(p.bob.closed()->kind == CloseKind::bad_frame);
+        CHECK(p.bob.closed()->reason == "private mode: not an IK msg1");
+    } else {
+        CHECK_FALSE(p.bob.closed());
+    }
+    p.pump();
+    CHECK(p.bob_sent.empty() == private_bob);
+    CHECK(p.bob.all<Established>().size() == (private_bob ? 0u : 1u));
+}
+
+TEST_CASE("an IK msg1 made for another key gets no byte and a close, from a normal or a private responder") {
+    bool private_bob = false;
+    SUBCASE("normal responder") {}
+    SUBCASE("private responder") { private_bob = true; }
+    Pair p(ik_alice(9), bob_config(private_bob));
+    p.handshake();
+    CHECK(p.bob_sent.empty());
+    REQUIRE(p.bob.closed());
+    CHECK(p.bob.closed()->kind == CloseKind::handshake_failed);
+    CHECK(p.bob.all<Established>().empty());
+    CHECK(p.alice.all<Established>().empty());
+}
+
+TEST_CASE("a private XX initiator sends msg3 only when may_reveal_to allows the responder's key") {
+    std::vector<crypto::PublicKey> asked;
+    auto alice = config(crypto::Role::initiator, 1, "alice");
+    alice.private_mode = true;
+    bool allow = false;
+    SUBCASE("no callback: withheld") {}
+    SUBCASE("refused: withheld") {
+        alice.may_reveal_to = [&](const crypto::PublicKey& k) { asked.push_back(k); return false; };
+    }
+    SUBCASE("allowed: the session completes") {
+        allow = true;
+        alice.may_reveal_to = [&](const crypto::PublicKey& k) { asked.push_back(k); return true; };
+    }
+    const bool has_callback = static_cast<bool>(alice.may_reveal_to);
+    Pair p(std::move(alice), bob_config(false));
+    p.alice.take(p.alice.session.start(p.now));
+    const std::size_t msg1 = p.alice.outbox.size();
+    p.pump();
+    if (has_callback) {
+        REQUIRE(asked.size() == 1);
+        CHECK(asked[0] == key(2).public_key);
+    }
+    if (allow) {
+        CHECK(p.alice.all<Established>().size() == 1);
+        CHECK(p.bob.all<Established>().size() == 1);
+    } else {
+        CHECK(p.alice_sent.size() == msg1);  // msg1 only: no msg3, so Bob never learns Alice's key
+        REQUIRE(p.alice.closed());
+        CHECK(p.alice.closed()->kind == CloseKind::withheld);
+        CHECK(p.alice.session.peer() == key(2).public_key);
+        CHECK(p.bob.all<Established>().empty());
+    }
+}
+
+TEST_CASE("a private XX initiator reveals itself to the key it expected without asking") {
+    auto alice = config(crypto::Role::initiator, 1, "alice", key(2).public_key);
+    alice.private_mode = true;  // no may_reveal_to: it would refuse
+    Pair p(std::move(alice), bob_config(false));
+    p.handshake();
+    CHECK(p.alice.all<Established>().size() == 1);
+    CHECK(p.bob.all<Established>().size() == 1);
+}
+
+TEST_CASE("msg1 and IK msg2 lengths are refused as soon as the length arrives") {
+    struct Case {
+        std::size_t len;
+        bool closed;
+    };
+    SUBCASE("responder msg1: exactly 32, or 96 .. 96 + 4096") {
+        for (const Case c : {Case{0, true}, Case{31, true}, Case{32, false}, Case{33, true}, Case{95, true},
+                             Case{96, false}, Case{96 + 4096, false}, Case{96 + 4097, true}, Case{65535, true}}) {
+            INFO("length " << c.len);
+            Side bob{Session(bob_config(false), MonoTime{0}), {}, {}};
+            bob.take(bob.session.receive(header(c.len), MonoTime{0}));
+            CHECK(bob.closed().has_value() == c.closed);
+            CHECK(bob.outbox.empty());
+        }
+    }
+    SUBCASE("private responder msg1: 96 .. 96 + 4096 only") {
+        for (const Case c : {Case{32, true}, Case{96, false}, Case{96 + 4096, false}, Case{96 + 4097, true}}) {
+            INFO("length " << c.len);
+            Side bob{Session(bob_config(true), MonoTime{0}), {}, {}};
+            bob.take(bob.session.receive(header(c.len), MonoTime{0}));
+            CHECK(bob.closed().has_value() == c.closed);
+        }
+    }
+    SUBCASE("IK initiator msg2: 48 .. 48 + 4096") {
+        for (const Case c : {Case{47, true}, Case{48, false}, Case{48 + 4096, false}, Case{48 + 4097, true}}) {
+            INFO("length " << c.len);
+            Side alice{Session(ik_alice(), MonoTime{0}), {}, {}};
+            alice.take(alice.session.start(MonoTime{0}));
+            alice.take(alice.session.receive(header(c.len), MonoTime{0}));
+            CHECK(alice.closed().has_value() == c.closed);
+        }
+    }
 }

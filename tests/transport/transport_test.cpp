@@ -5,6 +5,8 @@
 #include "transport/framing.hpp"
 #include "transport/wire.hpp"
 
+#include <algorithm>
+
 using namespace hallway;
 using namespace hallway::transport;
 using namespace hallway::transport::test;
@@ -435,4 +437,129 @@ TEST_CASE("listen on a taken port throws address_in_use, also when the holder is
     const auto port = bob.transport->listen(0);
     alice.transport->dial(local(port), bob.key.public_key);
     REQUIRE(run_until(io, [&] { return !alice.ups.empty() && !bob.ups.empty(); }));
+}
+
+// --- Noise_IK and private mode (issue 17, docs/PROTOCOL.md §4.2) ---
+
+namespace {
+
+// An IK initiator for the key `for_key`, as a raw client would run it.
+SessionConfig raw_ik(std::uint8_t seed, const PeerKey& for_key) {
+    auto c = RawClient::config(seed);
+    c.expected_peer = for_key;
+    c.handshake = Handshake::ik;
+    return c;
+}
+
+// A listener the test answers by hand: the dialer's connection, accepted.
+struct RawListener {
+    tcp::acceptor acceptor;
+    std::optional<RawClient> peer;
+    explicit RawListener(asio::io_context& io) : acceptor(io, local(0)) {
+        acceptor.async_accept([this](std::error_code ec, tcp::socket s) {
+            if (!ec) peer.emplace(std::move(s));
+        });
+    }
+    std::uint16_t port() const { return acceptor.local_endpoint().port(); }
+};
+
+}  // namespace
+
+TEST_CASE("a private node sends no byte to strangers (XX, or IK for another key) and works with a contact") {
+    asio::io_context io;
+    Node alice(io, 1, "alice"), bob(io, 2, "bob");
+    alice.transport->set_private_mode(true);
+    const auto port = alice.transport->listen();
+
+    RawClient xx(io, port);
+    xx.start_session(5);
+    RawClient wrong_key(io, port);
+    wrong_key.start_session(raw_ik(6, fixed_key(9).public_key));
+    REQUIRE(run_until(io, [&] { return xx.poll() && wrong_key.poll(); }));  // closed by alice
+    CHECK(xx.got.empty());
+    CHECK(wrong_key.got.empty());
+    CHECK(alice.ups.empty());
+
+    // A contact, by hand: every byte alice sends it, her static key in none of them.
+    RawClient contact(io, port);
+    contact.start_session(raw_ik(7, alice.key.public_key));
+    REQUIRE(run_until(io, [&] { contact.poll(); return contact.established() && alice.ups.size() == 1; }));
+    alice.say(fixed_key(7).public_key, 1, 1);
+    REQUIRE(run_until(io, [&] {
+        contact.poll();
+        for (const auto& e : contact.events)
+            if (std::holds_alternative<Received>(e)) return true;
+        return false;
+    }));
+    CHECK(std::search(contact.got.begin(), contact.got.end(), alice.key.public_key.begin(),
+                      alice.key.public_key.end()) == contact.got.end());
+
+    // A contact's node: IK asked for explicitly, messages both ways.
+    bob.transport->dial(local(port), alice.key.public_key, Lane::chat, Handshake::ik);
+    REQUIRE(run_until(io, [&] { return !bob.ups.empty() && alice.ups.size() == 2; }));
+    bob.say(alice.key.public_key, 2, 1);
+    alice.say(bob.key.public_key, 1, 2);
+    REQUIRE(run_until(io, [&] { return all_delivered(alice, bob, 1) && all_delivered(bob, alice, 1); }));
+}
+
+TEST_CASE("a private XX dial to an unknown responder sends no msg3 unless may_reveal_to allows it") {
+    asio::io_context io;
+    Node alice(io, 1, "alice");
+    alice.transport->set_private_mode(true);
+    SUBCASE("refused") { alice.reveal = false; }
+    SUBCASE("allowed") { alice.reveal = true; }
+    RawListener bob(io);
+    alice.transport->dial(local(bob.port()));
+    REQUIRE(run_until(io, [&] { return bob.peer.has_value(); }));
+    bob.peer->start_session([] {
+        auto c = RawClient::config(2);
+        c.role = crypto::Role::responder;
+        c.hello.lane.clear();
+        return c;
+    }());
+    if (alice.reveal) {
+        REQUIRE(run_until(io, [&] { bob.peer->poll(); return !alice.ups.empty() && bob.peer->established(); }));
+    } else {
+        REQUIRE(run_until(io, [&] { return bob.peer->poll(); }));  // alice hung up
+        CHECK(bob.peer->got.size() == wire::kFrameHeaderLen + wire::kMsg1Len);  // msg1, never msg3
+        CHECK_FALSE(bob.peer->established());
+        REQUIRE(alice.dial_failures.size() == 1);
+        CHECK(alice.dial_failures[0] == to_string(CloseKind::withheld));
+        CHECK(alice.ups.empty());
+    }
+    REQUIRE(alice.asked_reveal.size() == 1);
+    CHECK(alice.asked_reveal[0] == fixed_key(2).public_key);
+}
+
+TEST_CASE("in private mode a dial with a known key runs IK, and a normal node answers it") {
+    asio::io_context io;
+    Node alice(io, 1, "alice");
+    RawListener raw(io);
+    alice.transport->set_private_mode(true);
+    alice.transport->dial(local(raw.port()), fixed_key(2).public_key);  // XX asked, IK used
+    REQUIRE(run_until(io, [&] { return raw.peer && (raw.peer->poll(), raw.peer->got.size() >= 2); }));
+    const std::size_t len = std::size_t{raw.peer->got[0]} << 8 | raw.peer->got[1];
+    CHECK(len >= wire::kMinIkMsg1Len);
+
+    Node bob(io, 2, "bob");  // a normal node
+    const auto port = bob.transport->listen();
+    alice.transport->dial(local(port), bob.key.public_key);
+    REQUIRE(run_until(io, [&] { return !alice.ups.empty() && !bob.ups.empty(); }));
+    CHECK(alice.asked_reveal.empty());
+}
+
+TEST_CASE("a normal node's XX sessions are unchanged; IK without the responder's key fails the dial") {
+    asio::io_context io;
+    Node alice(io, 1, "alice"), bob(io, 2, "bob");
+    const auto port = alice.transport->listen();
+    RawClient xx(io, port);
+    xx.start_session(5);
+    REQUIRE(run_until(io, [&] { xx.poll(); return xx.established(); }));
+    // Alice's static key travels in msg2, encrypted: XX is what private mode avoids, not a leak in clear.
+    CHECK(std::search(xx.got.begin(), xx.got.end(), alice.key.public_key.begin(), alice.key.public_key.end()) ==
+          xx.got.end());
+    bob.transport->dial(local(port), std::nullopt, Lane::chat, Handshake::ik);
+    REQUIRE(run_until(io, [&] { return !bob.dial_failures.empty(); }));
+    CHECK(bob.dial_failures[0] == "IK needs the responder's key");
+    CHECK(alice.ups.size() == 1);
 }
