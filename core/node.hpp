@@ -6,6 +6,7 @@
 // subscribe(), also on that thread (forward to an EventQueue for a UI thread).
 #include "core/events.hpp"
 #include "core/outbox.hpp"
+#include "core/profile_lock.hpp"
 #include "core/store.hpp"
 #include "transport/wire.hpp"
 
@@ -42,6 +43,9 @@ struct NodeOptions {
     bool control_socket = true;
     std::size_t max_strangers = kMaxStrangers;
     std::filesystem::path download_dir;      // empty: Hallway/ in the XDG download folder
+    // The keys of a locked profile (core/profile_lock.hpp), required when it is
+    // locked: the identity and store key come from here, never a passphrase.
+    std::shared_ptr<const UnlockedKeys> unlocked;
 };
 
 
