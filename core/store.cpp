@@ -214,7 +214,7 @@ std::string_view to_string(StoreError e) {
     return "?";
 }
 
-std::unique_ptr<Store> Store::open(const std::string& path, StoreError& err, std::string& message, const StoreKey*) {
+std::unique_ptr<Store> Store::open(const std::string& path, StoreError& err, std::string& message) {
     err = StoreError::ok;
     message.clear();
     std::error_code ec;

@@ -3,7 +3,6 @@
 // file transfers.
 // Not thread-safe: owned by the network thread. Every write is durable when
 // the call returns (synchronous=FULL on the write that matters for delivery).
-#include "crypto/secret.hpp"
 #include "transport/wire.hpp"
 
 #include <array>
@@ -125,15 +124,12 @@ enum class StoreError {
 };
 std::string_view to_string(StoreError e);
 
-using StoreKey = crypto::Secret<32>;
-
 class Store {
 public:
     // Opens or creates the database at path and migrates it to the current schema.
     // Returns nullptr with err and a human message when the file is unusable; the
     // file is then never modified.
-    static std::unique_ptr<Store> open(const std::string& path, StoreError& err, std::string& message,
-                                       const StoreKey* key = nullptr);
+    static std::unique_ptr<Store> open(const std::string& path, StoreError& err, std::string& message);
     ~Store();
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
