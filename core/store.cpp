@@ -2,6 +2,7 @@
 
 #include "core/store_impl.hpp"
 #include "core/store_schema.hpp"
+#include "core/store_seal.hpp"
 
 #include <sqlite3.h>
 
@@ -210,11 +211,15 @@ std::string_view to_string(StoreError e) {
     case StoreError::duplicate_id: return "duplicate_id";
     case StoreError::id_reused: return "id_reused";
     case StoreError::too_large: return "too_large";
+    case StoreError::sealed: return "sealed";
+    case StoreError::wrong_key_or_damaged: return "wrong_key_or_damaged";
+    case StoreError::not_sealed: return "not_sealed";
     }
     return "?";
 }
 
-std::unique_ptr<Store> Store::open(const std::string& path, StoreError& err, std::string& message) {
+std::unique_ptr<Store> Store::open(const std::string& path, StoreError& err, std::string& message,
+                                   const StoreKey* key) {
     err = StoreError::ok;
     message.clear();
     std::error_code ec;
@@ -230,15 +235,24 @@ std::unique_ptr<Store> Store::open(const std::string& path, StoreError& err, std
         message = path + " is not a regular file";
         return nullptr;
     }
+    if (key) remove_leftovers(path);
     if (exists) {
-        err = inspect_existing(path, message);
+        if (key) {
+            err = check_sealed(path, *key, message);
+        } else if (store_is_sealed(path)) {
+            err = StoreError::sealed;
+            message = path + " is locked (or not a SQLite file): it opens only with its passphrase";
+        } else {
+            err = inspect_existing(path, message);
+        }
         if (err != StoreError::ok) return nullptr;
     }
 
     auto impl = std::make_unique<Impl>();
+    if (key) impl->vfs = std::make_unique<SealedVfs>(*key);
     sqlite3* raw = nullptr;
     const int flags = SQLITE_OPEN_READWRITE | (exists ? 0 : SQLITE_OPEN_CREATE);
-    int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+    int rc = sqlite3_open_v2(path.c_str(), &raw, flags, key ? impl->vfs->name() : nullptr);
     impl->db.reset(raw);
     auto failed = [&](StoreError e) -> std::unique_ptr<Store> {
         err = e;
@@ -252,6 +266,9 @@ std::unique_ptr<Store> Store::open(const std::string& path, StoreError& err, std
     // Closing the last connection checkpoints the WAL into the main file; not
     // before we know the file is ours (a foreign WAL the pre-check missed).
     sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+    // A sealed store must never need a rollback journal or temp file (the
+    // VFS refuses them): WAL before the migration's transaction.
+    if (key && (rc = enter_sealed_mode(db)) != SQLITE_OK) return failed(from_sqlite_open_error(rc));
     Identity id;
     rc = read_identity(db, id);
     if (rc != SQLITE_OK) return failed(from_sqlite_open_error(rc));

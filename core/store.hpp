@@ -3,6 +3,7 @@
 // file transfers.
 // Not thread-safe: owned by the network thread. Every write is durable when
 // the call returns (synchronous=FULL on the write that matters for delivery).
+#include "crypto/secret.hpp"
 #include "transport/wire.hpp"
 
 #include <array>
@@ -18,6 +19,8 @@
 namespace hallway::core {
 
 using PeerKey = std::array<std::uint8_t, 32>;
+// The random key a locked store's pages are sealed with (core/sealed_page.hpp).
+using StoreKey = crypto::Secret<32>;
 using MessageId = std::array<std::uint8_t, 16>;
 
 enum class Trust { unverified, verified, blocked };
@@ -121,6 +124,9 @@ enum class StoreError {
     duplicate_id,     // add_outgoing: we already sent a message with this id to this peer
     id_reused,        // add_incoming: the sender already sent this id with another text
     too_large,        // save_transfer: a field over its bound; nothing written
+    sealed,           // a locked (sealed) store opened without its key: left untouched
+    wrong_key_or_damaged,  // a locked store whose key does not open it, or a damaged page: left untouched
+    not_sealed,       // a key given for a plaintext store (seal_store it first): left untouched
 };
 std::string_view to_string(StoreError e);
 
@@ -129,7 +135,10 @@ public:
     // Opens or creates the database at path and migrates it to the current schema.
     // Returns nullptr with err and a human message when the file is unusable; the
     // file is then never modified.
-    static std::unique_ptr<Store> open(const std::string& path, StoreError& err, std::string& message);
+    // With key, the store is locked (docs/SECURITY.md "At rest"): created
+    // sealed when absent; an existing file must be sealed with this key.
+    static std::unique_ptr<Store> open(const std::string& path, StoreError& err, std::string& message,
+                                       const StoreKey* key = nullptr);
     ~Store();
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;

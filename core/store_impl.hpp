@@ -3,6 +3,7 @@
 // cached statements, the helpers that bind and read them, and Store::Impl,
 // shared by store.cpp (contacts, messages), store_rooms.cpp (rooms) and
 // store_files.cpp (file transfers).
+#include "core/sealed_vfs.hpp"
 #include "core/store.hpp"
 
 #include <sqlite3.h>
@@ -148,6 +149,8 @@ using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
 }  // namespace store_detail
 
 struct Store::Impl {
+    // A locked store's VFS; declared before db so it is unregistered after db closes.
+    std::unique_ptr<SealedVfs> vfs;
     store_detail::DbPtr db;
     // Declared after db so they are finalized before it closes.
     std::array<store_detail::StmtPtr, store_detail::stmt_count> stmts;

@@ -214,6 +214,8 @@ StoreError check_header(const std::string& path, bool has_wal, std::string& mess
     return StoreError::ok;
 }
 
+}  // namespace
+
 // "file:" URI for path: everything but unreserved characters and '/' is
 // percent-encoded, so '?', '#' and '%' in a directory name stay part of it.
 std::string file_uri(const std::string& path) {
@@ -230,8 +232,6 @@ std::string file_uri(const std::string& path) {
     }
     return uri;
 }
-
-}  // namespace
 
 const std::int64_t kSchemaVersion = std::size(kMigrations);
 

@@ -35,6 +35,21 @@ StoreError inspect_existing(const std::string& path, std::string& message);
 int migrate(sqlite3* db, std::int64_t from_version);
 
 StoreError from_sqlite_open_error(int rc);
+
+// "file:" URI for path (every reserved character percent-encoded).
+std::string file_uri(const std::string& path);
+
+// Locked stores (core/store_seal.cpp) -------------------------------------
+// Checks an existing file before SQLite sees it, with plain reads: a sealed
+// file whose key opens page 1 (or a WAL frame) and, when no WAL holds newer
+// pages, every page. not_sealed for a plaintext SQLite header.
+StoreError check_sealed(const std::string& path, const StoreKey& key, std::string& message);
+// Settings of a connection through a SealedVfs, before anything else runs on
+// it: 4096-byte pages with 40 reserve bytes, temp_store = MEMORY, WAL
+// (entered through journal_mode MEMORY, which needs no journal file).
+int enter_sealed_mode(sqlite3* db);
+// Overwrites, then removes the plaintext a seal_store cut short left behind.
+void remove_leftovers(const std::string& path);
 // One integer from a PRAGMA or SELECT; rc is the SQLite result.
 int query_int(sqlite3* db, const char* sql, std::int64_t& out);
 

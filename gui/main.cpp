@@ -67,6 +67,7 @@ struct Options {
     bool no_mdns = false;
     bool private_mode = false;
     std::string screenshot;
+    std::optional<int> passphrase_fd;  // a locked profile's passphrase, one line
 };
 
 std::string glfw_error;  // last message from GLFW's error callback (UI thread)
@@ -366,6 +367,8 @@ int main(int argc, char** argv) {
                  "strangers cannot find you (someone must first exchange keys with you, once, in normal mode)");
     cli.add_option("--screenshot", opt.screenshot,
                    "Write a PNG of the window to FILE once it is up, and again on each SIGUSR1");
+    cli.add_option("--passphrase-fd", opt.passphrase_fd,
+                   "Read a locked profile's passphrase from descriptor N (one line)");
     CLI11_PARSE(cli, argc, argv);
 
     std::string why;
@@ -386,6 +389,17 @@ int main(int argc, char** argv) {
     node_options.manual_peers = opt.peers;
     node_options.mdns = !opt.no_mdns;
     node_options.private_mode = opt.private_mode;
+    if (opt.passphrase_fd && core::profile_is_locked(node_options.profile_dir)) {
+        hallway::crypto::Passphrase pass;
+        auto keys = std::make_shared<core::UnlockedKeys>();
+        if (!core::read_passphrase_line(*opt.passphrase_fd, pass, why) ||
+            core::unlock_profile(node_options.profile_dir, pass.view(), *keys, why) != core::UnlockError::ok) {
+            std::fprintf(stderr, "hallway-gui: %s\n", why.c_str());
+            glfwTerminate();
+            return 1;
+        }
+        node_options.unlocked = std::move(keys);
+    }
 
     glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
     glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);

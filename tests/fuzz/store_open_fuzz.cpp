@@ -1,6 +1,7 @@
 // Store::open on a database file holding arbitrary bytes (a damaged or planted
 // hallway.db): it opens (and then reads without crashing) or refuses; a refused
-// file is never modified, not even through a WAL left next to it.
+// file is never modified, not even through a WAL left next to it. The same
+// bytes opened as a locked store (with a key) are refused, untouched.
 #include "core/store.hpp"
 #include "fuzz_support.hpp"
 
@@ -46,6 +47,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     core::StoreError err{};
     std::string message;
+    {
+        // As a locked store: arbitrary bytes never open with a key (only an
+        // empty file does, as a new store) and are left as they were.
+        const core::StoreKey key;
+        auto sealed = core::Store::open(file.string(), err, message, &key);
+        if (sealed ? size != 0 : err == core::StoreError::ok || fuzz::read_file(file) != bytes) std::abort();
+        sealed.reset();
+        std::filesystem::remove_all(dir);
+        std::filesystem::create_directories(dir);
+        std::ofstream(file, std::ios::binary | std::ios::trunc) << bytes;
+    }
     auto store = core::Store::open(file.string(), err, message);
     if (!store) {
         if (err == core::StoreError::ok) std::abort();
