@@ -51,7 +51,9 @@ int main(int argc, char** argv) {
         "each announced peer. Exit 1 when a problem is found");
     doctor->add_flag("--json", args.json, "Machine-readable output");
 
-    auto* daemon = app.add_subcommand("daemon", "Run a node in the foreground until SIGINT/SIGTERM");
+    auto* daemon = app.add_subcommand(
+        "daemon", "Run a node in the foreground until SIGINT/SIGTERM (--private: only contacts can find you; "
+                  "strangers cannot, until you have met them once in normal mode)");
     auto* chat = app.add_subcommand("chat", "Interactive terminal chat (runs a node)");
     for (auto* sc : {daemon, chat}) {
         sc->add_option("--nick", args.nick, kNickHelp);

@@ -28,13 +28,13 @@ TEST_CASE("discovery: callbacks arrive on the caller's io_context; calls from it
     cb.on_found = [&](const Sighting&) { FAIL("nothing can be found without a daemon"); };
     {
         Discovery d(io, cb);
-        const Announcement a{"ana", std::string(40, '1'), 4000};
+        const Announcement a{"ana", std::string(40, '1'), 4000, ""};
         d.start(a);
         const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
         while (missing == 0 && std::chrono::steady_clock::now() < end) io.run_for(std::chrono::milliseconds(20));
         REQUIRE(missing == 1);  // said once, not once per retry
         for (int i = 0; i < 50; ++i) {  // the caller keeps talking to it while it retries
-            d.update(Announcement{"ana " + std::to_string(i), std::string(40, '1'), 4000});
+            d.update(Announcement{"ana " + std::to_string(i), std::string(40, '1'), 4000, ""});
             d.resolve_again(std::string(40, '2'));
         }
         d.stop();

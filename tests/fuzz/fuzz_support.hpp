@@ -92,8 +92,14 @@ private:
 
 // Feeds the rest of `in` to a session as socket reads of a size taken from the
 // first byte (0: all at once), then lets time pass far beyond every timeout.
-// Checks: a closed session says and writes nothing more; at most one Established.
-void drive_session(transport::Session& session, Input& in, transport::MonoTime now);
+// Checks: a closed session says and writes nothing more; at most one Established;
+// with silent_until_established, no byte before the output that establishes it
+// (a private responder answers only an IK msg1 it could decrypt, §4.2).
+void drive_session(transport::Session& session, Input& in, transport::MonoTime now,
+                   bool silent_until_established = false);
+
+// The handshake_responder targets: Bob (normal or private) fed the whole input.
+void drive_responder(const std::uint8_t* data, std::size_t size, bool private_mode);
 
 // A private directory for the process (on tmpfs when available, since some
 // targets fsync), removed at exit.

@@ -1,14 +1,9 @@
 // A responder Session (fixed keys) fed whatever a stranger sends after connecting:
-// msg1, msg3, then transport frames. Seeds are a real initiator's transcript.
+// an XX msg1 then msg3, or an IK msg1, then transport frames. Seeds are a real
+// initiator's transcripts (XX and IK).
 #include "fuzz_support.hpp"
 
-using namespace hallway;
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    fuzz::Input in(data, size);
-    const transport::MonoTime t0{0};
-    transport::Session bob(fuzz::bob_config(), t0);
-    bob.start(t0);
-    fuzz::drive_session(bob, in, t0);
+    hallway::fuzz::drive_responder(data, size, false);
     return 0;
 }

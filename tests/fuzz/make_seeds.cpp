@@ -88,6 +88,22 @@ void sessions() {
     write("handshake_responder", "msg1", cat({whole, msg1}));
     write("handshake_responder", "transcript", cat({whole, msg1, msg3, from_alice}));
     write("handshake_responder", "transcript_bytewise", cat({bytewise, msg1, msg3, from_alice}));
+    // IK (§4.2): Alice knows Bob's key. The private responder target gets both
+    // transcripts: the XX one must meet silence, the IK one a session.
+    auto ik = fuzz::alice_config();
+    ik.expected_peer = fuzz::bob_config().identity.public_key;
+    ik.handshake = transport::Handshake::ik;
+    transport::Session ik_alice(std::move(ik), t0), ik_bob(fuzz::bob_config(), t0);
+    const Bytes ik_msg1 = ik_alice.start(t0).bytes;
+    ik_alice.receive(ik_bob.receive(ik_msg1, t0).bytes, t0);
+    const Bytes ik_text = ik_alice.send(sample_messages().front(), t0).bytes;
+    for (const char* target : {"handshake_responder", "handshake_responder_private"}) {
+        write(target, "ik_msg1", cat({whole, ik_msg1}));
+        write(target, "ik_transcript", cat({whole, ik_msg1, ik_text}));
+        write(target, "ik_transcript_bytewise", cat({bytewise, ik_msg1, ik_text}));
+    }
+    write("handshake_responder_private", "msg1", cat({whole, msg1}));
+    write("handshake_responder_private", "transcript", cat({whole, msg1, msg3, from_alice}));
     write("handshake_initiator", "msg2", cat({whole, msg2}));
     write("handshake_initiator", "transcript", cat({whole, msg2, from_bob}));
     write("session", "messages", cat({whole, from_alice}));
