@@ -13,13 +13,17 @@ start_node bob - --no-mdns --peer "127.0.0.1:$(port_of alice)"
 wait_for 5 "alice lists bob" online_in alice bob
 hw bob send alice "$marker" --timeout 5 || fail "bob -> alice not acknowledged"
 fp=$(fp_of alice)
+bob_fp=$(fp_of bob)
 kill -TERM "${NODE_PID[alice]}"; wait "${NODE_PID[alice]}" || true
 A="$E2E_DIR/alice"
+
+[ ${#bob_fp} -eq 40 ] || fail "bob's fingerprint: '$bob_fp'"
+grep -rqa -e "$marker" "$A" || fail "the search below cannot fail: no marker in the unlocked profile"
 
 # Lock it (the passphrase once, from a descriptor).
 printf 'first pass\n' | hw alice lock --passphrase-fd 0 || fail "lock"
 [ -f "$A/identity.locked" ] && [ ! -e "$A/identity.key" ] || fail "identity.key should have become identity.locked"
-if grep -rqa -e "$marker" -e "bob" "$A"; then fail "plaintext history or contact left in the locked profile"; fi
+if grep -rqa -e "$marker" -e "$bob_fp" -e "$fp" "$A"; then fail "plaintext history or contact left in the locked profile"; fi
 
 # Without the passphrase (and without a terminal) it is refused, clearly.
 set +e
