@@ -1,7 +1,9 @@
 // hallway-gui: the desktop window. Two threads: the network thread runs the
 // io_context that owns the Node; this (UI) thread waits in glfwWaitEvents,
 // drains the EventQueue into the Model once per frame and posts Commands back
-// with asio::post. Nothing else is shared.
+// with asio::post. Nothing else is shared. A locked profile without
+// --passphrase-fd first gets the unlock screen (unlock_in_window); the node is
+// made only once its keys are open.
 #include "core/events.hpp"
 #include "core/node.hpp"
 #include "core/profile.hpp"
