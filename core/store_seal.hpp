@@ -15,7 +15,8 @@ namespace hallway::core {
 bool store_is_sealed(const std::filesystem::path& db);
 
 // Converts the plaintext store at db (with its -wal) into a sealed one:
-// copied (VACUUM INTO) through the sealed VFS into "<db>.convert", checked
+// copied (VACUUM INTO memory, then the backup API through the sealed VFS)
+// into "<db>.convert", checked
 // (quick_check, every table's row count), fsynced and renamed over db. The
 // old -wal, -shm and -journal are overwritten with zeros and removed before
 // the rename, the old db after it. false with a message, db left as it was,

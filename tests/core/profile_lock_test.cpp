@@ -167,6 +167,23 @@ TEST_CASE("profile lock: lock then unlock keeps the identity, the history and th
     CHECK(message.find("already locked") != std::string::npos);
 }
 
+TEST_CASE("profile lock: without the test switch a lock costs the real defaults (once, slowly)") {
+    ::unsetenv(kTestKdfEnv);
+    TempDir tmp;
+    const fs::path dir = tmp / "p";
+    const crypto::KeyPair ours = make_profile(dir);
+    std::string message;
+    REQUIRE(lock_profile(dir, kPass, message));
+    const Bytes file = read_all(locked_identity_path(dir));
+    REQUIRE(file.size() == kLockedIdentityFileSize);
+    std::uint64_t ops = 0, mem = 0;
+    for (std::size_t i = 4; i-- > 0;) ops = ops << 8 | static_cast<std::uint8_t>(file[10 + i]);
+    for (std::size_t i = 8; i-- > 0;) mem = mem << 8 | static_cast<std::uint8_t>(file[14 + i]);
+    CHECK(ops == crypto::kDefaultKdfParams.opslimit);
+    CHECK(mem == crypto::kDefaultKdfParams.memlimit);
+    CHECK(unlock_ok(dir, kPass).identity.public_key == ours.public_key);
+}
+
 TEST_CASE("profile lock: the node needs the keys of a locked profile and uses them") {
     CheapKdf cheap;
     TempDir tmp;

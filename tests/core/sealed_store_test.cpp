@@ -1,6 +1,7 @@
 // A locked store (core/sealed_vfs.hpp, docs/SECURITY.md "At rest"): nothing
 // of its content in any file of the directory, whatever state it was left in;
 // a wrong key or a damaged page is refused with every file left as it was.
+#include "core/sealed_vfs.hpp"
 #include "core/store.hpp"
 #include "core/store_seal.hpp"
 #include "crypto/identity.hpp"
@@ -8,6 +9,7 @@
 
 #include <doctest/doctest.h>
 #include <sodium.h>
+#include <sqlite3.h>
 
 #include <csignal>
 #include <fstream>
@@ -194,6 +196,16 @@ TEST_CASE("sealed store: no key, a wrong key or a flipped byte is refused and ev
         REQUIRE(std::filesystem::exists(dir / "hallway.db-wal"));
         refused(nullptr, StoreError::sealed);
         refused(&wrong, StoreError::wrong_key_or_damaged);
+        // A byte of the first frame's page (32-byte header, 24-byte frame header):
+        // not the last frame, so not a write cut short.
+        const auto wal = dir / "hallway.db-wal";
+        std::string bytes = file_bytes(wal);
+        REQUIRE(bytes.size() > 32 + 2 * (24 + 4096));
+        const std::string good = bytes;
+        bytes[32 + 24 + 100] = static_cast<char>(bytes[32 + 24 + 100] ^ 0x01);
+        std::ofstream(wal, std::ios::binary | std::ios::trunc) << bytes;
+        refused(&key, StoreError::wrong_key_or_damaged);
+        std::ofstream(wal, std::ios::binary | std::ios::trunc) << good;
         CHECK(history_bodies(*open_ok(path, &key), peer).size() == 20);
     }
     SUBCASE("checkpointed") {
@@ -294,4 +306,22 @@ TEST_CASE("sealed store: everyday use never needs a journal or temp file (the VF
     auto store = open_ok(path, &key);
     CHECK(store->history(peer, 100000).size() == 1210);
     CHECK(leaks(dir.path(), peer).empty());
+}
+
+TEST_CASE("sealed store: the VFS refuses a rollback journal rather than write one") {
+    const StoreKey key = random_key();
+    const PeerKey peer = contact_key();
+    TempDir dir;
+    const auto path = dir / "hallway.db";
+    fill(*open_ok(path, &key), peer, 5);
+    const auto before = snapshot(dir.path());
+    SealedVfs vfs(key);
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, vfs.name()) == SQLITE_OK);
+    // Leaving WAL mode rewrites the header under a rollback journal.
+    CHECK(sqlite3_exec(db, "PRAGMA journal_mode = DELETE", nullptr, nullptr, nullptr) == SQLITE_CANTOPEN);
+    CHECK_FALSE(std::filesystem::exists(dir / "hallway.db-journal"));
+    sqlite3_close(db);
+    CHECK(snapshot(dir.path()) == before);
+    CHECK(history_bodies(*open_ok(path, &key), peer).size() == 5);
 }
