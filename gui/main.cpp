@@ -414,7 +414,10 @@ bool unlock_in_window(Window& w, const std::filesystem::path& dir, std::shared_p
             return true;
         }
         if (screen.phase == hg::UnlockScreen::Phase::quit) break;
-        if (feed_input(w.glfw, w.input)) frames_left = kSettleFrames;
+        // While a try runs there is no field: keys typed meanwhile wait until
+        // it is back and has asked for the keyboard (focus is then false).
+        if (screen.phase == hg::UnlockScreen::Phase::typing && !screen.focus && feed_input(w.glfw, w.input))
+            frames_left = kSettleFrames;
         if (!w.shot.started()) w.shot.request(kScreenshotDelayFrames);
         begin_frame();
         hg::draw_unlock_screen(screen, dir, wake);
