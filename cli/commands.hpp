@@ -52,6 +52,8 @@ struct Args {
     std::uint64_t transfer = 0;      // accept, decline, cancel, resume: a transfer's id
     std::string to;                  // accept --to
     std::string setting;             // auto-accept: "on" or "off"
+    std::optional<int> passphrase_fd;  // a locked profile's passphrase (one line each) from this fd
+    bool remove = false;               // lock --remove
 };
 
 int cmd_id(const Args& a);
@@ -80,5 +82,8 @@ int cmd_send_file(const Args& a);
 int cmd_files(const Args& a);
 int cmd_transfer(const Args& a, const char* cmd);  // accept, decline, cancel, resume
 int cmd_auto_accept(const Args& a);
+// The profile lock (cli/lock_commands.cpp).
+int cmd_lock(const Args& a);    // lock, lock --remove
+int cmd_passwd(const Args& a);
 
 }  // namespace hallway::cli

@@ -39,7 +39,8 @@ void ask_running_node(const Args& a, core::doctor::Context& ctx) {
 int cmd_doctor(const Args& a) {
     namespace doctor = core::doctor;
     crypto::KeyPair keys;
-    if (!profile_keys(a, keys)) return kExitError;
+    std::shared_ptr<const core::UnlockedKeys> unlocked;
+    if (!profile_keys(a, keys, unlocked)) return kExitError;
     doctor::Context ctx;
     ctx.profile = a.profile;
     ctx.own_key = keys.public_key;

@@ -63,6 +63,20 @@ int main(int argc, char** argv) {
         sc->add_flag("--private", args.private_mode, kPrivateHelp);
     }
 
+    const std::string fd_help =
+        "Read a locked profile's passphrase from descriptor N (one line) instead of asking at the terminal";
+    for (auto* sc : {id, doctor, daemon, chat}) sc->add_option("--passphrase-fd", args.passphrase_fd, fd_help);
+
+    auto* lock = app.add_subcommand(
+        "lock", "Lock the profile with a passphrase: the private key, history and settings are sealed on disk, and "
+                "every command that needs them asks for it (the node must not be running)");
+    lock->add_flag("--remove", args.remove, "Take the lock off: the files become plaintext again (asks the passphrase)");
+    lock->add_option("--passphrase-fd", args.passphrase_fd,
+                     "Read the passphrase from descriptor N (one line; asked once, not twice)");
+    auto* passwd = app.add_subcommand("passwd", "Change a locked profile's passphrase (the node must not be running)");
+    passwd->add_option("--passphrase-fd", args.passphrase_fd,
+                       "Read the current and the new passphrase from descriptor N (one line each)");
+
     auto* peers = app.add_subcommand("peers", "List buddies (asks the running node)");
     peers->add_flag("--json", args.json, "Machine-readable output");
 
@@ -156,6 +170,8 @@ int main(int argc, char** argv) {
     if (*doctor) return cli::cmd_doctor(args);
     if (*daemon) return cli::cmd_daemon(args);
     if (*chat) return cli::cmd_chat(args);
+    if (*lock) return cli::cmd_lock(args);
+    if (*passwd) return cli::cmd_passwd(args);
     if (*peers) return cli::cmd_peers(args);
     if (*send) return cli::cmd_send(args);
     if (*history) return cli::cmd_history(args);

@@ -2,6 +2,7 @@
 #include "cli/chat.hpp"
 #include "cli/commands.hpp"
 #include "cli/format.hpp"
+#include "cli/remote.hpp"
 #include "core/node.hpp"
 
 #include <csignal>
@@ -34,8 +35,10 @@ std::unique_ptr<core::Node> open_node(asio::io_context& io, const Args& a) {
         std::cerr << "hallway: --port must be at most 65535\n";
         return nullptr;
     }
+    core::NodeOptions options = node_options(a);
+    if (!unlock_if_locked(a, options.unlocked)) return nullptr;
     std::string error;
-    auto node = core::Node::create(io, node_options(a), error);
+    auto node = core::Node::create(io, std::move(options), error);
     if (!node) {
         std::cerr << "hallway: " << error << "\n";
         return nullptr;

@@ -3,6 +3,7 @@
 // one-to-one commands (remote_commands.cpp) and the room commands.
 #include "cli/commands.hpp"
 #include "core/control.hpp"
+#include "core/profile_lock.hpp"
 #include "crypto/noise.hpp"
 
 #include <nlohmann/json.hpp>
@@ -12,9 +13,15 @@
 
 namespace hallway::cli {
 
-// The profile's key pair (made on first use, with its folder); false with the
-// reason printed when the profile cannot be made or read.
-bool profile_keys(const Args& a, crypto::KeyPair& keys);
+// A locked profile's keys, its passphrase asked (or read from --passphrase-fd);
+// out stays null when the profile is not locked. false with the reason printed
+// (wrong passphrase, damaged file, no terminal).
+bool unlock_if_locked(const Args& a, std::shared_ptr<const core::UnlockedKeys>& out);
+
+// The profile's key pair (made on first use, with its folder; unlocked when
+// locked, then also in unlocked); false with the reason printed when the
+// profile cannot be made, read or unlocked.
+bool profile_keys(const Args& a, crypto::KeyPair& keys, std::shared_ptr<const core::UnlockedKeys>& unlocked);
 
 // Prints a failed reply's reason; the exit code for it.
 int refused(const nlohmann::json& reply);

@@ -207,7 +207,12 @@ int cmd_status(const Args& a) {
     return ask(a, {{"cmd", "status"}, {"presence", a.presence}, {"message", a.text}}, reply);
 }
 
-bool profile_keys(const Args& a, crypto::KeyPair& keys) {
+bool profile_keys(const Args& a, crypto::KeyPair& keys, std::shared_ptr<const core::UnlockedKeys>& unlocked) {
+    if (!unlock_if_locked(a, unlocked)) return false;
+    if (unlocked) {
+        keys = unlocked->identity;
+        return true;
+    }
     std::string error;
     if (!core::ensure_profile_dir(a.profile, error) ||
         crypto::load_or_create_identity(a.profile, crypto::system_rng(), keys, error) != crypto::IdentityError::ok) {
@@ -219,10 +224,11 @@ bool profile_keys(const Args& a, crypto::KeyPair& keys) {
 
 int cmd_id(const Args& a) {
     crypto::KeyPair keys;
-    if (!profile_keys(a, keys)) return kExitError;
+    std::shared_ptr<const core::UnlockedKeys> unlocked;
+    if (!profile_keys(a, keys, unlocked)) return kExitError;
     std::string error;
     core::Settings settings;
-    if (!core::load_settings(a.profile, settings, error)) {
+    if (!core::load_settings(a.profile, settings, error, unlocked ? &unlocked->store_key : nullptr)) {
         std::cerr << "hallway: " << error << "\n";
         return kExitError;
     }

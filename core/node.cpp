@@ -207,25 +207,52 @@ void Node::Impl::handle(const PeerKey& key, const transport::Status& s) {
     peer_changed(key);
 }
 
+namespace {
+
+// A locked profile needs its keys, and an unlocked one must not get any (its
+// files would be written sealed beside plaintext ones).
+bool usable_lock_state(const std::filesystem::path& dir, const UnlockedKeys* unlocked, std::string& error) {
+    if (lock_is_interrupted(dir)) {
+        error = "profile is locked: an interrupted 'hallway lock' (or 'lock --remove') left both identity.key and "
+                "identity.locked in " + dir.string() + "; run the same command again to finish it";
+        return false;
+    }
+    if (profile_is_locked(dir) && !unlocked) {
+        error = "profile is locked: " + dir.string() + " needs its passphrase (e.g. --passphrase-fd)";
+        return false;
+    }
+    if (!profile_is_locked(dir) && unlocked) {
+        error = "profile " + dir.string() + " is not locked, yet keys to unlock it were given";
+        return false;
+    }
+    return true;
+}
+
+}  // namespace
+
 std::unique_ptr<Node> Node::create(asio::io_context& io, NodeOptions options, std::string& error) {
     auto impl = std::make_unique<Impl>(io, std::move(options));
     auto& dir = impl->options.profile_dir;
     if (!ensure_profile_dir(dir, error)) return nullptr;
     impl->lock = ProfileLock::acquire(dir, error);
     if (!impl->lock) return nullptr;
-    if (crypto::load_or_create_identity(dir, impl->rng, impl->identity, error) != crypto::IdentityError::ok)
+    const UnlockedKeys* unlocked = impl->options.unlocked.get();
+    const StoreKey* store_key = impl->store_key();
+    if (!usable_lock_state(dir, unlocked, error)) return nullptr;
+    if (unlocked) impl->identity = unlocked->identity;
+    else if (crypto::load_or_create_identity(dir, impl->rng, impl->identity, error) != crypto::IdentityError::ok)
         return nullptr;
     impl->fingerprint = crypto::fingerprint(impl->identity.public_key);
     impl->presence = std::make_unique<Presence>(impl->identity.public_key);
     impl->signing = crypto::SigningKey::derive(impl->identity);
     StoreError serr;
-    impl->store = Store::open(store_path(dir).string(), serr, error);
+    impl->store = Store::open(store_path(dir).string(), serr, error, store_key);
     if (!impl->store) return nullptr;
     impl->store->forget_strangers_seen_before(now_ms() - kStrangerMaxAgeMs);
-    if (!load_settings(dir, impl->settings, error)) return nullptr;
+    if (!load_settings(dir, impl->settings, error, store_key)) return nullptr;
     if (!impl->options.nick.empty() && impl->options.nick != impl->settings.nick) {
         impl->settings.nick = impl->options.nick;
-        if (!save_settings(dir, impl->settings, error)) return nullptr;
+        if (!save_settings(dir, impl->settings, error, store_key)) return nullptr;
     }
     if (impl->settings.nick.empty()) impl->settings.nick = default_nick();
     if (!check_presence(impl->settings.presence).empty()) impl->settings.presence = "available";
@@ -472,7 +499,7 @@ bool Node::set_nick(std::string_view nick, std::string& error) {
     if (nick == d.settings.nick) return true;
     Settings next = d.settings;
     next.nick = std::string(nick);
-    if (!save_settings(d.options.profile_dir, next, error)) return false;
+    if (!save_settings(d.options.profile_dir, next, error, d.store_key())) return false;
     d.settings = std::move(next);
     if (d.transport) {
         d.transport->set_hello(d.hello());
@@ -491,7 +518,7 @@ bool Node::set_presence(std::string_view presence, std::string_view message, std
     Settings next = d.settings;
     next.presence = std::string(presence);
     next.status_message = std::string(message);
-    if (!save_settings(d.options.profile_dir, next, error)) return false;
+    if (!save_settings(d.options.profile_dir, next, error, d.store_key())) return false;
     d.settings = std::move(next);
     if (d.transport)
         for (auto& s : d.transport->sessions()) d.transport->send(s.peer, d.status_message());
@@ -504,7 +531,7 @@ bool Node::set_private_mode(bool on, std::string& error) {
     error.clear();
     Settings next = d.settings;
     next.private_mode = on;
-    if (!save_settings(d.options.profile_dir, next, error)) return false;
+    if (!save_settings(d.options.profile_dir, next, error, d.store_key())) return false;
     d.settings = std::move(next);
     if (on != d.private_mode) {
         d.apply_private_mode(on);

@@ -6,6 +6,7 @@
 // subscribe(), also on that thread (forward to an EventQueue for a UI thread).
 #include "core/events.hpp"
 #include "core/outbox.hpp"
+#include "core/profile_lock.hpp"
 #include "core/store.hpp"
 #include "transport/wire.hpp"
 
@@ -45,6 +46,9 @@ struct NodeOptions {
     // --private: this run is private (docs/PROTOCOL.md §2.1) whatever the
     // settings say; without it, the setting (set_private_mode) decides.
     bool private_mode = false;
+    // The keys of a locked profile (core/profile_lock.hpp), required when it is
+    // locked: the identity and store key come from here, never a passphrase.
+    std::shared_ptr<const UnlockedKeys> unlocked;
 };
 
 

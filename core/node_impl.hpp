@@ -111,6 +111,8 @@ struct Node::Impl : core::rooms::RoomsPort {
     std::unique_ptr<ProfileLock> lock;
     std::unique_ptr<Store> store;
     Settings settings;
+    // Seals the settings of a locked profile; nullptr when it is not locked.
+    const StoreKey* store_key() const { return options.unlocked ? &options.unlocked->store_key : nullptr; }
     std::unique_ptr<transport::Transport> transport;
     std::unique_ptr<discovery::Discovery> discovery;
     std::string service_name;  // as last published (Node::service_name)

@@ -1,9 +1,11 @@
 #include "core/profile.hpp"
 
+#include "crypto/rng.hpp"
 #include "transport/messages.hpp"
 #include "transport/wire.hpp"
 
 #include <fcntl.h>
+#include <sodium.h>
 #include <pwd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -13,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <span>
 #include <sstream>
 #include <algorithm>
 #include <utility>
@@ -68,6 +71,11 @@ std::string read_pid(const std::filesystem::path& file) {
     if (pid.empty() || pid.size() > kMaxPidText || pid.find_first_not_of("0123456789") != std::string::npos)
         return {};
     return pid;
+}
+
+void sync_dir(const std::filesystem::path& dir) {
+    Fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (dir_fd.get() >= 0) ::fsync(dir_fd.get());
 }
 
 bool has_line_break(std::string_view v) { return v.find_first_of(std::string_view("\r\n\0", 3)) != v.npos; }
@@ -204,38 +212,71 @@ std::string_view utf8_prefix(std::string_view s, std::size_t max) {
     return s.substr(0, end);
 }
 
-bool load_settings(const std::filesystem::path& dir, Settings& settings, std::string& message) {
-    const auto file = settings_path(dir);
-    std::ifstream in(file, std::ios::binary);
-    if (!in) {
-        std::error_code ec;
-        if (!std::filesystem::exists(file, ec) && !ec) return true;  // first run: defaults
-        message = "cannot read " + file.string();
-        return false;
+namespace {
+
+// The settings' associated data: a sealed file of another kind never opens as settings.
+constexpr std::string_view kSettingsAd = "hallway settings v1";
+
+std::span<const std::uint8_t> as_bytes(std::string_view s) {
+    return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+// A string wiped when it goes away: the settings' plaintext of a locked profile.
+struct WipedText {
+    std::string text;
+    ~WipedText() { sodium_memzero(text.data(), text.size()); }
+};
+
+// The text of the settings file, opened with key when there is one. absent: no file yet.
+ReadFile read_settings_text(const std::filesystem::path& dir, const crypto::SealKey* key, WipedText& out,
+                            std::string& message) {
+    const auto file = key ? sealed_settings_path(dir) : settings_path(dir);
+    std::string raw;
+    // A larger plaintext file is not ours: its tail is ignored rather than the profile refused.
+    const ReadFile r = read_small_file(file, key ? kMaxSettingsBytes + crypto::kSealOverhead : kMaxSettingsBytes,
+                                       raw, message);
+    if (r == ReadFile::absent || r == ReadFile::failed) return r;
+    if (!key) {
+        raw.resize(std::min(raw.size(), kMaxSettingsBytes));
+        out.text = std::move(raw);
+        return ReadFile::ok;
     }
-    std::string text(kMaxSettingsBytes + 1, '\0');
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    if (in.bad()) {
-        message = "cannot read " + file.string();
-        return false;
+    out.text.assign(crypto::sealed_plaintext_size(raw.size()), '\0');
+    if (r == ReadFile::too_long || raw.size() < crypto::kSealOverhead ||
+        !crypto::open(*key, as_bytes(kSettingsAd), as_bytes(raw),
+                      std::span(reinterpret_cast<std::uint8_t*>(out.text.data()), out.text.size()))) {
+        message = file.string() + " is damaged or was sealed with another key";
+        return ReadFile::failed;
     }
-    // A larger file is not ours: its tail is ignored rather than the profile refused.
-    text.resize(std::min(static_cast<std::size_t>(in.gcount()), kMaxSettingsBytes));
+    return ReadFile::ok;
+}
+
+}  // namespace
+
+bool load_settings(const std::filesystem::path& dir, Settings& settings, std::string& message,
+                   const crypto::SealKey* key) {
+    WipedText text;
+    switch (read_settings_text(dir, key, text, message)) {
+        case ReadFile::absent: return true;  // first run: defaults
+        case ReadFile::failed: return false;
+        case ReadFile::ok:
+        case ReadFile::too_long: break;
+    }
 
     Settings loaded = settings;
-    std::istringstream lines(text);
+    std::istringstream lines(text.text);
     for (std::string line; std::getline(lines, line);) {
         if (!line.empty() && line.back() == '\r') line.pop_back();  // edited on Windows
         if (line.empty() || line.front() == '#') continue;
         const auto eq = line.find('=');
         if (eq == std::string::npos) continue;
-        const std::string_view key(line.data(), eq);
-        if (key == kPrivateKey) {
+        const std::string_view key_name(line.data(), eq);
+        if (key_name == kPrivateKey) {
             const std::string_view value = std::string_view(line).substr(eq + 1);
             if (value == "0" || value == "1") loaded.private_mode = value == "1";
         }
         for (const Field& f : kFields) {
-            if (key != f.key) continue;
+            if (key_name != f.key) continue;
             // Hand-edited over-long values are cut, not a reason to refuse the profile.
             const std::string_view value = utf8_prefix(std::string_view(line).substr(eq + 1), f.max_bytes);
             if (f.check(value).empty()) loaded.*f.value = std::string(value);
@@ -245,8 +286,9 @@ bool load_settings(const std::filesystem::path& dir, Settings& settings, std::st
     return true;
 }
 
-bool save_settings(const std::filesystem::path& dir, const Settings& settings, std::string& message) {
-    std::string text = "# Hallway profile settings\n";
+bool save_settings(const std::filesystem::path& dir, const Settings& settings, std::string& message,
+                   const crypto::SealKey* key) {
+    WipedText text{"# Hallway profile settings\n"};
     for (const Field& f : kFields) {
         const std::string& value = settings.*f.value;
         // The same checks as loading: a file we write always loads back as written.
@@ -254,11 +296,16 @@ bool save_settings(const std::filesystem::path& dir, const Settings& settings, s
             message = std::string(f.key) + ": " + why;
             return false;
         }
-        text.append(f.key).append("=").append(value).append("\n");
+        text.text.append(f.key).append("=").append(value).append("\n");
     }
-    text.append(kPrivateKey).append(settings.private_mode ? "=1\n" : "=0\n");
+    text.text.append(kPrivateKey).append(settings.private_mode ? "=1\n" : "=0\n");
+    if (!key) return write_private_file(settings_path(dir), text.text, message);
+    const auto sealed = crypto::seal(*key, as_bytes(kSettingsAd), as_bytes(text.text), crypto::system_rng());
+    return write_private_file(sealed_settings_path(dir),
+                              std::string_view(reinterpret_cast<const char*>(sealed.data()), sealed.size()), message);
+}
 
-    const auto file = settings_path(dir);
+bool write_private_file(const std::filesystem::path& file, std::string_view data, std::string& message) {
     auto tmp = file;
     tmp += ".tmp";  // one writer per profile (the lock), so a fixed name is safe
     Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, kPrivateFileMode));
@@ -268,13 +315,60 @@ bool save_settings(const std::filesystem::path& dir, const Settings& settings, s
         return false;
     };
     if (fd.get() < 0) return fail(tmp);
-    if (::fchmod(fd.get(), kPrivateFileMode) != 0 || !write_all(fd.get(), text) || ::fsync(fd.get()) != 0)
+    if (::fchmod(fd.get(), kPrivateFileMode) != 0 || !write_all(fd.get(), data) || ::fsync(fd.get()) != 0)
         return fail(tmp);
     if (::close(fd.release()) != 0) return fail(tmp);
     if (::rename(tmp.c_str(), file.c_str()) != 0) return fail(file);
     // The rename is durable only once the directory entry is synced.
-    Fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (dir_fd.get() >= 0) ::fsync(dir_fd.get());
+    sync_dir(file.parent_path());
+    return true;
+}
+
+ReadFile read_small_file(const std::filesystem::path& file, std::size_t max, std::string& out, std::string& message) {
+    out.clear();
+    Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (fd.get() < 0) {
+        if (errno == ENOENT) return ReadFile::absent;
+        message = "cannot read " + file.string() + ": " + errno_text(errno);
+        return ReadFile::failed;
+    }
+    // One byte more than allowed, so that an overlong file shows as such.
+    out.assign(max + 1, '\0');
+    std::size_t got = 0;
+    while (got < out.size()) {
+        const ssize_t n = ::read(fd.get(), out.data() + got, out.size() - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            message = "cannot read " + file.string() + ": " + errno_text(errno);
+            out.clear();
+            return ReadFile::failed;
+        }
+        if (n == 0) break;
+        got += static_cast<std::size_t>(n);
+    }
+    out.resize(got);
+    return got > max ? ReadFile::too_long : ReadFile::ok;
+}
+
+bool shred_file(const std::filesystem::path& file, std::string& message) {
+    Fd fd(::open(file.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (fd.get() < 0) {
+        if (errno == ENOENT) return true;
+        message = "cannot open " + file.string() + ": " + errno_text(errno);
+        return false;
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) {
+        message = file.string() + ": " + errno_text(errno);
+        return false;
+    }
+    const std::string zeros(static_cast<std::size_t>(st.st_size), '\0');
+    if (!write_all(fd.get(), zeros) || ::fsync(fd.get()) != 0 || ::close(fd.release()) != 0 ||
+        ::unlink(file.c_str()) != 0) {
+        message = "cannot overwrite and remove " + file.string() + ": " + errno_text(errno);
+        return false;
+    }
+    sync_dir(file.parent_path());
     return true;
 }
 

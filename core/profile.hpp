@@ -2,6 +2,8 @@
 // A profile is one directory holding one identity's state: the store, the
 // settings, the lock that keeps a second process out, the control socket.
 // These functions touch only the file system; any thread may call them.
+#include "crypto/passphrase.hpp"
+
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -14,6 +16,8 @@ inline constexpr std::string_view kStoreFileName = "hallway.db";
 inline constexpr std::string_view kControlSocketName = "control.sock";
 inline constexpr std::string_view kLockFileName = "lock";
 inline constexpr std::string_view kSettingsFileName = "settings";
+// The settings of a locked profile, sealed with its store key (core/profile_lock.hpp).
+inline constexpr std::string_view kSealedSettingsFileName = "settings.sealed";
 
 inline std::filesystem::path store_path(const std::filesystem::path& dir) { return dir / kStoreFileName; }
 inline std::filesystem::path control_socket_path(const std::filesystem::path& dir) {
@@ -21,6 +25,9 @@ inline std::filesystem::path control_socket_path(const std::filesystem::path& di
 }
 inline std::filesystem::path lock_path(const std::filesystem::path& dir) { return dir / kLockFileName; }
 inline std::filesystem::path settings_path(const std::filesystem::path& dir) { return dir / kSettingsFileName; }
+inline std::filesystem::path sealed_settings_path(const std::filesystem::path& dir) {
+    return dir / kSealedSettingsFileName;
+}
 
 // $HALLWAY_PROFILE, else $XDG_DATA_HOME/hallway (when absolute, as the XDG
 // spec requires), else $HOME/.local/share/hallway (HOME from the password
@@ -79,15 +86,34 @@ std::string check_status_message(std::string_view message);
 // The longest prefix of s of at most max bytes that does not split a UTF-8 sequence.
 std::string_view utf8_prefix(std::string_view s, std::size_t max);
 
-// Reads <dir>/settings into settings. A missing file is ok and leaves the
-// defaults. A value over its bound is cut to it; a value that still fails its
-// check (above) is ignored, keeping the value settings had. false and message
-// only when the file cannot be read; settings is then unchanged.
-bool load_settings(const std::filesystem::path& dir, Settings& settings, std::string& message);
-// Writes <dir>/settings atomically (temp file, fsync, rename) with mode 0600.
-// false and message when a value fails its check (an empty nick is allowed: not
-// chosen yet) or the write fails; the old file is then unchanged. So whatever
-// is saved loads back unchanged.
-bool save_settings(const std::filesystem::path& dir, const Settings& settings, std::string& message);
+// Reads <dir>/settings into settings; with a key (a locked profile), reads
+// <dir>/settings.sealed and opens it with the key instead. A missing file is
+// ok and leaves the defaults. A value over its bound is cut to it; a value
+// that still fails its check (above) is ignored, keeping the value settings
+// had. false and message only when the file cannot be read (or, sealed, does
+// not open with the key); settings is then unchanged.
+bool load_settings(const std::filesystem::path& dir, Settings& settings, std::string& message,
+                   const crypto::SealKey* key = nullptr);
+// Writes <dir>/settings (with a key: <dir>/settings.sealed, sealed with it)
+// atomically (temp file, fsync, rename) with mode 0600. false and message when
+// a value fails its check (an empty nick is allowed: not chosen yet) or the
+// write fails; the old file is then unchanged. So whatever is saved loads back
+// unchanged.
+bool save_settings(const std::filesystem::path& dir, const Settings& settings, std::string& message,
+                   const crypto::SealKey* key = nullptr);
+
+// The profile's small private files (settings, the locked identity).
+// Writes data to file atomically: a temp file beside it (mode 0600, fsynced),
+// renamed over file, the directory fsynced. false and message on failure;
+// file is then unchanged.
+bool write_private_file(const std::filesystem::path& file, std::string_view data, std::string& message);
+// Reads at most max bytes of file into out. absent: it does not exist (true,
+// out empty). too_long: it holds more than max bytes (out has max + 1).
+enum class ReadFile { ok, absent, too_long, failed };
+ReadFile read_small_file(const std::filesystem::path& file, std::size_t max, std::string& out, std::string& message);
+// Overwrites file with zeros, fsyncs, unlinks it and fsyncs the directory, so
+// that its plaintext leaves the file system (not necessarily the disk blocks:
+// docs/SECURITY.md "At rest"). A missing file is ok.
+bool shred_file(const std::filesystem::path& file, std::string& message);
 
 }  // namespace hallway::core

@@ -160,6 +160,15 @@ bool write_new_file_atomically(const std::filesystem::path& path, std::string_vi
     return synced;
 }
 
+void format_identity(const KeyPair& pair, WipedString& contents) {
+    contents.text.reserve(kIdentityFileLen);
+    contents.text += std::string(kIdentityHeader) + "\n";
+    append_hex(contents.text, pair.private_key.span());
+    contents.text += "\n";
+    append_hex(contents.text, pair.public_key);
+    contents.text += "\n";
+}
+
 IdentityError load_identity(const std::filesystem::path& path, std::string_view text, KeyPair& out,
                             std::string& message) {
     std::string reason;
@@ -210,12 +219,7 @@ IdentityError load_or_create_identity(const std::filesystem::path& dir, const Rn
     }
     KeyPair pair = KeyPair::generate(rng);
     WipedString contents;
-    contents.text.reserve(kIdentityFileLen);
-    contents.text += std::string(kIdentityHeader) + "\n";
-    append_hex(contents.text, pair.private_key.span());
-    contents.text += "\n";
-    append_hex(contents.text, pair.public_key);
-    contents.text += "\n";
+    format_identity(pair, contents);
     if (!write_new_file_atomically(path, contents.text)) {
         // Another process created it between our read and our link: use theirs.
         if (errno == EEXIST && read_small_file(path, text) == ReadResult::ok)
@@ -225,6 +229,19 @@ IdentityError load_or_create_identity(const std::filesystem::path& dir, const Rn
     }
     out = std::move(pair);
     message = "created new identity in " + path.string();
+    return IdentityError::ok;
+}
+
+IdentityError save_identity(const std::filesystem::path& dir, const KeyPair& pair, std::string& message) {
+    detail::ensure_sodium();
+    const std::filesystem::path path = dir / kIdentityFileName;
+    WipedString contents;
+    format_identity(pair, contents);
+    if (!write_new_file_atomically(path, contents.text)) {
+        message = "cannot write identity file " + path.string() + ": " + errno_text();
+        return IdentityError::cannot_write;
+    }
+    message = "wrote identity to " + path.string();
     return IdentityError::ok;
 }
 

@@ -27,6 +27,11 @@ std::string_view to_string(IdentityError e);
 IdentityError load_or_create_identity(const std::filesystem::path& dir, const Rng& rng, KeyPair& out,
                                       std::string& message);
 
+// Writes pair to <dir>/identity.key with the same care as creation (atomic,
+// 0600); never replaces an existing file (cannot_write, errno EEXIST). For
+// taking a profile's lock off (core/profile_lock.hpp).
+IdentityError save_identity(const std::filesystem::path& dir, const KeyPair& pair, std::string& message);
+
 // 40 decimal digits derived from the key (see PROTOCOL.md "Fingerprints").
 std::string fingerprint(const PublicKey& key);
 

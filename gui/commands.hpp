@@ -31,6 +31,10 @@ struct SetTrust {
     core::PeerKey peer{};
     core::Trust trust = core::Trust::unverified;
 };
+// -> Node::set_private_mode; a refusal comes back as a Notice.
+struct SetPrivateMode {
+    bool on = false;
+};
 // Opens the verify dialog; the safety number comes back asynchronously.
 struct RequestSafetyNumber {
     core::PeerKey peer{};
@@ -105,7 +109,7 @@ struct OpenFolder {
     std::string path;
 };
 
-using Command = std::variant<OpenConversation, MarkRead, SendText, SetNick, SetPresence, SetTrust, RequestSafetyNumber,
+using Command = std::variant<OpenConversation, MarkRead, SendText, SetNick, SetPresence, SetPrivateMode, SetTrust, RequestSafetyNumber,
                              CreateRoom, OpenRoomConversation, MarkRoomRead, SendRoomText, Invite, JoinRoom, LeaveRoom,
                              RemoveMember, MakeAdmin, SetRoom, QueryOpenRooms, SendFiles, AcceptTransfer, DeclineTransfer,
                              CancelTransfer, ResumeTransfer, SetAutoAcceptFiles, OpenFolder>;

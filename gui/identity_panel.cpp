@@ -10,6 +10,12 @@ namespace {
 
 constexpr std::array<const char*, 3> kPresences{"available", "away", "busy"};
 
+// What private mode costs, said plainly (docs/PROTOCOL.md §2.3).
+constexpr const char* kPrivateModeHelp =
+    "Private mode: strangers on the network cannot find you or see who you are. "
+    "Only people who already have your key (you met in normal mode once) can reach you; "
+    "new people cannot add you until you turn it off.";
+
 // An edit field that shows the node's value until the person edits it, and
 // reports the new value once editing ends (Enter or focus lost).
 bool edit_field(const char* label, const char* hint, const std::string& current, std::string& edit, bool& active) {
@@ -18,6 +24,16 @@ bool edit_field(const char* label, const char* hint, const std::string& current,
     ImGui::InputTextWithHint(label, hint, &edit);
     active = ImGui::IsItemActive();
     return ImGui::IsItemDeactivatedAfterEdit() && edit != current;
+}
+
+// A wrapped tooltip for the item just drawn, while hovered.
+void help_tooltip(const char* text) {
+    if (!ImGui::IsItemHovered()) return;
+    ImGui::BeginTooltip();
+    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 24.0f);
+    ImGui::TextUnformatted(text);
+    ImGui::PopTextWrapPos();
+    ImGui::EndTooltip();
 }
 
 }  // namespace
@@ -41,6 +57,14 @@ void draw_identity_panel(const Model& model, IdentityPanelState& state, Commands
 
     if (edit_field("##status", "Status message", own.status_message, state.status_edit, state.status_active))
         out.push_back(SetPresence{own.presence, state.status_edit});
+
+    // Shows the node's state (OwnIdentity), so a refused change springs back.
+    bool private_mode = own.private_mode;
+    if (ImGui::Checkbox("Private mode", &private_mode)) out.push_back(SetPrivateMode{private_mode});
+    help_tooltip(kPrivateModeHelp);
+    ImGui::SameLine();
+    ImGui::TextDisabled("(?)");
+    help_tooltip(kPrivateModeHelp);
 
     ImGui::TextDisabled("Your fingerprint");
     // Read-only but selectable, so it can be copied into another program.

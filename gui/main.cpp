@@ -1,7 +1,9 @@
 // hallway-gui: the desktop window. Two threads: the network thread runs the
 // io_context that owns the Node; this (UI) thread waits in glfwWaitEvents,
 // drains the EventQueue into the Model once per frame and posts Commands back
-// with asio::post. Nothing else is shared.
+// with asio::post. Nothing else is shared. A locked profile without
+// --passphrase-fd first gets the unlock screen (unlock_in_window); the node is
+// made only once its keys are open.
 #include "core/events.hpp"
 #include "core/node.hpp"
 #include "core/profile.hpp"
@@ -10,6 +12,7 @@
 #include "gui/model.hpp"
 #include "gui/panels.hpp"
 #include "gui/screenshot.hpp"
+#include "gui/unlock_screen.hpp"
 #include "transport/wire.hpp"
 #include <hallway/version.hpp>
 
@@ -24,6 +27,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -67,6 +71,7 @@ struct Options {
     bool no_mdns = false;
     bool private_mode = false;
     std::string screenshot;
+    std::optional<int> passphrase_fd;  // a locked profile's passphrase, one line
 };
 
 std::string glfw_error;  // last message from GLFW's error callback (UI thread)
@@ -152,6 +157,9 @@ void dispatch(hg::Command cmd, asio::io_context& io, core::Node& node, core::Eve
             } else if constexpr (std::is_same_v<T, hg::SetPresence>) {
                 post_refusable(io, queue, "Status not changed",
                                [&node, c](std::string& e) { return node.set_presence(c.presence, c.message, e); });
+            } else if constexpr (std::is_same_v<T, hg::SetPrivateMode>) {
+                post_refusable(io, queue, "Private mode not changed",
+                               [&node, c](std::string& e) { return node.set_private_mode(c.on, e); });
             } else if constexpr (std::is_same_v<T, hg::CreateRoom>) {
                 // The id comes back so the new room can be shown, as a joined one is.
                 auto promise = std::make_shared<std::promise<std::optional<core::RoomId>>>();
@@ -344,6 +352,81 @@ std::int64_t wall_ms() {
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+// What every frame loop (the unlock screen's, then the messenger's) shares.
+struct Window {
+    GLFWwindow* glfw;
+    hg::Fonts& fonts;
+    const ImGuiStyle& base_style;
+    std::deque<hg::InputEvent>& input;
+    hg::Screenshot& shot;
+    std::atomic<bool>& quit;            // SIGINT/SIGTERM
+    std::atomic<bool>& shot_requested;  // SIGUSR1
+};
+
+// Sleeps until there is something to draw (an event, a wake, the timeout),
+// unless frames are still settling, a screenshot is due or typed input waits;
+// then takes a requested screenshot and a text size change.
+void wait_for_frame(Window& w, int& frames_left, double timeout) {
+    if (frames_left > 0 || w.shot.pending() || !w.input.empty()) {
+        glfwPollEvents();
+    } else {
+        glfwWaitEventsTimeout(timeout);
+        frames_left = kSettleFrames;
+    }
+    if (w.shot_requested.exchange(false)) w.shot.request(1);
+    // Ctrl +/- scale the text; the atlas is rebuilt between frames.
+    if (w.fonts.dirty) hg::rebuild_fonts(w.fonts, w.base_style);
+}
+
+void begin_frame() {
+    ImGui_ImplOpenGL3_NewFrame();
+    ImGui_ImplGlfw_NewFrame();
+    ImGui::NewFrame();
+}
+
+// Renders the frame, takes a due screenshot of it and shows it.
+void present(Window& w) {
+    ImGui::Render();
+    int fb_w = 0, fb_h = 0;
+    glfwGetFramebufferSize(w.glfw, &fb_w, &fb_h);
+    glViewport(0, 0, fb_w, fb_h);
+    glClearColor(0.08f, 0.08f, 0.09f, 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT);
+    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    w.shot.after_render(fb_w, fb_h);
+    glfwSwapBuffers(w.glfw);
+}
+
+// A locked profile and no passphrase given: the window asks for it before
+// any node exists. true with keys once unlocked; false when the person quits.
+bool unlock_in_window(Window& w, const std::filesystem::path& dir, std::shared_ptr<const core::UnlockedKeys>& keys) {
+    hg::UnlockScreen screen;
+    // The title says it: people (and the e2e test) see which screen is up.
+    glfwSetWindowTitle(w.glfw, "Hallway (locked)");
+    const auto wake = [] { glfwPostEmptyEvent(); };  // any thread may call it
+    int frames_left = kSettleFrames;
+    while (!glfwWindowShouldClose(w.glfw) && !w.quit) {
+        wait_for_frame(w, frames_left, kTickSeconds);
+        if (hg::poll_unlock(screen)) frames_left = kSettleFrames;
+        if (screen.phase == hg::UnlockScreen::Phase::unlocked) {
+            keys = std::move(screen.keys);
+            glfwSetWindowTitle(w.glfw, "Hallway");
+            return true;
+        }
+        if (screen.phase == hg::UnlockScreen::Phase::quit) break;
+        // While a try runs there is no field: keys typed meanwhile wait until
+        // it is back and has asked for the keyboard (focus is then false).
+        if (screen.phase == hg::UnlockScreen::Phase::typing && !screen.focus && feed_input(w.glfw, w.input))
+            frames_left = kSettleFrames;
+        if (!w.shot.started()) w.shot.request(kScreenshotDelayFrames);
+        begin_frame();
+        hg::draw_unlock_screen(screen, dir, wake);
+        present(w);
+        if (frames_left > 0) --frames_left;
+    }
+    return false;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -363,6 +446,8 @@ int main(int argc, char** argv) {
                  "strangers cannot find you (someone must first exchange keys with you, once, in normal mode)");
     cli.add_option("--screenshot", opt.screenshot,
                    "Write a PNG of the window to FILE once it is up, and again on each SIGUSR1");
+    cli.add_option("--passphrase-fd", opt.passphrase_fd,
+                   "Read a locked profile's passphrase from descriptor N (one line)");
     CLI11_PARSE(cli, argc, argv);
 
     std::string why;
@@ -383,6 +468,17 @@ int main(int argc, char** argv) {
     node_options.manual_peers = opt.peers;
     node_options.mdns = !opt.no_mdns;
     node_options.private_mode = opt.private_mode;
+    if (opt.passphrase_fd && core::profile_is_locked(node_options.profile_dir)) {
+        hallway::crypto::Passphrase pass;
+        auto keys = std::make_shared<core::UnlockedKeys>();
+        if (!core::read_passphrase_line(*opt.passphrase_fd, pass, why) ||
+            core::unlock_profile(node_options.profile_dir, pass.view(), *keys, why) != core::UnlockError::ok) {
+            std::fprintf(stderr, "hallway-gui: %s\n", why.c_str());
+            glfwTerminate();
+            return 1;
+        }
+        node_options.unlocked = std::move(keys);
+    }
 
     glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
     glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
@@ -429,27 +525,9 @@ int main(int argc, char** argv) {
     core::EventQueue queue;
     queue.set_waker([] { glfwPostEmptyEvent(); });
 
+    // The network thread runs from here on, before any node: it carries the
+    // signals while the unlock screen is up.
     asio::io_context net;
-    std::string error;
-    auto node = core::Node::create(net, node_options, error);
-    if (!node) {
-        std::fprintf(stderr, "hallway-gui: %s\n", error.c_str());
-        close_window();
-        return 1;
-    }
-    node->subscribe([&queue](const core::Event& e) { queue.push(e); });
-    try {
-        node->start();
-    } catch (const std::system_error& e) {
-        std::fprintf(stderr, "hallway-gui: cannot listen: %s\n", e.what());
-        node.reset();
-        close_window();
-        return 1;
-    }
-    if (!fonts.dejavu_found())
-        queue.push(core::Notice{core::Notice::Level::info, "DejaVu Sans not found (fonts-dejavu-core): using the built-in font, "
-                                                           "which shows Latin text only."});
-
     // Signals reach the UI through the network thread: asio turns them into
     // handlers (its own self-pipe), which set a flag and wake the UI loop.
     std::atomic<bool> quit{false};
@@ -471,22 +549,54 @@ int main(int argc, char** argv) {
 
     auto work = asio::make_work_guard(net);
     std::thread network([&net] { net.run(); });
+    // An exit before the node runs: the network thread has nothing to finish.
+    auto stop_network = [&] {
+        work.reset();
+        net.stop();
+        network.join();
+    };
 
     hg::Screenshot shot(opt.screenshot);
+    Window w{window, fonts, base_style, input, shot, quit, shot_requested};
+    if (!node_options.unlocked && core::profile_is_locked(node_options.profile_dir) &&
+        !unlock_in_window(w, node_options.profile_dir, node_options.unlocked)) {
+        stop_network();
+        close_window();
+        return 0;
+    }
+
+    // The node is made and started on the network thread, which owns it.
+    std::unique_ptr<core::Node> node;
+    std::promise<std::string> made;  // why not; empty when it runs
+    asio::post(net, [&] {
+        std::string error;
+        node = core::Node::create(net, node_options, error);
+        if (node) {
+            node->subscribe([&queue](const core::Event& e) { queue.push(e); });
+            try {
+                node->start();
+            } catch (const std::system_error& e) {
+                error = std::string("cannot listen: ") + e.what();
+                node.reset();
+            }
+        }
+        made.set_value(error);
+    });
+    if (const std::string error = made.get_future().get(); !error.empty()) {
+        std::fprintf(stderr, "hallway-gui: %s\n", error.c_str());
+        stop_network();
+        close_window();
+        return 1;
+    }
+    if (!fonts.dejavu_found())
+        queue.push(core::Notice{core::Notice::Level::info, "DejaVu Sans not found (fonts-dejavu-core): using the built-in font, "
+                                                           "which shows Latin text only."});
+
     int frames_left = kSettleFrames;
     std::uint64_t incoming_seen = 0;
     std::string title = "Hallway";
     while (!glfwWindowShouldClose(window) && !quit) {
-        if (frames_left > 0 || shot.pending() || !input.empty()) {
-            glfwPollEvents();
-        } else {
-            glfwWaitEventsTimeout(transfer_moving(app.model) ? kTransferTickSeconds : kTickSeconds);
-            frames_left = kSettleFrames;
-        }
-        if (shot_requested.exchange(false)) shot.request(1);
-
-        // Ctrl +/- scale the text; the atlas is rebuilt between frames.
-        if (fonts.dirty) hg::rebuild_fonts(fonts, base_style);
+        wait_for_frame(w, frames_left, transfer_moving(app.model) ? kTransferTickSeconds : kTickSeconds);
 
         // Before draining: the new room's RoomChanged, pushed before the
         // promise was kept, is then in this frame's drain.
@@ -515,9 +625,7 @@ int main(int argc, char** argv) {
         }
 
         if (feed_input(window, input)) frames_left = kSettleFrames;
-        ImGui_ImplOpenGL3_NewFrame();
-        ImGui_ImplGlfw_NewFrame();
-        ImGui::NewFrame();
+        begin_frame();
         hg::Commands commands;
         draw(app, now_ms, commands);
         take_drop(dropped, app, commands);
@@ -544,16 +652,7 @@ int main(int argc, char** argv) {
                 commands.push_back(hg::MarkRoomRead{room->first});
             }
         }
-        ImGui::Render();
-
-        int fb_w = 0, fb_h = 0;
-        glfwGetFramebufferSize(window, &fb_w, &fb_h);
-        glViewport(0, 0, fb_w, fb_h);
-        glClearColor(0.08f, 0.08f, 0.09f, 1.0f);
-        glClear(GL_COLOR_BUFFER_BIT);
-        ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
-        shot.after_render(fb_w, fb_h);
-        glfwSwapBuffers(window);
+        present(w);
 
         for (auto& c : commands) dispatch(std::move(c), net, *node, queue, app);
         if (!commands.empty()) frames_left = kSettleFrames;

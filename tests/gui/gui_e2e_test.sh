@@ -4,9 +4,10 @@
 # Shift+Enter breaks the line), checks the peer's history; sends from the
 # peer, checks the GUI node's history through its control socket. Rooms: one
 # created by clicking (and shown at once), an invitation sent from the window,
-# an open room of the peer joined from the browser. A
-# screenshot per step lands in $GUI_SHOT_DIR. Skips (77) without Xvfb,
-# xdotool or jq.
+# an open room of the peer joined from the browser. The private mode
+# checkbox. The profile locked: the unlock screen refuses a wrong passphrase
+# and opens on the right one. A screenshot per step lands in $GUI_SHOT_DIR.
+# Skips (77) without Xvfb, xdotool or jq.
 source "$(dirname "$0")/../e2e/lib.sh"
 HALLWAY_GUI=${HALLWAY_GUI:?HALLWAY_GUI must name the hallway-gui binary}
 SHOT_DIR=${GUI_SHOT_DIR:-.}
@@ -69,7 +70,7 @@ win=$(xdotool search --sync --name '^Hallway' | head -n1)
 # drawn the hover (a modal's first frames only measure and place it).
 click() { xdotool mousemove --window "$win" "$1" "$2"; sleep 0.3; xdotool click 1; sleep 0.5; }
 # The first buddy row sits under the identity panel and the (empty) rooms list.
-click 100 232
+click 100 258
 xdotool windowfocus --sync "$win" || true
 sleep 0.5
 xdotool type --delay 30 "hello from the window"
@@ -99,7 +100,7 @@ joined_in() { membership_is "$1" "$2" joined; }
 invited_in() { membership_is "$1" "$2" invited; }
 open_listed() { hw "$1" rooms --open --json | jq -e --arg r "$2" 'any(.[]; .name == $r)'; }
 # New... in the rooms section, a name, Create (the modal is centred).
-click 95 188
+click 95 214
 xdotool type --delay 30 "team"
 click 327 390
 wait_for 10 "the window's node holds the room created by clicking" joined_in gui team
@@ -120,7 +121,7 @@ screenshot 4_room
 
 # An open room of the cli node, joined from the browser, is shown at once.
 hw cli room create hall --open >/dev/null || fail "the cli node could not create #hall"
-click 166 188  # Browse...
+click 166 214  # Browse...
 wait_for 10 "the browser heard of #hall" open_listed gui hall
 sleep 0.5
 screenshot 5_browser
@@ -131,9 +132,72 @@ xdotool key Return
 wait_for 10 "the cli node got the text typed into the joined room" room_has cli hall "hi hall"
 screenshot 6_open_room
 
-# Closing the window ends the process cleanly.
-kill -TERM "$gui_pid"
-for _ in $(seq 50); do kill -0 "$gui_pid" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$gui_pid" 2>/dev/null && fail "hallway-gui did not exit on SIGTERM"
-wait "$gui_pid" || fail "hallway-gui exited with $?"
+# --- private mode -------------------------------------------------------------
+# own NAME FIELD: a field of the running node's id, from its control socket
+# (`hallway id` reads the profile, which a locked one does not allow).
+own() {
+    python3 - "$E2E_DIR/$1/control.sock" "$2" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b'{"cmd": "id"}\n')
+print(json.dumps(json.loads(s.makefile().readline()).get(sys.argv[2])))
+PY
+}
+private_is() { [ "$(own gui private)" = "$1" ]; }
+private_is false || fail "the window's node starts private"
+click 27 105  # the "Private mode" checkbox, under the status message
+wait_for 10 "the checkbox made the node private" private_is true
+grep -qx 'private=1' "$E2E_DIR/gui/settings" || fail "private mode is not saved in the settings"
+screenshot 7_private
+
+# quit_window: SIGTERM ends the process cleanly.
+quit_window() {
+    kill -TERM "$gui_pid"
+    for _ in $(seq 50); do kill -0 "$gui_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$gui_pid" 2>/dev/null && fail "hallway-gui did not exit on SIGTERM"
+    wait "$gui_pid" || fail "hallway-gui exited with $?"
+}
+quit_window
+
+# --- a locked profile: the unlock screen --------------------------------------
+fp=$(fp_of gui)
+# The cheapest Argon2 (a test-only setting): this tests the window, not the KDF.
+HALLWAY_TEST_CHEAP_KDF=1 hw gui lock --passphrase-fd 3 3<<<"correct horse" >/dev/null || fail "the window's profile was not locked"
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" "$HALLWAY_GUI" --profile "$E2E_DIR/gui" --no-mdns --peer "127.0.0.1:$cport" --screenshot "$shot" \
+    >>"$E2E_DIR/gui.log" 2>&1 &
+gui_pid=$!
+E2E_PIDS+=($gui_pid)
+# The title names the screen: the unlock screen, then the messenger.
+locked_window() { xdotool search --name '^Hallway \(locked\)$' >/dev/null; }
+wait_for 15 "the unlock screen" locked_window
+win=$(xdotool search --name '^Hallway' | head -n1)
+hw gui peers >/dev/null 2>&1 && fail "a node runs before the profile is unlocked"
+screenshot 8_unlock
+
+xdotool windowfocus --sync "$win" || true
+sleep 0.5
+xdotool type --delay 30 "wrong horse"
+xdotool key Return
+sleep 2  # a refused try changes nothing anyone can wait for
+kill -0 "$gui_pid" 2>/dev/null || fail "hallway-gui exited on a wrong passphrase"
+locked_window || fail "a wrong passphrase left the unlock screen"
+hw gui peers >/dev/null 2>&1 && fail "a wrong passphrase started the node"
+screenshot 9_wrong
+# The field was cleared: what is typed now is the whole passphrase.
+xdotool type --delay 30 "correct horse"
+xdotool key Return
+wait_for 15 "the right passphrase started the node" hw gui peers
+wait_for 5 "the title is the messenger's" test "$(xdotool getwindowname "$win")" = Hallway
+[ "$(own gui id)" = "\"$fp\"" ] || fail "the unlocked node is not the same identity: $(own gui id), not $fp"
+wait_for 10 "the unlocked window sees the cli node" online_in gui cli
+private_is true || fail "private mode was not kept through the lock"
+screenshot 10_unlocked
+click 27 105
+wait_for 10 "the checkbox turned private mode off" private_is false
+# The change is saved sealed, as everything of a locked profile.
+[ -e "$E2E_DIR/gui/settings" ] && fail "the locked profile's settings were written in plaintext"
+screenshot 11_public
+
+quit_window
 echo "gui e2e test passed"
