@@ -93,8 +93,8 @@ private:
 // Feeds the rest of `in` to a session as socket reads of a size taken from the
 // first byte (0: all at once), then lets time pass far beyond every timeout.
 // Checks: a closed session says and writes nothing more; at most one Established;
-// with silent_until_established, no byte before the output that establishes it
-// (a private responder answers only an IK msg1 it could decrypt, §4.2).
+// with silent_until_established, no byte before it is established or has read an
+// IK msg1 that decrypted (a private responder answers only those, §4.2).
 void drive_session(transport::Session& session, Input& in, transport::MonoTime now,
                    bool silent_until_established = false);
 
