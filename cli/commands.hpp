@@ -33,7 +33,8 @@ struct Args {
     std::optional<unsigned> port;  // unset: the default port, or any free one when it is taken
     std::vector<std::string> peers;
     bool no_mdns = false;
-    bool private_mode = false;  // daemon, chat: --private
+    bool private_mode = false;     // daemon, chat: --private
+    bool no_private_mode = false;  // daemon, chat: --no-private
     bool json = false;
     bool confirm = false;
     std::string peer;

@@ -60,7 +60,9 @@ int main(int argc, char** argv) {
         sc->add_option("--port", args.port, kPortHelp);
         sc->add_option("--peer", args.peers, "HOST:PORT of a peer to reach without mDNS (repeatable)");
         sc->add_flag("--no-mdns", args.no_mdns, "Do not use mDNS/DNS-SD (only --peer and incoming connections)");
-        sc->add_flag("--private", args.private_mode, kPrivateHelp);
+        sc->add_flag("--private", args.private_mode, kPrivateHelp)
+            ->excludes(sc->add_flag("--no-private", args.no_private_mode,
+                                    "Normal mode for this run, even if the window's switch saved private mode"));
     }
 
     const std::string fd_help =

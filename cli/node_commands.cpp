@@ -24,7 +24,8 @@ core::NodeOptions node_options(const Args& a) {
     if (a.port) o.port = static_cast<std::uint16_t>(*a.port);
     o.manual_peers = a.peers;
     o.mdns = !a.no_mdns;
-    o.private_mode = a.private_mode;
+    if (a.private_mode) o.private_mode = true;
+    if (a.no_private_mode) o.private_mode = false;
     return o;
 }
 

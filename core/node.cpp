@@ -285,7 +285,7 @@ void Node::start() {
     cb.on_dial_failed = [&d](const asio::ip::tcp::endpoint& ep, std::string_view) { d.on_dial_failed(ep); };
     cb.on_spoof = [&d](const PeerKey&, const PeerKey&, const asio::ip::tcp::endpoint& ep) { d.on_dial_failed(ep); };
     cb.may_reveal_to = [&d](const PeerKey& k) { return d.may_reveal_to(k); };
-    d.apply_private_mode(d.options.private_mode || d.settings.private_mode);
+    d.apply_private_mode(d.options.private_mode.value_or(d.settings.private_mode));
     transport::TransportConfig tc;
     tc.hello = d.hello();
     tc.private_mode = d.private_mode;

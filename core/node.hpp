@@ -43,9 +43,10 @@ struct NodeOptions {
     bool control_socket = true;
     std::size_t max_strangers = kMaxStrangers;
     std::filesystem::path download_dir;      // empty: Hallway/ in the XDG download folder
-    // --private: this run is private (docs/PROTOCOL.md §2.1) whatever the
-    // settings say; without it, the setting (set_private_mode) decides.
-    bool private_mode = false;
+    // --private / --no-private: this run is private (docs/PROTOCOL.md §2.1) or
+    // not, whatever the settings say; unset, the saved choice (set_private_mode)
+    // decides. Either way the saved choice is left as it is.
+    std::optional<bool> private_mode;
     // The keys of a locked profile (core/profile_lock.hpp), required when it is
     // locked: the identity and store key come from here, never a passphrase.
     std::shared_ptr<const UnlockedKeys> unlocked;

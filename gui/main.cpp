@@ -467,7 +467,7 @@ int main(int argc, char** argv) {
     node_options.port = opt.port;
     node_options.manual_peers = opt.peers;
     node_options.mdns = !opt.no_mdns;
-    node_options.private_mode = opt.private_mode;
+    if (opt.private_mode) node_options.private_mode = true;
     if (opt.passphrase_fd && core::profile_is_locked(node_options.profile_dir)) {
         hallway::crypto::Passphrase pass;
         auto keys = std::make_shared<core::UnlockedKeys>();

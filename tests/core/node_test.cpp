@@ -202,3 +202,32 @@ TEST_CASE("node: a --port that is taken is an error, not a fallback") {
         CHECK(e.code() == asio::error::address_in_use);
     }
 }
+
+TEST_CASE("node: --private and --no-private decide one run, without either the saved choice does") {
+    asio::io_context io;
+    hallway::test::TempDir dir;
+    const auto open = [&](std::optional<bool> this_run) {
+        core::NodeOptions o;
+        o.profile_dir = dir.path() / "profile";
+        o.download_dir = dir.path() / "downloads";
+        o.mdns = false;
+        o.control_socket = false;
+        o.port = 0;
+        o.private_mode = this_run;
+        std::string error;
+        auto node = core::Node::create(io, o, error);
+        INFO(error);
+        REQUIRE(node);
+        node->start();
+        return node;
+    };
+    const auto own_private = [&](std::optional<bool> this_run) { return open(this_run)->own().private_mode; };
+    CHECK_FALSE(own_private(std::nullopt));
+    CHECK(own_private(true));
+    CHECK_FALSE(own_private(std::nullopt));  // --private is not remembered
+    std::string error;
+    REQUIRE(open(std::nullopt)->set_private_mode(true, error));  // the window's switch
+    CHECK(own_private(std::nullopt));
+    CHECK_FALSE(own_private(false));  // --no-private overrides the saved choice ...
+    CHECK(own_private(std::nullopt));  // ... and leaves it saved
+}
