@@ -10,6 +10,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cerrno>
 #include <cstring>
 #include <iostream>
@@ -17,6 +18,41 @@
 namespace hallway::cli {
 
 namespace {
+
+// Ctrl-C (or a hangup, or kill) at the prompt must not leave the person's
+// terminal without echo: while echo is off these signals put the settings back
+// and then take their default course. A handler can reach only globals.
+int g_prompt_tty = -1;
+termios g_prompt_saved{};
+constexpr int kPromptSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+
+extern "C" void restore_tty_and_die(int sig) {
+    ::tcsetattr(g_prompt_tty, TCSAFLUSH, &g_prompt_saved);
+    (void)!::write(g_prompt_tty, "\n", 1);
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+}
+
+// Installs restore_tty_and_die for the prompt's lifetime, then puts the old handlers back.
+class PromptSignals {
+public:
+    PromptSignals(int fd, const termios& saved) {
+        g_prompt_tty = fd;
+        g_prompt_saved = saved;
+        struct sigaction sa {};
+        sa.sa_handler = restore_tty_and_die;
+        sigemptyset(&sa.sa_mask);
+        for (std::size_t i = 0; i < std::size(kPromptSignals); ++i) ::sigaction(kPromptSignals[i], &sa, &old_[i]);
+    }
+    ~PromptSignals() {
+        for (std::size_t i = 0; i < std::size(kPromptSignals); ++i) ::sigaction(kPromptSignals[i], &old_[i], nullptr);
+    }
+    PromptSignals(const PromptSignals&) = delete;
+    PromptSignals& operator=(const PromptSignals&) = delete;
+
+private:
+    struct sigaction old_[std::size(kPromptSignals)] {};
+};
 
 // Closes the terminal and puts its echo back on every exit path.
 class Tty {
@@ -43,6 +79,7 @@ public:
         quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO | ECHONL);
         quiet.c_lflag |= ICANON;
         (void)!::write(fd_, prompt.data(), prompt.size());
+        const PromptSignals restore_on_signal(fd_, saved_);
         if (::tcsetattr(fd_, TCSAFLUSH, &quiet) != 0) {
             error = std::string("cannot turn the terminal's echo off: ") + std::strerror(errno);
             return false;

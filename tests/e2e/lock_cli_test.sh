@@ -53,6 +53,44 @@ exec 3<&-
 [ "$(count_in alice bob "$marker")" = 1 ] || fail "the locked daemon lacks its history"
 kill -TERM "${NODE_PID[alice]}"; wait "${NODE_PID[alice]}" || true
 
+# At a terminal: the passphrase is not echoed, and Ctrl-C at the prompt leaves
+# the terminal's echo on (the handler puts it back before dying of SIGINT).
+python3 - "$HALLWAY" "$A" "$fp" <<'PY' || fail "the terminal prompt"
+import os, pty, select, signal, sys, termios, time
+hallway, profile, fp = sys.argv[1:]
+
+def echo_on(fd):
+    return bool(termios.tcgetattr(fd)[3] & termios.ECHO)
+
+def prompt(keys):
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(hallway, [hallway, "--profile", profile, "id"])
+    deadline = time.time() + 20
+    while echo_on(fd):  # typed before echo is off, the keys would be flushed
+        if time.time() > deadline: sys.exit("no prompt with echo off")
+        time.sleep(0.02)
+    os.write(fd, keys)
+    out = b""
+    while select.select([fd], [], [], 20)[0]:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk: break
+        out += chunk
+    _, status = os.waitpid(pid, 0)
+    return out, status, echo_on(fd)
+
+out, status, echo = prompt(b"first pass\n")
+if b"first pass" in out: sys.exit("the passphrase was echoed")
+if fp.encode() not in out.replace(b" ", b""): sys.exit("id at the terminal: %r" % out)
+if not echo: sys.exit("echo left off after a good passphrase")
+out, status, echo = prompt(b"fir\x03")
+if not os.WIFSIGNALED(status) or os.WTERMSIG(status) != signal.SIGINT: sys.exit("Ctrl-C did not end it: %r" % status)
+if not echo: sys.exit("Ctrl-C at the prompt left the terminal without echo")
+PY
+
 # passwd: current, then new.
 printf 'first pass\nsecond pass\n' | hw alice passwd --passphrase-fd 0 || fail "passwd"
 set +e
