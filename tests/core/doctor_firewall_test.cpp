@@ -78,7 +78,7 @@ TEST_CASE("nft: reject, a port set, a range and != all decide") {
     CHECK(judge_nft(nft("accept", tcp_dport("49100", "drop", "!=")), kOurs).reach == Reach::allowed);
 }
 
-TEST_CASE("nft: an accept for the port before a drop policy lets it in; without one the policy drops it") {
+TEST_CASE("nft: an accept for the port before a drop policy lets it in, without one the policy drops it") {
     const auto open = nft("drop", kEstablished + "\n" + kLoopback + "\n" +
                                       tcp_dport(R"({"set": [22, {"range": [49000, 49200]}]})", "accept") + "\n" + kMdnsAccept);
     auto j = judge_nft(open, kOurs);
@@ -96,7 +96,7 @@ TEST_CASE("nft: an accept for the port before a drop policy lets it in; without 
     CHECK(judge_nft(closed, kMdns).advice == "sudo nft insert rule inet filter input udp dport 5353 accept");
 }
 
-TEST_CASE("nft: jumps are followed; rules that depend on the source are passed over; other hooks do not count") {
+TEST_CASE("nft: jumps are followed, rules that depend on the source are passed over, other hooks do not count") {
     const std::string jump = R"([{"jump": {"target": "extra"}}])";
     auto j = judge_nft(nft("accept", jump, tcp_dport("49100", "drop")), kOurs);
     CHECK(j.reach == Reach::blocked);

@@ -171,7 +171,7 @@ TEST_CASE("node files: offers are refused for an unknown peer, a missing path, a
     CHECK(error.find("cannot receive files") != std::string::npos);
 }
 
-TEST_CASE("node files: a verified contact marked so is accepted without asking; others are not") {
+TEST_CASE("node files: a verified contact marked so is accepted without asking, others are not") {
     Pair p;
     hallway::test::TempDir src;
     write_file(src / "x.txt", "hello");

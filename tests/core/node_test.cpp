@@ -30,7 +30,7 @@ void say(Peer& peer, const transport::PeerKey& to, const transport::MessageId& i
 
 }  // namespace
 
-TEST_CASE("node: another peer's text with an id already used is stored and acked; a changed resend is refused") {
+TEST_CASE("node: another peer's text with an id already used is stored and acked, a changed resend is refused") {
     asio::io_context io;
     Running n(io);
     Peer alice(io, 1, "alice"), bob(io, 2, "bob");

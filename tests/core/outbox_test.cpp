@@ -41,7 +41,7 @@ OutboxPass run(const std::vector<StoredMessage>& rows, FakeSend& fake) {
 
 }  // namespace
 
-TEST_CASE("outbox: queued rows that go out become sent; rows already sent are resent unmarked") {
+TEST_CASE("outbox: queued rows that go out become sent, rows already sent are resent unmarked") {
     FakeSend fake;
     const std::vector<StoredMessage> rows{row(1, "a"), row(2, "b", MessageState::sent), row(3, "c")};
     const auto pass = run(rows, fake);
@@ -110,7 +110,7 @@ TEST_CASE("resends: unacknowledged texts are due after 2 s, then 4, 8, 16 and at
     }
 }
 
-TEST_CASE("resends: more texts do not delay a running wait; an ack starts it over or ends it") {
+TEST_CASE("resends: more texts do not delay a running wait, an ack starts it over or ends it") {
     Resends r;
     r.sent(key(1), t0);
     r.sent(key(1), t0 + s(1));  // another text: the first is still due at 2 s
@@ -124,7 +124,7 @@ TEST_CASE("resends: more texts do not delay a running wait; an ack starts it ove
     CHECK(r.due(t0 + s(100)).empty());
 }
 
-TEST_CASE("resends: each peer waits on its own; a session's end forgets its peer") {
+TEST_CASE("resends: each peer waits on its own, a session's end forgets its peer") {
     Resends r;
     r.sent(key(1), t0);
     r.sent(key(2), t0 + s(1));

@@ -38,7 +38,7 @@ TEST_CASE("online: a session, or an announcement nobody saw vanish") {
     CHECK_FALSE(p.online(key(1)));
 }
 
-TEST_CASE("an idle close keeps an announced peer online; a goodbye or a loss does not") {
+TEST_CASE("an idle close keeps an announced peer online, a goodbye or a loss does not") {
     auto p = hall(50, {1, 2, 3});
     for (auto b : {1, 2, 3}) p.session_up(key(static_cast<std::uint8_t>(b)));
     CHECK_FALSE(p.session_down(key(1), SessionEnd::quiet));
@@ -107,7 +107,7 @@ TEST_CASE("liveness: fast while something is pending or in focus, slow for ring 
     CHECK_FALSE(p.liveness(key(7)).close_when_idle);
 }
 
-TEST_CASE("needed: the successor, and pending or focused peers that are here; never the predecessor") {
+TEST_CASE("needed: the successor, and pending or focused peers that are here, never the predecessor") {
     auto p = hall(50, {10, 40, 60, 90});
     CHECK(p.needed() == std::set<PeerKey>{key(60)});
     p.set_pending(key(90), true);

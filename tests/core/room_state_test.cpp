@@ -219,7 +219,7 @@ TEST_CASE("room state: a text written concurrently with its author's removal fol
     CHECK(bobs.shown(f.decoded(text)) == text_first);
 }
 
-TEST_CASE("room state: at most 256 members; a 1025th author's entries are invalid") {
+TEST_CASE("room state: at most 256 members, a 1025th author's entries are invalid") {
     Fixture f;
     std::vector<Person> crowd;
     for (std::uint32_t i = 0; i < kMaxRoomAuthors; ++i) crowd.push_back(Person::numbered(i));

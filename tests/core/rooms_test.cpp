@@ -250,7 +250,7 @@ void come_back(Net& net, FakeNode& member, const std::vector<FakeNode*>& holders
 
 }  // namespace
 
-TEST_CASE("an invitation names who sent it; joining brings the room's log") {
+TEST_CASE("an invitation names who sent it, joining brings the room's log") {
     Net net;
     auto& alice = net.add("alice", 1);
     auto& bob = net.add("bob", 2);
@@ -587,7 +587,7 @@ TEST_CASE("receipts gathered in memory are saved by the tick and read back at th
     CHECK(delivered() == std::make_pair(2u, 2u));
 }
 
-TEST_CASE("the creator makes admins; an admin may remove members, others may not") {
+TEST_CASE("the creator makes admins, an admin may remove members, others may not") {
     ThreeMembers t;
     std::string error;
     CHECK_FALSE(t.bob.rooms->remove(t.room, t.carol.key(), error));     // not an admin yet

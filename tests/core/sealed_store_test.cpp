@@ -229,7 +229,7 @@ TEST_CASE("sealed store: no key, a wrong key or a flipped byte is refused and ev
     }
 }
 
-TEST_CASE("sealed store: a plaintext store is refused with a key; seal_store and unseal_store keep every message") {
+TEST_CASE("sealed store: a plaintext store is refused with a key, seal_store and unseal_store keep every message") {
     const StoreKey key = random_key();
     const PeerKey peer = contact_key();
     TempDir dir;

@@ -1069,7 +1069,7 @@ TEST_CASE("store: forgetting a transfer forgets its files, and no other's") {
     CHECK(raw_int(path, "SELECT count(*) FROM transfer_files") == 3);
 }
 
-TEST_CASE("store: a transfer over a bound is refused whole, the saved one untouched; at the bound it is kept") {
+TEST_CASE("store: a transfer over a bound is refused whole, the saved one untouched, at the bound it is kept") {
     TempDir dir;
     const auto path = dir / "hallway.db";
     auto store = open_ok(path);

@@ -466,7 +466,7 @@ TEST_CASE("KeyPair wipes its private key when destroyed") {
     CHECK(std::all_of(buffer.begin() + offset, buffer.begin() + offset + kDhLen, [](std::uint8_t b) { return b == 0; }));
 }
 
-TEST_CASE("in-place encryption and decryption give the copying calls' bytes; a bad tag leaves the nonce") {
+TEST_CASE("in-place encryption and decryption give the copying calls' bytes, a bad tag leaves the nonce") {
     Session copying = xx_session(), in_place = xx_session();  // same keys: same seeds
     const std::vector<std::uint8_t> plain = bytes("a transport message, encrypted where it lies");
     std::vector<std::uint8_t> expected;

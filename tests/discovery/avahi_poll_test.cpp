@@ -194,7 +194,7 @@ TEST_CASE("avahi poll: a timeout fires once, NULL disables it") {
     CHECK(poll.timeout_count() == 0);
 }
 
-TEST_CASE("avahi poll: a past deadline fires at once; callbacks may re-arm or free their timeout") {
+TEST_CASE("avahi poll: a past deadline fires at once, callbacks may re-arm or free their timeout") {
     asio::io_context io;
     AsioAvahiPoll poll(io);
     TimeoutRecorder r;

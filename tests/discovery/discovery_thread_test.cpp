@@ -14,7 +14,7 @@
 
 using namespace hallway::discovery;
 
-TEST_CASE("discovery: callbacks arrive on the caller's io_context; calls from it are safe while avahi is away") {
+TEST_CASE("discovery: callbacks arrive on the caller's io_context, calls from it are safe while avahi is away") {
     ::setenv("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/hallway-test-bus", 1);
     asio::io_context io;
     const auto caller = std::this_thread::get_id();
@@ -28,6 +28,9 @@ TEST_CASE("discovery: callbacks arrive on the caller's io_context; calls from it
     cb.on_found = [&](const Sighting&) { FAIL("nothing can be found without a daemon"); };
     {
         Discovery d(io, cb);
+        // Without work an io_context's run_for returns at once and stays stopped,
+        // so a callback posted later would never run here.
+        const auto work = asio::make_work_guard(io);
         const Announcement a{"ana", std::string(40, '1'), 4000, ""};
         d.start(a);
         const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);

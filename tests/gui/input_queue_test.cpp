@@ -39,7 +39,7 @@ TEST_CASE("input: text typed after Enter waits for the next frame") {
     CHECK(frame_share(q) == 2);  // 'b' and the release: no press in this share
 }
 
-TEST_CASE("input: a key tapped twice takes two frames per tap; repeats pass") {
+TEST_CASE("input: a key tapped twice takes two frames per tap, repeats pass") {
     std::deque<InputEvent> q{key(kA, kPress), key(kA, kRepeat), key(kA, kRelease), key(kA, kPress), key(kA, kRelease)};
     CHECK(frame_share(q) == 2);
     q.erase(q.begin(), q.begin() + 2);

@@ -64,7 +64,7 @@ std::int64_t local_ms(int year, int month, int day, int hour, int minute) {
 
 }  // namespace
 
-TEST_CASE("buddies: online first, then known offline contacts; offline strangers hidden") {
+TEST_CASE("buddies: online first, then known offline contacts, offline strangers hidden") {
     Model m;
     gui::apply(m, core::PeerChanged{peer(1, "zoe", true)});
     gui::apply(m, core::PeerChanged{peer(2, "Bob", false)});
@@ -425,7 +425,7 @@ TEST_CASE("rooms: members ordered, badges with the impostor flag, invite choices
     CHECK(nicks(choices.cannot) == std::vector<std::string>{"dave"});  // eve blocked: not offered
 }
 
-TEST_CASE("rooms: open rooms listed replace the last list; names and topics checked before asking") {
+TEST_CASE("rooms: open rooms listed replace the last list, names and topics checked before asking") {
     Model m;
     core::OpenRoom a;
     a.name = "lobby";

@@ -204,7 +204,7 @@ TEST_CASE("hello says the listening port when known, 1 to 65535") {
 
 // §12's messages are core/files': the transport passes each up as the bytes it
 // received, whatever their form, and writes them back unchanged.
-TEST_CASE("a file_* map decodes to FileData holding its exact bytes; malformed is still malformed") {
+TEST_CASE("a file_* map decodes to FileData holding its exact bytes, malformed is still malformed") {
     std::optional<Message> out;
     // Not the canonical form: keys unsorted, an unknown key, a long head for "f".
     const std::vector<std::uint8_t> odd{0xa3, 0x61, 't', 0x6a, 'f', 'i', 'l', 'e', '_', 'c', 'h', 'u', 'n', 'k',

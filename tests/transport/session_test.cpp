@@ -102,7 +102,7 @@ TEST_CASE("messages flow both ways including a text at the body limit split into
     CHECK_FALSE(p.bob.closed());
 }
 
-TEST_CASE("sends append to the buffer given; bytes read into the receive buffer in any pieces give the messages") {
+TEST_CASE("sends append to the buffer given, bytes read into the receive buffer in any pieces give the messages") {
     Pair p;
     p.handshake();
     const std::string big(wire::kMaxTextBody, 'q');
@@ -391,7 +391,7 @@ TEST_CASE("going fast after a long silence probes at once and allows a fast time
     CHECK(p.now == probed + wire::kDeadPeerTimeout);
 }
 
-TEST_CASE("an idle session closes itself with reason idle; traffic or a needing peer keeps it") {
+TEST_CASE("an idle session closes itself with reason idle, traffic or a needing peer keeps it") {
     Pair p;
     p.handshake();
     const Liveness idle{Keepalive::slow, true};
@@ -549,7 +549,7 @@ std::vector<std::uint8_t> header(std::size_t len) {
 
 }  // namespace
 
-TEST_CASE("IK: one round trip with both Hellos, then messages both ways; a private responder accepts it") {
+TEST_CASE("IK: one round trip with both Hellos, then messages both ways, a private responder accepts it") {
     bool private_bob = false;
     SUBCASE("normal responder") {}
     SUBCASE("private responder") { private_bob = true; }
@@ -592,7 +592,7 @@ TEST_CASE("IK: one round trip with both Hellos, then messages both ways; a priva
     CHECK_FALSE(p.bob.closed());
 }
 
-TEST_CASE("IK: a replayed msg1 gets msg2 but never an Established; it ends at the handshake timeout") {
+TEST_CASE("IK: a replayed msg1 gets msg2 but never an Established, it ends at the handshake timeout") {
     Pair p(ik_alice(), bob_config(false));
     p.handshake();
     REQUIRE(p.bob.all<Established>().size() == 1);  // the real session, recorded
@@ -638,7 +638,7 @@ TEST_CASE("IK: neither static key appears in clear in any byte of the session") 
     CHECK_FALSE(contains(p.bob_sent, key(1).public_key));
 }
 
-TEST_CASE("a private responder closes on an XX msg1's length and sends nothing; a normal one waits for it") {
+TEST_CASE("a private responder closes on an XX msg1's length and sends nothing, a normal one waits for it") {
     bool private_bob = false;
     SUBCASE("normal responder") {}
     SUBCASE("private responder") { private_bob = true; }

@@ -548,7 +548,7 @@ TEST_CASE("in private mode a dial with a known key runs IK, and a normal node an
     CHECK(alice.asked_reveal.empty());
 }
 
-TEST_CASE("a normal node's XX sessions are unchanged; IK without the responder's key fails the dial") {
+TEST_CASE("a normal node's XX sessions are unchanged, IK without the responder's key fails the dial") {
     asio::io_context io;
     Node alice(io, 1, "alice"), bob(io, 2, "bob");
     const auto port = alice.transport->listen();
