@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
     const std::array<std::uint8_t, kKdfSaltLen> salt{};
     const KdfParams candidates[] = {
         {2, 128ull << 20}, {3, 128ull << 20}, {4, 128ull << 20}, {2, 192ull << 20}, {2, 256ull << 20},
-        {3, 256ull << 20}, kDefaultKdfParams};
+        {3, 256ull << 20}, {4, 256ull << 20}, {3, 384ull << 20}, {5, 256ull << 20}, kDefaultKdfParams};
     for (const KdfParams& p : candidates) {
         if (&p != &candidates[std::size(candidates) - 1] && p == kDefaultKdfParams) continue;  // listed last
         SealKey key;

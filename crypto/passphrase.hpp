@@ -32,7 +32,7 @@ struct KdfParams {
 
 // The defaults new locks use: one derivation takes about 0.5 s on a 2026
 // laptop core (bench/passphrase_bench measures it; docs/SECURITY.md "At rest").
-inline constexpr KdfParams kDefaultKdfParams{3, 128ull * 1024 * 1024};
+inline constexpr KdfParams kDefaultKdfParams{4, 256ull * 1024 * 1024};
 // What a stored profile may ask for: libsodium's minimum up to a bound that a
 // damaged or hostile file cannot turn into a huge allocation or an hour's work.
 inline constexpr KdfParams kMinKdfParams{1, 8 * 1024};
