@@ -362,9 +362,15 @@ bool shred_file(const std::filesystem::path& file, std::string& message) {
         message = file.string() + ": " + errno_text(errno);
         return false;
     }
-    const std::string zeros(static_cast<std::size_t>(st.st_size), '\0');
-    if (!write_all(fd.get(), zeros) || ::fsync(fd.get()) != 0 || ::close(fd.release()) != 0 ||
-        ::unlink(file.c_str()) != 0) {
+    // In pieces: a store being shredded can be large.
+    static const std::array<char, 65536> zeros{};
+    bool ok = true;
+    for (off_t done = 0; ok && done < st.st_size;) {
+        const auto n = std::min<off_t>(st.st_size - done, static_cast<off_t>(zeros.size()));
+        ok = write_all(fd.get(), std::string_view(zeros.data(), static_cast<std::size_t>(n)));
+        done += n;
+    }
+    if (!ok || ::fsync(fd.get()) != 0 || ::close(fd.release()) != 0 || ::unlink(file.c_str()) != 0) {
         message = "cannot overwrite and remove " + file.string() + ": " + errno_text(errno);
         return false;
     }

@@ -1,6 +1,7 @@
 #include "core/sealed_vfs.hpp"
 
 #include "core/sealed_page.hpp"
+#include "core/store_schema.hpp"
 
 #include <algorithm>
 #include <array>
@@ -11,6 +12,7 @@ namespace hallway::core {
 
 using sealed::kPageSize;
 using sealed::PageFile;
+using store_detail::be32;
 
 namespace {
 
@@ -26,10 +28,6 @@ struct Layout {
 };
 Layout layout_of(PageFile f) {
     return f == PageFile::wal ? Layout{kWalHeader, kFrameHeader} : Layout{0, 0};
-}
-
-std::uint32_t be32(const std::uint8_t* p) {
-    return std::uint32_t(p[0]) << 24 | std::uint32_t(p[1]) << 16 | std::uint32_t(p[2]) << 8 | p[3];
 }
 
 struct SealedFile {

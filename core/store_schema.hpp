@@ -11,6 +11,11 @@
 
 namespace hallway::core::store_detail {
 
+// A big-endian 32-bit field of SQLite's file formats (database header, WAL frames).
+inline std::uint32_t be32(const unsigned char* p) {
+    return std::uint32_t(p[0]) << 24 | std::uint32_t(p[1]) << 16 | std::uint32_t(p[2]) << 8 | p[3];
+}
+
 // The schema version this build writes: the number of migrations.
 extern const std::int64_t kSchemaVersion;
 

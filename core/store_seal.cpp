@@ -1,5 +1,6 @@
 #include "core/store_seal.hpp"
 
+#include "core/profile.hpp"
 #include "core/sealed_page.hpp"
 #include "core/sealed_vfs.hpp"
 #include "core/store_impl.hpp"
@@ -32,10 +33,6 @@ constexpr std::size_t kFrame = kFrameHeader + kPageSize;
 // (a second link to the old inode, to overwrite once the new one is in place).
 constexpr std::string_view kConvertSuffix = ".convert";
 constexpr std::string_view kOldSuffix = ".old";
-
-std::uint32_t be32(const std::uint8_t* p) {
-    return std::uint32_t(p[0]) << 24 | std::uint32_t(p[1]) << 16 | std::uint32_t(p[2]) << 8 | p[3];
-}
 
 std::uintmax_t size_or_zero(const std::string& path) {
     std::error_code ec;
@@ -101,24 +98,10 @@ bool check_main(const std::string& path, const StoreKey& key, std::uintmax_t cou
     return ok;
 }
 
-// Overwrites a file with zeros, syncs and removes it (a best effort against
-// recovery from the disk: journaling and copy-on-write file systems and SSDs
-// may keep old blocks; docs/SECURITY.md says so).
+// core::shred_file, where the caller says its own words on failure.
 bool shred(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) return errno == ENOENT;
-    struct stat st {};
-    bool ok = ::fstat(fd, &st) == 0;
-    static const std::array<char, 65536> zeros{};
-    for (off_t done = 0; ok && done < st.st_size;) {
-        const auto n = std::min<off_t>(st.st_size - done, static_cast<off_t>(zeros.size()));
-        const ssize_t w = ::pwrite(fd, zeros.data(), static_cast<std::size_t>(n), done);
-        ok = w > 0;
-        done += w;
-    }
-    ok = ::fsync(fd) == 0 && ok;
-    ::close(fd);
-    return ::unlink(path.c_str()) == 0 && ok;
+    std::string ignored;
+    return shred_file(path, ignored);
 }
 
 bool fsync_path(const std::string& path, int flags) {
