@@ -10,6 +10,7 @@
 #include <avahi-common/alternative.h>
 #include <avahi-common/error.h>
 #include <avahi-common/malloc.h>
+#include <net/if.h>
 
 #include <chrono>
 #include <functional>
@@ -407,8 +408,12 @@ struct Avahi {
         if (announcement && (id == announcement->fingerprint ||
                              (!announcement->private_tag.empty() && id == private_peer_id(announcement->private_tag))))
             return;
+        char ifname[IF_NAMESIZE] = {};
         const Sighting sighting{key.service_name, id, info->nick, info->version,
-                                to_endpoint(address, key.interface, port), key.interface, key.protocol};
+                                to_endpoint(address, key.interface, port), key.interface, key.protocol, "local",
+                                key.interface > 0 && if_indextoname(static_cast<unsigned>(key.interface), ifname)
+                                    ? ifname
+                                    : ""};
         const auto update = sightings.resolved(sighting);
         if (update.lost) report_lost(*update.lost);
         if (update.change != PeerSightings::Change::none && callbacks.on_found) callbacks.on_found(sighting);

@@ -36,6 +36,11 @@ struct Sighting {
     asio::ip::tcp::endpoint endpoint;  // link-local IPv6 carries its scope id
     int interface = -1;
     int protocol = -1;  // AVAHI_PROTO_INET / AVAHI_PROTO_INET6: mDNS family it was seen on
+    // Where it was browsed: "local" (mDNS) or a wide-area DNS-SD domain
+    // (unicast DNS, RFC 6763), and the interface's name ("eth0") for mDNS:
+    // how a person is told the peer was found.
+    std::string domain = "local";
+    std::string interface_name;
     bool operator==(const Sighting&) const = default;
 };
 

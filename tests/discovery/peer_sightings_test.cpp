@@ -13,7 +13,7 @@ constexpr int kInet = 0, kInet6 = 1;
 
 Sighting seen(const std::string& name, const std::string& fp, int interface, int protocol, const char* address,
               std::uint16_t port = 4000, const std::string& nick = "nick") {
-    return Sighting{name, fp, nick, 1, {asio::ip::make_address(address), port}, interface, protocol};
+    return Sighting{name, fp, nick, 1, {asio::ip::make_address(address), port}, interface, protocol, "local", "eth0"};
 }
 
 }  // namespace
