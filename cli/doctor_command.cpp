@@ -3,6 +3,7 @@
 #include "cli/remote.hpp"
 #include "core/control.hpp"
 #include "core/doctor/doctor.hpp"
+#include "core/doctor/reach_judge.hpp"
 #include "core/profile.hpp"
 #include "crypto/identity.hpp"
 #include "transport/wire.hpp"
@@ -20,7 +21,8 @@ namespace {
 // A node's answer comes from its network thread at once; a node that does not answer this soon is as good as none.
 constexpr std::chrono::seconds kNodeAnswer{2};
 
-// The port and service name of the node running on this profile, if one answers.
+// What the node running on this profile says of itself, if one answers: its port,
+// service name, and how it reaches beyond this subnet.
 void ask_running_node(const Args& a, core::doctor::Context& ctx) {
     core::ControlClient client;
     std::string error;
@@ -32,6 +34,14 @@ void ask_running_node(const Args& a, core::doctor::Context& ctx) {
     if (reply.contains("port") && reply["port"].is_number_unsigned())
         ctx.port = static_cast<std::uint16_t>(reply["port"].get<std::uint64_t>());
     if (reply.contains("service") && reply["service"].is_string()) ctx.service_name = reply["service"].get<std::string>();
+    if (auto d = reply.find("domains"); d != reply.end() && d->is_array())
+        for (const auto& domain : *d)
+            if (domain.is_string() && ctx.browse_domains.size() < core::doctor::kMaxBrowseDomains)
+                ctx.browse_domains.push_back(domain.get<std::string>());
+    if (reply.contains("remembered") && reply["remembered"].is_number_unsigned())
+        ctx.remembered_contacts = reply["remembered"].get<std::size_t>();
+    if (reply.contains("share_addresses") && reply["share_addresses"].is_string())
+        ctx.share_addresses = reply["share_addresses"].get<std::string>();
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,9 +35,15 @@ struct Context {
     bool node_running = false;    // a node answers on the profile's control socket
     std::string service_name;     // the DNS-SD instance name the running node published (empty: none yet)
     std::chrono::milliseconds browse_time{3000};  // how long to watch mDNS for peers
+    // Beyond this subnet, as the running node says: the wide-area domains it
+    // browses, how many contacts it dials at remembered addresses, and its
+    // address-sharing setting (empty: the node did not say).
+    std::vector<std::string> browse_domains;
+    std::optional<std::size_t> remembered_contacts;
+    std::string share_addresses;
 };
 
-// avahi-daemon, nss-mdns and the firewall (system_checks.cpp).
+// avahi-daemon, nss-mdns, the firewall and what reaches beyond this subnet (system_checks.cpp).
 std::vector<Finding> check_system(const Context& ctx);
 // The peers announced on the LAN, copies of our own key, nobody seen (peer_checks.cpp).
 std::vector<Finding> check_peers(const Context& ctx);

@@ -2,6 +2,7 @@
 // firewall tools' output, handed to the pure judges (system_judge, firewall).
 #include "core/doctor/doctor.hpp"
 #include "core/doctor/firewall.hpp"
+#include "core/doctor/reach_judge.hpp"
 #include "core/doctor/system_judge.hpp"
 #include "core/doctor/tool_run.hpp"
 #include "discovery/daemon_probe.hpp"
@@ -152,6 +153,16 @@ void check_firewall(std::vector<Finding>& out, const Context& ctx) {
     }
 }
 
+ReachFacts reach_facts(const Context& ctx) {
+    ReachFacts f;
+    if (auto text = read_small_file("/etc/avahi/avahi-daemon.conf")) f.avahi = parse_avahi_config(*text);
+    f.node_running = ctx.node_running;
+    f.browsed_domains = ctx.browse_domains;
+    f.remembered = ctx.remembered_contacts;
+    f.share_addresses = ctx.share_addresses;
+    return f;
+}
+
 }  // namespace
 
 std::vector<Finding> check_system(const Context& ctx) {
@@ -160,6 +171,8 @@ std::vector<Finding> check_system(const Context& ctx) {
     out.push_back(judge_interfaces(interfaces()));
     out.push_back(judge_nss_mdns(read_small_file("/etc/nsswitch.conf"), nss_mdns_library()));
     check_firewall(out, ctx);
+    auto reach = judge_reach(reach_facts(ctx));
+    out.insert(out.end(), reach.begin(), reach.end());
     return out;
 }
 
