@@ -189,7 +189,12 @@ void Node::Impl::verify_announcement(const PeerKey& key, std::optional<asio::ip:
     verified_fingerprints[fp] = key;
     const bool was_online = presence->online(key);
     presence->set_announced(key, sighted.count(fp) > 0);
-    if (at) live[key].add_address(*at);
+    if (at) {
+        live[key].add_address(*at);
+        // An authenticated place of its record: an IPv4 one is worth keeping
+        // when the session itself runs over link-local IPv6.
+        remember(key, *at, AddressSource::dialed);
+    }
     if (!was_online && presence->online(key)) rooms->on_online(key);
 }
 
