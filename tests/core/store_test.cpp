@@ -1349,7 +1349,7 @@ TEST_CASE("store: blocking a contact or forgetting a stranger forgets its addres
     CHECK(store->addresses(peer_key(2)).size() == 1);
 }
 
-TEST_CASE("store: a contact's addresses capability; bad address rows written by others are refused or skipped") {
+TEST_CASE("store: a contact's addresses capability, and bad address rows written by others are refused") {
     TempDir dir;
     const auto path = dir / "hallway.db";
     {
