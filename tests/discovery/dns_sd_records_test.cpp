@@ -156,7 +156,7 @@ TEST_CASE("dns-sd records: dnsmasq lines") {
     CHECK(lines(render(q, RecordFormat::dnsmasq))[2].find("\"nick=A \\\"q\\\" \\\\\"") != std::string::npos);
 }
 
-TEST_CASE("dns-sd records: dnsmasq cannot say every instance name; the zone format can") {
+TEST_CASE("dns-sd records: dnsmasq cannot say every instance name, the zone format can") {
     for (const std::string nick : {"Dr. Who", "Zo\xC3\xAB", "a,b", "a#b", "say \"hi\"", "back\\slash"}) {
         CAPTURE(nick);
         const auto r = alice(nick);
