@@ -153,7 +153,7 @@ struct Avahi {
     // interface, over the other mDNS protocol: the same records) is: each
     // resolve makes avahi-daemon query, and a crowd starting at once keeps
     // every daemon busy with what the whole LAN asks. Resolved when the twin
-    // goes away or its address fails (resolve_again).
+    // goes away, its resolve times out or its address fails (resolve_again).
     std::set<InstanceKey> twins_unresolved;
     PeerSightings sightings;
     bool missing_reported = false;
@@ -581,9 +581,6 @@ struct Avahi {
     static void resolve_callback(AvahiServiceResolver* r, AvahiIfIndex, AvahiProtocol, AvahiResolverEvent event,
                                  const char*, const char*, const char*, const char*, const AvahiAddress* address,
                                  std::uint16_t port, AvahiStringList* txt, AvahiLookupResultFlags, void* userdata) {
-        // A FAILURE (timeout) keeps the resolver: it reports FOUND if the
-        // records show up later, and the browser's REMOVE ends it.
-        if (event != AVAHI_RESOLVER_FOUND || address == nullptr) return;
         auto* self = static_cast<Avahi*>(userdata);
         // The key it was started for (a wide-area answer names no interface,
         // and the domain as the server spells it).
@@ -591,6 +588,13 @@ struct Avahi {
                                      [r](const auto& entry) { return entry.second == r; });
         if (it == self->resolvers.end()) return;
         const InstanceKey key = it->first;
+        // A FAILURE (timeout) keeps the resolver: it reports FOUND if the
+        // records show up later, and the browser's REMOVE ends it. Its twins
+        // are resolved now: the other protocol may well answer (an mDNS
+        // reflector passes IPv4 addresses but never IPv6 link-local ones).
+        if (event == AVAHI_RESOLVER_FAILURE && self->client != nullptr)
+            for (const auto& twin : self->unresolved_twins_of(key)) self->resolve(self->client, twin);
+        if (event != AVAHI_RESOLVER_FOUND || address == nullptr) return;
         self->resolvers.erase(it);
         self->on_resolved(key, *address, port, txt);
         // Resolved: let go (freeing from its own callback is allowed).

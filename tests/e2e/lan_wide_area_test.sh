@@ -39,6 +39,12 @@ note "found each other by wide-area DNS-SD after $(( $(date +%s) - t0 )) s"
 at_address() { hw "$1" peers --json | jq -e --arg n "$2" --arg a "$3" 'any(.[]; .nick == $n and (.addresses | index($a)))' >/dev/null; }
 wait_for 10 "alice has bob at his published address" at_address alice bob "$(host_addr 2):7402"
 wait_for 10 "bob has alice at her published address" at_address bob alice "$(host_addr 1):7401"
+# And each says how: by the wide-area domain, not by mDNS.
+found_by() { hw "$1" peers --json | jq -e --arg n "$2" --arg f "$3" 'any(.[]; .nick == $n and (.found_by | index($f)))' >/dev/null; }
+found_by alice bob "wide-area $DOMAIN" || fail "alice's bob: $(hw alice peers --json)"
+found_by bob alice "wide-area $DOMAIN" || fail "bob's alice: $(hw bob peers --json)"
+hw alice peers --json | jq -e 'all(.[]; all(.found_by[]; startswith("mdns") | not))' >/dev/null \
+    || fail "found by mDNS across the router: $(hw alice peers --json)"
 hw alice send bob "across the router, from alice" --timeout 10 || fail "alice -> bob"
 hw bob send alice "and back, from bob" --timeout 10 || fail "bob -> alice"
 [ "$(count_in bob alice 'across the router, from alice')" = 1 ] || fail "bob did not store alice's message once"
