@@ -55,6 +55,12 @@ struct Args {
     std::string setting;             // auto-accept: "on" or "off"
     std::optional<int> passphrase_fd;  // a locked profile's passphrase (one line each) from this fd
     bool remove = false;               // lock --remove
+    // dns-sd-records (port: --port, required there)
+    std::string domain;
+    std::string host;
+    std::string address;
+    std::string instance;
+    std::string format = "zone";
 };
 
 int cmd_id(const Args& a);
@@ -86,5 +92,7 @@ int cmd_auto_accept(const Args& a);
 // The profile lock (cli/lock_commands.cpp).
 int cmd_lock(const Args& a);    // lock, lock --remove
 int cmd_passwd(const Args& a);
+// Wide-area DNS-SD records for an administrator (cli/dns_sd_command.cpp).
+int cmd_dns_sd_records(const Args& a);
 
 }  // namespace hallway::cli

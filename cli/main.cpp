@@ -65,9 +65,33 @@ int main(int argc, char** argv) {
                                     "Normal mode for this run, even if the window's switch saved private mode"));
     }
 
+    auto* dns_sd = app.add_subcommand(
+        "dns-sd-records",
+        "Print the DNS-SD records (PTR, SRV, TXT; A or AAAA with --address) an administrator publishes in a "
+        "unicast DNS domain so that this node is found there by nodes on other subnets (docs/WIDE-AREA.md). "
+        "Hallway never registers itself in DNS: the records go into a zone file, to nsupdate (each zone line "
+        "after 'update add'), or into dnsmasq's configuration");
+    dns_sd->add_option("DOMAIN", args.domain, "The wide-area DNS-SD domain, e.g. office.example")->required();
+    dns_sd->add_option("--host", args.host,
+                       "The SRV target: a name that resolves to this machine by unicast DNS (default: this "
+                       "machine's host name in DOMAIN; a name without a dot is taken in DOMAIN)");
+    dns_sd->add_option("--address", args.address,
+                       "This machine's IPv4 or IPv6 address: adds the host's A or AAAA record");
+    dns_sd->add_option("--port", args.port,
+                       "The TCP port the node listens on; start it with the same --port (a node without one "
+                       "may move to another port when its default is taken)")
+        ->required();
+    dns_sd->add_option("--instance", args.instance,
+                       "The DNS-SD instance name (default: our display name, as mDNS announces it)");
+    dns_sd->add_option("--format", args.format,
+                       "zone: RFC 1035 master-file lines (bind9, nsd, knot, nsupdate); dnsmasq: its "
+                       "ptr-record=, srv-host=, txt-record=, host-record= lines")
+        ->default_val("zone")
+        ->check(CLI::IsMember({"zone", "dnsmasq"}));
+
     const std::string fd_help =
         "Read a locked profile's passphrase from descriptor N (one line) instead of asking at the terminal";
-    for (auto* sc : {id, doctor, daemon, chat}) sc->add_option("--passphrase-fd", args.passphrase_fd, fd_help);
+    for (auto* sc : {id, doctor, daemon, chat, dns_sd}) sc->add_option("--passphrase-fd", args.passphrase_fd, fd_help);
 
     auto* lock = app.add_subcommand(
         "lock", "Lock the profile with a passphrase: the private key, history and settings are sealed on disk, and "
@@ -169,6 +193,7 @@ int main(int argc, char** argv) {
     if (args.profile.empty()) args.profile = core::default_profile_dir().string();
 
     if (*id) return cli::cmd_id(args);
+    if (*dns_sd) return cli::cmd_dns_sd_records(args);
     if (*doctor) return cli::cmd_doctor(args);
     if (*daemon) return cli::cmd_daemon(args);
     if (*chat) return cli::cmd_chat(args);

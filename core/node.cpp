@@ -311,6 +311,7 @@ void Node::start() {
                      std::string(msg));
         };
         dc.on_published = [&d](const std::string& name) { d.service_name = name; };
+        dc.on_domains = [&d](const std::vector<std::string>& domains) { d.browse_domains = domains; };
         d.discovery = std::make_unique<discovery::Discovery>(d.io, dc);
         d.discovery->start(d.announcement());
     }

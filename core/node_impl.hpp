@@ -127,6 +127,8 @@ struct Node::Impl : core::rooms::RoomsPort {
     std::unique_ptr<transport::Transport> transport;
     std::unique_ptr<discovery::Discovery> discovery;
     std::string service_name;  // as last published (Node::service_name)
+    // The wide-area DNS-SD domains discovery browses besides .local (for doctor and the window).
+    std::vector<std::string> browse_domains;
     // Private mode (core/private_mode.hpp) and the "pt" we publish in it: a
     // fresh salt each time it is turned on (at start too).
     bool private_mode = false;

@@ -12,6 +12,7 @@
 #include <avahi-common/malloc.h>
 #include <net/if.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <future>
@@ -41,6 +42,25 @@ constexpr int kMaxRenamesPerPublish = 16;
 // (the browser reports them again only when they change): a flood can hide
 // newcomers from discovery, never make anyone a buddy (that needs a handshake).
 constexpr std::size_t kMaxResolvedInstances = 1024;
+// avahi-daemon asks a wide-area domain once per browser and never reports a
+// wide-area instance gone (avahi-core/browse.c: REMOVE is "not defined for
+// wide area DNS"; its cache drops expired records silently). So each
+// wide-area browser is made anew this often: records added since are found
+// (once the daemon's cached answer is older than its TTL), and instances the
+// new answer lacks are removed.
+constexpr auto kWideAreaRefresh = std::chrono::seconds(60);
+// Sighting::domain of mDNS.
+const std::string kLocalDomain = "local";
+
+// Domains as avahi spells them may differ in case and a trailing dot; one
+// spelling each, so that no domain is browsed twice.
+std::string normalized_domain(const char* domain) {
+    std::string d = domain != nullptr ? domain : "";
+    if (!d.empty() && d.back() == '.') d.pop_back();
+    for (char& c : d)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return d;
+}
 
 asio::ip::tcp::endpoint to_endpoint(const AvahiAddress& a, AvahiIfIndex interface, std::uint16_t port) {
     if (a.proto == AVAHI_PROTO_INET) {
@@ -76,14 +96,30 @@ AvahiStringList* to_string_list(const std::vector<std::string>& strings) {
 }  // namespace
 
 // Avahi's state and callbacks; everything here runs on the discovery thread.
+struct Avahi;
+
+// One service browser for one domain; the browser's userdata, so its events
+// say which domain they are about.
+struct DomainBrowse {
+    Avahi* self = nullptr;
+    std::string domain;
+    AvahiServiceBrowser* browser = nullptr;
+    // Wide-area: the instances known before this browser's answer; those its
+    // answer does not name again are gone.
+    std::set<InstanceKey> unconfirmed;
+    bool failure_reported = false;
+};
+
 struct Avahi {
     Avahi(asio::io_context& io_context, DiscoveryCallbacks cb)
-        : io(io_context), callbacks(std::move(cb)), poll(io_context), retry_timer(io_context) {}
+        : io(io_context), callbacks(std::move(cb)), poll(io_context), retry_timer(io_context),
+          refresh_timer(io_context) {}
 
     asio::io_context& io;
     DiscoveryCallbacks callbacks;
     AsioAvahiPoll poll;
     asio::steady_timer retry_timer;
+    asio::steady_timer refresh_timer;  // kWideAreaRefresh
     // Posted work and timer handlers hold a weak reference: they may run after
     // Discovery is gone.
     std::shared_ptr<int> alive = std::make_shared<int>(0);
@@ -95,7 +131,14 @@ struct Avahi {
     std::string service_name;
     AvahiClient* client = nullptr;
     AvahiEntryGroup* group = nullptr;
-    AvahiServiceBrowser* browser = nullptr;
+    // By domain: "local" and the wide-area domains (at most kMaxBrowseDomains).
+    std::map<std::string, std::unique_ptr<DomainBrowse>> browsers;
+    AvahiDomainBrowser* domain_browser = nullptr;
+    // Who reports each wide-area domain (interface, protocol): mDNS may report
+    // one on several interfaces, and it goes only when the last one removes it.
+    std::map<std::string, std::set<std::pair<int, int>>> domain_sources;
+    bool too_many_domains_reported = false;
+    std::vector<std::string> reported_domains;
     // Resolvers run until their instance resolves (or is removed), not
     // longer: a running resolver makes avahi-daemon re-query the peer's SRV and
     // address records before their 120 s TTL ends, so one per peer would make
@@ -171,11 +214,16 @@ struct Avahi {
         });
     }
 
+    // The client's objects are gone with it (avahi_client_free frees them).
     void forget_client_objects() {
         group = nullptr;
-        browser = nullptr;
+        browsers.clear();
+        domain_browser = nullptr;
+        domain_sources.clear();
+        too_many_domains_reported = false;
         resolvers.clear();
         twins_unresolved.clear();
+        report_domains();
     }
 
     // Frees the client and everything it owns (the entry group withdraws our
@@ -294,28 +342,89 @@ struct Avahi {
     }
 
     void browse(AvahiClient* c) {
-        if (browser != nullptr) return;
-        browser = avahi_service_browser_new(c, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, kServiceType, nullptr,
-                                            AvahiLookupFlags{}, &Avahi::browse_callback, this);
-        if (browser == nullptr)
-            report(DaemonState::failed, std::string("cannot browse: ") + avahi_strerror(avahi_client_errno(c)));
+        browse_in(c, kLocalDomain);
+        if (domain_browser != nullptr) return;
+        schedule_refresh();
+        // Domain nullptr: the daemon's own domain ("local"), where it asks
+        // b._dns-sd._udp by mDNS; it adds its static browse domains itself.
+        domain_browser = avahi_domain_browser_new(c, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, nullptr,
+                                                  AVAHI_DOMAIN_BROWSER_BROWSE, AvahiLookupFlags{},
+                                                  &Avahi::domain_callback, this);
+        if (domain_browser == nullptr)
+            report(DaemonState::failed, std::string("cannot browse for wide-area domains: ") +
+                                            avahi_strerror(avahi_client_errno(c)));
     }
 
-    static void browse_callback(AvahiServiceBrowser* b, AvahiIfIndex interface, AvahiProtocol protocol,
-                                AvahiBrowserEvent event, const char* name, const char*, const char*,
-                                AvahiLookupResultFlags, void* userdata) {
+    void browse_in(AvahiClient* c, const std::string& domain) {
+        if (browsers.count(domain) != 0) return;
+        auto entry = std::make_unique<DomainBrowse>();
+        entry->self = this;
+        entry->domain = domain;
+        entry->browser = avahi_service_browser_new(c, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, kServiceType,
+                                                   domain == kLocalDomain ? nullptr : domain.c_str(),
+                                                   AvahiLookupFlags{}, &Avahi::browse_callback, entry.get());
+        if (entry->browser == nullptr) {
+            report(DaemonState::failed, "cannot browse in " + domain + ": " + avahi_strerror(avahi_client_errno(c)));
+            return;
+        }
+        browsers.emplace(domain, std::move(entry));
+    }
+
+    void schedule_refresh() {
+        refresh_timer.expires_after(kWideAreaRefresh);
+        refresh_timer.async_wait([this, weak = std::weak_ptr<int>(alive)](const asio::error_code& ec) {
+            if (ec || !weak.lock() || client == nullptr) return;
+            for (auto& [domain, entry] : browsers)
+                if (domain != kLocalDomain) refresh(*entry);
+            schedule_refresh();
+        });
+    }
+
+    // A new browser for a wide-area domain; what it does not report again is swept.
+    void refresh(DomainBrowse& entry) {
+        AvahiServiceBrowser* b = avahi_service_browser_new(client, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC, kServiceType,
+                                                           entry.domain.c_str(), AvahiLookupFlags{},
+                                                           &Avahi::browse_callback, &entry);
+        if (b == nullptr) return;  // the old one stays; the next round tries again
+        avahi_service_browser_free(entry.browser);
+        entry.browser = b;
+        entry.unconfirmed.clear();
+        for (const auto& key : sightings.keys_in_domain(entry.domain)) entry.unconfirmed.insert(key);
+        for (const auto& [key, r] : resolvers)
+            if (key.domain == entry.domain) entry.unconfirmed.insert(key);
+    }
+
+    // The wide-area answer is complete: what it did not name is gone.
+    void sweep(DomainBrowse& entry) {
+        const auto gone = std::move(entry.unconfirmed);
+        entry.unconfirmed.clear();
+        for (const auto& key : gone) on_removed_instance(key);
+    }
+
+    // The wide-area domains browsed, for on_domains when they changed.
+    void report_domains() {
+        std::vector<std::string> domains;
+        for (const auto& [domain, entry] : browsers)
+            if (domain != kLocalDomain) domains.push_back(domain);
+        if (domains == reported_domains) return;
+        reported_domains = domains;
+        if (callbacks.on_domains) callbacks.on_domains(domains);
+    }
+
+    static void domain_callback(AvahiDomainBrowser* b, AvahiIfIndex interface, AvahiProtocol protocol,
+                                AvahiBrowserEvent event, const char* domain, AvahiLookupResultFlags, void* userdata) {
         auto* self = static_cast<Avahi*>(userdata);
         switch (event) {
         case AVAHI_BROWSER_NEW:
-            self->on_new_instance(avahi_service_browser_get_client(b), {name, interface, protocol});
+            self->on_new_domain(avahi_domain_browser_get_client(b), normalized_domain(domain), {interface, protocol});
             break;
         case AVAHI_BROWSER_REMOVE:
-            self->on_removed_instance({name, interface, protocol});
+            self->on_removed_domain(normalized_domain(domain), {interface, protocol});
             break;
         case AVAHI_BROWSER_FAILURE:
             self->report(DaemonState::failed,
-                         std::string("browsing failed: ") +
-                             avahi_strerror(avahi_client_errno(avahi_service_browser_get_client(b))));
+                         std::string("browsing for wide-area domains failed: ") +
+                             avahi_strerror(avahi_client_errno(avahi_domain_browser_get_client(b))));
             break;
         case AVAHI_BROWSER_CACHE_EXHAUSTED:
         case AVAHI_BROWSER_ALL_FOR_NOW:
@@ -323,7 +432,98 @@ struct Avahi {
         }
     }
 
+    void on_new_domain(AvahiClient* c, const std::string& domain, std::pair<int, int> source) {
+        // .local is browsed already (a static browse-domains=local, or a
+        // b._dns-sd._udp.local PTR naming it, would report it).
+        if (domain.empty() || domain == kLocalDomain) return;
+        if (const auto it = domain_sources.find(domain); it != domain_sources.end()) {
+            it->second.insert(source);
+            return;
+        }
+        if (domain_sources.size() >= kMaxBrowseDomains) {
+            if (!too_many_domains_reported)
+                report(DaemonState::running, "more than " + std::to_string(kMaxBrowseDomains) +
+                                                 " wide-area browse domains: not browsing " + domain +
+                                                 " (nor any other beyond the first " +
+                                                 std::to_string(kMaxBrowseDomains) + ")");
+            too_many_domains_reported = true;
+            return;
+        }
+        domain_sources[domain].insert(source);
+        browse_in(c, domain);
+        report_domains();
+    }
+
+    void on_removed_domain(const std::string& domain, std::pair<int, int> source) {
+        const auto it = domain_sources.find(domain);
+        if (it == domain_sources.end()) return;
+        it->second.erase(source);
+        if (!it->second.empty()) return;
+        domain_sources.erase(it);
+        if (const auto b = browsers.find(domain); b != browsers.end()) {
+            avahi_service_browser_free(b->second->browser);
+            browsers.erase(b);
+        }
+        for (auto r = resolvers.begin(); r != resolvers.end();) {
+            if (r->first.domain != domain) {
+                ++r;
+                continue;
+            }
+            avahi_service_resolver_free(r->second);
+            r = resolvers.erase(r);
+        }
+        std::erase_if(twins_unresolved, [&](const InstanceKey& k) { return k.domain == domain; });
+        for (const LostPeer& lost : sightings.removed_domain(domain)) report_lost(lost);
+        report_domains();
+    }
+
+    static void browse_callback(AvahiServiceBrowser* b, AvahiIfIndex interface, AvahiProtocol protocol,
+                                AvahiBrowserEvent event, const char* name, const char*, const char*,
+                                AvahiLookupResultFlags, void* userdata) {
+        auto* entry = static_cast<DomainBrowse*>(userdata);
+        auto* self = entry->self;
+        const bool wide_area = entry->domain != kLocalDomain;
+        switch (event) {
+        case AVAHI_BROWSER_NEW: {
+            const InstanceKey key{name, interface, protocol, entry->domain};
+            entry->unconfirmed.erase(key);
+            self->on_new_instance(avahi_service_browser_get_client(b), key);
+            break;
+        }
+        case AVAHI_BROWSER_REMOVE:
+            self->on_removed_instance({name, interface, protocol, entry->domain});
+            break;
+        case AVAHI_BROWSER_FAILURE: {
+            const int error = avahi_client_errno(avahi_service_browser_get_client(b));
+            if (!wide_area) {
+                self->report(DaemonState::failed, std::string("browsing failed: ") + avahi_strerror(error));
+                break;
+            }
+            // No _hallway._tcp records (any more): none of its instances is left.
+            // A timeout (DNS server down) keeps them until it answers again.
+            if (error == AVAHI_ERR_NOT_FOUND) {
+                self->sweep(*entry);
+                break;
+            }
+            if (!entry->failure_reported)
+                self->report(DaemonState::running, "no answer about " + std::string(kServiceType) + "." +
+                                                       entry->domain + ": " + avahi_strerror(error));
+            entry->failure_reported = true;
+            break;
+        }
+        case AVAHI_BROWSER_ALL_FOR_NOW:
+            if (!wide_area) break;
+            entry->failure_reported = false;
+            self->sweep(*entry);
+            break;
+        case AVAHI_BROWSER_CACHE_EXHAUSTED:
+            break;
+        }
+    }
+
     void on_new_instance(AvahiClient* c, const InstanceKey& key) {
+        // Known already (a wide-area browser made anew reports it again).
+        if (sightings.contains(key) || twins_unresolved.count(key) != 0) return;
         // Resolving, resolved or waiting for its twin, each counts against the cap.
         if (resolvers.count(key) != 0 ||
             resolvers.size() + sightings.instance_count() + twins_unresolved.size() >= kMaxResolvedInstances)
@@ -337,8 +537,10 @@ struct Avahi {
 
     bool has_twin(const InstanceKey& key) const {
         for (const auto& [other, r] : resolvers)
-            if (other.service_name == key.service_name && other.interface == key.interface) return true;
-        return sightings.has_instance_named(key.service_name, key.interface);
+            if (other.service_name == key.service_name && other.interface == key.interface &&
+                other.domain == key.domain)
+                return true;
+        return sightings.has_instance_named(key.service_name, key.interface, key.domain);
     }
 
     void resolve(AvahiClient* c, const InstanceKey& key) {
@@ -347,8 +549,9 @@ struct Avahi {
         // Resolve on the protocol it was seen on, for that family's address:
         // an instance seen over IPv4 and IPv6 mDNS gives both endpoints.
         AvahiServiceResolver* r = avahi_service_resolver_new(
-            c, key.interface, key.protocol, key.service_name.c_str(), kServiceType, nullptr, key.protocol,
-            AvahiLookupFlags{}, &Avahi::resolve_callback, this);
+            c, key.interface, key.protocol, key.service_name.c_str(), kServiceType,
+            key.domain == kLocalDomain ? nullptr : key.domain.c_str(), key.protocol, AvahiLookupFlags{},
+            &Avahi::resolve_callback, this);
         if (r != nullptr) resolvers.emplace(key, r);
     }
 
@@ -356,7 +559,9 @@ struct Avahi {
     std::vector<InstanceKey> unresolved_twins_of(const InstanceKey& key) const {
         std::vector<InstanceKey> out;
         for (const auto& t : twins_unresolved)
-            if (t.service_name == key.service_name && t.interface == key.interface && t != key) out.push_back(t);
+            if (t.service_name == key.service_name && t.interface == key.interface && t.domain == key.domain &&
+                t != key)
+                out.push_back(t);
         return out;
     }
 
@@ -373,13 +578,16 @@ struct Avahi {
             for (const auto& twin : unresolved_twins_of(key)) resolve(client, twin);
     }
 
-    static void resolve_callback(AvahiServiceResolver* r, AvahiIfIndex interface, AvahiProtocol protocol,
-                                 AvahiResolverEvent event, const char* name, const char*, const char*,
-                                 const char*, const AvahiAddress* address, std::uint16_t port,
-                                 AvahiStringList* txt, AvahiLookupResultFlags, void* userdata) {
+    static void resolve_callback(AvahiServiceResolver* r, AvahiIfIndex, AvahiProtocol, AvahiResolverEvent event,
+                                 const char*, const char*, const char*, const char*, const AvahiAddress* address,
+                                 std::uint16_t port, AvahiStringList* txt, AvahiLookupResultFlags, void* userdata) {
         auto* self = static_cast<Avahi*>(userdata);
-        if (name == nullptr) return;
-        const InstanceKey key{name, interface, protocol};
+        // The key it was started for (a wide-area answer names no interface,
+        // and the domain as the server spells it).
+        const auto it = std::find_if(self->resolvers.begin(), self->resolvers.end(),
+                                     [r](const auto& entry) { return entry.second == r; });
+        if (it == self->resolvers.end()) return;
+        const InstanceKey key = it->first;
         // A FAILURE (timeout) keeps the resolver: it reports FOUND if the
         // records show up later, and the browser's REMOVE ends it. Its twins
         // are resolved now: the other protocol may well answer (an mDNS
@@ -387,18 +595,16 @@ struct Avahi {
         if (event == AVAHI_RESOLVER_FAILURE && self->client != nullptr)
             for (const auto& twin : self->unresolved_twins_of(key)) self->resolve(self->client, twin);
         if (event != AVAHI_RESOLVER_FOUND || address == nullptr) return;
+        self->resolvers.erase(it);
         self->on_resolved(key, *address, port, txt);
         // Resolved: let go (freeing from its own callback is allowed).
-        if (auto it = self->resolvers.find(key); it != self->resolvers.end() && it->second == r) {
-            self->resolvers.erase(it);
-            avahi_service_resolver_free(r);
-        }
+        avahi_service_resolver_free(r);
     }
 
     void resolve_again(const std::string& fingerprint) {
         if (client == nullptr) return;
         for (const Sighting& s : sightings.sightings_of(fingerprint)) {
-            const InstanceKey key{s.service_name, s.interface, s.protocol};
+            const InstanceKey key{s.service_name, s.interface, s.protocol, s.domain};
             resolve(client, key);
             for (const auto& twin : unresolved_twins_of(key)) resolve(client, twin);
         }
@@ -415,7 +621,7 @@ struct Avahi {
             return;
         char ifname[IF_NAMESIZE] = {};
         const Sighting sighting{key.service_name, id, info->nick, info->version,
-                                to_endpoint(address, key.interface, port), key.interface, key.protocol, "local",
+                                to_endpoint(address, key.interface, port), key.interface, key.protocol, key.domain,
                                 key.interface > 0 && if_indextoname(static_cast<unsigned>(key.interface), ifname)
                                     ? ifname
                                     : ""};
@@ -444,6 +650,7 @@ struct Avahi {
         announcement.reset();
         watching = false;
         retry_timer.cancel();
+        refresh_timer.cancel();
         free_client();
         sightings.clear();
         missing_reported = false;
@@ -470,6 +677,7 @@ struct Discovery::Impl {
         relayed.on_lost = on_caller(caller, std::move(cb.on_lost));
         relayed.on_daemon = on_caller(caller, std::move(cb.on_daemon));
         relayed.on_published = on_caller(caller, std::move(cb.on_published));
+        relayed.on_domains = on_caller(caller, std::move(cb.on_domains));
         avahi = std::make_unique<Avahi>(own_io, std::move(relayed));
         thread = std::thread([this] { own_io.run(); });
     }

@@ -1,10 +1,12 @@
 #pragma once
 // Presence over mDNS/DNS-SD through avahi-client: publish our _hallway._tcp
-// service, browse and resolve others. Avahi runs on the caller's io_context
+// service (in .local only), browse and resolve others in .local and in the
+// wide-area (unicast DNS-SD) domains avahi-daemon reports. Avahi runs on the caller's io_context
 // through an AvahiPoll adapter (no extra thread). All calls and callbacks on
 // the io_context's thread.
 #include <asio.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -55,7 +57,16 @@ struct DiscoveryCallbacks {
     // Our service is registered (avahi-daemon says so) under this instance name,
     // after any renames; `hallway doctor` asks for it.
     std::function<void(const std::string& service_name)> on_published;
+    // The wide-area DNS-SD domains browsed now besides "local" (lower case,
+    // sorted; at most kMaxBrowseDomains): those avahi-daemon reports as browse
+    // domains (its browse-domains=, resolv.conf's search/domain lines, and
+    // b._dns-sd._udp.local PTR records seen by mDNS). Called on every change.
+    std::function<void(const std::vector<std::string>& domains)> on_domains;
 };
+
+// Wide-area domains browsed at most; more are ignored (with one notice):
+// each costs a browser in avahi-daemon and unicast queries.
+inline constexpr std::size_t kMaxBrowseDomains = 8;
 
 class Discovery {
 public:

@@ -8,7 +8,7 @@
 namespace hallway::discovery {
 namespace {
 
-InstanceKey key_of(const Sighting& s) { return {s.service_name, s.interface, s.protocol}; }
+InstanceKey key_of(const Sighting& s) { return {s.service_name, s.interface, s.protocol, s.domain}; }
 
 }  // namespace
 
@@ -54,6 +54,20 @@ std::optional<LostPeer> PeerSightings::removed(const InstanceKey& key) {
     return LostPeer{key.service_name, fingerprint};
 }
 
+std::vector<InstanceKey> PeerSightings::keys_in_domain(const std::string& domain) const {
+    std::vector<InstanceKey> keys;
+    for (const auto& [key, s] : instances_)
+        if (key.domain == domain) keys.push_back(key);
+    return keys;
+}
+
+std::vector<LostPeer> PeerSightings::removed_domain(const std::string& domain) {
+    std::vector<LostPeer> lost;
+    for (const auto& key : keys_in_domain(domain))
+        if (auto peer = removed(key)) lost.push_back(std::move(*peer));
+    return lost;
+}
+
 std::vector<LostPeer> PeerSightings::clear() {
     std::vector<LostPeer> lost;
     std::set<std::string> seen;
@@ -70,10 +84,11 @@ std::vector<Sighting> PeerSightings::sightings_of(const std::string& fingerprint
     return out;
 }
 
-bool PeerSightings::has_instance_named(const std::string& service_name, int interface) const {
-    for (auto it = instances_.lower_bound(InstanceKey{service_name, interface, INT_MIN});
+bool PeerSightings::has_instance_named(const std::string& service_name, int interface,
+                                       const std::string& domain) const {
+    for (auto it = instances_.lower_bound(InstanceKey{service_name, interface, INT_MIN, ""});
          it != instances_.end() && it->first.service_name == service_name && it->first.interface == interface; ++it)
-        return true;
+        if (it->first.domain == domain) return true;
     return false;
 }
 

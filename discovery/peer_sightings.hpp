@@ -17,6 +17,9 @@ struct InstanceKey {
     std::string service_name;
     int interface = -1;
     int protocol = -1;
+    // "local", or the wide-area domain it was browsed in: the same instance
+    // name may exist in several domains (and wide-area ones have no interface).
+    std::string domain = "local";
     auto operator<=>(const InstanceKey&) const = default;
 };
 
@@ -41,11 +44,17 @@ public:
         std::optional<LostPeer> lost;
     };
 
-    // Records a (re-)resolved instance. sighting.service_name/interface/protocol
+    // Records a (re-)resolved instance. sighting.service_name/interface/protocol/domain
     // form its key.
     Update resolved(const Sighting& sighting);
     // The instance is gone; returns the peer if it was its last instance.
     std::optional<LostPeer> removed(const InstanceKey& key);
+    bool contains(const InstanceKey& key) const { return instances_.count(key) != 0; }
+    // The instances tracked in one domain.
+    std::vector<InstanceKey> keys_in_domain(const std::string& domain) const;
+    // Forgets the instances of one domain (it is no longer browsed); returns
+    // the peers that had no instance elsewhere, once each.
+    std::vector<LostPeer> removed_domain(const std::string& domain);
     // Forgets everything (the daemon went away); returns every peer once.
     std::vector<LostPeer> clear();
 
@@ -55,8 +64,8 @@ public:
     std::size_t peer_count() const;
     // Number of instances tracked (an instance per interface and protocol).
     std::size_t instance_count() const { return instances_.size(); }
-    // An instance of this name on this interface is tracked (any protocol).
-    bool has_instance_named(const std::string& service_name, int interface) const;
+    // An instance of this name on this interface in this domain is tracked (any protocol).
+    bool has_instance_named(const std::string& service_name, int interface, const std::string& domain) const;
 
 private:
     bool has_fingerprint(const std::string& fingerprint) const;

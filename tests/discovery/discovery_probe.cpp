@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <vector>
 #include <string>
 
 namespace {
@@ -58,6 +59,11 @@ int main(int argc, char** argv) {
     callbacks.on_lost = [](const std::string&, const std::string& fp) { std::cout << "lost " << fp << std::endl; };
     callbacks.on_daemon = [](DaemonState state, std::string_view message) {
         std::cout << "daemon " << to_string(state) << ' ' << message << std::endl;
+    };
+    callbacks.on_domains = [](const std::vector<std::string>& domains) {
+        std::cout << "domains";
+        for (const auto& d : domains) std::cout << ' ' << d;
+        std::cout << std::endl;
     };
     hallway::discovery::Discovery discovery(io, callbacks);
 

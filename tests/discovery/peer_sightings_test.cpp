@@ -87,3 +87,38 @@ TEST_CASE("sightings: clear reports each peer once") {
     CHECK(table.peer_count() == 0);
     CHECK(table.clear().empty());
 }
+
+TEST_CASE("sightings: the same instance name in two domains is two instances") {
+    PeerSightings table;
+    auto wide = seen("Alice", kAlice, -1, -1, "10.214.0.1");
+    wide.domain = "office.example";
+    wide.interface_name.clear();
+    CHECK(table.resolved(seen("Alice", kAlice, 2, kInet, "10.213.0.1")).change == Change::new_peer);
+    CHECK(table.resolved(wide).change == Change::new_endpoint);
+    CHECK(table.instance_count() == 2);
+    CHECK(table.has_instance_named("Alice", -1, "office.example"));
+    CHECK_FALSE(table.has_instance_named("Alice", -1, "other.example"));
+    CHECK_FALSE(table.removed({"Alice", -1, -1}));  // "local": no such instance
+    CHECK(table.instance_count() == 2);
+    CHECK_FALSE(table.removed({"Alice", -1, -1, "office.example"}));  // still on mDNS
+    CHECK(table.removed({"Alice", 2, kInet}));
+}
+
+TEST_CASE("sightings: a domain no longer browsed takes its peers along, once each") {
+    PeerSightings table;
+    auto in_domain = [](const std::string& name, const std::string& fp, const char* address, const char* domain) {
+        auto s = seen(name, fp, -1, -1, address);
+        s.domain = domain;
+        return s;
+    };
+    table.resolved(in_domain("Alice", kAlice, "10.214.0.1", "office.example"));
+    table.resolved(in_domain("Alice (2)", kAlice, "10.214.0.2", "office.example"));
+    table.resolved(in_domain("Bob", kBob, "10.214.0.3", "office.example"));
+    table.resolved(in_domain("Bob", kBob, "10.215.0.3", "lab.example"));
+    const auto lost = table.removed_domain("office.example");
+    REQUIRE(lost.size() == 1);
+    CHECK(lost[0].fingerprint == kAlice);  // Bob is still seen in lab.example
+    CHECK(table.instance_count() == 1);
+    CHECK(table.removed_domain("office.example").empty());
+    CHECK(table.removed_domain("lab.example") == std::vector<LostPeer>{{"Bob", kBob}});
+}
