@@ -596,9 +596,16 @@ struct Avahi {
             for (const auto& twin : self->unresolved_twins_of(key)) self->resolve(self->client, twin);
         if (event != AVAHI_RESOLVER_FOUND || address == nullptr) return;
         self->resolvers.erase(it);
+        // An IPv6 link-local address works on this link only, and not after
+        // the peer moves to another subnet: the twin's address (IPv4, say)
+        // is what the node can remember and reach it at later.
+        const auto at = to_endpoint(*address, key.interface, port).address();
+        const bool link_local = at.is_v6() && at.to_v6().is_link_local();
         self->on_resolved(key, *address, port, txt);
         // Resolved: let go (freeing from its own callback is allowed).
         avahi_service_resolver_free(r);
+        if (link_local && self->client != nullptr)
+            for (const auto& twin : self->unresolved_twins_of(key)) self->resolve(self->client, twin);
     }
 
     void resolve_again(const std::string& fingerprint) {
