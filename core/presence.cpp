@@ -50,6 +50,8 @@ void Presence::set_pending(const PeerKey& peer, bool pending) { peers_[peer].pen
 
 void Presence::set_manual(const PeerKey& peer) { peers_[peer].manual = true; }
 
+void Presence::set_remembered(const PeerKey& peer, bool remembered) { peers_[peer].remembered = remembered; }
+
 void Presence::set_focus(std::optional<PeerKey> peer) { focus_ = peer; }
 
 bool Presence::claim_gone(const PeerKey& peer) {
@@ -102,7 +104,8 @@ std::optional<PeerKey> Presence::predecessor() const {
 transport::Liveness Presence::liveness(const PeerKey& peer) const {
     const State* s = find(peer);
     if (s && urgent(peer, *s)) return {transport::Keepalive::fast, false};
-    if (successor() == peer || predecessor() == peer) return {transport::Keepalive::slow, false};
+    if (successor() == peer || predecessor() == peer || (s && s->remembered && !s->announced))
+        return {transport::Keepalive::slow, false};
     return {transport::Keepalive::slow, true};
 }
 

@@ -8,7 +8,9 @@
 // announced at a place a handshake authenticated it and nobody has seen it
 // vanish. Sessions exist only on need: something pending (fast keepalive),
 // the peer's neighbours on the presence ring (slow keepalive), peers given by
-// hand (no mDNS to show them otherwise); the rest close when idle. The ring —
+// hand (no mDNS to show them otherwise), contacts no mDNS shows (reached at a
+// remembered or shared address, or dialing us from another subnet: slow
+// keepalive); the rest close when idle. The ring —
 // every announced peer ordered by key, each watching its successor — is what
 // notices a session-less peer that vanished without a goodbye; the watcher
 // says so (Gone) to its own successor, and the news goes round, each node
@@ -45,6 +47,10 @@ public:
     void set_pending(const PeerKey& peer, bool pending);
     // Reached through --peer: mDNS will never show it, so its session is kept.
     void set_manual(const PeerKey& peer);
+    // A contact (not a stranger, not blocked) the node keeps a session with
+    // while mDNS does not show it (core/remembered_addresses.hpp): only that
+    // session shows it online. Once mDNS shows it, the rules above apply.
+    void set_remembered(const PeerKey& peer, bool remembered);
     // The conversation in the foreground (at most one).
     void set_focus(std::optional<PeerKey> peer);
 
@@ -85,6 +91,7 @@ private:
         bool checking = false;
         bool pending = false;
         bool manual = false;
+        bool remembered = false;
     };
     const State* find(const PeerKey& peer) const;
     // Online: a session, or an announcement nobody saw vanish (one being

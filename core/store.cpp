@@ -31,6 +31,7 @@ constexpr std::string_view kStranger =
 
 constexpr Trust kAllTrust[] = {Trust::unverified, Trust::verified, Trust::blocked};
 constexpr Direction kAllDirections[] = {Direction::in, Direction::out};
+constexpr AddressSource kAllSources[] = {AddressSource::dialed, AddressSource::inbound, AddressSource::shared};
 constexpr MessageState kAllStates[] = {MessageState::queued, MessageState::sent, MessageState::delivered,
                                        MessageState::failed};
 
@@ -49,6 +50,7 @@ std::optional<Contact> read_contact(sqlite3_stmt* s) {
     }
     c.files = sqlite3_column_int64(s, 6) != 0;
     c.auto_accept_files = sqlite3_column_int64(s, 7) != 0;
+    c.shares_addresses = sqlite3_column_int64(s, 8) != 0;
     return c;
 }
 std::optional<StoredMessage> read_message(sqlite3_stmt* s) {
@@ -66,6 +68,12 @@ std::optional<StoredMessage> read_message(sqlite3_stmt* s) {
     return m;
 }
 
+std::optional<KnownAddress> read_address(sqlite3_stmt* s) {
+    auto source = parse_enum(column_text(s, 1), kAllSources);
+    if (!source) return std::nullopt;
+    return KnownAddress{column_text(s, 0), *source, sqlite3_column_int64(s, 2)};
+}
+
 std::optional<PeerKey> read_key(sqlite3_stmt* s) {
     PeerKey k{};
     if (!column_blob(s, 0, k)) return std::nullopt;
@@ -77,7 +85,8 @@ std::optional<PeerKey> read_key(sqlite3_stmt* s) {
 std::string store_detail::statement_sql(Stmt s) {
     const std::string select_messages = "SELECT " + std::string(kMessageColumns) + " FROM messages ";
     const std::string select_contacts =
-        "SELECT key, nick, first_seen_ms, last_seen_ms, trust, sign_key, files, auto_accept_files FROM contacts ";
+        "SELECT key, nick, first_seen_ms, last_seen_ms, trust, sign_key, files, auto_accept_files, shares_addresses "
+        "FROM contacts ";
     // Sets one column of a contact, creating it when unknown (as set_trust does).
     auto set_contact = [](std::string_view column) {
         const std::string c(column);
@@ -105,6 +114,8 @@ std::string store_detail::statement_sql(Stmt s) {
         return "SELECT key FROM contacts WHERE " + stranger + " ORDER BY last_seen_ms DESC, key DESC LIMIT -1 OFFSET ?1";
     case forget_stranger_stmt:
         return "DELETE FROM contacts WHERE key = ?1 AND " + stranger;
+    case is_stranger_stmt:
+        return "SELECT 1 FROM contacts WHERE key = ?1 AND " + stranger;
     case forget_old_strangers_stmt:
         return "DELETE FROM contacts WHERE last_seen_ms < ?1 AND " + stranger;
     case set_trust_stmt:
@@ -139,6 +150,28 @@ std::string store_detail::statement_sql(Stmt s) {
         return set_contact("files");
     case set_auto_accept_files_stmt:
         return set_contact("auto_accept_files");
+    case set_shares_addresses_stmt:
+        return set_contact("shares_addresses");
+    case remember_address_stmt:
+        // Only for a known contact that is not blocked; WHERE also keeps
+        // SQLite from reading ON CONFLICT as part of the SELECT's join.
+        return "INSERT INTO contact_addresses(key, address, source, last_ok_ms) SELECT ?1, ?2, ?3, ?4 "
+               "WHERE EXISTS(SELECT 1 FROM contacts WHERE key = ?1 AND trust <> 'blocked') "
+               "ON CONFLICT(key, address) DO UPDATE SET "
+               "source = CASE WHEN excluded.source = 'shared' THEN source ELSE excluded.source END, "
+               "last_ok_ms = max(last_ok_ms, excluded.last_ok_ms)";
+    case trim_addresses_stmt:
+        return "DELETE FROM contact_addresses WHERE key = ?1 AND address NOT IN (SELECT address FROM "
+               "contact_addresses WHERE key = ?1 ORDER BY last_ok_ms DESC, address LIMIT ?2)";
+    case forget_address_stmt:
+        return "DELETE FROM contact_addresses WHERE key = ?1 AND address = ?2";
+    case addresses_stmt:
+        return "SELECT address, source, last_ok_ms FROM contact_addresses WHERE key = ?1 "
+               "ORDER BY last_ok_ms DESC, address LIMIT ?2";
+    case remembered_contacts_stmt:
+        return "SELECT key FROM contacts WHERE trust <> 'blocked' AND NOT (" + stranger +
+               ") AND EXISTS(SELECT 1 FROM contact_addresses WHERE contact_addresses.key = contacts.key) "
+               "ORDER BY last_seen_ms DESC, key LIMIT ?1";
     case put_room_stmt:
     case get_room_stmt:
     case list_rooms_stmt:
@@ -199,6 +232,19 @@ std::string_view to_string(MessageState s) {
     case MessageState::failed: return "failed";
     }
     return "?";
+}
+
+std::string_view to_string(AddressSource s) {
+    switch (s) {
+    case AddressSource::dialed: return "dialed";
+    case AddressSource::inbound: return "inbound";
+    case AddressSource::shared: return "shared";
+    }
+    return "?";
+}
+
+std::optional<AddressSource> address_source_from_string(std::string_view text) {
+    return parse_enum(text, kAllSources);
 }
 
 std::string_view to_string(StoreError e) {
@@ -394,6 +440,12 @@ std::vector<PeerKey> Store::surplus_strangers(std::size_t keep) const {
     return impl_->rows<PeerKey>(u, bind_all(u.get(), 1, offset), read_key);
 }
 
+bool Store::is_stranger(const PeerKey& key) const {
+    Use u(impl_->stmt(is_stranger_stmt));
+    return impl_->row<bool>(u, bind_all(u.get(), 1, key), [](sqlite3_stmt*) -> std::optional<bool> { return true; })
+        .has_value();
+}
+
 StoreError Store::forget_stranger(const PeerKey& key) {
     Use u(impl_->stmt(forget_stranger_stmt));
     return impl_->run(u, bind_all(u.get(), 1, key));
@@ -422,6 +474,40 @@ StoreError Store::set_contact_files(const PeerKey& key, bool files) {
 StoreError Store::set_auto_accept_files(const PeerKey& key, bool auto_accept) {
     Use u(impl_->stmt(set_auto_accept_files_stmt));
     return impl_->run(u, bind_all(u.get(), 1, key, std::int64_t{auto_accept}));
+}
+
+StoreError Store::set_contact_shares_addresses(const PeerKey& key, bool shares) {
+    Use u(impl_->stmt(set_shares_addresses_stmt));
+    return impl_->run(u, bind_all(u.get(), 1, key, std::int64_t{shares}));
+}
+
+StoreError Store::remember_address(const PeerKey& key, std::string_view address, AddressSource source,
+                                   std::int64_t ms) {
+    if (address.empty() || address.size() > kMaxAddressText) return StoreError::too_large;
+    {
+        Use u(impl_->stmt(remember_address_stmt));
+        if (StoreError e = impl_->run(u, bind_all(u.get(), 1, key, address, to_string(source), ms));
+            e != StoreError::ok)
+            return e;
+    }
+    Use u(impl_->stmt(trim_addresses_stmt));
+    return impl_->run(u, bind_all(u.get(), 1, key, std::int64_t{kMaxAddressesPerKey}));
+}
+
+StoreError Store::forget_address(const PeerKey& key, std::string_view address) {
+    Use u(impl_->stmt(forget_address_stmt));
+    return impl_->run(u, bind_all(u.get(), 1, key, address));
+}
+
+std::vector<KnownAddress> Store::addresses(const PeerKey& key) const {
+    Use u(impl_->stmt(addresses_stmt));
+    return impl_->rows<KnownAddress>(u, bind_all(u.get(), 1, key, std::int64_t{kMaxAddressesPerKey}), read_address);
+}
+
+std::vector<PeerKey> Store::remembered_contacts(std::size_t limit) const {
+    Use u(impl_->stmt(remembered_contacts_stmt));
+    const auto n = static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX));
+    return impl_->rows<PeerKey>(u, bind_all(u.get(), 1, n), read_key);
 }
 
 StoreError Store::add_outgoing(const StoredMessage& m) {

@@ -42,6 +42,23 @@ struct Contact {
     std::optional<std::array<std::uint8_t, 32>> sign_key;
     bool files = false;              // its last Hello offered the capability "files"
     bool auto_accept_files = false;  // our choice: its offers are accepted unasked
+    bool shares_addresses = false;   // its last Hello offered the capability "addresses"
+};
+
+// Where a contact was reached, kept across runs so it can be dialed again when
+// no discovery shows it (docs/ARCHITECTURE.md "Remembered addresses").
+// dialed: we dialed it and its key answered; inbound: its session came from
+// this IP, and its Hello's port; shared: a contact told us (a hint only).
+enum class AddressSource { dialed, inbound, shared };
+std::string_view to_string(AddressSource s);
+std::optional<AddressSource> address_source_from_string(std::string_view text);
+inline constexpr std::size_t kMaxAddressesPerKey = 8;
+inline constexpr std::size_t kMaxAddressText = 64;  // "[v6]:port" is at most 47 bytes; a shared one is <= 64
+struct KnownAddress {
+    std::string address;  // "host:port" as node_detail::endpoint_text writes it ("[v6]:port")
+    AddressSource source = AddressSource::dialed;
+    std::int64_t last_ok_ms = 0;
+    bool operator==(const KnownAddress&) const = default;
 };
 
 struct StoredMessage {
@@ -183,6 +200,8 @@ public:
     // Strangers beyond the keep most recently seen (the ones to forget to stay
     // within keep), most recently seen first.
     std::vector<PeerKey> surplus_strangers(std::size_t keep) const;
+    // Whether key is a known contact that is a stranger.
+    bool is_stranger(const PeerKey& key) const;
     // Forgets key if it is a stranger; ok and nothing done otherwise.
     StoreError forget_stranger(const PeerKey& key);
     // Forgets every stranger last seen before cutoff_ms.
@@ -198,6 +217,26 @@ public:
     // set_trust does.
     StoreError set_contact_files(const PeerKey& key, bool files);
     StoreError set_auto_accept_files(const PeerKey& key, bool auto_accept);
+    // Whether key's last Hello offered "addresses" (creates the contact when
+    // unknown, as set_trust does).
+    StoreError set_contact_shares_addresses(const PeerKey& key, bool shares);
+
+    // Remembered addresses -----------------------------------------------------
+    // Keeps address for a known, non-blocked contact (ok and nothing written
+    // otherwise); again later moves last_ok_ms forward, and a dialed or inbound
+    // source replaces a shared one (not the reverse: a hint never downgrades
+    // what was seen). Beyond kMaxAddressesPerKey the oldest by last_ok_ms are
+    // dropped. too_large when address is empty or over kMaxAddressText.
+    // Blocking the contact or forgetting it (a stranger) forgets its addresses.
+    StoreError remember_address(const PeerKey& key, std::string_view address, AddressSource source,
+                                std::int64_t ms);
+    // Forgets one of key's addresses (another key answered there); ok when unknown.
+    StoreError forget_address(const PeerKey& key, std::string_view address);
+    // key's addresses, most recent first (at most kMaxAddressesPerKey).
+    std::vector<KnownAddress> addresses(const PeerKey& key) const;
+    // Contacts worth dialing at a remembered address: not blocked, not
+    // strangers, with at least one address; most recently seen first, at most limit.
+    std::vector<PeerKey> remembered_contacts(std::size_t limit) const;
 
     // Messages -------------------------------------------------------------
     // Writes an outgoing message durably in state queued (the outbox); m.direction,

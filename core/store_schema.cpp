@@ -167,6 +167,26 @@ UPDATE messages SET state = 'queued', failure = ''
     WHERE direction = 'out' AND state = 'failed' AND failure LIKE 'too large to send:%'
       AND length(CAST(body AS BLOB)) <= 65536;
 )sql",
+    // 6: remembered addresses (issue 21): where each contact was reached, to
+    // dial it again when no discovery shows it; a contact keeps whether its
+    // Hello offered "addresses". Triggers forget a contact's addresses when it
+    // is deleted (a stranger forgotten) or blocked, whoever writes the row.
+    R"sql(
+ALTER TABLE contacts ADD COLUMN shares_addresses INTEGER NOT NULL DEFAULT 0 CHECK(shares_addresses IN (0, 1));
+CREATE TABLE contact_addresses(
+    key BLOB NOT NULL CHECK(length(key) = 32),
+    address TEXT NOT NULL CHECK(length(CAST(address AS BLOB)) BETWEEN 1 AND 64),
+    source TEXT NOT NULL CHECK(source IN ('dialed', 'inbound', 'shared')),
+    last_ok_ms INTEGER NOT NULL,
+    PRIMARY KEY(key, address)
+) WITHOUT ROWID;
+CREATE TRIGGER contacts_forget_addresses AFTER DELETE ON contacts BEGIN
+    DELETE FROM contact_addresses WHERE key = old.key;
+END;
+CREATE TRIGGER contacts_block_addresses AFTER UPDATE OF trust ON contacts WHEN new.trust = 'blocked' BEGIN
+    DELETE FROM contact_addresses WHERE key = new.key;
+END;
+)sql",
 };
 
 // The fixed 100-byte header at the start of every SQLite 3 file (fileformat2 §1.3).

@@ -110,7 +110,7 @@ struct Avahi {
     // interface, over the other mDNS protocol: the same records) is: each
     // resolve makes avahi-daemon query, and a crowd starting at once keeps
     // every daemon busy with what the whole LAN asks. Resolved when the twin
-    // goes away or its address fails (resolve_again).
+    // goes away, its resolve times out or its address fails (resolve_again).
     std::set<InstanceKey> twins_unresolved;
     PeerSightings sightings;
     bool missing_reported = false;
@@ -377,11 +377,16 @@ struct Avahi {
                                  AvahiResolverEvent event, const char* name, const char*, const char*,
                                  const char*, const AvahiAddress* address, std::uint16_t port,
                                  AvahiStringList* txt, AvahiLookupResultFlags, void* userdata) {
-        // A FAILURE (timeout) keeps the resolver: it reports FOUND if the
-        // records show up later, and the browser's REMOVE ends it.
-        if (event != AVAHI_RESOLVER_FOUND || address == nullptr) return;
         auto* self = static_cast<Avahi*>(userdata);
+        if (name == nullptr) return;
         const InstanceKey key{name, interface, protocol};
+        // A FAILURE (timeout) keeps the resolver: it reports FOUND if the
+        // records show up later, and the browser's REMOVE ends it. Its twins
+        // are resolved now: the other protocol may well answer (an mDNS
+        // reflector passes IPv4 addresses but never IPv6 link-local ones).
+        if (event == AVAHI_RESOLVER_FAILURE && self->client != nullptr)
+            for (const auto& twin : self->unresolved_twins_of(key)) self->resolve(self->client, twin);
+        if (event != AVAHI_RESOLVER_FOUND || address == nullptr) return;
         self->on_resolved(key, *address, port, txt);
         // Resolved: let go (freeing from its own callback is allowed).
         if (auto it = self->resolvers.find(key); it != self->resolvers.end() && it->second == r) {

@@ -12,7 +12,7 @@ gui=(libimgui-dev libstb-dev libglfw3-dev libgl-dev fonts-dejavu-core)
 runtime=(avahi-daemon)
 tests=(doctest-dev avahi-utils dbus iproute2 procps xvfb xauth xdotool x11-utils
        jq python3 clang libclang-rt-14-dev dpkg-dev lintian desktop-file-utils appstream man-db bash-completion libxml2-utils
-       nftables tcpdump)
+       nftables tcpdump dnsmasq-base)
 
 case "${1:-}" in
   run)  want=("${build[@]}" "${gui[@]}" "${runtime[@]}") ;;

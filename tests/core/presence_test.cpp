@@ -172,3 +172,20 @@ TEST_CASE("a peer lost to silence while its record stands is rechecked until a s
     p.session_down(key(2), SessionEnd::lost);
     CHECK(p.to_recheck().empty());
 }
+
+TEST_CASE("a contact no mDNS shows keeps its session (slow keepalive) until mDNS shows it") {
+    Presence p(key(50));
+    p.session_up(key(7));
+    CHECK(p.liveness(key(7)).close_when_idle);
+    p.set_remembered(key(7), true);
+    CHECK(p.liveness(key(7)).keepalive == Keepalive::slow);
+    CHECK_FALSE(p.liveness(key(7)).close_when_idle);
+    CHECK(p.needed().empty());  // redialed by the remembered-address planner, not as needed
+    // Shown by mDNS (and no ring neighbour of ours): an ordinary announced peer.
+    for (std::uint8_t b : {7, 8, 9, 60}) p.set_announced(key(b), true);
+    CHECK(p.liveness(key(7)).close_when_idle);
+    p.set_announced(key(7), false);
+    CHECK_FALSE(p.liveness(key(7)).close_when_idle);
+    p.set_remembered(key(7), false);
+    CHECK(p.liveness(key(7)).close_when_idle);
+}

@@ -140,7 +140,7 @@ TEST_CASE("store: a new database gets the schema and keeps its data across reope
         CHECK(store->add_outgoing(text(1, peer_key(1), "hi")) == StoreError::ok);
     }
     CHECK(raw_int(path, "PRAGMA application_id") == 0x48574159);
-    CHECK(raw_int(path, "PRAGMA user_version") == 5);
+    CHECK(raw_int(path, "PRAGMA user_version") == 6);
     CHECK(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('contacts', 'messages')") == 2);
 
     auto store = open_ok(path);
@@ -610,7 +610,7 @@ DELETE FROM messages WHERE seq = 7;
         CHECK(inserted);
         CHECK(store->history(peer_key(3)).at(0).seq == 8);
     }
-    CHECK(raw_int(path, "PRAGMA user_version") == 5);
+    CHECK(raw_int(path, "PRAGMA user_version") == 6);
     CHECK(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'messages_%' AND type = 'table'") == 0);
     CHECK(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('messages_by_peer', 'messages_outbox')") == 2);
     CHECK(raw_int(path, "SELECT count(*) FROM sqlite_sequence") == 1);
@@ -635,6 +635,9 @@ TEST_CASE("store: a version-4 file gets its texts wrongly failed as too large qu
                   "WHERE body IN ('lossy 70', 'big');"
                   "UPDATE messages SET state = 'failed', failure = 'x' WHERE body = 'really failed';"
                   "UPDATE messages SET body = replace(hex(zeroblob(40000)), '0', 'x') WHERE body = 'big';"
+                  // Back to version 4: without what migration 6 added.
+                  "DROP TRIGGER contacts_forget_addresses; DROP TRIGGER contacts_block_addresses;"
+                  "DROP TABLE contact_addresses; ALTER TABLE contacts DROP COLUMN shares_addresses;"
                   "PRAGMA user_version = 4;");
     {
         auto store = open_ok(path);
@@ -647,7 +650,7 @@ TEST_CASE("store: a version-4 file gets its texts wrongly failed as too large qu
         REQUIRE(store->outbox(bob).size() == 1);
         CHECK(store->outbox(bob)[0].body == "lossy 70");
     }
-    CHECK(raw_int(path, "PRAGMA user_version") == 5);
+    CHECK(raw_int(path, "PRAGMA user_version") == 6);
 }
 
 TEST_CASE("store: a version-1 file whose tables do not fit is refused without being migrated") {
@@ -820,7 +823,7 @@ INSERT INTO messages VALUES(3, x'01000000000000000000000000000000', zeroblob(32)
         CHECK(store->put_room(StoredRoom{room_key(1), RoomMembership::joined, peer_key(0), "r", 1, 0}) ==
               StoreError::ok);
     }
-    CHECK(raw_int(path, "PRAGMA user_version") == 5);
+    CHECK(raw_int(path, "PRAGMA user_version") == 6);
     auto store = open_ok(path);
     CHECK(store->contact(peer_key(0))->sign_key == sk);
     CHECK(store->contact(peer_key(0))->trust == Trust::verified);
@@ -1236,7 +1239,7 @@ INSERT INTO rooms VALUES(x'01010101010101010101010101010101', 'joined', zeroblob
         CHECK(store->set_contact_files(peer_key(0), true) == StoreError::ok);
         CHECK(store->save_transfer(incoming_transfer(0), 1000) == StoreError::ok);
     }
-    CHECK(raw_int(path, "PRAGMA user_version") == 5);
+    CHECK(raw_int(path, "PRAGMA user_version") == 6);
     auto store = open_ok(path);
     CHECK(store->contact(peer_key(0))->files);
     CHECK(store->contact(peer_key(0))->sign_key == sk);
@@ -1272,4 +1275,104 @@ TEST_CASE("store: saving a transfer again writes about what changed") {
     CHECK(wal_after_save(3000) > 200 * 4096);
     REQUIRE(store->transfers().size() == 1);
     CHECK(store->transfers()[0] == as_saved(t, 3000));
+}
+
+TEST_CASE("store: remembered addresses, most recent first, at most 8 per contact") {
+    TempDir dir;
+    const auto path = dir / "hallway.db";
+    {
+        auto store = open_ok(path);
+        // Unknown key: nothing is kept (no contact would ever own the row).
+        CHECK(store->remember_address(peer_key(1), "10.0.0.1:5000", AddressSource::dialed, 1) == StoreError::ok);
+        CHECK(store->addresses(peer_key(1)).empty());
+        REQUIRE(store->touch_contact(peer_key(1), "alice", 10) == StoreError::ok);
+        for (int i = 0; i < 10; ++i)
+            CHECK(store->remember_address(peer_key(1), "10.0.0." + std::to_string(i) + ":5000",
+                                          AddressSource::inbound, 100 + i) == StoreError::ok);
+    }
+    auto store = open_ok(path);
+    auto kept = store->addresses(peer_key(1));
+    REQUIRE(kept.size() == kMaxAddressesPerKey);
+    CHECK(kept.front() == KnownAddress{"10.0.0.9:5000", AddressSource::inbound, 109});
+    CHECK(kept.back() == KnownAddress{"10.0.0.2:5000", AddressSource::inbound, 102});
+    // Seen again: moves to the front; a dialed source replaces inbound.
+    CHECK(store->remember_address(peer_key(1), "10.0.0.2:5000", AddressSource::dialed, 200) == StoreError::ok);
+    kept = store->addresses(peer_key(1));
+    CHECK(kept.size() == kMaxAddressesPerKey);
+    CHECK(kept.front() == KnownAddress{"10.0.0.2:5000", AddressSource::dialed, 200});
+    // A shared hint never downgrades what was seen, nor moves it back in time.
+    CHECK(store->remember_address(peer_key(1), "10.0.0.2:5000", AddressSource::shared, 150) == StoreError::ok);
+    CHECK(store->addresses(peer_key(1)).front() == KnownAddress{"10.0.0.2:5000", AddressSource::dialed, 200});
+    // An older address than all kept ones is dropped at once.
+    CHECK(store->remember_address(peer_key(1), "[fd00::1]:5000", AddressSource::shared, 1) == StoreError::ok);
+    kept = store->addresses(peer_key(1));
+    CHECK(kept.size() == kMaxAddressesPerKey);
+    CHECK(std::none_of(kept.begin(), kept.end(), [](const KnownAddress& a) { return a.address == "[fd00::1]:5000"; }));
+    // Bounds: empty and over-long texts are refused.
+    CHECK(store->remember_address(peer_key(1), "", AddressSource::dialed, 300) == StoreError::too_large);
+    CHECK(store->remember_address(peer_key(1), std::string(kMaxAddressText + 1, '1'), AddressSource::dialed, 300) ==
+          StoreError::too_large);
+    CHECK(store->remember_address(peer_key(1), std::string(kMaxAddressText, '1'), AddressSource::dialed, 300) ==
+          StoreError::ok);
+}
+
+TEST_CASE("store: blocking a contact or forgetting a stranger forgets its addresses") {
+    TempDir dir;
+    auto store = open_ok(dir / "hallway.db");
+    for (std::uint8_t k = 1; k <= 3; ++k) {
+        REQUIRE(store->touch_contact(peer_key(k), "p", 10 * k) == StoreError::ok);
+        CHECK(store->remember_address(peer_key(k), "10.0.0.1:1", AddressSource::dialed, 5) == StoreError::ok);
+    }
+    REQUIRE(store->add_outgoing(text(1, peer_key(2), "hi")) == StoreError::ok);  // 2 is no stranger
+    // Only non-strangers count as remembered contacts, most recently seen first.
+    REQUIRE(store->set_trust(peer_key(3), Trust::verified) == StoreError::ok);
+    CHECK(store->remembered_contacts(32) == std::vector<PeerKey>{peer_key(3), peer_key(2)});
+    CHECK(store->remembered_contacts(1) == std::vector<PeerKey>{peer_key(3)});
+    CHECK(store->is_stranger(peer_key(1)));
+    CHECK(!store->is_stranger(peer_key(2)));
+    CHECK(!store->is_stranger(peer_key(3)));
+    CHECK(!store->is_stranger(peer_key(9)));  // unknown
+    CHECK(store->remember_address(peer_key(3), "10.0.0.2:1", AddressSource::dialed, 6) == StoreError::ok);
+    CHECK(store->forget_address(peer_key(3), "10.0.0.1:1") == StoreError::ok);
+    CHECK(store->addresses(peer_key(3)) == std::vector<KnownAddress>{{"10.0.0.2:1", AddressSource::dialed, 6}});
+
+    CHECK(store->forget_stranger(peer_key(1)) == StoreError::ok);
+    CHECK(store->addresses(peer_key(1)).empty());
+    CHECK(store->set_trust(peer_key(2), Trust::blocked) == StoreError::ok);
+    CHECK(store->addresses(peer_key(2)).empty());
+    CHECK(store->remember_address(peer_key(2), "10.0.0.1:1", AddressSource::inbound, 6) == StoreError::ok);
+    CHECK(store->addresses(peer_key(2)).empty());
+    CHECK(store->remembered_contacts(32) == std::vector<PeerKey>{peer_key(3)});
+    // Unblocked: remembered again from the next sight on.
+    CHECK(store->set_trust(peer_key(2), Trust::unverified) == StoreError::ok);
+    CHECK(store->remember_address(peer_key(2), "10.0.0.1:1", AddressSource::inbound, 7) == StoreError::ok);
+    CHECK(store->addresses(peer_key(2)).size() == 1);
+}
+
+TEST_CASE("store: a contact's addresses capability; bad address rows written by others are refused or skipped") {
+    TempDir dir;
+    const auto path = dir / "hallway.db";
+    {
+        auto store = open_ok(path);
+        REQUIRE(store->touch_contact(peer_key(1), "alice", 10) == StoreError::ok);
+        CHECK(!store->contact(peer_key(1))->shares_addresses);
+        CHECK(store->set_contact_shares_addresses(peer_key(1), true) == StoreError::ok);
+        CHECK(store->set_contact_shares_addresses(peer_key(2), true) == StoreError::ok);
+    }
+    const std::string row = "INSERT INTO contact_addresses VALUES(x'" + std::string(64, '1') + "', ";
+    for (const std::string& sql : {row + "'', 'dialed', 1)", row + "printf('%.65c', '1'), 'dialed', 1)",
+                                  row + "'a:1', 'guessed', 1)", std::string("UPDATE contacts SET shares_addresses = 2")}) {
+        CAPTURE(sql);
+        std::string error;
+        CHECK(raw_exec(path, sql, error) == SQLITE_CONSTRAINT);
+    }
+    auto store = open_ok(path);
+    CHECK(store->contact(peer_key(1))->shares_addresses);
+    REQUIRE(store->contact(peer_key(2)));
+    CHECK(store->contact(peer_key(2))->shares_addresses);
+    CHECK(store->set_contact_shares_addresses(peer_key(1), false) == StoreError::ok);
+    CHECK(!store->contact(peer_key(1))->shares_addresses);
+    CHECK(to_string(AddressSource::shared) == "shared");
+    CHECK(address_source_from_string("inbound") == AddressSource::inbound);
+    CHECK(!address_source_from_string("mdns"));
 }

@@ -47,13 +47,32 @@ need_root() {
     fi
 }
 
-# vlan_up N: a virtual LAN of N hosts named after this test.
+# vlan_up N [ARGS...]: a virtual LAN of N hosts named after this test (ARGS go
+# to `vlan.sh up`).
 vlan_up() {
     need_root
     E2E_VLAN="e2e$$"
-    "$VLAN_SH" up "$E2E_VLAN" "$1" >"$E2E_DIR/vlan.log" 2>&1 || { cat "$E2E_DIR/vlan.log"; fail "vlan up"; }
+    "$VLAN_SH" up "$E2E_VLAN" "$@" >"$E2E_DIR/vlan.log" 2>&1 || { cat "$E2E_DIR/vlan.log"; fail "vlan up"; }
 }
 on_host() { local h=$1; shift; "$VLAN_SH" exec "$E2E_VLAN" "$h" "$@"; }
+
+# Two subnets and a router between them (docs/VLAN.md); no mDNS crosses it
+# unless reflector_up:
+# vlan_up_routed N K [ARGS...]: hosts 1..K on subnet 1 (10.213.0.i), K+1..N on
+#   subnet 2 (10.214.0.i); ARGS go to `vlan.sh up` (e.g. --wide-area DOMAIN).
+# move_host i SUBNET: carry host i to subnet 1 or 2 (new address and route, its
+#   avahi-daemon restarted; its processes keep running: restart a node if the
+#   test means "the laptop was moved and reopened").
+# router_exec CMD...: run CMD in the router's namespace.
+# reflector_up: an avahi-daemon in the router reflecting mDNS between the subnets.
+# dns_up CONFFILE: dnsmasq serving CONFFILE on 10.213.0.254 and 10.214.0.254.
+vlan_up_routed() { local n=$1 k=$2; shift 2; vlan_up "$n" --subnets 2 --split "$k" "$@"; }
+move_host() { vlan_cmd move "$E2E_VLAN" "$1" "$2"; }
+router_exec() { "$VLAN_SH" router-exec "$E2E_VLAN" "$@"; }
+reflector_up() { vlan_cmd reflector "$E2E_VLAN"; }
+dns_up() { vlan_cmd dns "$E2E_VLAN" "$1"; }
+# vlan_cmd ARGS...: vlan.sh ARGS, its output to vlan.log; fails the test if it fails.
+vlan_cmd() { "$VLAN_SH" "$@" >>"$E2E_DIR/vlan.log" 2>&1 || { cat "$E2E_DIR/vlan.log"; fail "vlan.sh $*"; }; }
 
 # impaired_link_up DELAY_MS LOSS SECONDS [CORRUPT]: a point-to-point link
 # (tests/support/impaired_link) between vlan hosts 1 and 2, as 10.214.0.1 and
@@ -134,6 +153,16 @@ wait_for() {
         sleep 0.05
     done
     fail "timed out after ${secs}s waiting until $what"
+}
+
+# never_for SECONDS WHAT CMD...: polls CMD for SECONDS; fails as soon as it succeeds.
+never_for() {
+    local secs=$1 what=$2; shift 2
+    local end=$(( $(date +%s%N) + secs * 1000000000 ))
+    while [ "$(date +%s%N)" -lt $end ]; do
+        ! "$@" >/dev/null 2>&1 || fail "$what (within ${secs}s)"
+        sleep 0.1
+    done
 }
 
 # online_in NAME PEERNICK: NAME lists PEERNICK as online.
