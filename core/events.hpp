@@ -43,6 +43,11 @@ struct PeerView {
     bool auto_accept_files = false;
     // Found through its private record (docs/PROTOCOL.md §2.1) while this node runs.
     bool private_mode = false;
+    // How this run found it, sorted: "mdns eth0", "wide-area office.example",
+    // "remembered" (dialed where it was reached before), "shared by <nick>",
+    // "--peer", "inbound" (it dialed us). Interface, domain and nick are
+    // peer or network text: data, never a format string.
+    std::vector<std::string> found_by;
 };
 
 struct PeerChanged {

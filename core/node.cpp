@@ -83,6 +83,7 @@ PeerView Node::Impl::view(const PeerKey& key, const Contact* c, bool name_clash)
     v.files = c && c->files;
     v.auto_accept_files = c && c->auto_accept_files;
     v.private_mode = is_private_peer(key);
+    v.found_by = found_by(key);
     return v;
 }
 
@@ -283,7 +284,9 @@ void Node::start() {
     cb.on_files_down = [&d](const PeerKey& k, std::string_view, transport::CloseKind) { d.files->on_lane_down(k); };
     cb.on_files_message = [&d](const PeerKey& k, std::span<const std::uint8_t> m) { d.files->transfers.handle(k, m); };
     cb.on_dial_failed = [&d](const asio::ip::tcp::endpoint& ep, std::string_view) { d.on_dial_failed(ep); };
-    cb.on_spoof = [&d](const PeerKey&, const PeerKey&, const asio::ip::tcp::endpoint& ep) { d.on_dial_failed(ep); };
+    cb.on_spoof = [&d](const PeerKey& expected, const PeerKey& actual, const asio::ip::tcp::endpoint& ep) {
+        d.on_spoof(expected, actual, ep);
+    };
     cb.may_reveal_to = [&d](const PeerKey& k) { return d.may_reveal_to(k); };
     d.apply_private_mode(d.options.private_mode.value_or(d.settings.private_mode));
     transport::TransportConfig tc;

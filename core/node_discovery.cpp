@@ -36,7 +36,10 @@ void Node::Impl::on_found(const discovery::Sighting& s) {
     }
     sighted.insert(fp);
     std::string id = fp + "|" + endpoint_text(s.endpoint);
-    auto [it, fresh] = targets.try_emplace(id, DialTarget{s.endpoint, fp, private_key});
+    const std::string how = s.domain != "local" && !s.domain.empty() ? "wide-area " + s.domain
+                            : s.interface_name.empty()               ? std::string("mdns")
+                                                                     : "mdns " + s.interface_name;
+    auto [it, fresh] = targets.try_emplace(id, DialTarget{s.endpoint, fp, private_key, how});
     if (!fresh) return;
     // Each announced place is authenticated by one handshake, unless one
     // already did (we reached the key there, or a session with it came from
@@ -122,7 +125,7 @@ void Node::Impl::add_manual_peer(const std::string& host_port) {
         return;
     }
     for (auto& r : results) {
-        auto [it, fresh] = targets.try_emplace("manual|" + endpoint_text(r.endpoint()), DialTarget{r.endpoint(), "", std::nullopt});
+        auto [it, fresh] = targets.try_emplace("manual|" + endpoint_text(r.endpoint()), DialTarget{r.endpoint(), "", std::nullopt, "--peer"});
         if (fresh) dial(it->second);
     }
 }

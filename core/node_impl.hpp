@@ -10,6 +10,7 @@
 #include "core/control.hpp"
 #include "core/outbox.hpp"
 #include "core/presence.hpp"
+#include "core/remembered_addresses.hpp"
 #include "core/rooms/rooms.hpp"
 #include "core/profile.hpp"
 #include "crypto/identity.hpp"
@@ -67,6 +68,8 @@ struct DialTarget {
     // A private record's contact (its tag matched this key): dialed with IK,
     // the only handshake a private node answers.
     std::optional<PeerKey> private_key;
+    // How it was found, for PeerView::found_by: "mdns eth0", "wide-area DOMAIN", "--peer".
+    std::string found_by;
     std::chrono::steady_clock::time_point next_try{};
     std::chrono::seconds backoff = node_detail::kRedialMin;
 };
@@ -87,6 +90,14 @@ struct Live {
     // Rechecks of a peer believed gone whose record stands (Presence::to_recheck).
     std::chrono::steady_clock::time_point next_recheck{};
     std::chrono::seconds recheck_pause = node_detail::kRecheckMin;
+    // How this run met it besides its dial targets (PeerView::found_by):
+    // "remembered", "inbound", "shared by <nick>"; a few at most.
+    std::set<std::string> found_by;
+
+    void found(std::string how) {
+        if (found_by.size() < kMaxFoundBy) found_by.insert(std::move(how));
+    }
+    static constexpr std::size_t kMaxFoundBy = 8;
 
     void add_address(const asio::ip::tcp::endpoint& address) {
         std::erase(addresses, address);
@@ -139,6 +150,10 @@ struct Node::Impl : core::rooms::RoomsPort {
     std::map<std::string, PeerKey> verified_fingerprints;
     // Dials on need in flight: which peer each endpoint was dialed for.
     std::map<asio::ip::tcp::endpoint, PeerKey> dialing_for;
+    // Contacts no discovery shows, dialed where they were reached before;
+    // which of the dials in flight are those.
+    RememberedAddresses remembered;
+    std::set<asio::ip::tcp::endpoint> probing;
     // Gone claims waiting for a session with the ring successor they go to.
     std::map<PeerKey, std::set<PeerKey>> gone_to_tell;
     // Keyed by "fingerprint|endpoint" for sightings and "manual|host:port" for --peer.
@@ -254,8 +269,31 @@ struct Node::Impl : core::rooms::RoomsPort {
     // Dials every address the peer was reached at (expecting its key), unless
     // a session or dials exist. False when there is nowhere to dial.
     bool dial_on_need(const PeerKey& key);
+    // Dials key at each endpoint (expecting its key), counted in Live::dials.
+    void dial_at(const PeerKey& key, std::span<const asio::ip::tcp::endpoint> endpoints);
 
     void on_dial_failed(const asio::ip::tcp::endpoint& ep);
+    // A dial expecting `expected` authenticated `actual`: refused by the
+    // transport, reported, and the address is no longer taken for expected's.
+    void on_spoof(const PeerKey& expected, const PeerKey& actual, const asio::ip::tcp::endpoint& ep);
+    // The alert for a handshake that authenticated someone else than the place promised.
+    void report_wrong_key(const std::string& place, const PeerKey& actual, std::string_view actual_nick);
+
+    // ---- remembered addresses (node_sessions.cpp) -------------------------------
+
+    // Keeps ep as a place key was reached at (not for a blocked key; in
+    // private mode not for a stranger: a private node keeps no trace of
+    // strangers); false when nothing was kept.
+    bool remember(const PeerKey& key, const asio::ip::tcp::endpoint& ep, AddressSource source);
+    // Addresses of key learned (a session, a contact's answer): persisted, and
+    // key becomes a probe candidate at once (dialed soon if not online).
+    void learn_addresses(const PeerKey& key, std::span<const asio::ip::tcp::endpoint> endpoints, AddressSource source);
+    // A contact (not blocked, not a stranger): its session is kept while no mDNS shows it.
+    bool keeps_without_mdns(const PeerKey& key) const;
+    // Dials the remembered contacts due now; returns when the next is due.
+    std::chrono::steady_clock::time_point probe_remembered(std::chrono::steady_clock::time_point now);
+    // How this run found key (PeerView::found_by), sorted.
+    std::vector<std::string> found_by(const PeerKey& key) const;
 
     // We saw key vanish (its session lost, no goodbye): the ring passes it on.
     void tell_ring_gone(const PeerKey& key) { pass_gone(key, key); }

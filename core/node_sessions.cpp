@@ -43,11 +43,30 @@ std::optional<bool> Node::Impl::announcement_matches(const transport::SessionInf
     const std::string expected = std::move(it->second);
     expected_at.erase(it);
     if (expected == fingerprint_of(info.peer)) return true;
-    notice(Notice::Level::alert,
-           "Spoofing attempt refused: " + endpoint_text(info.remote) + " announced fingerprint " +
-               crypto::format_digits(expected) + " but authenticated as " +
-               crypto::format_digits(fingerprint_of(info.peer)) + " (\"" + info.hello.nick + "\")");
+    report_wrong_key(endpoint_text(info.remote) + " announced fingerprint " + crypto::format_digits(expected),
+                     info.peer, info.hello.nick);
     return false;
+}
+
+void Node::Impl::report_wrong_key(const std::string& place, const PeerKey& actual, std::string_view actual_nick) {
+    std::string text = "Spoofing attempt refused: " + place + " but authenticated as " +
+                       crypto::format_digits(fingerprint_of(actual));
+    if (!actual_nick.empty()) text += " (\"" + std::string(actual_nick) + "\")";
+    notice(Notice::Level::alert, std::move(text));
+}
+
+void Node::Impl::on_spoof(const PeerKey& expected, const PeerKey& actual, const asio::ip::tcp::endpoint& ep) {
+    const std::string at = endpoint_text(ep);
+    auto c = store->contact(expected);
+    auto other = store->contact(actual);
+    // Not taken for expected's any more: the next probes go elsewhere, and the
+    // person is told once, not at every probe.
+    store->forget_address(expected, at);
+    std::erase(live[expected].addresses, ep);
+    report_wrong_key(at + " was dialed as \"" + (c ? c->nick : std::string()) + "\" (" +
+                         crypto::format_digits(fingerprint_of(expected)) + ") where it was reached before",
+                     actual, other ? std::string_view(other->nick) : std::string_view());
+    on_dial_failed(ep);
 }
 
 void Node::Impl::on_duplicate(const transport::SessionInfo& info) {
@@ -78,12 +97,28 @@ void Node::Impl::on_session_up(const transport::SessionInfo& info) {
     l.next_recheck = {};
     l.recheck_pause = kRecheckMin;
     if (info.we_dialed) l.add_address(info.remote);
+    // Where it listens, for the next run or a move: the place we dialed, or
+    // an inbound session's address with its Hello's listening port.
+    if (info.we_dialed) {
+        remember(key, info.remote, AddressSource::dialed);
+        if (probing.count(info.remote)) l.found("remembered");
+    } else {
+        l.found("inbound");
+        if (info.hello.port)
+            remember(key, asio::ip::tcp::endpoint(info.remote.address(), info.hello.port), AddressSource::inbound);
+    }
+    remembered.reset(key);
+    presence->set_remembered(key, keeps_without_mdns(key));
     for (auto& [id, t] : targets) {
         if (t.endpoint != info.remote) continue;
         t.backoff = kRedialMin;
         if (t.expected_fingerprint.empty()) presence->set_manual(key);
     }
     presence->session_up(key);
+    std::erase_if(probing, [&](const auto& ep) {
+        auto d = dialing_for.find(ep);
+        return d == dialing_for.end() || d->second == key;
+    });
     std::erase_if(dialing_for, [&](const auto& d) { return d.second == key; });
     if (dialed_announcement) {
         verify_announcement(key, std::nullopt);  // the address is added above
@@ -169,18 +204,81 @@ bool Node::Impl::dial_on_need(const PeerKey& key) {
     Live& l = live[key];
     if (l.dials > 0) return true;
     if (l.addresses.empty()) return false;
-    for (auto& ep : l.addresses) {
-        dialing_for[ep] = key;
-        ++l.dials;
-        transport->dial(ep, key, transport::Lane::chat, handshake_for(key));
-    }
+    dial_at(key, std::vector<asio::ip::tcp::endpoint>(l.addresses.begin(), l.addresses.end()));
     l.next_dial = std::chrono::steady_clock::now() + l.backoff;
     l.backoff = std::min<std::chrono::seconds>(l.backoff * 2, kRedialMax);
     return true;
 }
 
+void Node::Impl::dial_at(const PeerKey& key, std::span<const asio::ip::tcp::endpoint> endpoints) {
+    Live& l = live[key];
+    for (auto& ep : endpoints) {
+        dialing_for[ep] = key;
+        ++l.dials;
+        transport->dial(ep, key, transport::Lane::chat, handshake_for(key));
+    }
+}
+
+bool Node::Impl::remember(const PeerKey& key, const asio::ip::tcp::endpoint& ep, AddressSource source) {
+    if (!worth_remembering(ep) || (private_mode && store->is_stranger(key))) return false;
+    const std::string text = endpoint_text(ep);
+    if (store->remember_address(key, text, source, now_ms()) != StoreError::ok) return false;
+    auto kept = store->addresses(key);
+    return std::any_of(kept.begin(), kept.end(), [&](const KnownAddress& a) { return a.address == text; });
+}
+
+void Node::Impl::learn_addresses(const PeerKey& key, std::span<const asio::ip::tcp::endpoint> endpoints,
+                                 AddressSource source) {
+    bool learned = false;
+    for (auto& ep : endpoints.first(std::min(endpoints.size(), kMaxAddressesPerKey)))
+        learned = remember(key, ep, source) || learned;
+    if (!learned) return;
+    remembered.reset(key);
+    wake_maintenance();
+}
+
+bool Node::Impl::keeps_without_mdns(const PeerKey& key) const {
+    auto c = store->contact(key);
+    return c && c->trust != Trust::blocked && !store->is_stranger(key);
+}
+
+std::chrono::steady_clock::time_point Node::Impl::probe_remembered(std::chrono::steady_clock::time_point now) {
+    // Shown peers are passed over, so ask for enough candidates to still find
+    // kMaxPeers others.
+    auto hidden = [&](const PeerKey& k) {
+        return presence->online(k) || presence->announced(k) || transport->has_session(k);
+    };
+    const auto shown = std::count_if(live.begin(), live.end(), [&](const auto& l) { return hidden(l.first); });
+    const auto candidates = store->remembered_contacts(RememberedAddresses::kMaxPeers + static_cast<std::size_t>(shown));
+    for (const PeerKey& key : remembered.due(candidates, hidden, now)) {
+        if (live[key].dials > 0) continue;
+        std::vector<asio::ip::tcp::endpoint> at;
+        for (auto& a : store->addresses(key))
+            if (auto ep = parse_address_text(a.address); ep && worth_remembering(*ep)) at.push_back(*ep);
+        probing.insert(at.begin(), at.end());
+        dial_at(key, at);
+    }
+    return remembered.next_due();
+}
+
+std::vector<std::string> Node::Impl::found_by(const PeerKey& key) const {
+    std::set<std::string> how;
+    auto l = live.find(key);
+    if (l != live.end()) how = l->second.found_by;
+    const std::string& fp = fingerprint_of(key);
+    auto verified = verified_fingerprints.find(fp);
+    const bool announced = verified != verified_fingerprints.end() && verified->second == key;
+    for (auto& [id, t] : targets) {
+        const bool ours = t.expected_fingerprint.empty() ? l != live.end() && l->second.has_address(t.endpoint)
+                                                          : announced && t.expected_fingerprint == fp;
+        if (ours && !t.found_by.empty()) how.insert(t.found_by);
+    }
+    return {how.begin(), how.end()};
+}
+
 void Node::Impl::on_dial_failed(const asio::ip::tcp::endpoint& ep) {
     expected_at.erase(ep);
+    probing.erase(ep);
     wake_maintenance();
     auto it = dialing_for.find(ep);
     if (it == dialing_for.end()) return;
@@ -247,6 +345,8 @@ void Node::Impl::maintain() {
         }
         next_recheck = std::min(next_recheck, l.next_recheck);
     }
+    // Contacts no discovery shows, at the addresses they were reached at.
+    next_recheck = std::min(next_recheck, probe_remembered(now));
     for (auto& key : resends.due(now)) {
         if (store->has_outbox(key))
             flush_outbox(key);
