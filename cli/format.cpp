@@ -42,6 +42,8 @@ std::string describe_peer(const core::PeerView& p) {
     if (p.name_clash) line += " [NOT the verified contact of that name]";
     if (p.unread) line += "  " + std::to_string(p.unread) + " unread";
     line += "\n    " + crypto::format_digits(p.fingerprint);
+    for (std::size_t i = 0; i < p.found_by.size(); ++i)
+        line += (i == 0 ? "\n    found by: " : ", ") + sanitize(p.found_by[i]);
     return line;
 }
 

@@ -103,6 +103,9 @@ int cmd_peers(const Args& a) {
         v.status_message = p.value("status", "");
         v.unread = p.value("unread", 0u);
         v.name_clash = p.value("name_clash", false);
+        if (auto how = p.find("found_by"); how != p.end() && how->is_array())
+            for (auto& h : *how)
+                if (h.is_string() && v.found_by.size() < core::kMaxListedFoundBy) v.found_by.push_back(h.get<std::string>());
         std::string t = p.value("trust", "unverified");
         v.trust = t == "verified" ? core::Trust::verified : t == "blocked" ? core::Trust::blocked : core::Trust::unverified;
         std::cout << describe_peer(v) << "\n";

@@ -43,7 +43,8 @@ json peer_json(const PeerView& p) {
                 {"rooms", p.rooms},
                 {"files", p.files},
                 {"auto_accept_files", p.auto_accept_files},
-                {"private", p.private_mode}};
+                {"private", p.private_mode},
+                {"found_by", p.found_by}};
 }
 
 json message_json(const StoredMessage& m) {

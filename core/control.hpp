@@ -30,6 +30,8 @@ inline constexpr std::size_t kMaxControlLine = 1024 * 1024;
 inline constexpr std::size_t kDefaultHistoryLimit = 1000;
 // Addresses listed per peer in a peers reply (a flapping peer collects many).
 inline constexpr std::size_t kMaxListedAddresses = 16;
+// How a peer was found (PeerView::found_by): a node lists a few; a client reads no more.
+inline constexpr std::size_t kMaxListedFoundBy = 16;
 
 // Serialises JSON for peers' text safely: invalid UTF-8 is replaced, never thrown on.
 std::string dump_json(const nlohmann::json& j);

@@ -10,6 +10,14 @@ namespace {
 // only take room.
 constexpr std::size_t kFilterThreshold = 8;
 
+// How this run found the peer ("mdns eth0", "remembered"...): interface,
+// domain and nick are network text, so unformatted.
+void found_by_lines(const core::PeerView& peer) {
+    if (peer.found_by.empty()) return;
+    ImGui::TextDisabled("Found by");
+    for (const auto& how : peer.found_by) ImGui::TextUnformatted(how.c_str());
+}
+
 void context_menu(const core::PeerView& peer, ConversationsState& conversations, VerifyDialogState& verify, Commands& out) {
     if (!ImGui::BeginPopupContextItem("buddy menu")) return;
     if (ImGui::MenuItem("Open conversation")) open_conversation(conversations, peer.key, out);
@@ -26,6 +34,7 @@ void context_menu(const core::PeerView& peer, ConversationsState& conversations,
     const std::string fp = group_digits(peer.fingerprint);
     ImGui::TextUnformatted(fp.c_str());
     for (const auto& a : peer.addresses) ImGui::TextUnformatted(a.c_str());
+    found_by_lines(peer);
     ImGui::EndPopup();
 }
 
@@ -37,9 +46,10 @@ void row(const Model& model, const core::PeerView& peer, ConversationsState& con
     const float row_h = ImGui::GetTextLineHeightWithSpacing() * 2.0f;
     if (ImGui::Selectable("##row", selected, ImGuiSelectableFlags_AllowItemOverlap, ImVec2(0, row_h - ImGui::GetStyle().ItemSpacing.y)))
         open_conversation(conversations, peer.key, out);
-    if (!peer.rooms && ImGui::IsItemHovered()) {
+    if (ImGui::IsItemHovered() && (!peer.rooms || !peer.found_by.empty())) {
         ImGui::BeginTooltip();
-        ImGui::TextUnformatted(kCannotJoinRooms);
+        if (!peer.rooms) ImGui::TextUnformatted(kCannotJoinRooms);
+        found_by_lines(peer);
         ImGui::EndTooltip();
     }
     context_menu(peer, conversations, verify, out);

@@ -143,3 +143,14 @@ TEST_CASE("format: chat hears of a transfer at its offer, start, each quarter an
     CHECK(fresh.line(core::TransferChanged{transfer(Direction::in, TransferState::offered, 0)}) ==
           "* alice offers report.pdf (40.0 MiB): hallway accept 3 or hallway decline 3");
 }
+
+TEST_CASE("format: a peer's line says how it was found, peer text sanitized") {
+    core::PeerView p;
+    p.nick = "carol";
+    p.fingerprint = std::string(40, '1');
+    CHECK(describe_peer(p).find("found by") == std::string::npos);
+    p.found_by = {"inbound", "remembered", "shared by \x1b[31mbob"};
+    const std::string line = describe_peer(p);
+    CHECK(line.find("\n    found by: inbound, remembered, shared by ") != std::string::npos);
+    CHECK(line.find('\x1b') == std::string::npos);
+}

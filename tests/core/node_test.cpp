@@ -231,3 +231,82 @@ TEST_CASE("node: --private and --no-private decide one run, without either the s
     CHECK_FALSE(own_private(false));  // --no-private overrides the saved choice ...
     CHECK(own_private(std::nullopt));  // ... and leaves it saved
 }
+
+namespace {
+
+std::optional<core::PeerView> named(const Running& r, std::string_view nick) {
+    for (auto& p : r.node->peers())
+        if (p.nick == nick) return p;
+    return std::nullopt;
+}
+
+bool has(const std::vector<std::string>& list, std::string_view item) {
+    return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+// alice and bob meet (bob dials alice with --peer) and bob sends alice a text:
+// contacts to each other, not strangers. Returns {alice's key, bob's key}.
+std::pair<transport::PeerKey, transport::PeerKey> meet(asio::io_context& io, Running& alice, Running& bob) {
+    REQUIRE(run_until(io, [&] { return named(bob, "alice") && named(alice, "bob"); }));
+    const auto a = named(bob, "alice")->key;
+    const auto b = named(alice, "bob")->key;
+    std::string error;
+    REQUIRE(bob.node->send_text(a, "hi alice", error));
+    REQUIRE(run_until(io, [&] { return alice.node->history(b, 10).size() == 1; }));
+    return {a, b};
+}
+
+}  // namespace
+
+TEST_CASE("node: restarted without --peer or mDNS, a contact is dialed where it was reached before") {
+    asio::io_context io;
+    Running alice(io, {}, core::kMaxStrangers, "alice");
+    Running bob(io, {"127.0.0.1:" + std::to_string(alice.node->port())}, core::kMaxStrangers, "bob");
+    const auto [a, b] = meet(io, alice, bob);
+    CHECK(named(bob, "alice")->found_by == std::vector<std::string>{"--peer"});
+    CHECK(named(alice, "bob")->found_by == std::vector<std::string>{"inbound"});
+
+    bob.restart();  // no --peer now, and no mDNS: only a remembered address can bring them together
+    REQUIRE(run_until(io, [&] {
+        auto on_bob = bob.view(a);
+        auto on_alice = alice.view(b);
+        return on_bob && on_bob->session && on_bob->online && on_alice && on_alice->online;
+    }));
+    // Whichever dialed first (bob at start, or alice at bob's inbound address
+    // with its Hello port) reached the other at a remembered address.
+    const auto bob_saw = bob.view(a)->found_by;
+    const auto alice_saw = alice.view(b)->found_by;
+    CAPTURE(bob_saw.size());
+    CHECK(((has(bob_saw, "remembered") && has(alice_saw, "inbound")) ||
+           (has(alice_saw, "remembered") && has(bob_saw, "inbound"))));
+    std::string error;
+    REQUIRE(alice.node->send_text(b, "hi bob", error));
+    REQUIRE(run_until(io, [&] { return bob.node->history(a, 10).size() == 2; }));
+    REQUIRE(bob.node->send_text(a, "again", error));
+    REQUIRE(run_until(io, [&] { return alice.node->history(b, 10).size() == 2; }));
+}
+
+TEST_CASE("node: another key at a remembered address is refused, reported, and does not show the contact online") {
+    asio::io_context io;
+    std::optional<Running> alice(std::in_place, io, std::vector<std::string>{}, core::kMaxStrangers, "alice");
+    const auto port = alice->node->port();
+    Running bob(io, {"127.0.0.1:" + std::to_string(port)}, core::kMaxStrangers, "bob");
+    const auto [a, b] = meet(io, *alice, bob);
+    alice.reset();  // alice leaves; eve listens where alice did
+    Running eve(io, {}, core::kMaxStrangers, "eve", port);
+    bob.restart();
+    auto spoof_reported = [&] {
+        return std::any_of(bob.notices.begin(), bob.notices.end(), [](const core::Notice& n) {
+            return n.level == core::Notice::Level::alert && n.text.find("Spoofing attempt refused") != std::string::npos &&
+                   n.text.find("\"alice\"") != std::string::npos;
+        });
+    };
+    REQUIRE(run_until(io, spoof_reported));
+    // A while more: alice never shows online, eve is no session of bob's.
+    run_until(io, [] { return false; }, std::chrono::milliseconds(1500));
+    CHECK_FALSE(bob.view(a)->online);
+    CHECK_FALSE(named(bob, "eve"));
+    CHECK(std::count_if(bob.notices.begin(), bob.notices.end(), [](const core::Notice& n) {
+              return n.text.find("Spoofing attempt refused") != std::string::npos;
+          }) == 1);  // told once: the address is no longer taken for alice's
+}

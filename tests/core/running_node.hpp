@@ -11,6 +11,8 @@ namespace hallway::test {
 
 struct Running {
     hallway::test::TempDir dir;
+    asio::io_context& io;
+    core::NodeOptions options;
     std::unique_ptr<core::Node> node;
     std::vector<core::Notice> notices;
     std::vector<core::TransferView> transfers;  // every TransferChanged, in order
@@ -19,8 +21,9 @@ struct Running {
     // nodes run at once; std::nullopt listens as a node started without --port.
     Running(asio::io_context& io, std::vector<std::string> manual_peers = {},
             std::size_t max_strangers = core::kMaxStrangers, std::string nick = "node",
-            std::optional<std::uint16_t> port = 0, std::uint16_t default_port = transport::wire::kDefaultPort) {
-        core::NodeOptions o;
+            std::optional<std::uint16_t> port = 0, std::uint16_t default_port = transport::wire::kDefaultPort)
+        : io(io) {
+        core::NodeOptions& o = options;
         o.profile_dir = dir.path() / "profile";
         o.nick = std::move(nick);
         o.download_dir = dir.path() / "downloads";
@@ -30,8 +33,23 @@ struct Running {
         o.control_socket = false;
         o.manual_peers = std::move(manual_peers);
         o.max_strangers = max_strangers;
+        boot();
+    }
+    // Stops the node and starts it again on the same profile and port (a
+    // restart, a laptop that moved), with these --peer addresses.
+    void restart(std::vector<std::string> manual_peers = {}) {
+        options.port = node->port();
+        options.manual_peers = std::move(manual_peers);
+        node->stop("restart");
+        io.restart();
+        io.run_for(std::chrono::milliseconds(200));  // its goodbyes go out
+        io.restart();
+        node.reset();
+        boot();
+    }
+    void boot() {
         std::string error;
-        node = core::Node::create(io, o, error);
+        node = core::Node::create(io, options, error);
         INFO(error);
         REQUIRE(node);
         node->start();
