@@ -136,6 +136,12 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"available", "away", "busy"}));
     status->add_option("MESSAGE", args.text, kStatusHelp);
 
+    auto* share = app.add_subcommand(
+        "share-addresses", "Print or set who may ask where your contacts are (docs/PROTOCOL.md §13)");
+    share->add_option("WHO", args.share_addresses,
+                      "verified (default): verified contacts; contacts: any contact; off: nobody, and we do not ask")
+        ->check(CLI::IsMember({"verified", "contacts", "off"}));
+
     auto* rooms = app.add_subcommand("rooms", "List our rooms and invitations; --open lists open rooms on the LAN");
     rooms->add_flag("--open", args.open, "Ask the peers here which open rooms they are in (anyone may join those)");
     rooms->add_flag("--json", args.json, "Machine-readable output");
@@ -206,6 +212,7 @@ int main(int argc, char** argv) {
     if (*block) return cli::cmd_trust(args, "blocked");
     if (*unblock) return cli::cmd_trust(args, "unverified");
     if (*status) return cli::cmd_status(args);
+    if (*share) return cli::cmd_share_addresses(args);
     if (*rooms) return cli::cmd_rooms(args);
     if (*room_create) return cli::cmd_room_create(args);
     if (*room_invite) return cli::cmd_room_invite(args);

@@ -210,6 +210,15 @@ int cmd_status(const Args& a) {
     return ask(a, {{"cmd", "status"}, {"presence", a.presence}, {"message", a.text}}, reply);
 }
 
+int cmd_share_addresses(const Args& a) {
+    json request{{"cmd", "share_addresses"}};
+    if (!a.share_addresses.empty()) request["value"] = a.share_addresses;
+    json reply;
+    if (int rc = ask(a, request, reply)) return rc;
+    std::cout << reply.value("share_addresses", "") << "\n";
+    return kExitOk;
+}
+
 bool profile_keys(const Args& a, crypto::KeyPair& keys, std::shared_ptr<const core::UnlockedKeys>& unlocked) {
     if (!unlock_if_locked(a, unlocked)) return false;
     if (unlocked) {

@@ -334,7 +334,7 @@ json ControlServer::handle(const json& req, std::uint64_t connection_id) {
         auto o = node_.own();
         return json{{"ok", true}, {"nick", o.nick}, {"id", o.fingerprint}, {"port", o.port},
                     {"presence", o.presence}, {"status", o.status_message}, {"service", node_.service_name()},
-                    {"private", o.private_mode}};
+                    {"private", o.private_mode}, {"share_addresses", to_string(o.share_addresses)}};
     }
     if (cmd == "peers") {
         auto offset = uint_field(req, "offset", 0);
@@ -407,6 +407,14 @@ json ControlServer::handle(const json& req, std::uint64_t connection_id) {
         focus_owner_ = connection_id;
         node_.set_focus(key);
         return json{{"ok", true}};
+    }
+    if (cmd == "share_addresses") {
+        if (req.contains("value")) {
+            const auto who = share_addresses_from(string_field(req, "value"));
+            if (!who) return error_json("bad_request", "value must be verified, contacts or off");
+            if (!node_.set_share_addresses(*who, error)) return error_json("refused", error);
+        }
+        return json{{"ok", true}, {"share_addresses", to_string(node_.own().share_addresses)}};
     }
     if (cmd == "status") {
         if (!node_.set_presence(string_field(req, "presence"), string_field(req, "message"), error))

@@ -1,6 +1,7 @@
 #pragma once
 // What the messenger tells front ends, and the one queue that carries it from
 // the network thread to a UI thread.
+#include "core/profile.hpp"
 #include "core/store.hpp"
 
 #include <chrono>
@@ -74,6 +75,7 @@ struct OwnIdentity {
     std::string status_message;
     std::uint16_t port = 0;
     bool private_mode = false;  // docs/PROTOCOL.md §2.1
+    ShareAddresses share_addresses = ShareAddresses::verified;  // docs/PROTOCOL.md §13
 };
 struct Notice {
     enum class Level { info, warning, alert };

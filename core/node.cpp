@@ -1,6 +1,7 @@
 #include "core/node.hpp"
 
 #include "core/node_files.hpp"
+#include "core/address_sharing.hpp"
 #include "core/private_mode.hpp"
 
 #include <algorithm>
@@ -93,7 +94,8 @@ PeerView Node::Impl::view(const PeerKey& key) const {
 }
 
 OwnIdentity Node::Impl::own() const {
-    return OwnIdentity{settings.nick, fingerprint, settings.presence, settings.status_message, port, private_mode};
+    return OwnIdentity{settings.nick, fingerprint, settings.presence, settings.status_message, port, private_mode,
+                       share_setting()};
 }
 
 discovery::Announcement Node::Impl::announcement() const {
@@ -108,7 +110,10 @@ void Node::Impl::apply_private_mode(bool on) {
         rng(salt);
         private_tag = private_record_tag(identity.public_key, salt);
     }
-    if (transport) transport->set_private_mode(on);
+    if (transport) {
+        transport->set_private_mode(on);
+        transport->set_hello(hello());  // no "addresses" in private mode
+    }
     if (discovery) discovery->update(announcement());
 }
 
@@ -118,6 +123,7 @@ transport::Status Node::Impl::status_message() const {
 
 transport::Hello Node::Impl::hello() const {
     transport::Hello h{transport::wire::kVersion, settings.nick, {"text", "rooms", "files"}, signing.public_key};
+    if (shares_addresses()) h.capabilities.emplace_back(kAddressesCapability);
     h.port = port;  // 0 until listening
     return h;
 }
@@ -541,6 +547,18 @@ bool Node::set_private_mode(bool on, std::string& error) {
         d.apply_private_mode(on);
         d.wake_maintenance();  // records set aside while private may be dialed now
     }
+    d.emit(d.own());
+    return true;
+}
+
+bool Node::set_share_addresses(ShareAddresses who, std::string& error) {
+    Impl& d = *impl_;
+    error.clear();
+    Settings next = d.settings;
+    next.share_addresses = std::string(to_string(who));
+    if (!save_settings(d.options.profile_dir, next, error, d.store_key())) return false;
+    d.settings = std::move(next);
+    if (d.transport) d.transport->set_hello(d.hello());
     d.emit(d.own());
     return true;
 }

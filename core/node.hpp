@@ -111,6 +111,10 @@ public:
     // service is re-published (a fresh salt and name) and the transport told.
     // false + error when saving failed (nothing changed).
     bool set_private_mode(bool on, std::string& error);
+    // Who may ask us where our contacts are (docs/PROTOCOL.md §13): saved
+    // (settings "share_addresses"), then the Hello's capability "addresses"
+    // follows it for new sessions. false + error when saving failed.
+    bool set_share_addresses(ShareAddresses who, std::string& error);
 
     std::string safety_number(const PeerKey& peer) const;
     void set_trust(const PeerKey& peer, Trust trust);

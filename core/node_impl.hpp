@@ -7,6 +7,7 @@
 // the rooms service; node_files.cpp the files service's (node_files.hpp).
 #include "core/node.hpp"
 
+#include "core/address_sharing.hpp"
 #include "core/control.hpp"
 #include "core/outbox.hpp"
 #include "core/presence.hpp"
@@ -137,6 +138,18 @@ struct Node::Impl : core::rooms::RoomsPort {
     // contacts: which contact published it, or nullopt for a stranger's.
     // Bounded by the instances discovery tracks; forgotten when lost.
     std::map<std::string, std::optional<PeerKey>> private_records;
+    // Sharing addresses (docs/PROTOCOL.md §13, node_addresses.cpp): what was
+    // asked and answered, and wheres waiting for a session to their peer.
+    AddressSharing sharing{rng};
+    std::map<PeerKey, transport::Where> wheres_waiting;
+    // Who told us where a key is (PeerView::found_by "shared by <nick>" once
+    // a dial there reaches it): at most kMaxSharedBy keys.
+    struct SharedBy {
+        std::string nick;
+        std::vector<asio::ip::tcp::endpoint> endpoints;
+    };
+    std::map<PeerKey, SharedBy> shared_by;
+    static constexpr std::size_t kMaxSharedBy = 64;
     std::unique_ptr<ControlServer> control;
     std::unique_ptr<Files> files;  // after transport: gone before it
     asio::steady_timer maintenance{io};
@@ -331,6 +344,22 @@ struct Node::Impl : core::rooms::RoomsPort {
     }
 
     void handle(const PeerKey& key, const transport::Status& s);
+
+    // ---- sharing addresses (node_addresses.cpp) -----------------------------------
+
+    ShareAddresses share_setting() const;
+    // We ask, answer and offer "addresses": the setting is not off, not private.
+    bool shares_addresses() const { return !private_mode && share_setting() != ShareAddresses::off; }
+    // What the setting weighs of a peer; nullopt for an unknown key.
+    Standing standing(const Contact& c) const;
+    std::optional<Standing> standing(const PeerKey& key) const;
+    // While contacts are unreachable, asks a few allowed online peers where they are.
+    void ask_addresses(std::chrono::steady_clock::time_point now);
+    // Records whether the peer offers "addresses"; sends the where waiting for
+    // this session, and asks the peer if it is one to ask.
+    void addresses_session_up(const transport::SessionInfo& info);
+    void handle(const PeerKey& from, const transport::Where& w);
+    void handle(const PeerKey& from, const transport::Here& h);
 
     // ---- discovery (node_discovery.cpp) ----------------------------------------
 

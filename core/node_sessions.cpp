@@ -143,6 +143,7 @@ void Node::Impl::on_session_up(const transport::SessionInfo& info) {
     peer_changed(key);
     flush_outbox(key);
     rooms->on_session_up(key);
+    addresses_session_up(info);
     if (!info.we_dialed && info.hello.port) files->dial_back[key] = {info.remote.address(), info.hello.port};
     if (files->busy(key)) files->reach(key);
     refresh_sessions();
@@ -359,6 +360,7 @@ void Node::Impl::maintain() {
             resends.forget(key);
     }
     if (files->keep_lanes(now)) waiting = true;
+    ask_addresses(now);
     // Members that have not confirmed our room entries are asked again;
     // the tick comes back for that, and for the next recheck.
     const auto due = std::min(rooms->tick(now), next_recheck);

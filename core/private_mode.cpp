@@ -1,5 +1,7 @@
 #include "core/private_mode.hpp"
 
+#include "crypto/keyed_tag.hpp"
+
 #include <sodium.h>
 
 #include <algorithm>
@@ -7,17 +9,8 @@
 namespace hallway::core {
 namespace {
 
-using Tag = std::array<std::uint8_t, kPrivateTagBytes>;
-
-Tag tag_of(const PeerKey& key, const PrivateSalt& salt) {
-    Tag tag{};
-    crypto_generichash_blake2b_state state;
-    crypto_generichash_blake2b_init(&state, key.data(), key.size(), tag.size());
-    crypto_generichash_blake2b_update(&state, reinterpret_cast<const unsigned char*>(kPrivateTagContext.data()),
-                                      kPrivateTagContext.size());
-    crypto_generichash_blake2b_update(&state, salt.data(), salt.size());
-    crypto_generichash_blake2b_final(&state, tag.data(), tag.size());
-    return tag;
+crypto::KeyedTag tag_of(const PeerKey& key, const PrivateSalt& salt) {
+    return crypto::keyed_tag(key, kPrivateTagContext, salt);
 }
 
 std::string hex(std::span<const std::uint8_t> bytes) {
@@ -43,8 +36,9 @@ std::optional<PeerKey> match_private_tag(std::string_view pt, std::span<const Pe
     PrivateSalt salt{};
     std::copy_n(bytes.begin(), salt.size(), salt.begin());
     for (const PeerKey& key : keys) {
-        const Tag tag = tag_of(key, salt);
-        if (sodium_memcmp(tag.data(), bytes.data() + salt.size(), tag.size()) == 0) return key;
+        crypto::KeyedTag published{};
+        std::copy_n(bytes.begin() + salt.size(), published.size(), published.begin());
+        if (crypto::tags_equal(tag_of(key, salt), published)) return key;
     }
     return std::nullopt;
 }

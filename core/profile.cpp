@@ -18,6 +18,7 @@
 #include <span>
 #include <sstream>
 #include <algorithm>
+#include <array>
 #include <utility>
 #include <vector>
 
@@ -90,6 +91,10 @@ struct Field {
 
 std::string check_saved_nick(std::string_view nick) { return nick.empty() ? std::string() : check_nick(nick); }
 
+constexpr std::array<std::string_view, 3> kShareAddressesNames{"verified", "contacts", "off"};
+// The longest of kShareAddressesNames.
+constexpr std::size_t kMaxShareAddressesName = 8;
+
 // A flag, not text: read only as "0" or "1".
 constexpr std::string_view kPrivateKey = "private";
 
@@ -97,6 +102,7 @@ constexpr Field kFields[] = {
     {"nick", &Settings::nick, transport::wire::kMaxNick, check_saved_nick},
     {"presence", &Settings::presence, transport::wire::kMaxPresence, check_presence},
     {"status_message", &Settings::status_message, transport::wire::kMaxStatusMessage, check_status_message},
+    {"share_addresses", &Settings::share_addresses, kMaxShareAddressesName, check_share_addresses},
 };
 
 }  // namespace
@@ -195,6 +201,18 @@ std::string check_nick(std::string_view nick) {
 std::string check_presence(std::string_view presence) {
     if (presence == "available" || presence == "away" || presence == "busy") return {};
     return "presence must be available, away or busy";
+}
+
+std::string_view to_string(ShareAddresses s) { return kShareAddressesNames[static_cast<std::size_t>(s)]; }
+
+std::optional<ShareAddresses> share_addresses_from(std::string_view name) {
+    const auto* it = std::find(kShareAddressesNames.begin(), kShareAddressesNames.end(), name);
+    if (it == kShareAddressesNames.end()) return std::nullopt;
+    return static_cast<ShareAddresses>(it - kShareAddressesNames.begin());
+}
+
+std::string check_share_addresses(std::string_view value) {
+    return share_addresses_from(value) ? std::string() : "must be verified, contacts or off";
 }
 
 std::string check_status_message(std::string_view message) {

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -67,6 +68,9 @@ struct Settings {
     // "private=1": private mode (docs/PROTOCOL.md §2.1), kept so the window's
     // switch and the next start agree; "private=0" or absent: normal.
     bool private_mode = false;
+    // Who may ask us where our contacts are, and be asked (docs/PROTOCOL.md §13):
+    // to_string(ShareAddresses).
+    std::string share_addresses = "verified";
 };
 
 // Only this much of a settings file is read (ours is a few hundred bytes); the
@@ -82,6 +86,14 @@ std::string check_nick(std::string_view nick);
 std::string check_presence(std::string_view presence);
 // status message: at most wire::kMaxStatusMessage bytes, no line break or NUL.
 std::string check_status_message(std::string_view message);
+
+// The setting share_addresses: a verified contact, any contact (neither
+// blocked nor a stranger), or nobody may ask us where our contacts are.
+enum class ShareAddresses { verified, contacts, off };
+std::string_view to_string(ShareAddresses s);
+std::optional<ShareAddresses> share_addresses_from(std::string_view name);
+// share_addresses: verified, contacts or off.
+std::string check_share_addresses(std::string_view value);
 
 // The longest prefix of s of at most max bytes that does not split a UTF-8 sequence.
 std::string_view utf8_prefix(std::string_view s, std::size_t max);

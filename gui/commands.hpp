@@ -1,6 +1,7 @@
 #pragma once
 // What the panels ask of the node. Panels only append these; main.cpp posts
 // each to the network thread, so no panel ever touches core directly.
+#include "core/profile.hpp"
 #include "core/store.hpp"
 
 #include <cstdint>
@@ -34,6 +35,10 @@ struct SetTrust {
 // -> Node::set_private_mode; a refusal comes back as a Notice.
 struct SetPrivateMode {
     bool on = false;
+};
+// -> Node::set_share_addresses; a refusal comes back as a Notice.
+struct SetShareAddresses {
+    core::ShareAddresses who = core::ShareAddresses::verified;
 };
 // Opens the verify dialog; the safety number comes back asynchronously.
 struct RequestSafetyNumber {
@@ -109,7 +114,7 @@ struct OpenFolder {
     std::string path;
 };
 
-using Command = std::variant<OpenConversation, MarkRead, SendText, SetNick, SetPresence, SetPrivateMode, SetTrust, RequestSafetyNumber,
+using Command = std::variant<OpenConversation, MarkRead, SendText, SetNick, SetPresence, SetPrivateMode, SetShareAddresses, SetTrust, RequestSafetyNumber,
                              CreateRoom, OpenRoomConversation, MarkRoomRead, SendRoomText, Invite, JoinRoom, LeaveRoom,
                              RemoveMember, MakeAdmin, SetRoom, QueryOpenRooms, SendFiles, AcceptTransfer, DeclineTransfer,
                              CancelTransfer, ResumeTransfer, SetAutoAcceptFiles, OpenFolder>;

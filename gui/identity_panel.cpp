@@ -16,6 +16,14 @@ constexpr const char* kPrivateModeHelp =
     "Only people who already have your key (you met in normal mode once) can reach you; "
     "new people cannot add you until you turn it off.";
 
+// Who may ask where your contacts are (docs/PROTOCOL.md §13), in the order of
+// core::ShareAddresses.
+constexpr std::array<const char*, 3> kShareChoices{"Verified contacts", "Any contact", "Nobody"};
+constexpr const char* kShareHelp =
+    "Who may ask this computer where your contacts are, so they can reach one that is on another network. "
+    "Only contacts that allow it themselves are told of, and only to people who already know their key. "
+    "Nobody: you neither ask nor answer.";
+
 // An edit field that shows the node's value until the person edits it, and
 // reports the new value once editing ends (Enter or focus lost).
 bool edit_field(const char* label, const char* hint, const std::string& current, std::string& edit, bool& active) {
@@ -65,6 +73,13 @@ void draw_identity_panel(const Model& model, IdentityPanelState& state, Commands
     ImGui::SameLine();
     ImGui::TextDisabled("(?)");
     help_tooltip(kPrivateModeHelp);
+
+    int share = static_cast<int>(own.share_addresses);
+    ImGui::TextDisabled("Share addresses with");
+    ImGui::SetNextItemWidth(-1.0f);
+    if (ImGui::Combo("##share_addresses", &share, kShareChoices.data(), static_cast<int>(kShareChoices.size())))
+        out.push_back(SetShareAddresses{static_cast<core::ShareAddresses>(share)});
+    help_tooltip(kShareHelp);
 
     ImGui::TextDisabled("Your fingerprint");
     // Read-only but selectable, so it can be copied into another program.

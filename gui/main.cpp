@@ -160,6 +160,9 @@ void dispatch(hg::Command cmd, asio::io_context& io, core::Node& node, core::Eve
             } else if constexpr (std::is_same_v<T, hg::SetPrivateMode>) {
                 post_refusable(io, queue, "Private mode not changed",
                                [&node, c](std::string& e) { return node.set_private_mode(c.on, e); });
+            } else if constexpr (std::is_same_v<T, hg::SetShareAddresses>) {
+                post_refusable(io, queue, "Address sharing not changed",
+                               [&node, c](std::string& e) { return node.set_share_addresses(c.who, e); });
             } else if constexpr (std::is_same_v<T, hg::CreateRoom>) {
                 // The id comes back so the new room can be shown, as a joined one is.
                 auto promise = std::make_shared<std::promise<std::optional<core::RoomId>>>();

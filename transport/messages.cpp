@@ -30,6 +30,8 @@ constexpr std::string_view kRoomInvite = "room_invite";
 constexpr std::string_view kRoomJoin = "room_join";
 constexpr std::string_view kRoomsQuery = "rooms_query";
 constexpr std::string_view kRoomsList = "rooms_list";
+constexpr std::string_view kWhere = "where";
+constexpr std::string_view kHere = "here";
 // Every type with this prefix is a file message (§12), passed up as its bytes.
 constexpr std::string_view kFilePrefix = "file_";
 constexpr std::string_view kLaneFiles = "files";
@@ -235,6 +237,31 @@ struct Encoder {
         }
         return w.type(kRoomsList).out;
     }
+    Bytes operator()(const Where& x) const {
+        const std::size_t n = std::min(x.tags.size(), wire::kMaxWhereKeys);
+        MapWriter w(3, n * 18);
+        w.array("q", n);
+        for (std::size_t i = 0; i < n; ++i) cbor::put_bytes(w.out, x.tags[i]);
+        return w.bytes("s", x.salt).type(kWhere).out;
+    }
+    Bytes operator()(const Here& x) const {
+        const std::size_t n = std::min(x.peers.size(), wire::kMaxWhereKeys);
+        MapWriter w(3, n * 128);
+        w.array("peers", n);
+        for (std::size_t i = 0; i < n; ++i) {
+            // An address is never cut (that would name another place): one that
+            // does not fit is left out.
+            std::vector<std::string_view> fit;
+            for (const auto& a : x.peers[i].addresses)
+                if (fit.size() < wire::kMaxSharedAddresses && a.size() <= wire::kMaxAddressText &&
+                    first_invalid_utf8(a) == a.size())
+                    fit.push_back(a);
+            w.inner_map(2).array("a", fit.size());
+            for (const auto a : fit) cbor::put_text(w.out, a);
+            w.bytes("key", x.peers[i].key);
+        }
+        return w.bytes("s", x.salt).type(kHere).out;
+    }
     Bytes operator()(const FileData& x) const {
         if (x.bytes.size() > wire::kMaxMessage) return {};
         return x.bytes;
@@ -246,11 +273,11 @@ struct Encoder {
 // Every key a message or Hello defines; any other key is skipped unread.
 enum Key : std::size_t {
     kT, kId, kTs, kBody, kPresence, kMsg, kNick, kN, kReason, kV, kCaps, kPeerKey, kSig,
-    kE, kS, kR, kHave, kA, kName, kRooms, kTopic, kCount, kLane, kPort, kKeyCount
+    kE, kS, kR, kHave, kA, kName, kRooms, kTopic, kCount, kLane, kPort, kQ, kPeers, kKeyCount
 };
 constexpr std::array<std::string_view, kKeyCount> kKeyNames{
     "t", "id", "ts", "body", "presence", "msg", "nick", "n", "reason", "v", "caps", "key", "sig",
-    "e", "s", "r", "have", "a", "name", "rooms", "topic", "count", "lane", "port"};
+    "e", "s", "r", "have", "a", "name", "rooms", "topic", "count", "lane", "port", "q", "peers"};
 
 // The values of the defined keys of one map, as the bytes of one item each.
 struct Fields {
@@ -305,16 +332,22 @@ std::optional<std::uint64_t> uint_field(const Fields& f, Key k) {
     return h.arg;
 }
 
-// A byte string of exactly N bytes.
+// A byte string item of exactly N bytes (an array's item).
+template <std::size_t N>
+std::optional<std::array<std::uint8_t, N>> fixed_bytes_item(std::span<const std::uint8_t> item) {
+    std::string scratch;
+    const auto s = string_item(item, Major::bytes, scratch);
+    if (!s || s->size() != N) return std::nullopt;
+    std::array<std::uint8_t, N> out{};
+    std::memcpy(out.data(), s->data(), N);
+    return out;
+}
+
+// A byte string field of exactly N bytes.
 template <std::size_t N>
 std::optional<std::array<std::uint8_t, N>> fixed_bytes_field(const Fields& f, Key k) {
     const auto item = f.get(k);
-    std::string scratch;
-    const auto s = item ? string_item(*item, Major::bytes, scratch) : std::nullopt;
-    std::array<std::uint8_t, N> out{};
-    if (!s || s->size() != N) return std::nullopt;
-    std::memcpy(out.data(), s->data(), N);
-    return out;
+    return item ? fixed_bytes_item<N>(*item) : std::nullopt;
 }
 
 std::optional<MessageId> id_field(const Fields& f) { return fixed_bytes_field<MessageId{}.size()>(f, kId); }
@@ -392,6 +425,32 @@ std::optional<std::vector<ListedRoom>> rooms_field(const Fields& f) {
     });
 }
 
+std::optional<WhereSalt> salt_field(const Fields& f) { return fixed_bytes_field<WhereSalt{}.size()>(f, kS); }
+
+// where "q": at most kMaxWhereKeys tags of 16 bytes.
+std::optional<std::vector<WhereTag>> tags_field(const Fields& f) {
+    return array_field<WhereTag>(f, kQ, wire::kMaxWhereKeys, fixed_bytes_item<WhereTag{}.size()>);
+}
+
+// here "peers": maps {a, key}, read by the rules of a message's map; each
+// address a text of at most kMaxAddressText bytes, at most kMaxSharedAddresses.
+std::optional<std::vector<SharedPeer>> peers_field(const Fields& f) {
+    return array_field<SharedPeer>(f, kPeers, wire::kMaxWhereKeys, [](std::span<const std::uint8_t> item) {
+        Fields inner;
+        if (!read_map(item, inner)) return std::optional<SharedPeer>();
+        auto key = fixed_bytes_field<KeyBytes{}.size()>(inner, kPeerKey);
+        auto addresses = array_field<std::string>(
+            inner, kA, wire::kMaxSharedAddresses, [](std::span<const std::uint8_t> a) -> std::optional<std::string> {
+                std::string scratch;
+                const auto s = string_item(a, Major::text, scratch);
+                if (!s || s->size() > wire::kMaxAddressText) return std::nullopt;
+                return owned_bounded_utf8(*s, wire::kMaxAddressText);
+            });
+        if (!key || !addresses) return std::optional<SharedPeer>();
+        return std::optional<SharedPeer>(SharedPeer{*key, std::move(*addresses)});
+    });
+}
+
 std::optional<Message> from_fields(const Fields& f, std::string_view type) {
     if (type == kText) {
         auto id = id_field(f);
@@ -464,6 +523,18 @@ std::optional<Message> from_fields(const Fields& f, std::string_view type) {
         auto rooms = rooms_field(f);
         if (!rooms) return std::nullopt;
         return RoomsList{std::move(*rooms)};
+    }
+    if (type == kWhere) {
+        auto salt = salt_field(f);
+        auto tags = tags_field(f);
+        if (!salt || !tags) return std::nullopt;
+        return Where{*salt, std::move(*tags)};
+    }
+    if (type == kHere) {
+        auto salt = salt_field(f);
+        auto peers = peers_field(f);
+        if (!salt || !peers) return std::nullopt;
+        return Here{*salt, std::move(*peers)};
     }
     return std::nullopt;
 }

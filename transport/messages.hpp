@@ -2,6 +2,8 @@
 // Application messages carried inside Noise transport messages, and the hello
 // carried in handshake payloads. Encoding (CBOR maps, forward compatible) is in
 // messages.cpp and docs/PROTOCOL.md. Pure functions: no I/O.
+#include "transport/wire.hpp"
+
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -113,6 +115,25 @@ struct RoomsList {
     std::vector<ListedRoom> rooms;  // at most wire::kMaxListedRooms
 };
 
+// Sharing addresses (docs/PROTOCOL.md §13). The transport checks shapes and
+// bounds only; whom to ask and what to answer is core/address_sharing's.
+using WhereSalt = std::array<std::uint8_t, wire::kWhereSaltLen>;
+using WhereTag = std::array<std::uint8_t, wire::kWhereTagLen>;
+// "Where are these peers?": each tag names a static key only to whoever holds it.
+struct Where {
+    WhereSalt salt{};
+    std::vector<WhereTag> tags;  // "q": at most wire::kMaxWhereKeys
+};
+struct SharedPeer {
+    KeyBytes key{};
+    std::vector<std::string> addresses;  // "a": "host:port", at most wire::kMaxSharedAddresses
+};
+// The answer to a Where (its salt): the asked peers the sender may tell of.
+struct Here {
+    WhereSalt salt{};
+    std::vector<SharedPeer> peers;  // at most wire::kMaxWhereKeys
+};
+
 // A file_* message (docs/PROTOCOL.md §12): the exact bytes of its CBOR map,
 // which core/files decodes. Carried on the files lane only.
 struct FileData {
@@ -122,11 +143,12 @@ struct FileData {
 // Everything a session can carry. Unknown types decode to std::nullopt and are skipped.
 // Status.presence decodes to one of the three values named above.
 using Message = std::variant<Text, Ack, Status, Gone, Ping, Pong, Close, RoomEntry, RoomSync, RoomAck, RoomInvite,
-                             RoomJoin, RoomsQuery, RoomsList, FileData>;
+                             RoomJoin, RoomsQuery, RoomsList, Where, Here, FileData>;
 // What the transport hands to the layer above on the chat lane (ping/pong/close
 // stay inside; FileData travels on the files lane, handed up as bytes).
 using AppMessage =
-    std::variant<Text, Ack, Status, Gone, RoomEntry, RoomSync, RoomAck, RoomInvite, RoomJoin, RoomsQuery, RoomsList>;
+    std::variant<Text, Ack, Status, Gone, RoomEntry, RoomSync, RoomAck, RoomInvite, RoomJoin, RoomsQuery, RoomsList,
+                 Where, Here>;
 
 // CBOR as senders write it (definite lengths, shortest heads, keys sorted as
 // text strings); every text field is valid UTF-8 within its wire.hpp bound:
@@ -134,7 +156,8 @@ using AppMessage =
 // is never cut (that would change what the person wrote): empty when the body,
 // made valid UTF-8, is over wire::kMaxTextBody, and the message is not sent.
 // Likewise a room entry over wire::kMaxRoomEntry (cutting breaks its signature);
-// room_sync and rooms_list lists are cut to their bounds. FileData is written
+// room_sync, rooms_list, where and here lists are cut to their bounds, and an
+// address of a here over wire::kMaxAddressText or not valid UTF-8 is left out. FileData is written
 // as it is (it is already a map): empty when over wire::kMaxMessage.
 std::vector<std::uint8_t> encode(const Message& m);
 // encode() of what the layer above sends, without copying it into a Message first.

@@ -104,8 +104,19 @@ inline constexpr std::size_t kMaxListedRooms = 64;
 inline constexpr std::size_t kMaxRoomName = 64;
 // A topic is a line under the name, like a status message.
 inline constexpr std::size_t kMaxRoomTopic = 256;
+// Sharing addresses (docs/PROTOCOL.md §13).
+// A where's salt and each of its tags: BLAKE2b-128, like private mode's tag.
+inline constexpr std::size_t kWhereSaltLen = 16;
+inline constexpr std::size_t kWhereTagLen = 16;
+// Keys asked in one where, and peers in one here: the contacts a person misses
+// at once are a handful; 32 bounds what one answer can make us dial.
+inline constexpr std::size_t kMaxWhereKeys = 32;
+// Addresses given for one peer: as many as a store remembers per key.
+inline constexpr std::size_t kMaxSharedAddresses = 8;
+// One address, "host:port" or "[v6]:port": 47 bytes for the longest v6 form.
+inline constexpr std::size_t kMaxAddressText = 64;
 // Deepest CBOR nesting a receiver reads (the top-level map is depth 1). Our
-// messages need 3 (room_sync, rooms_list); the rest is room for extensions.
+// messages need 3 (room_sync, rooms_list) or 4 (here); the rest is room for extensions.
 // Deeper input is malformed: bounding it keeps decoding free of deep recursion
 // and large stacks.
 inline constexpr std::size_t kMaxNesting = 16;

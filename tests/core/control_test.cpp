@@ -280,6 +280,26 @@ TEST_CASE("control: id says the node's port and the service name it published (n
     node->stop("test over");
 }
 
+TEST_CASE("control: share_addresses reads and sets the setting, saved for the next start (§13)") {
+    TempDir dir;
+    asio::io_context io;
+    auto node = open_node(io, dir.path());
+    node->start();
+    ControlServer server(io, *node, dir.path() / "test.sock");
+    CHECK(checked(server.handle({{"cmd", "share_addresses"}}, 1))["share_addresses"] == "verified");
+    CHECK(checked(server.handle({{"cmd", "id"}}, 1))["share_addresses"] == "verified");
+    CHECK(checked(server.handle({{"cmd", "share_addresses"}, {"value", "off"}}, 1))["share_addresses"] == "off");
+    const json bad = server.handle({{"cmd", "share_addresses"}, {"value", "everyone"}}, 1);
+    CHECK_FALSE(bad.value("ok", true));
+    CHECK(bad["code"] == "bad_request");
+    CHECK(node->own().share_addresses == ShareAddresses::off);
+    node->stop("test over");
+    Settings saved;
+    std::string message;
+    REQUIRE(load_settings(dir.path(), saved, message));
+    CHECK(saved.share_addresses == "off");
+}
+
 TEST_CASE("control: a node not yet started takes a trust decision") {
     TempDir dir;
     seed_store(dir.path(), [&](Store& s) {

@@ -226,6 +226,30 @@ TEST_CASE("profile: private mode is kept in settings as private=1") {
     CHECK_FALSE(back.private_mode);
 }
 
+TEST_CASE("profile: share_addresses is verified unless set to contacts or off (§13)") {
+    TempDir dir;
+    std::string message;
+    Settings s;
+    CHECK(s.share_addresses == "verified");
+    s.share_addresses = "contacts";
+    REQUIRE(save_settings(dir.path(), s, message));
+    CHECK(file_text(dir / "settings").find("\nshare_addresses=contacts\n") != std::string::npos);
+    Settings back;
+    CHECK(load_settings(dir.path(), back, message));
+    CHECK(back.share_addresses == "contacts");
+    // Another word, or a long one cut to the bound, keeps what was there.
+    write_text(dir / "settings", "share_addresses=everyone\nshare_addresses=offoffoffoff\n");
+    CHECK(load_settings(dir.path(), back, message));
+    CHECK(back.share_addresses == "contacts");
+    write_text(dir / "settings", "share_addresses=off\n");
+    CHECK(load_settings(dir.path(), back, message));
+    CHECK(back.share_addresses == "off");
+    s.share_addresses = "all";
+    CHECK_FALSE(save_settings(dir.path(), s, message));
+    CHECK(share_addresses_from("off") == ShareAddresses::off);
+    CHECK(to_string(ShareAddresses::contacts) == "contacts");
+}
+
 TEST_CASE("profile: a value with a line break is refused and the old file kept") {
     TempDir dir;
     std::string message;

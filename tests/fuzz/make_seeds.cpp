@@ -65,7 +65,11 @@ std::vector<transport::Message> sample_messages() {
             transport::RoomInvite{room, "lunch"},
             transport::RoomJoin{room},
             transport::RoomsQuery{},
-            protocol_cases::list_of(2)};
+            protocol_cases::list_of(2),
+            // where and here at their largest (§13): every bound at its limit.
+            protocol_cases::where_of(transport::wire::kMaxWhereKeys),
+            protocol_cases::here_of(transport::wire::kMaxWhereKeys, transport::wire::kMaxSharedAddresses,
+                                    protocol_cases::long_address())};
 }
 
 // The example session: handshake, then every message type each way.
@@ -127,6 +131,9 @@ void messages() {
     for (const auto& c : protocol_cases::message_cases()) write("messages", "case" + std::to_string(i++), c.message);
     i = 0;
     for (const auto& c : protocol_cases::room_cases()) write("messages", "room_case" + std::to_string(i++), c.message);
+    i = 0;
+    for (const auto& c : protocol_cases::address_cases())
+        write("messages", "address_case" + std::to_string(i++), c.message);
     i = 0;
     for (const auto& c : protocol_cases::hello_cases()) write("hello", "case" + std::to_string(i++), c.hello);
 }

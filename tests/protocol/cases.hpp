@@ -260,6 +260,123 @@ inline std::vector<MessageCase> room_cases() {
     };
 }
 
+// --- Sharing addresses (§13).
+inline transport::WhereSalt the_salt() {
+    transport::WhereSalt s{};
+    s.fill(0x5a);
+    return s;
+}
+inline Bytes salt16() { return B(Bytes(16, 0x5a)); }
+// A distinct 16-byte tag per i.
+inline transport::WhereTag tag_of(std::size_t i) {
+    transport::WhereTag t{};
+    t.fill(0x7a);
+    t[0] = static_cast<std::uint8_t>(i);
+    return t;
+}
+inline Bytes tags(std::size_t n) {
+    Bytes out;
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto t = tag_of(i);
+        out = cat({out, B(Bytes(t.begin(), t.end()))});
+    }
+    return out;
+}
+inline Bytes where(std::size_t n, const Bytes& items, const Bytes& salt = salt16()) {
+    return cat({map(3), T("q"), head(Major::array, n), items, T("s"), salt, T("t"), T("where")});
+}
+inline transport::Where where_of(std::size_t n) {
+    transport::Where w{the_salt(), {}};
+    for (std::size_t i = 0; i < n; ++i) w.tags.push_back(tag_of(i));
+    return w;
+}
+// The longest address allowed, kMaxAddressText bytes (a name, not an IP: the
+// transport does not parse it).
+inline std::string long_address() {
+    return std::string(transport::wire::kMaxAddressText - 6, 'h') + ":49100";
+}
+// One here peer {a: n copies of address, key: key32(k)}.
+inline Bytes shared(std::size_t k, std::size_t n, const std::string& address = "10.214.0.3:49100") {
+    return cat({map(2), T("a"), head(Major::array, n), repeat(T(address), n), T("key"), K(k)});
+}
+inline Bytes here(std::size_t n, const Bytes& items, const Bytes& salt = salt16()) {
+    return cat({map(3), T("peers"), head(Major::array, n), items, T("s"), salt, T("t"), T("here")});
+}
+inline Bytes shared_peers(std::size_t n, std::size_t addresses, const std::string& address = "10.214.0.3:49100") {
+    Bytes out;
+    for (std::size_t i = 0; i < n; ++i) out = cat({out, shared(i, addresses, address)});
+    return out;
+}
+inline transport::Here here_of(std::size_t n, std::size_t addresses, const std::string& address = "10.214.0.3:49100") {
+    transport::Here h{the_salt(), {}};
+    for (std::size_t i = 0; i < n; ++i)
+        h.peers.push_back({key32(i), std::vector<std::string>(addresses, address)});
+    return h;
+}
+
+inline std::vector<MessageCase> address_cases() {
+    using namespace transport;
+    using wire::kMaxWhereKeys, wire::kMaxSharedAddresses;
+    const std::string longest = long_address();
+    return {
+        {"§13 where: received", where(2, tags(2)), Outcome::received, where_of(2)},
+        {"§13 where asking nothing: received", where(0, {}), Outcome::received, where_of(0)},
+        {"§13 where of 32 tags: received", where(kMaxWhereKeys, tags(kMaxWhereKeys)), Outcome::received,
+         where_of(kMaxWhereKeys)},
+        {"§13 where of 33 tags: skipped", where(kMaxWhereKeys + 1, tags(kMaxWhereKeys + 1)), Outcome::skipped},
+        {"§13 where, indefinite q and an unknown key: received",
+         cat({map(4), T("q"), hex("9f"), tags(2), hex("ff"), T("s"), salt16(), T("t"), T("where"), T("x"), U(1)}),
+         Outcome::received, where_of(2)},
+        {"§13 where tag of 15 bytes: skipped", where(1, B(Bytes(15, 0x7a))), Outcome::skipped},
+        {"§13 where tag of 17 bytes: skipped", where(1, B(Bytes(17, 0x7a))), Outcome::skipped},
+        {"§13 where tag as text: skipped", where(1, T(std::string(16, 'q'))), Outcome::skipped},
+        {"§13 where q not an array: skipped", cat({map(3), T("q"), tags(1), T("s"), salt16(), T("t"), T("where")}),
+         Outcome::skipped},
+        {"§13 where without q: skipped", cat({map(2), T("s"), salt16(), T("t"), T("where")}), Outcome::skipped},
+        {"§13 where without s: skipped", cat({map(2), T("q"), hex("80"), T("t"), T("where")}), Outcome::skipped},
+        {"§13 where s of 15 bytes: skipped", where(0, {}, B(Bytes(15, 0x5a))), Outcome::skipped},
+        {"§13 where s of 17 bytes: skipped", where(0, {}, B(Bytes(17, 0x5a))), Outcome::skipped},
+        {"§13 where s twice: skipped",
+         cat({map(4), T("q"), hex("80"), T("s"), salt16(), T("s"), salt16(), T("t"), T("where")}), Outcome::skipped},
+        {"§13 here: received", here(1, shared(0, 2)), Outcome::received, here_of(1, 2)},
+        {"§13 here telling nothing: received", here(0, {}), Outcome::received, here_of(0, 0)},
+        {"§13 here peer without addresses: received", here(1, shared(0, 0)), Outcome::received, here_of(1, 0)},
+        {"§13 here at every bound (32 peers, 8 addresses of 64 bytes): received",
+         here(kMaxWhereKeys, shared_peers(kMaxWhereKeys, kMaxSharedAddresses, longest)), Outcome::received,
+         here_of(kMaxWhereKeys, kMaxSharedAddresses, longest)},
+        {"§13 here of 33 peers: skipped", here(kMaxWhereKeys + 1, shared_peers(kMaxWhereKeys + 1, 1)),
+         Outcome::skipped},
+        {"§13 here peer of 9 addresses: skipped", here(1, shared(0, kMaxSharedAddresses + 1)), Outcome::skipped},
+        {"§13 here address of 65 bytes: skipped", here(1, shared(0, 1, longest + "0")), Outcome::skipped},
+        {"§13 here address as bytes: skipped",
+         here(1, cat({map(2), T("a"), hex("81"), B(Bytes(4, 1)), T("key"), K(0)})), Outcome::skipped},
+        {"§13 here a not an array: skipped", here(1, cat({map(2), T("a"), T("10.0.0.1:1"), T("key"), K(0)})),
+         Outcome::skipped},
+        {"§13 here key of 31 bytes: skipped", here(1, cat({map(2), T("a"), hex("80"), T("key"), B(Bytes(31, 1))})),
+         Outcome::skipped},
+        {"§13 here peer without key: skipped", here(1, cat({map(1), T("a"), hex("80")})), Outcome::skipped},
+        {"§13 here peer without a: skipped", here(1, cat({map(1), T("key"), K(0)})), Outcome::skipped},
+        {"§13 here peer with key twice: skipped",
+         here(1, cat({map(3), T("a"), hex("80"), T("key"), K(0), T("key"), K(0)})), Outcome::skipped},
+        {"§13 here peer not a map: skipped", here(1, K(0)), Outcome::skipped},
+        {"§13 here peers not an array: skipped",
+         cat({map(3), T("peers"), shared(0, 1), T("s"), salt16(), T("t"), T("here")}), Outcome::skipped},
+        {"§13 here without s: skipped", cat({map(2), T("peers"), hex("80"), T("t"), T("here")}), Outcome::skipped},
+        {"§13 here s as text: skipped", here(0, {}, T(std::string(16, 's'))), Outcome::skipped},
+        {"§13 here, indefinite peer map and addresses with an unknown key: received",
+         here(1, cat({hex("bf"), T("a"), hex("9f"), T("10.214.0.3:49100"), hex("ff"), T("key"), K(0), T("x"),
+                      hex("f7"), hex("ff")})),
+         Outcome::received, here_of(1, 1)},
+        // The top-level map, peers and a peer are 3 levels: 13 more fit within 16.
+        {"§7 here nested 16 deep: received",
+         here(1, cat({map(3), T("a"), hex("81"), T("10.214.0.3:49100"), T("key"), K(0), T("x"), nested_arrays(13)})),
+         Outcome::received, here_of(1, 1)},
+        {"§7 here nested 17 deep: closed",
+         here(1, cat({map(3), T("a"), hex("81"), T("10.214.0.3:49100"), T("key"), K(0), T("x"), nested_arrays(14)})),
+         Outcome::closed},
+    };
+}
+
 inline std::vector<MessageCase> message_cases() {
     using transport::Status, transport::Ack, transport::Text;
     const std::string fffd = "\xEF\xBF\xBD";

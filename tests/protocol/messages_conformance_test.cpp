@@ -74,6 +74,12 @@ TEST_CASE("conformance: room messages (§11.5, §7)") {
     }
 }
 
+TEST_CASE("conformance: where and here (§13, §7)") {
+    for (const auto& c : address_cases()) {
+        SUBCASE(c.name.c_str()) { run(c); }
+    }
+}
+
 TEST_CASE("conformance: Hello (§4.2)") {
     for (const auto& c : hello_cases()) {
         SUBCASE(c.name.c_str()) {

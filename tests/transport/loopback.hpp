@@ -55,6 +55,7 @@ struct Node {
     std::map<MessageId, Text> unacked;     // ours, waiting for an ack
     std::map<MessageId, std::string> shown;  // theirs, once per id
     std::size_t texts_received = 0;
+    std::vector<AppMessage> others;  // every message but texts and acks, in order
     bool accept = true;
     // Private mode: what may_reveal_to answers, and whom it was asked about.
     bool reveal = false;
@@ -76,6 +77,8 @@ struct Node {
                 transport->send(p, Ack{t->id});
             } else if (const auto* a = std::get_if<Ack>(&m)) {
                 unacked.erase(a->id);
+            } else {
+                others.push_back(m);
             }
         };
         cb.on_duplicate = [this](const SessionInfo& s) { duplicates.push_back(s); };

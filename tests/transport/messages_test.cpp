@@ -51,6 +51,9 @@ TEST_CASE("every message type round-trips through CBOR") {
         RoomJoin{kRoom},
         RoomsQuery{},
         RoomsList{{{kRoom, "lunch", "where to eat", 5}, {filled<16>(0x01), "", "", 0}}},
+        Where{filled<16>(0x5a), {filled<16>(1), filled<16>(2)}},
+        Where{filled<16>(0x5a), {}},
+        Here{filled<16>(0x5a), {{kAuthor, {"10.214.0.3:49100", "[fe80::1]:49100"}}, {filled<32>(0xb2), {}}}},
     };
     for (const auto& m : all) {
         const auto bytes = encode(m);
@@ -386,4 +389,26 @@ TEST_CASE("a field at its bound with invalid UTF-8 decodes within the bound") {
     CHECK(s.nick.size() <= wire::kMaxNick);
     CHECK(s.nick.size() == wire::kMaxNick / 3 * 3);
     CHECK(std::get<Status>(*decode(encode(s))).nick == s.nick);
+}
+
+TEST_CASE("where and here are CBOR maps with the documented keys (§13)") {
+    const auto salt = filled<16>(0x5a), tag = filled<16>(0x7a);
+    CHECK(encode(Where{salt, {tag}}) == cbor({{"t", "where"}, {"s", bin(salt)}, {"q", json::array({bin(tag)})}}));
+    CHECK(encode(Here{salt, {{kAuthor, {"10.0.0.1:49100"}}}}) ==
+          cbor({{"t", "here"},
+                {"s", bin(salt)},
+                {"peers", json::array({{{"key", bin(kAuthor)}, {"a", json::array({"10.0.0.1:49100"})}}})}}));
+}
+
+TEST_CASE("senders never exceed a where or here bound: lists are cut, an address that does not fit is left out") {
+    Where where{filled<16>(1), std::vector<WhereTag>(wire::kMaxWhereKeys + 1, filled<16>(2))};
+    CHECK(std::get<Where>(*decode(encode(where))).tags.size() == wire::kMaxWhereKeys);
+    const std::string longest = std::string(wire::kMaxAddressText - 2, 'h') + ":1";
+    std::vector<std::string> addresses(wire::kMaxSharedAddresses + 1, longest);
+    addresses.front() = longest + "0";   // over its bound
+    addresses[1] = "\xff:1";             // not UTF-8
+    Here here{filled<16>(1), std::vector<SharedPeer>(wire::kMaxWhereKeys + 1, SharedPeer{kAuthor, addresses})};
+    const auto back = std::get<Here>(*decode(encode(here)));
+    REQUIRE(back.peers.size() == wire::kMaxWhereKeys);
+    CHECK(back.peers[0].addresses == std::vector<std::string>(wire::kMaxSharedAddresses - 1, longest));
 }

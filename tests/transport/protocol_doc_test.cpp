@@ -279,3 +279,18 @@ TEST_CASE("the room limits in docs/PROTOCOL.md are the ones transport/wire.hpp e
     CHECK(row("`room_sync`").find("array (≤ " + n(wire::kMaxRoomAuthors) + ")") != std::string::npos);
     CHECK(row("`rooms_list`").find("array (≤ " + n(wire::kMaxListedRooms) + ")") != std::string::npos);
 }
+
+// §7's and §6's rows for where and here (§13) are the bounds the decoder enforces.
+TEST_CASE("the address-sharing limits in docs/PROTOCOL.md are the ones transport/wire.hpp enforces") {
+    const std::string doc = read_doc();
+    const auto row = [&](const std::string& name) { return table_row(doc, name); };
+    const auto n = [](std::size_t v) { return std::to_string(v); };
+    CHECK(row("tags in a `where`").find("| " + n(wire::kMaxWhereKeys) + " ") != std::string::npos);
+    CHECK(row("addresses per peer in a `here`").find("| " + n(wire::kMaxSharedAddresses) + " ") != std::string::npos);
+    CHECK(row("address in a `here`").find("| " + n(wire::kMaxAddressText) + " bytes") != std::string::npos);
+    CHECK(row("`where`").find("`s`: bytes(" + n(wire::kWhereSaltLen) + "), `q`: array (≤ " + n(wire::kMaxWhereKeys) +
+                              ") of bytes(" + n(wire::kWhereTagLen) + ")") != std::string::npos);
+    CHECK(row("`here`").find("array (≤ " + n(wire::kMaxWhereKeys) + ") of {`key`: bytes(32), `a`: array (≤ " +
+                             n(wire::kMaxSharedAddresses) + ") of text (≤ " + n(wire::kMaxAddressText) + " bytes)}") !=
+          std::string::npos);
+}
