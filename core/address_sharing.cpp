@@ -1,5 +1,7 @@
 #include "core/address_sharing.hpp"
 
+#include "core/remembered_addresses.hpp"
+
 #include "transport/wire.hpp"
 
 #include <algorithm>
@@ -34,28 +36,6 @@ std::vector<PeerKey> wanted_keys(std::vector<WantedCandidate> candidates) {
     for (std::size_t i = 0; i < candidates.size() && i < transport::wire::kMaxWhereKeys; ++i)
         out.push_back(candidates[i].key);
     return out;
-}
-
-std::optional<asio::ip::tcp::endpoint> parse_shared_address(std::string_view text) {
-    const auto colon = text.rfind(':');
-    if (colon == std::string_view::npos) return std::nullopt;
-    std::string_view host = text.substr(0, colon), port_text = text.substr(colon + 1);
-    const bool v6 = host.starts_with('[');
-    if (v6) {
-        if (!host.ends_with(']')) return std::nullopt;
-        host = host.substr(1, host.size() - 2);
-    }
-    unsigned port = 0;
-    const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc{} || end != port_text.data() + port_text.size() || port_text.starts_with('0') || port == 0 ||
-        port > 65535)
-        return std::nullopt;
-    // A scope (fe80::1%eth0) names an interface of the answerer's machine, not ours.
-    if (host.find('%') != std::string_view::npos) return std::nullopt;
-    asio::error_code error;
-    const auto address = asio::ip::make_address(std::string(host), error);
-    if (error || address.is_v6() != v6 || address.is_unspecified() || address.is_multicast()) return std::nullopt;
-    return asio::ip::tcp::endpoint(address, static_cast<std::uint16_t>(port));
 }
 
 std::vector<PeerKey> AddressSharing::to_ask(std::span<const PeerKey> askable, bool anything_wanted,
@@ -117,7 +97,7 @@ std::vector<AddressSharing::Learned> AddressSharing::accept(const PeerKey& from,
         Learned l{p.key, {}};
         for (const auto& a : p.addresses) {
             if (l.endpoints.size() == transport::wire::kMaxSharedAddresses) break;
-            if (auto ep = parse_shared_address(a)) l.endpoints.push_back(*ep);
+            if (auto ep = parse_address_text(a); ep && worth_remembering(*ep)) l.endpoints.push_back(*ep);
         }
         if (!l.endpoints.empty()) out.push_back(std::move(l));
     }

@@ -57,11 +57,6 @@ struct Subject {
     bool shares_addresses = false;  // its last Hello offered "addresses"
 };
 
-// "host:port" or "[v6]:port" as endpoint_text writes it, strictly: a literal
-// address (no name, no scope), not unspecified or multicast, a port 1..65535
-// in decimal without sign or leading zero. nullopt for anything else.
-std::optional<asio::ip::tcp::endpoint> parse_shared_address(std::string_view text);
-
 class AddressSharing {
 public:
     using Clock = std::chrono::steady_clock;

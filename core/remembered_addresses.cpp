@@ -8,14 +8,15 @@ namespace hallway::core {
 
 std::optional<asio::ip::tcp::endpoint> parse_address_text(std::string_view text) {
     const auto colon = text.rfind(':');
-    if (colon == std::string_view::npos || text.size() > kMaxAddressText) return std::nullopt;
+    if (colon == std::string_view::npos || text.size() > transport::wire::kMaxAddressText) return std::nullopt;
     std::string_view host = text.substr(0, colon);
     const std::string_view port_text = text.substr(colon + 1);
     const bool bracketed = host.size() > 2 && host.front() == '[' && host.back() == ']';
     if (bracketed) host = host.substr(1, host.size() - 2);
-    // Digits only: from_chars alone would take "+1" or trailing junk as fine.
+    // Digits only, as endpoint_text writes them: from_chars alone would take
+    // "+1", a leading zero or trailing junk as fine.
     unsigned port = 0;
-    if (port_text.empty() || port_text.size() > 5 ||
+    if (port_text.empty() || port_text.size() > 5 || port_text.front() == '0' ||
         !std::all_of(port_text.begin(), port_text.end(), [](char c) { return c >= '0' && c <= '9'; }))
         return std::nullopt;
     std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
@@ -29,7 +30,7 @@ std::optional<asio::ip::tcp::endpoint> parse_address_text(std::string_view text)
 
 bool worth_remembering(const asio::ip::tcp::endpoint& ep) {
     const auto& a = ep.address();
-    if (ep.port() == 0 || a.is_unspecified()) return false;
+    if (ep.port() == 0 || a.is_unspecified() || a.is_multicast()) return false;
     return !(a.is_v6() && a.to_v6().is_link_local());
 }
 

@@ -483,7 +483,7 @@ StoreError Store::set_contact_shares_addresses(const PeerKey& key, bool shares) 
 
 StoreError Store::remember_address(const PeerKey& key, std::string_view address, AddressSource source,
                                    std::int64_t ms) {
-    if (address.empty() || address.size() > kMaxAddressText) return StoreError::too_large;
+    if (address.empty() || address.size() > transport::wire::kMaxAddressText) return StoreError::too_large;
     {
         Use u(impl_->stmt(remember_address_stmt));
         if (StoreError e = impl_->run(u, bind_all(u.get(), 1, key, address, to_string(source), ms));

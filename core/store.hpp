@@ -53,7 +53,6 @@ enum class AddressSource { dialed, inbound, shared };
 std::string_view to_string(AddressSource s);
 std::optional<AddressSource> address_source_from_string(std::string_view text);
 inline constexpr std::size_t kMaxAddressesPerKey = 8;
-inline constexpr std::size_t kMaxAddressText = 64;  // "[v6]:port" is at most 47 bytes; a shared one is <= 64
 struct KnownAddress {
     std::string address;  // "host:port" as node_detail::endpoint_text writes it ("[v6]:port")
     AddressSource source = AddressSource::dialed;
@@ -226,7 +225,7 @@ public:
     // otherwise); again later moves last_ok_ms forward, and a dialed or inbound
     // source replaces a shared one (not the reverse: a hint never downgrades
     // what was seen). Beyond kMaxAddressesPerKey the oldest by last_ok_ms are
-    // dropped. too_large when address is empty or over kMaxAddressText.
+    // dropped. too_large when address is empty or over wire::kMaxAddressText.
     // Blocking the contact or forgetting it (a stranger) forgets its addresses.
     StoreError remember_address(const PeerKey& key, std::string_view address, AddressSource source,
                                 std::int64_t ms);

@@ -34,7 +34,7 @@ TEST_CASE("remembered: address text parses back to the endpoint, and nothing mal
     CHECK(v6->port() == 1);
     for (std::string_view bad :
          {"", ":", "10.0.0.1", "10.0.0.1:", "10.0.0.1:0", "10.0.0.1:65536", "10.0.0.1:+80", "10.0.0.1:80x",
-          "10.0.0.1:0080000", "[10.0.0.1]:80", "fd00::1:80", "[fd00::1]80", "[fe80::1%eth0]:80", "host.lan:80",
+          "10.0.0.1:0080000", "10.0.0.1:065", "[10.0.0.1]:80", "fd00::1:80", "[fd00::1]80", "[fe80::1%eth0]:80", "host.lan:80",
           "10.0.0.256:80", "[]:80", "[fd00::1]:-1", "10.0.0.1: 80"}) {
         CAPTURE(bad);
         CHECK(!parse_address_text(bad));
@@ -48,6 +48,8 @@ TEST_CASE("remembered: link-local IPv6 and unspecified addresses are not worth r
     CHECK(worth_remembering(*parse_address_text("127.0.0.1:47800")));
     CHECK(!worth_remembering(asio::ip::tcp::endpoint(asio::ip::make_address("fe80::1"), 47800)));
     CHECK(!worth_remembering(asio::ip::tcp::endpoint(asio::ip::make_address("0.0.0.0"), 47800)));
+    CHECK(!worth_remembering(*parse_address_text("[::]:5")));
+    CHECK(!worth_remembering(*parse_address_text("224.0.0.251:5353")));
     CHECK(!worth_remembering(asio::ip::tcp::endpoint(asio::ip::make_address("10.0.0.1"), 0)));
 }
 

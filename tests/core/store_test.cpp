@@ -1310,9 +1310,9 @@ TEST_CASE("store: remembered addresses, most recent first, at most 8 per contact
     CHECK(std::none_of(kept.begin(), kept.end(), [](const KnownAddress& a) { return a.address == "[fd00::1]:5000"; }));
     // Bounds: empty and over-long texts are refused.
     CHECK(store->remember_address(peer_key(1), "", AddressSource::dialed, 300) == StoreError::too_large);
-    CHECK(store->remember_address(peer_key(1), std::string(kMaxAddressText + 1, '1'), AddressSource::dialed, 300) ==
+    CHECK(store->remember_address(peer_key(1), std::string(hallway::transport::wire::kMaxAddressText + 1, '1'), AddressSource::dialed, 300) ==
           StoreError::too_large);
-    CHECK(store->remember_address(peer_key(1), std::string(kMaxAddressText, '1'), AddressSource::dialed, 300) ==
+    CHECK(store->remember_address(peer_key(1), std::string(hallway::transport::wire::kMaxAddressText, '1'), AddressSource::dialed, 300) ==
           StoreError::ok);
 }
 
