@@ -334,7 +334,8 @@ json ControlServer::handle(const json& req, std::uint64_t connection_id) {
         auto o = node_.own();
         return json{{"ok", true}, {"nick", o.nick}, {"id", o.fingerprint}, {"port", o.port},
                     {"presence", o.presence}, {"status", o.status_message}, {"service", node_.service_name()},
-                    {"private", o.private_mode}, {"share_addresses", to_string(o.share_addresses)}};
+                    {"private", o.private_mode}, {"share_addresses", to_string(o.share_addresses)},
+                    {"domains", node_.browse_domains()}, {"remembered", node_.remembered_contacts()}};
     }
     if (cmd == "peers") {
         auto offset = uint_field(req, "offset", 0);

@@ -1,4 +1,5 @@
 #include "core/node.hpp"
+#include "core/remembered_addresses.hpp"
 
 #include "core/node_files.hpp"
 #include "core/address_sharing.hpp"
@@ -372,6 +373,12 @@ void Node::subscribe(std::function<void(const Event&)> sink) {
 OwnIdentity Node::own() const { return impl_->own(); }
 
 const std::string& Node::service_name() const { return impl_->service_name; }
+
+const std::vector<std::string>& Node::browse_domains() const { return impl_->browse_domains; }
+
+std::size_t Node::remembered_contacts() const {
+    return impl_->store->remembered_contacts(RememberedAddresses::kMaxPeers).size();
+}
 
 std::vector<PeerView> Node::peers() const {
     const Impl& d = *impl_;

@@ -74,6 +74,10 @@ public:
     OwnIdentity own() const;
     // The DNS-SD instance name avahi-daemon registered for us; empty until it has (or without mDNS).
     const std::string& service_name() const;
+    // Beyond this subnet (`hallway doctor`): the wide-area DNS-SD domains
+    // browsed now, and how many contacts are dialed at remembered addresses.
+    const std::vector<std::string>& browse_domains() const;
+    std::size_t remembered_contacts() const;
     std::vector<PeerView> peers() const;
 
     // PEER as people type it: a display name or a fingerprint prefix. Empty

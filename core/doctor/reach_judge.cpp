@@ -56,13 +56,15 @@ AvahiConfig parse_avahi_config(std::string_view text) {
 std::vector<Finding> judge_reach(const ReachFacts& f) {
     std::vector<Finding> out;
     const std::string wide = "wide-area DNS-SD";
-    if (!f.avahi) {
+    // What the node browses is the fact; the file only explains its absence
+    // (avahi-daemon may have been started with another one).
+    if (f.node_running && !f.browsed_domains.empty()) {
+        out.push_back({wide, Verdict::ok, "the node browses " + joined(f.browsed_domains) + " as well as .local", {}});
+    } else if (!f.avahi) {
         out.push_back({wide, Verdict::info, "/etc/avahi/avahi-daemon.conf is unreadable: not checked", {}});
     } else if (!f.avahi->wide_area) {
         out.push_back({wide, Verdict::info, "off (enable-wide-area=no in avahi-daemon.conf): only .local is browsed",
                        "to find peers published in a DNS-SD domain, set enable-wide-area=yes (docs/WIDE-AREA.md)"});
-    } else if (f.node_running && !f.browsed_domains.empty()) {
-        out.push_back({wide, Verdict::ok, "the node browses " + joined(f.browsed_domains) + " as well as .local", {}});
     } else if (!f.avahi->browse_domains.empty()) {
         out.push_back({wide, Verdict::info,
                        "avahi-daemon.conf names " + joined(f.avahi->browse_domains) +
@@ -85,8 +87,9 @@ std::vector<Finding> judge_reach(const ReachFacts& f) {
     }
     if (f.remembered)
         out.push_back({"remembered addresses", Verdict::ok,
-                       std::to_string(*f.remembered) + (*f.remembered == 1 ? " contact is" : " contacts are") +
-                           " dialed at their last addresses when mDNS does not show them",
+                       std::to_string(*f.remembered) +
+                           (*f.remembered == 1 ? " contact is dialed at its" : " contacts are dialed at their") +
+                           " last addresses when mDNS does not show them",
                        {}});
     const std::string& s = f.share_addresses;
     if (s == "verified")

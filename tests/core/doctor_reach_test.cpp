@@ -76,4 +76,10 @@ TEST_CASE("doctor says which ways beyond this subnet are active") {
     CHECK(named(judge_reach(f), "wide-area DNS-SD").detail.find("enable-wide-area=no") != std::string::npos);
     f.avahi.reset();
     CHECK(named(judge_reach(f), "wide-area DNS-SD").detail.find("unreadable") != std::string::npos);
+    // The node's word stands whatever the file says (avahi may run with another file).
+    f.browsed_domains = {"office.example"};
+    CHECK(named(judge_reach(f), "wide-area DNS-SD").verdict == Verdict::ok);
+    f.avahi = AvahiConfig{};
+    f.avahi->wide_area = false;
+    CHECK(named(judge_reach(f), "wide-area DNS-SD").verdict == Verdict::ok);
 }

@@ -16,8 +16,9 @@ wait_for 10 "the copy is published" published alice-copy
 doctor_json 1 alice
 finding problem '.check == "copies of this profile") and (.detail | contains("another computer announces this profile'"'"'s fingerprint")) and (.detail | test("at ('"$(host_addr 2)"'|\\[fe80::[0-9a-f:]+%eth0\\]):47030 on eth0: two computers use one copy of this profile")) and (.advice | contains("give each its own profile")' ||
     fail "doctor does not name the copy on host 2: $(cat "$E2E_DIR/doctor.json")"
-# Our own running node (host 1, the same key) is not a copy of itself: the one
-# copy named is the other computer's.
-jq -e '[.[] | select(.check == "copies of this profile")] | length == 1 and all(.detail | contains("on this computer") | not)' \
+# Our own running node (host 1, the same key) is not a copy of itself: every
+# copy named is the other computer's (once per address it is announced at:
+# IPv4, and IPv6 link-local when that resolves first).
+jq -e '[.[] | select(.check == "copies of this profile")] | length >= 1 and length <= 2 and all(.detail | contains("on this computer") | not)' \
     "$E2E_DIR/doctor.json" >/dev/null || fail "doctor names our own node as a copy: $(cat "$E2E_DIR/doctor.json")"
 echo "doctor profile copy test passed"

@@ -52,4 +52,8 @@ for saw in "$alice_saw" "$carol_saw"; do
         fail "found_by is $saw"
 done
 [[ "$alice_saw$carol_saw" == *remembered* ]] || fail "neither was reached at a remembered address"
+# hallway doctor counts the contact dialed at a remembered address.
+report=$(hw alice doctor --json || true)  # exit 1 on any problem (nss-mdns missing, say): not ours to judge
+jq -e 'any(.[]; .check == "remembered addresses" and (.detail | startswith("1 contact is")))' <<<"$report" >/dev/null ||
+    fail "doctor: $(jq -c '.[] | select(.check == "remembered addresses")' <<<"$report")"
 echo "subnet move test passed"

@@ -50,6 +50,11 @@ hw bob send alice "and back, from bob" --timeout 10 || fail "bob -> alice"
 [ "$(count_in bob alice 'across the router, from alice')" = 1 ] || fail "bob did not store alice's message once"
 [ "$(count_in alice bob 'and back, from bob')" = 1 ] || fail "alice did not store bob's message once"
 
+# hallway doctor says so too.
+report=$(hw alice doctor --json || true)  # exit 1 on any problem (nss-mdns missing, say): not ours to judge
+jq -e --arg d "$DOMAIN" 'any(.[]; .check == "wide-area DNS-SD" and .verdict == "ok" and (.detail | contains($d)))' \
+    <<<"$report" >/dev/null || fail "doctor does not report the domain: $(jq -c '.[] | select(.check == "wide-area DNS-SD")' <<<"$report")"
+
 # A node started after the records were published finds its peer at once
 # (its first browse), and over the other subnet's address.
 kill -TERM "${NODE_PID[alice]}"; wait "${NODE_PID[alice]}" 2>/dev/null || true
