@@ -70,7 +70,7 @@ win=$(xdotool search --sync --name '^Hallway' | head -n1)
 # drawn the hover (a modal's first frames only measure and place it).
 click() { xdotool mousemove --window "$win" "$1" "$2"; sleep 0.3; xdotool click 1; sleep 0.5; }
 # The first buddy row sits under the identity panel and the (empty) rooms list.
-click 100 258
+click 100 304
 xdotool windowfocus --sync "$win" || true
 sleep 0.5
 xdotool type --delay 30 "hello from the window"
@@ -100,7 +100,7 @@ joined_in() { membership_is "$1" "$2" joined; }
 invited_in() { membership_is "$1" "$2" invited; }
 open_listed() { hw "$1" rooms --open --json | jq -e --arg r "$2" 'any(.[]; .name == $r)'; }
 # New... in the rooms section, a name, Create (the modal is centred).
-click 95 214
+click 95 260
 xdotool type --delay 30 "team"
 click 327 390
 wait_for 10 "the window's node holds the room created by clicking" joined_in gui team
@@ -121,7 +121,7 @@ screenshot 4_room
 
 # An open room of the cli node, joined from the browser, is shown at once.
 hw cli room create hall --open >/dev/null || fail "the cli node could not create #hall"
-click 166 214  # Browse...
+click 166 260  # Browse...
 wait_for 10 "the browser heard of #hall" open_listed gui hall
 sleep 0.5
 screenshot 5_browser
