@@ -33,14 +33,8 @@ int cmd_dns_sd_records(const Args& a) {
         return kExitUsage;
     }
     crypto::KeyPair keys;
-    std::shared_ptr<const core::UnlockedKeys> unlocked;
-    if (!profile_keys(a, keys, unlocked)) return kExitError;
-    std::string error;
     core::Settings settings;
-    if (!core::load_settings(a.profile, settings, error, unlocked ? &unlocked->store_key : nullptr)) {
-        std::cerr << "hallway: " << error << "\n";
-        return kExitError;
-    }
+    if (!profile_keys_and_settings(a, keys, settings)) return kExitError;
     if (settings.private_mode) {
         std::cerr << "hallway: this profile is in private mode: a DNS record names you and your fingerprint to "
                      "everyone who can query the zone. Turn private mode off first if that is what you want\n";
@@ -61,6 +55,7 @@ int cmd_dns_sd_records(const Args& a) {
         std::cerr << "hallway: --format must be zone or dnsmasq\n";
         return kExitUsage;
     }
+    std::string error;
     const auto text = discovery::render_dns_sd_records(records, *format, error);
     if (!text) {
         std::cerr << "hallway: " << error << "\n";

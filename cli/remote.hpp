@@ -3,6 +3,7 @@
 // one-to-one commands (remote_commands.cpp) and the room commands.
 #include "cli/commands.hpp"
 #include "core/control.hpp"
+#include "core/profile.hpp"
 #include "core/profile_lock.hpp"
 #include "crypto/noise.hpp"
 
@@ -22,6 +23,8 @@ bool unlock_if_locked(const Args& a, std::shared_ptr<const core::UnlockedKeys>& 
 // locked, then also in unlocked); false with the reason printed when the
 // profile cannot be made, read or unlocked.
 bool profile_keys(const Args& a, crypto::KeyPair& keys, std::shared_ptr<const core::UnlockedKeys>& unlocked);
+// profile_keys, and the profile's settings (sealed ones opened with its key).
+bool profile_keys_and_settings(const Args& a, crypto::KeyPair& keys, core::Settings& settings);
 
 // Prints a failed reply's reason; the exit code for it.
 int refused(const nlohmann::json& reply);

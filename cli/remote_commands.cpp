@@ -234,16 +234,21 @@ bool profile_keys(const Args& a, crypto::KeyPair& keys, std::shared_ptr<const co
     return true;
 }
 
-int cmd_id(const Args& a) {
-    crypto::KeyPair keys;
+bool profile_keys_and_settings(const Args& a, crypto::KeyPair& keys, core::Settings& settings) {
     std::shared_ptr<const core::UnlockedKeys> unlocked;
-    if (!profile_keys(a, keys, unlocked)) return kExitError;
+    if (!profile_keys(a, keys, unlocked)) return false;
     std::string error;
-    core::Settings settings;
     if (!core::load_settings(a.profile, settings, error, unlocked ? &unlocked->store_key : nullptr)) {
         std::cerr << "hallway: " << error << "\n";
-        return kExitError;
+        return false;
     }
+    return true;
+}
+
+int cmd_id(const Args& a) {
+    crypto::KeyPair keys;
+    core::Settings settings;
+    if (!profile_keys_and_settings(a, keys, settings)) return kExitError;
     std::cout << (settings.nick.empty() ? "(no name yet: set one with --nick)" : sanitize(settings.nick)) << "\n"
               << crypto::format_digits(crypto::fingerprint(keys.public_key)) << "\n";
     return kExitOk;

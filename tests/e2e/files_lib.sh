@@ -9,8 +9,6 @@ node_up() { NODE_ARGS[$1]="${*:2}"; start_node "$@"; }
 # restart_node NAME: start it again on its host with the same profile, port and peers.
 # shellcheck disable=SC2086 # NODE_ARGS holds words
 restart_node() { start_node "$1" ${NODE_ARGS[$1]}; }
-# stop_node NAME: SIGTERM, then wait until it is gone (its profile lock too).
-stop_node() { kill -TERM "${NODE_PID[$1]}" 2>/dev/null || true; wait "${NODE_PID[$1]}" 2>/dev/null || true; }
 
 speaks_files() { hw "$1" peers --json | jq -e --arg n "$2" 'any(.[]; .nick == $n and .online and .files)' >/dev/null; }
 

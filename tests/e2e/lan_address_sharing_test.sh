@@ -14,8 +14,6 @@ source "$(dirname "$0")/lib.sh"
 e2e_init
 vlan_up_routed 4 4  # every host on subnet 1 for now
 
-stop_node() { kill -TERM "${NODE_PID[$1]}" 2>/dev/null || true; wait "${NODE_PID[$1]}" 2>/dev/null || true; }
-found_by() { hw "$1" peers --json | jq -c --arg n "$2" '[.[] | select(.nick == $n) | .found_by[]]'; }
 
 start_node alice 1
 start_node bob 2

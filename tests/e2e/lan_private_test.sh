@@ -31,7 +31,6 @@ for what, needle in (("nick", nick.encode()), ("fingerprint", fp.encode()),
         print(what)
 PY
 }
-stop_node() { kill -TERM "${NODE_PID[$1]}"; wait "${NODE_PID[$1]}" 2>/dev/null || true; }
 # private_record HOST: "name;address;port" of the private record HOST's avahi-daemon sees.
 private_record() {
     on_host "$1" timeout 5 avahi-browse -rpt _hallway._tcp 2>/dev/null |

@@ -12,8 +12,6 @@ source "$(dirname "$0")/lib.sh"
 e2e_init
 vlan_up_routed 2 2  # both hosts on subnet 1 for now
 
-stop_node() { kill -TERM "${NODE_PID[$1]}" 2>/dev/null || true; wait "${NODE_PID[$1]}" 2>/dev/null || true; }
-found_by() { hw "$1" peers --json | jq -c --arg n "$2" '[.[] | select(.nick == $n) | .found_by[]]'; }
 
 start_node alice 1
 # They meet by mDNS alone. Where it resolves a link-local IPv6 address first

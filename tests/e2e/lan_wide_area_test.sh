@@ -40,9 +40,9 @@ at_address() { hw "$1" peers --json | jq -e --arg n "$2" --arg a "$3" 'any(.[]; 
 wait_for 10 "alice has bob at his published address" at_address alice bob "$(host_addr 2):7402"
 wait_for 10 "bob has alice at her published address" at_address bob alice "$(host_addr 1):7401"
 # And each says how: by the wide-area domain, not by mDNS.
-found_by() { hw "$1" peers --json | jq -e --arg n "$2" --arg f "$3" 'any(.[]; .nick == $n and (.found_by | index($f)))' >/dev/null; }
-found_by alice bob "wide-area $DOMAIN" || fail "alice's bob: $(hw alice peers --json)"
-found_by bob alice "wide-area $DOMAIN" || fail "bob's alice: $(hw bob peers --json)"
+found_as() { found_by "$1" "$2" | jq -e --arg f "$3" 'index($f)' >/dev/null; }
+found_as alice bob "wide-area $DOMAIN" || fail "alice's bob: $(hw alice peers --json)"
+found_as bob alice "wide-area $DOMAIN" || fail "bob's alice: $(hw bob peers --json)"
 hw alice peers --json | jq -e 'all(.[]; all(.found_by[]; startswith("mdns") | not))' >/dev/null \
     || fail "found by mDNS across the router: $(hw alice peers --json)"
 hw alice send bob "across the router, from alice" --timeout 10 || fail "alice -> bob"

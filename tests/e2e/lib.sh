@@ -170,3 +170,7 @@ online_in() { hw "$1" peers --json | jq -e --arg n "$2" 'any(.[]; .nick == $n an
 offline_in() { hw "$1" peers --json | jq -e --arg n "$2" 'any(.[]; .nick == $n and (.online | not))' >/dev/null; }
 # count_in NAME PEER BODY: how many messages with BODY NAME's history with PEER holds.
 count_in() { hw "$1" history "$2" --json | jq --arg b "$3" '[.[] | select(.body == $b)] | length'; }
+# Stops a node started by start_node and waits for it (a graceful leave).
+stop_node() { kill -TERM "${NODE_PID[$1]}" 2>/dev/null || true; wait "${NODE_PID[$1]}" 2>/dev/null || true; }
+# How $1 found $2, as a JSON array ("mdns eth0", "remembered", "shared by alice"...).
+found_by() { hw "$1" peers --json | jq -c --arg n "$2" '[.[] | select(.nick == $n) | .found_by[]]'; }
