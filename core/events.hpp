@@ -62,6 +62,13 @@ struct MessageStateChanged {
     MessageId id{};
     PeerKey peer{};
     MessageState state = MessageState::queued;
+    std::int64_t read_at_ms = 0;  // out: the peer showed it (StoredMessage::read_at_ms)
+};
+// The peer is typing to us, or stopped (docs/PROTOCOL.md §14): shown under
+// its conversation until it stops, sends a text, or goes quiet for a few seconds.
+struct TypingChanged {
+    PeerKey peer{};
+    bool typing = false;
 };
 // Answer to Node::request_history.
 struct HistoryLoaded {
@@ -76,6 +83,8 @@ struct OwnIdentity {
     std::uint16_t port = 0;
     bool private_mode = false;  // docs/PROTOCOL.md §2.1
     ShareAddresses share_addresses = ShareAddresses::verified;  // docs/PROTOCOL.md §13
+    bool read_receipts = true;  // we send `read` and show the peers' (docs/PROTOCOL.md §14)
+    Notifications notifications = Notifications::full;  // what the desktop is told of a message
 };
 struct Notice {
     enum class Level { info, warning, alert };
@@ -187,9 +196,30 @@ struct TransferChanged {
     TransferView transfer;
 };
 
-using Event = std::variant<PeerChanged, MessageAdded, MessageStateChanged, HistoryLoaded, OwnIdentity, Notice,
-                           RoomChanged, RoomRemoved, RoomMessageAdded, RoomDeliveryChanged, RoomHistoryLoaded,
-                           OpenRoomsListed, TransferChanged>;
+// Search (Node::search) ----------------------------------------------------------
+// One stored text that matched: a one-to-one message or a room's text.
+struct SearchHit {
+    bool in_room = false;
+    PeerKey peer{};             // one-to-one: the conversation's peer
+    RoomId room{};              // in_room: the room
+    std::string conversation;   // the peer's nick or the room's name, as known now
+    MessageId id{};             // the message id, or the room entry's id
+    std::int64_t seq = 0;       // one-to-one: StoredMessage::seq, where to jump
+    bool mine = false;          // we wrote it
+    std::string author_nick;    // who wrote it (ours: our nick)
+    std::string body;           // the whole text (peer text: data, never a format string)
+    std::int64_t sent_at_ms = 0;
+};
+// Answer to Node::request_search: the newest matches first.
+struct SearchDone {
+    std::string text;           // what was searched for
+    std::vector<SearchHit> hits;
+    bool more = false;          // more matched than were returned
+};
+
+using Event = std::variant<PeerChanged, MessageAdded, MessageStateChanged, TypingChanged, HistoryLoaded, OwnIdentity,
+                           Notice, RoomChanged, RoomRemoved, RoomMessageAdded, RoomDeliveryChanged, RoomHistoryLoaded,
+                           OpenRoomsListed, TransferChanged, SearchDone>;
 
 // Network thread -> UI thread. push() from any thread calls the waker (e.g.
 // glfwPostEmptyEvent) so the UI wakes; the UI drains once per frame.

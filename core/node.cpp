@@ -95,8 +95,15 @@ PeerView Node::Impl::view(const PeerKey& key) const {
 }
 
 OwnIdentity Node::Impl::own() const {
-    return OwnIdentity{settings.nick, fingerprint, settings.presence, settings.status_message, port, private_mode,
-                       share_setting()};
+    return OwnIdentity{settings.nick,
+                       fingerprint,
+                       settings.presence,
+                       settings.status_message,
+                       port,
+                       private_mode,
+                       share_setting(),
+                       settings.read_receipts,
+                       notifications_from(settings.notifications).value_or(Notifications::full)};
 }
 
 discovery::Announcement Node::Impl::announcement() const {

@@ -95,14 +95,25 @@ constexpr std::array<std::string_view, 3> kShareAddressesNames{"verified", "cont
 // The longest of kShareAddressesNames.
 constexpr std::size_t kMaxShareAddressesName = 8;
 
-// A flag, not text: read only as "0" or "1".
-constexpr std::string_view kPrivateKey = "private";
+constexpr std::array<std::string_view, 3> kNotificationsNames{"full", "hidden", "off"};
+constexpr std::size_t kMaxNotificationsName = 6;
+
+// Flags, not text: read only as "0" or "1".
+struct Flag {
+    std::string_view key;
+    bool Settings::*value;
+};
+constexpr Flag kFlags[] = {
+    {"private", &Settings::private_mode},
+    {"read_receipts", &Settings::read_receipts},
+};
 
 constexpr Field kFields[] = {
     {"nick", &Settings::nick, transport::wire::kMaxNick, check_saved_nick},
     {"presence", &Settings::presence, transport::wire::kMaxPresence, check_presence},
     {"status_message", &Settings::status_message, transport::wire::kMaxStatusMessage, check_status_message},
     {"share_addresses", &Settings::share_addresses, kMaxShareAddressesName, check_share_addresses},
+    {"notifications", &Settings::notifications, kMaxNotificationsName, check_notifications},
 };
 
 }  // namespace
@@ -215,6 +226,18 @@ std::string check_share_addresses(std::string_view value) {
     return share_addresses_from(value) ? std::string() : "must be verified, contacts or off";
 }
 
+std::string_view to_string(Notifications n) { return kNotificationsNames[static_cast<std::size_t>(n)]; }
+
+std::optional<Notifications> notifications_from(std::string_view name) {
+    const auto* it = std::find(kNotificationsNames.begin(), kNotificationsNames.end(), name);
+    if (it == kNotificationsNames.end()) return std::nullopt;
+    return static_cast<Notifications>(it - kNotificationsNames.begin());
+}
+
+std::string check_notifications(std::string_view value) {
+    return notifications_from(value) ? std::string() : "must be full, hidden or off";
+}
+
 std::string check_status_message(std::string_view message) {
     if (message.size() > transport::wire::kMaxStatusMessage)
         return "the status message is " + std::to_string(message.size()) + " bytes long; at most " +
@@ -289,9 +312,9 @@ bool load_settings(const std::filesystem::path& dir, Settings& settings, std::st
         const auto eq = line.find('=');
         if (eq == std::string::npos) continue;
         const std::string_view key_name(line.data(), eq);
-        if (key_name == kPrivateKey) {
+        for (const Flag& f : kFlags) {
             const std::string_view value = std::string_view(line).substr(eq + 1);
-            if (value == "0" || value == "1") loaded.private_mode = value == "1";
+            if (key_name == f.key && (value == "0" || value == "1")) loaded.*f.value = value == "1";
         }
         for (const Field& f : kFields) {
             if (key_name != f.key) continue;
@@ -316,7 +339,7 @@ bool save_settings(const std::filesystem::path& dir, const Settings& settings, s
         }
         text.text.append(f.key).append("=").append(value).append("\n");
     }
-    text.text.append(kPrivateKey).append(settings.private_mode ? "=1\n" : "=0\n");
+    for (const Flag& f : kFlags) text.text.append(f.key).append(settings.*f.value ? "=1\n" : "=0\n");
     if (!key) return write_private_file(settings_path(dir), text.text, message);
     const auto sealed = crypto::seal(*key, as_bytes(kSettingsAd), as_bytes(text.text), crypto::system_rng());
     return write_private_file(sealed_settings_path(dir),

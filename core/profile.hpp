@@ -71,6 +71,11 @@ struct Settings {
     // Who may ask us where our contacts are, and be asked (docs/PROTOCOL.md §13):
     // to_string(ShareAddresses).
     std::string share_addresses = "verified";
+    // "read_receipts=0": send no `read` and show none (docs/PROTOCOL.md §14);
+    // absent or "1": on.
+    bool read_receipts = true;
+    // What a desktop notification of a message says: to_string(Notifications).
+    std::string notifications = "full";
 };
 
 // Only this much of a settings file is read (ours is a few hundred bytes); the
@@ -92,8 +97,17 @@ std::string check_status_message(std::string_view message);
 enum class ShareAddresses { verified, contacts, off };
 std::string_view to_string(ShareAddresses s);
 std::optional<ShareAddresses> share_addresses_from(std::string_view name);
+
+// The setting notifications: a desktop notification per message with the
+// sender's name and the first line (full), one that says only that a message
+// came (hidden: no name, no text), or none (off).
+enum class Notifications { full, hidden, off };
+std::string_view to_string(Notifications n);
+std::optional<Notifications> notifications_from(std::string_view name);
 // share_addresses: verified, contacts or off.
 std::string check_share_addresses(std::string_view value);
+// notifications: full, hidden or off.
+std::string check_notifications(std::string_view value);
 
 // The longest prefix of s of at most max bytes that does not split a UTF-8 sequence.
 std::string_view utf8_prefix(std::string_view s, std::size_t max);

@@ -70,6 +70,9 @@ struct StoredMessage {
     MessageState state = MessageState::queued;
     std::string failure;           // reason when state == failed
     std::int64_t seq = 0;          // local insertion order within the store
+    // out: when the peer said it showed it (its `read`, docs/PROTOCOL.md §14);
+    // in: when we showed it to our person. 0: not (yet).
+    std::int64_t read_at_ms = 0;
 };
 
 // A room as this profile holds it (the log itself is room_entries).

@@ -73,6 +73,15 @@ void on(Model& model, const core::MessageStateChanged& e) {
     it->state = e.state;
 }
 
+void on(Model& model, const core::TypingChanged& e) {
+    if (e.typing)
+        model.typing.insert(e.peer);
+    else
+        model.typing.erase(e.peer);
+}
+
+void on(Model& model, const core::SearchDone& e) { model.search = e; }
+
 void on(Model& model, const core::HistoryLoaded& e) {
     auto& conv = model.conversations[e.peer];
     conv.loaded = true;

@@ -9,6 +9,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -73,6 +74,8 @@ struct Model {
     std::uint64_t incoming_count = 0;
     std::map<std::uint64_t, Transfer> transfers;  // by TransferView::id
     std::uint64_t transfers_ended = 0;             // the last ended_seq given
+    std::set<PeerKey> typing;                      // peers typing to us now (TypingChanged)
+    std::optional<core::SearchDone> search;        // the last search's answer
 };
 
 // Folds one event into the model. now_ms (a steady clock) times transfer

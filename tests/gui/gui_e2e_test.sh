@@ -9,35 +9,14 @@
 # and opens on the right one. A screenshot per step lands in $GUI_SHOT_DIR.
 # Skips (77) without Xvfb, xdotool or jq.
 source "$(dirname "$0")/../e2e/lib.sh"
-HALLWAY_GUI=${HALLWAY_GUI:?HALLWAY_GUI must name the hallway-gui binary}
-SHOT_DIR=${GUI_SHOT_DIR:-.}
-for tool in Xvfb xdotool jq; do
-    command -v "$tool" >/dev/null || { echo "SKIP: needs $tool"; exit 77; }
-done
+source "$(dirname "$0")/gui_lib.sh"
 e2e_init
-
-# A display nobody uses; -nolisten tcp keeps it local.
-display=""
-for n in $(seq 90 189); do
-    if [ ! -e "/tmp/.X11-unix/X$n" ] && [ ! -e "/tmp/.X$n-lock" ]; then display=":$n"; break; fi
-done
-[ -n "$display" ] || fail "no free X display number"
-Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >"$E2E_DIR/xvfb.log" 2>&1 &
-E2E_PIDS+=($!)
-wait_for 10 "Xvfb is up" test -e "/tmp/.X11-unix/X${display#:}"
-export DISPLAY=$display LIBGL_ALWAYS_SOFTWARE=1
+xvfb_up
 
 start_node cli - --no-mdns --port 0
 cport=$(port_of cli)
 
-shot="$E2E_DIR/window.png"
-# Under -DHALLWAY_SANITIZE=ON: the OpenGL driver (Mesa, unloaded at exit)
-# leaks a few hundred bytes LeakSanitizer can neither attribute nor suppress.
-# ASan and UBSan still check every access; only leak reporting is off here.
-ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" "$HALLWAY_GUI" --profile "$E2E_DIR/gui" --nick gui --no-mdns --peer "127.0.0.1:$cport" --screenshot "$shot" \
-    >"$E2E_DIR/gui.log" 2>&1 &
-gui_pid=$!
-E2E_PIDS+=($gui_pid)
+start_window gui --nick gui --no-mdns --peer "127.0.0.1:$cport"
 wait_for 15 "the window answers on its control socket" hw gui peers
 wait_for 10 "the window sees the cli node" online_in gui cli
 wait_for 10 "the cli node sees the window" online_in cli gui
@@ -49,26 +28,10 @@ all_out_delivered() {
     hw gui history cli --json | jq -e "map(select(.direction==\"out\")) | length == $1 and all(.state == \"delivered\")"
 }
 read_up() { hw gui peers --json | jq -e 'any(.[]; .nick == "cli" and .unread == 0)'; }
-changed() { [ "$(stat -c %Y.%s "$shot")" != "$1" ]; }
 
-# screenshot NAME: ask the window for a fresh PNG (SIGUSR1) and keep it. The
-# PNG is renamed into place, so a changed mtime or size means a whole new file.
-screenshot() {
-    local before
-    before=$(stat -c %Y.%s "$shot")
-    sleep 1.1  # mtime may have 1 s resolution
-    kill -USR1 "$gui_pid"
-    wait_for 10 "screenshot $1" changed "$before"
-    cp "$shot" "$SHOT_DIR/gui_e2e_$1.png"
-}
 screenshot 1_started
 
-win=$(xdotool search --sync --name '^Hallway' | head -n1)
-[ -n "$win" ] || fail "no Hallway window"
-# click X Y: window coordinates (default font, scale 1, 1000x680 window).
-# The pointer rests before the press, as a hand's does: the window then has
-# drawn the hover (a modal's first frames only measure and place it).
-click() { xdotool mousemove --window "$win" "$1" "$2"; sleep 0.3; xdotool click 1; sleep 0.5; }
+find_window
 # The first buddy row sits under the identity panel and the (empty) rooms list.
 click 100 304
 xdotool windowfocus --sync "$win" || true
@@ -151,23 +114,13 @@ wait_for 10 "the checkbox made the node private" private_is true
 grep -qx 'private=1' "$E2E_DIR/gui/settings" || fail "private mode is not saved in the settings"
 screenshot 7_private
 
-# quit_window: SIGTERM ends the process cleanly.
-quit_window() {
-    kill -TERM "$gui_pid"
-    for _ in $(seq 50); do kill -0 "$gui_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$gui_pid" 2>/dev/null && fail "hallway-gui did not exit on SIGTERM"
-    wait "$gui_pid" || fail "hallway-gui exited with $?"
-}
 quit_window
 
 # --- a locked profile: the unlock screen --------------------------------------
 fp=$(fp_of gui)
 # The cheapest Argon2 (a test-only setting): this tests the window, not the KDF.
 HALLWAY_TEST_CHEAP_KDF=1 hw gui lock --passphrase-fd 3 3<<<"correct horse" >/dev/null || fail "the window's profile was not locked"
-ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" "$HALLWAY_GUI" --profile "$E2E_DIR/gui" --no-mdns --peer "127.0.0.1:$cport" --screenshot "$shot" \
-    >>"$E2E_DIR/gui.log" 2>&1 &
-gui_pid=$!
-E2E_PIDS+=($gui_pid)
+start_window gui --no-mdns --peer "127.0.0.1:$cport"
 # The title names the screen: the unlock screen, then the messenger.
 locked_window() { xdotool search --name '^Hallway \(locked\)$' >/dev/null; }
 wait_for 15 "the unlock screen" locked_window
