@@ -286,6 +286,9 @@ void files() {
         R"({"cmd":"trust","peer":"carol","trust":"blocked"})",
         R"({"cmd":"nick","nick":"mallory"})",
         R"({"cmd":"status","presence":"away","message":"out"})",
+        R"({"cmd":"read","peer":"carol"})",
+        R"({"cmd":"typing","peer":"carol","on":true})",
+        R"({"cmd":"read_receipts","value":false})",
     };
     int i = 0;
     for (const char* r : requests) write("control", "request" + std::to_string(i++), r);
