@@ -10,6 +10,7 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <cstdio>
@@ -18,6 +19,7 @@
 #include <future>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <poll.h>
 #include <sstream>
 #include <thread>
@@ -47,6 +49,8 @@ constexpr const char* kHelp =
     "  /accept ID [DIR]   accept a file offer (into DIR, else the download folder's Hallway/)\n"
     "  /decline ID        decline a file offer; /cancel ID stops a transfer; /resume ID after a full disk\n"
     "  /quit              leave (peers see you go at once)\n"
+    "Your peer sees when you type and which of its texts you saw (read receipts: 'hallway read-receipts off'\n"
+    "stops them both ways); \"(seen)\" says a peer saw yours.\n"
     "Anything else is sent to the current conversation.";
 
 // Runs f on the network thread and waits for its result.
@@ -74,6 +78,10 @@ private:
     std::optional<core::PeerKey> resolve(const std::string& name);
     std::optional<core::RoomId> resolve_room(const std::string& name);
     void drain_events();
+    // Read receipts and typing (docs/PROTOCOL.md §14).
+    void shown(const core::PeerKey& peer);
+    void input_edited();
+    void update_prompt();
 
     static Chat* current_;  // readline's C callback has no user pointer
     asio::io_context& io_;
@@ -88,6 +96,13 @@ private:
     std::optional<core::PeerKey> target_;
     std::optional<core::RoomId> room_;  // the conversation is this room (target_ is then empty)
     std::string pending_input_;
+    // What readline's buffer held after the last keystroke, and for whom.
+    std::string last_input_;
+    // Peers typing to us now: the prompt says so.
+    std::vector<core::PeerKey> typing_;
+    // Our recent texts by id, to say which one a peer saw.
+    std::map<core::MessageId, std::string> sent_;
+    static constexpr std::size_t kMaxRemembered = 256;
 };
 
 Chat* Chat::current_ = nullptr;
@@ -153,6 +168,10 @@ void Chat::send(const std::string& text) {
             if (p.key == *target_) online = p.online;
         return node_.send_text(*target_, text, error);
     });
+    if (id) {
+        if (sent_.size() >= kMaxRemembered) sent_.erase(sent_.begin());
+        sent_[*id] = text;
+    }
     if (!id) print("! not sent: " + sanitize(error));
     else print("[" + format_time(std::chrono::duration_cast<std::chrono::milliseconds>(
                                      std::chrono::system_clock::now().time_since_epoch())
@@ -257,6 +276,7 @@ void Chat::command(const std::string& cmd, std::istringstream& rest) {
         room_.reset();
         target_name_ = printer_.nick(*key);
         on_net(io_, [&] { node_.set_focus(*key); return true; });  // the conversation in the foreground
+        shown(*key);  // its texts were printed as they came: opening it reads them
         if (!tail.empty()) send(tail);
         else print("* talking to " + target_name_);
     } else if (cmd == "/history") {
@@ -266,7 +286,10 @@ void Chat::command(const std::string& cmd, std::istringstream& rest) {
         for (auto& m : msgs)
             print("[" + format_time(m.received_at_ms) + "] " +
                   (m.direction == core::Direction::out ? "me" : printer_.nick(*key)) + ": " + sanitize(m.body) +
-                  (m.direction == core::Direction::out ? "  (" + std::string(core::to_string(m.state)) + ")" : ""));
+                  (m.direction == core::Direction::out
+                       ? "  (" + (m.read_at_ms > 0 ? std::string("seen") : std::string(core::to_string(m.state))) + ")"
+                       : ""));
+        shown(*key);
     } else if (cmd == "/verify") {
         auto key = resolve(arg);
         if (!key) return;
@@ -319,12 +342,54 @@ void Chat::on_line(const std::string& line) {
     }
 }
 
+void Chat::shown(const core::PeerKey& peer) {
+    asio::post(io_, [this, peer] { node_.mark_read(peer); });
+}
+
+// Called after every keystroke: the node hears each change of the buffer
+// (it rate-limits what goes on the wire), for the one-to-one conversation only.
+void Chat::input_edited() {
+    const std::string now(rl_line_buffer ? rl_line_buffer : "", static_cast<std::size_t>(std::max(rl_end, 0)));
+    if (now == last_input_) return;
+    last_input_ = now;
+    if (!target_ || room_ || (!now.empty() && now.front() == '/')) return;  // a command is not a text
+    asio::post(io_, [this, peer = *target_, typing = !now.empty()] { node_.set_typing(peer, typing); });
+}
+
+// The prompt is the status line: "(ana is typing…) > " while a peer types.
+void Chat::update_prompt() {
+    std::string prompt;
+    for (std::size_t i = 0; i < typing_.size(); ++i) prompt += (i ? ", " : "(") + printer_.nick(typing_[i]);
+    if (!prompt.empty()) prompt += typing_.size() == 1 ? " is typing\u2026) " : " are typing\u2026) ";
+    prompt += "> ";
+    if (!tty_) return;
+    rl_set_prompt(prompt.c_str());
+    if (!in_handler_) rl_redisplay();
+}
+
 void Chat::drain_events() {
     char buf[256];
     while (::read(wake_[0], buf, sizeof buf) > 0) {
     }
-    for (auto& e : events_.drain())
+    for (auto& e : events_.drain()) {
         if (auto line = printer_.line(e); !line.empty()) print(line);
+        if (auto* m = std::get_if<core::MessageAdded>(&e);
+            m && m->message.direction == core::Direction::in && target_ && m->message.peer == *target_ && !room_)
+            shown(m->message.peer);  // printed in the conversation on screen: read
+        if (auto* t = std::get_if<core::TypingChanged>(&e)) {
+            const bool was = std::find(typing_.begin(), typing_.end(), t->peer) != typing_.end();
+            if (t->typing == was) continue;
+            if (t->typing) typing_.push_back(t->peer);
+            else std::erase(typing_, t->peer);
+            if (!tty_ && t->typing) print("* " + printer_.nick(t->peer) + " is typing\u2026");
+            update_prompt();
+        }
+        if (auto* s = std::get_if<core::MessageStateChanged>(&e); s && s->read_at_ms > 0) {
+            auto it = sent_.find(s->id);
+            print("(seen) " + printer_.nick(s->peer) + " saw " +
+                  (it == sent_.end() ? std::string("your message") : "\"" + sanitize(it->second) + "\""));
+        }
+    }
 }
 
 int Chat::run() {
@@ -377,6 +442,7 @@ int Chat::run() {
         if (fds[0].revents & (POLLIN | POLLHUP)) {
             if (tty_) {
                 rl_callback_read_char();
+                input_edited();
                 continue;
             }
             char buf[4096];

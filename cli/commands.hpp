@@ -53,7 +53,8 @@ struct Args {
     std::vector<std::string> paths;  // send-file
     std::uint64_t transfer = 0;      // accept, decline, cancel, resume: a transfer's id
     std::string to;                  // accept --to
-    std::string setting;             // auto-accept: "on" or "off"
+    std::string setting;             // auto-accept: "on" or "off"; read-receipts: "on", "off" or empty (print)
+    bool stop = false;               // typing --stop
     std::optional<int> passphrase_fd;  // a locked profile's passphrase (one line each) from this fd
     bool remove = false;               // lock --remove
     // dns-sd-records (port: --port, required there)
@@ -91,6 +92,10 @@ int cmd_send_file(const Args& a);
 int cmd_files(const Args& a);
 int cmd_transfer(const Args& a, const char* cmd);  // accept, decline, cancel, resume
 int cmd_auto_accept(const Args& a);
+// Read receipts and typing (cli/conversation_commands.cpp).
+int cmd_read(const Args& a);
+int cmd_typing(const Args& a);
+int cmd_read_receipts(const Args& a);
 // The profile lock (cli/lock_commands.cpp).
 int cmd_lock(const Args& a);    // lock, lock --remove
 int cmd_passwd(const Args& a);

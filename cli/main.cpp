@@ -121,6 +121,19 @@ int main(int argc, char** argv) {
         ->default_val(core::kDefaultHistoryLimit)
         ->check(CLI::PositiveNumber);
 
+    auto* read = app.add_subcommand(
+        "read", "Mark the conversation with a peer read, as opening it in the window does: its unread count clears "
+                "and, with read receipts on, the peer is told which of its texts you saw");
+    read->add_option("PEER", args.peer, "Display name or fingerprint prefix")->required();
+    auto* typing = app.add_subcommand(
+        "typing", "Tell a peer you are typing to it (shown there for 7 s, or until --stop or a text); sent only on a "
+                  "session that is up, at most once per 4 s");
+    typing->add_option("PEER", args.peer, "Display name or fingerprint prefix")->required();
+    typing->add_flag("--stop", args.stop, "Say you stopped typing (the input was emptied)");
+    auto* read_receipts = app.add_subcommand(
+        "read-receipts", "Print or set whether you send read receipts (\"seen\"); off: you send none and are sent none");
+    read_receipts->add_option("SETTING", args.setting, "on (default) or off")->check(CLI::IsMember({"on", "off"}));
+
     auto* verify = app.add_subcommand("verify", "Show the safety number shared with a peer; --confirm marks it verified");
     verify->add_option("PEER", args.peer, "Display name or fingerprint prefix")->required();
     verify->add_flag("--confirm", args.confirm, "Mark as verified after comparing the number with the person");
@@ -208,6 +221,9 @@ int main(int argc, char** argv) {
     if (*peers) return cli::cmd_peers(args);
     if (*send) return cli::cmd_send(args);
     if (*history) return cli::cmd_history(args);
+    if (*read) return cli::cmd_read(args);
+    if (*typing) return cli::cmd_typing(args);
+    if (*read_receipts) return cli::cmd_read_receipts(args);
     if (*verify) return cli::cmd_verify(args);
     if (*block) return cli::cmd_trust(args, "blocked");
     if (*unblock) return cli::cmd_trust(args, "unverified");

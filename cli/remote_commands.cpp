@@ -178,7 +178,8 @@ int cmd_history(const Args& a) {
         std::cout << "[" << format_time(out ? m.value("sent_at", 0ll) : m.value("received_at", 0ll)) << "] "
                   << (out ? "me" : sanitize(a.peer)) << ": " << sanitize(m.value("body", ""));
         if (m.value("truncated", false)) std::cout << " [cut: too long to show whole]";
-        if (out) std::cout << "  (" << m.value("state", "") << ")";
+        // "seen": the peer showed it (docs/PROTOCOL.md §14); else the delivery state.
+        if (out) std::cout << "  (" << (m.value("read_at", 0ll) > 0 ? std::string("seen") : m.value("state", "")) << ")";
         std::cout << "\n";
     }
     return kExitOk;

@@ -1,5 +1,6 @@
 #include "core/control.hpp"
 
+#include "core/control_conversation.hpp"
 #include "core/control_files.hpp"
 #include "core/control_json.hpp"
 #include "core/control_rooms.hpp"
@@ -44,7 +45,8 @@ json peer_json(const PeerView& p) {
                 {"files", p.files},
                 {"auto_accept_files", p.auto_accept_files},
                 {"private", p.private_mode},
-                {"found_by", p.found_by}};
+                {"found_by", p.found_by},
+                {"typing", p.typing}};
 }
 
 json message_json(const StoredMessage& m) {
@@ -55,7 +57,8 @@ json message_json(const StoredMessage& m) {
                 {"sent_at", m.sent_at_ms},
                 {"received_at", m.received_at_ms},
                 {"state", std::string(to_string(m.state))},
-                {"failure", m.failure}};
+                {"failure", m.failure},
+                {"read_at", m.read_at_ms}};
 }
 
 // An item that alone does not fit an empty reply (a long text escaped six-fold,
@@ -240,8 +243,10 @@ bool ControlServer::start(std::string& error) {
         std::weak_ptr<bool> alive = alive_;
         node_.subscribe([this, alive](const Event& e) {
             if (alive.expired()) return;
-            if (auto* s = std::get_if<MessageStateChanged>(&e))
+            if (auto* s = std::get_if<MessageStateChanged>(&e)) {
                 on_state(s->peer, s->id, std::string(to_string(s->state)));
+                if (s->read_at_ms > 0) on_read(s->peer, s->id, s->read_at_ms);
+            }
             if (auto* d = std::get_if<RoomDeliveryChanged>(&e)) on_room_delivery(*d);
             if (auto* t = std::get_if<TransferChanged>(&e)) on_transfer(t->transfer);
         });
@@ -274,6 +279,11 @@ void ControlServer::accept() {
 
 void ControlServer::connection_closed(std::uint64_t id) {
     connections_.erase(id);
+    // A text may never be read: what the connection waited for goes with it.
+    for (auto it = read_waiting_.begin(); it != read_waiting_.end();) {
+        it->second.erase(id);
+        it = it->second.empty() ? read_waiting_.erase(it) : std::next(it);
+    }
     // A client's foreground conversation ends with the client.
     // Not while the server is destroyed: the node is going away too.
     if (focus_owner_ == id && *alive_) {
@@ -289,6 +299,15 @@ void ControlServer::on_state(const PeerKey& peer, const MessageId& id, const std
         if (auto c = connections_.find(cid); c != connections_.end())
             c->second->write(json{{"event", "state"}, {"id", to_hex(id)}, {"state", state}});
     if (state == "delivered" || state == "failed") waiting_.erase(it);
+}
+
+void ControlServer::on_read(const PeerKey& peer, const MessageId& id, std::int64_t read_at_ms) {
+    auto it = read_waiting_.find({peer, id});
+    if (it == read_waiting_.end()) return;
+    for (auto cid : it->second)
+        if (auto c = connections_.find(cid); c != connections_.end())
+            c->second->write(json{{"event", "read"}, {"id", to_hex(id)}, {"read_at", read_at_ms}});
+    read_waiting_.erase(it);
 }
 
 void ControlServer::on_room_delivery(const RoomDeliveryChanged& d) {
@@ -328,6 +347,7 @@ json ControlServer::handle(const json& req, std::uint64_t connection_id) {
         }
         return *reply;
     }
+    if (auto reply = conversation_request(node_, req, cmd)) return *reply;
     auto peer_arg = [&](PeerKey& key) { return peer_field(node_, req, key); };
 
     if (cmd == "id") {
@@ -335,7 +355,8 @@ json ControlServer::handle(const json& req, std::uint64_t connection_id) {
         return json{{"ok", true}, {"nick", o.nick}, {"id", o.fingerprint}, {"port", o.port},
                     {"presence", o.presence}, {"status", o.status_message}, {"service", node_.service_name()},
                     {"private", o.private_mode}, {"share_addresses", to_string(o.share_addresses)},
-                    {"domains", node_.browse_domains()}, {"remembered", node_.remembered_contacts()}};
+                    {"domains", node_.browse_domains()}, {"remembered", node_.remembered_contacts()},
+                    {"read_receipts", o.read_receipts}};
     }
     if (cmd == "peers") {
         auto offset = uint_field(req, "offset", 0);
@@ -360,6 +381,7 @@ json ControlServer::handle(const json& req, std::uint64_t connection_id) {
         auto stored = node_.message(key, Direction::out, *id);
         std::string state(to_string(stored ? stored->state : MessageState::queued));
         if (bool_field(req, "wait") && state != "delivered") waiting_[{key, *id}].insert(connection_id);
+        if (bool_field(req, "wait")) read_waiting_[{key, *id}].insert(connection_id);
         return json{{"ok", true}, {"id", hex}, {"state", state}, {"online", online}, {"nick", nick}};
     }
     if (cmd == "history") {

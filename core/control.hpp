@@ -52,6 +52,7 @@ private:
     struct Connection;
     void accept();
     void on_state(const PeerKey& peer, const MessageId& id, const std::string& state);
+    void on_read(const PeerKey& peer, const MessageId& id, std::int64_t read_at_ms);
     void on_room_delivery(const RoomDeliveryChanged& d);
     void on_transfer(const TransferView& t);
     void connection_closed(std::uint64_t id);
@@ -62,6 +63,9 @@ private:
     std::map<std::uint64_t, std::shared_ptr<Connection>> connections_;
     // Our message (to peer, id: ids are unique per sender) -> connections waiting for its delivery.
     std::map<std::pair<PeerKey, MessageId>, std::set<std::uint64_t>> waiting_;
+    // Our message (to peer, id) -> connections that sent it with "wait": told
+    // when the peer reads it (docs/PROTOCOL.md §14); forgotten with the connection.
+    std::map<std::pair<PeerKey, MessageId>, std::set<std::uint64_t>> read_waiting_;
     // Our room text (entry id) -> connections waiting to hear how many members hold it.
     std::map<MessageId, std::set<std::uint64_t>> room_waiting_;
     // A transfer we offered (its id) -> connections that follow it to its end.

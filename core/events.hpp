@@ -49,6 +49,9 @@ struct PeerView {
     // "--peer", "inbound" (it dialed us). Interface, domain and nick are
     // peer or network text: data, never a format string.
     std::vector<std::string> found_by;
+    // It is typing to us now (docs/PROTOCOL.md §14.3; TypingChanged says when
+    // this changes).
+    bool typing = false;
 };
 
 struct PeerChanged {

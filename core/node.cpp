@@ -1,6 +1,7 @@
 #include "core/node.hpp"
 #include "core/remembered_addresses.hpp"
 
+#include "core/node_conversation.hpp"
 #include "core/node_files.hpp"
 #include "core/address_sharing.hpp"
 #include "core/private_mode.hpp"
@@ -86,6 +87,7 @@ PeerView Node::Impl::view(const PeerKey& key, const Contact* c, bool name_clash)
     v.auto_accept_files = c && c->auto_accept_files;
     v.private_mode = is_private_peer(key);
     v.found_by = found_by(key);
+    v.typing = conversation && conversation->typing_in.typing(key);
     return v;
 }
 
@@ -132,6 +134,9 @@ transport::Status Node::Impl::status_message() const {
 transport::Hello Node::Impl::hello() const {
     transport::Hello h{transport::wire::kVersion, settings.nick, {"text", "rooms", "files"}, signing.public_key};
     if (shares_addresses()) h.capabilities.emplace_back(kAddressesCapability);
+    // §14.1: "read" only while we send read receipts ourselves.
+    if (settings.read_receipts) h.capabilities.emplace_back(kReadCapability);
+    h.capabilities.emplace_back(kTypingCapability);
     h.port = port;  // 0 until listening
     return h;
 }
@@ -166,6 +171,7 @@ void Node::Impl::on_message(const PeerKey& key, const transport::AppMessage& msg
 }
 
 void Node::Impl::handle(const PeerKey& key, const transport::Text& t) {
+    conversation->text_received(key);  // its typing notice ends with the text
     StoredMessage m;
     m.id = t.id;
     m.peer = key;
@@ -275,6 +281,7 @@ std::unique_ptr<Node> Node::create(asio::io_context& io, NodeOptions options, st
                                                  *impl);
     impl->rooms->load();
     impl->files = std::make_unique<Impl::Files>(*impl);
+    impl->conversation = std::make_unique<Impl::Conversation>(*impl);
     auto node = std::unique_ptr<Node>(new Node());
     node->impl_ = std::move(impl);
     return node;
@@ -477,6 +484,7 @@ std::optional<MessageId> Node::send_text(const PeerKey& peer, std::string_view b
     if (auto stored = d.store->message(peer, Direction::out, m.id)) m.seq = stored->seq;
     d.emit(MessageAdded{m});
     d.pending_changed(peer);
+    d.conversation->text_sent(peer);
     if (!d.transport) return m.id;
     // Behind a backlog the message waits its turn, so order is kept.
     if (d.transport->has_session(peer)) {
@@ -510,10 +518,11 @@ void Node::set_focus(std::optional<PeerKey> peer) {
 }
 
 void Node::mark_read(const PeerKey& peer) {
-    auto it = impl_->live.find(peer);
-    if (it == impl_->live.end() || it->second.unread == 0) return;
-    it->second.unread = 0;
-    impl_->peer_changed(peer);
+    if (auto it = impl_->live.find(peer); it != impl_->live.end() && it->second.unread != 0) {
+        it->second.unread = 0;
+        impl_->peer_changed(peer);
+    }
+    impl_->conversation->mark_read(peer);
 }
 
 bool Node::set_nick(std::string_view nick, std::string& error) {

@@ -99,7 +99,15 @@ public:
     std::optional<StoredMessage> message(const PeerKey& peer, Direction direction, const MessageId& id) const;
     // Emits HistoryLoaded and clears the unread count (the conversation is open).
     void request_history(const PeerKey& peer, std::size_t limit = 1000);
+    // The conversation is shown: its unread count clears, the peer's texts
+    // are marked read and, with read_receipts on and a peer that wants them
+    // (docs/PROTOCOL.md §14), a `read` goes out on its session, or when one
+    // is next established.
     void mark_read(const PeerKey& peer);
+    // Front ends call it on every edit of the input to peer: true while it is
+    // not empty. The node tells the peer (on a live session only, never
+    // dialing), at most once per 4 s while the typing goes on.
+    void set_typing(const PeerKey& peer, bool typing);
     // The conversation in the foreground (nullopt: none). Its peer's session is
     // opened and watched closely (a vanished peer shows within seconds) until
     // the focus moves; it is the one thing a person is looking at.
@@ -119,6 +127,10 @@ public:
     // (settings "share_addresses"), then the Hello's capability "addresses"
     // follows it for new sessions. false + error when saving failed.
     bool set_share_addresses(ShareAddresses who, std::string& error);
+    // Whether we send read receipts (and so ask for them: the Hello's
+    // capability "read" follows it for new sessions), saved (settings
+    // "read_receipts"); emits OwnIdentity. false + error when saving failed.
+    bool set_read_receipts(bool on, std::string& error);
 
     std::string safety_number(const PeerKey& peer) const;
     void set_trust(const PeerKey& peer, Trust trust);

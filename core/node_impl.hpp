@@ -4,7 +4,8 @@
 // construction, the commands and the event wiring; node_sessions.cpp the
 // sessions, the presence ring and the maintenance tick; node_discovery.cpp
 // the dial targets (mDNS sightings, --peer); node_rooms.cpp the port it gives
-// the rooms service; node_files.cpp the files service's (node_files.hpp).
+// the rooms service; node_files.cpp the files service's (node_files.hpp);
+// node_conversation.cpp read receipts and typing (node_conversation.hpp).
 #include "core/node.hpp"
 
 #include "core/address_sharing.hpp"
@@ -111,7 +112,8 @@ struct Live {
 };
 
 struct Node::Impl : core::rooms::RoomsPort {
-    struct Files;  // core/node_files.hpp
+    struct Files;         // core/node_files.hpp
+    struct Conversation;  // core/node_conversation.hpp
 
     asio::io_context& io;
     NodeOptions options;
@@ -152,6 +154,7 @@ struct Node::Impl : core::rooms::RoomsPort {
     static constexpr std::size_t kMaxSharedBy = 64;
     std::unique_ptr<ControlServer> control;
     std::unique_ptr<Files> files;  // after transport: gone before it
+    std::unique_ptr<Conversation> conversation;  // read receipts and typing (§14)
     asio::steady_timer maintenance{io};
     std::chrono::steady_clock::time_point maintenance_due{};
     std::vector<std::function<void(const Event&)>> sinks;
@@ -360,6 +363,11 @@ struct Node::Impl : core::rooms::RoomsPort {
     void addresses_session_up(const transport::SessionInfo& info);
     void handle(const PeerKey& from, const transport::Where& w);
     void handle(const PeerKey& from, const transport::Here& h);
+
+    // ---- read receipts and typing (node_conversation.cpp) ---------------------
+
+    void handle(const PeerKey& from, const transport::Read& read);
+    void handle(const PeerKey& from, const transport::Typing& typing);
 
     // ---- discovery (node_discovery.cpp) ----------------------------------------
 

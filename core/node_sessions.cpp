@@ -2,6 +2,7 @@
 // announced place once), duplicate sessions, the presence ring (Gone claims
 // passed to the successor and checked by dialing) and the maintenance tick
 // that redials, rechecks and resends.
+#include "core/node_conversation.hpp"
 #include "core/node_files.hpp"
 
 #include <algorithm>
@@ -140,6 +141,7 @@ void Node::Impl::on_session_up(const transport::SessionInfo& info) {
     transport->send(key, status_message());
     if (auto tell = gone_to_tell.extract(key))
         for (auto& gone : tell.mapped()) transport->send(key, transport::Gone{gone});
+    conversation->session_up(info);  // before peer_changed: receipts owed go out first
     peer_changed(key);
     flush_outbox(key);
     rooms->on_session_up(key);
@@ -161,6 +163,7 @@ void Node::Impl::forget_surplus_strangers() {
 void Node::Impl::on_session_down(const PeerKey& key, std::string_view reason, transport::CloseKind kind) {
     backlogged.erase(key);
     resends.forget(key);
+    conversation->session_down(key);
     SessionEnd end = SessionEnd::lost;
     if (kind == transport::CloseKind::local_close || kind == transport::CloseKind::refused ||
         kind == transport::CloseKind::duplicate)

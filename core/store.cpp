@@ -22,7 +22,7 @@ constexpr int kBusyTimeoutMs = 2000;
 constexpr std::int64_t kWalSizeLimitBytes = 4 * 1024 * 1024;
 
 constexpr std::string_view kMessageColumns =
-    "seq, id, peer, direction, body, sent_at_ms, received_at_ms, state, failure";
+    "seq, id, peer, direction, body, sent_at_ms, received_at_ms, state, failure, read_at_ms";
 
 // A contact nothing would be lost by forgetting: no trust decision, no message
 // either way (queued ones included).
@@ -65,6 +65,7 @@ std::optional<StoredMessage> read_message(sqlite3_stmt* s) {
     m.received_at_ms = sqlite3_column_int64(s, 6);
     m.state = *state;
     m.failure = column_text(s, 8);
+    m.read_at_ms = sqlite3_column_int64(s, 9);
     return m;
 }
 
@@ -172,6 +173,13 @@ std::string store_detail::statement_sql(Stmt s) {
         return "SELECT key FROM contacts WHERE trust <> 'blocked' AND NOT (" + stranger +
                ") AND EXISTS(SELECT 1 FROM contact_addresses WHERE contact_addresses.key = contacts.key) "
                "ORDER BY last_seen_ms DESC, key LIMIT ?1";
+    case unread_incoming_stmt:
+    case mark_incoming_read_stmt:
+    case receipts_owed_stmt:
+    case receipt_sent_stmt:
+    case forgive_receipts_stmt:
+    case peer_read_stmt:
+        return receipts_statement_sql(s);
     case put_room_stmt:
     case get_room_stmt:
     case list_rooms_stmt:

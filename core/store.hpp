@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -269,6 +270,24 @@ public:
     std::vector<StoredMessage> history(const PeerKey& peer, std::size_t limit = 1000) const;
     // The same, of the messages whose seq is below before_seq: the page before it.
     std::vector<StoredMessage> history_before(const PeerKey& peer, std::int64_t before_seq, std::size_t limit) const;
+
+    // Read receipts (docs/PROTOCOL.md §14) ----------------------------------
+    // Our person saw peer's texts: each not yet read becomes read at now_ms.
+    // receipt_owed: a `read` is to go out for them (our setting is on); else
+    // none ever will. newly_read: their ids, oldest first.
+    StoreError mark_incoming_read(const PeerKey& peer, std::int64_t now_ms, bool receipt_owed,
+                                  std::vector<MessageId>& newly_read);
+    // Ids of peer's texts read and owed a `read`, oldest first, at most limit.
+    std::vector<MessageId> receipts_owed(const PeerKey& peer, std::size_t limit) const;
+    // Our `read` with these of peer's texts went out: nothing more is owed for them.
+    StoreError mark_receipts_sent(const PeerKey& peer, std::span<const MessageId> ids);
+    // Nothing is owed to peer any more (it does not want receipts, or our setting went off).
+    StoreError forgive_receipts(const PeerKey& peer);
+    // peer showed these of our texts to it at now_ms: each not yet read becomes
+    // read then, and delivered (its ack may have been lost). changed: those
+    // ids, in the order given; ids we did not send peer change nothing.
+    StoreError apply_peer_read(const PeerKey& peer, std::span<const MessageId> ids, std::int64_t now_ms,
+                               std::vector<MessageId>& changed);
 
     // Rooms ----------------------------------------------------------------
     // Inserts or replaces the room's row.

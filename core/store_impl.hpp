@@ -1,8 +1,8 @@
 #pragma once
 // Private to core/store*.cpp (never installed or included elsewhere): the
 // cached statements, the helpers that bind and read them, and Store::Impl,
-// shared by store.cpp (contacts, messages), store_rooms.cpp (rooms) and
-// store_files.cpp (file transfers).
+// shared by store.cpp (contacts, messages), store_rooms.cpp (rooms),
+// store_files.cpp (file transfers) and store_receipts.cpp (read receipts).
 #include "core/sealed_vfs.hpp"
 #include "core/store.hpp"
 
@@ -42,6 +42,12 @@ enum Stmt {
     outbox_peers_stmt,
     get_message_stmt,
     history_stmt,
+    unread_incoming_stmt,
+    mark_incoming_read_stmt,
+    receipts_owed_stmt,
+    receipt_sent_stmt,
+    forgive_receipts_stmt,
+    peer_read_stmt,
     set_sign_key_stmt,
     set_contact_files_stmt,
     set_auto_accept_files_stmt,
@@ -83,6 +89,7 @@ enum Stmt {
 std::string statement_sql(Stmt s);
 std::string room_statement_sql(Stmt s);
 std::string transfer_statement_sql(Stmt s);
+std::string receipts_statement_sql(Stmt s);
 
 template <class E, std::size_t N>
 std::optional<E> parse_enum(std::string_view text, const E (&all)[N]) {

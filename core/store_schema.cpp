@@ -187,6 +187,19 @@ CREATE TRIGGER contacts_block_addresses AFTER UPDATE OF trust ON contacts WHEN n
     DELETE FROM contact_addresses WHERE key = new.key;
 END;
 )sql",
+    // Read receipts (docs/PROTOCOL.md §14). A message keeps when it was read:
+    // ours, when the peer said it showed it; the peer's, when we showed it to
+    // our person. read_sent: a peer's text read and answered (our `read` went
+    // out, or none is owed). Texts received before this version count as read
+    // when they arrived, with nothing owed: no receipts for old history. The
+    // partial index holds the peer's texts unread or owed a receipt, few at
+    // any time however long the conversation.
+    R"sql(
+ALTER TABLE messages ADD COLUMN read_at_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN read_sent INTEGER NOT NULL DEFAULT 0 CHECK(read_sent IN (0, 1));
+UPDATE messages SET read_at_ms = received_at_ms, read_sent = 1 WHERE direction = 'in';
+CREATE INDEX messages_receipts ON messages(peer, seq) WHERE direction = 'in' AND read_sent = 0;
+)sql",
 };
 
 // The fixed 100-byte header at the start of every SQLite 3 file (fileformat2 §1.3).

@@ -21,6 +21,16 @@ struct SendText {
     core::PeerKey peer{};
     std::string body;
 };
+// The input to peer changed: typing = it is not empty (-> Node::set_typing,
+// which rate-limits what the peer is told, docs/PROTOCOL.md §14).
+struct SetTyping {
+    core::PeerKey peer{};
+    bool typing = false;
+};
+// -> Node::set_read_receipts; a refusal comes back as a Notice.
+struct SetReadReceipts {
+    bool on = true;
+};
 struct SetNick {
     std::string nick;
 };
@@ -114,7 +124,7 @@ struct OpenFolder {
     std::string path;
 };
 
-using Command = std::variant<OpenConversation, MarkRead, SendText, SetNick, SetPresence, SetPrivateMode, SetShareAddresses, SetTrust, RequestSafetyNumber,
+using Command = std::variant<OpenConversation, MarkRead, SendText, SetTyping, SetReadReceipts, SetNick, SetPresence, SetPrivateMode, SetShareAddresses, SetTrust, RequestSafetyNumber,
                              CreateRoom, OpenRoomConversation, MarkRoomRead, SendRoomText, Invite, JoinRoom, LeaveRoom,
                              RemoveMember, MakeAdmin, SetRoom, QueryOpenRooms, SendFiles, AcceptTransfer, DeclineTransfer,
                              CancelTransfer, ResumeTransfer, SetAutoAcceptFiles, OpenFolder>;

@@ -204,6 +204,7 @@ void draw_one(const Model& model, const PeerKey& key, ConversationsState& state,
     auto conv = model.conversations.find(key);
     ImGui::BeginChild("messages", ImVec2(0, -(input_h + style.ItemSpacing.y)), false);
     draw_messages(conv == model.conversations.end() ? nullptr : &conv->second, state.views[key], now_ms);
+    draw_typing_line(model, key);
     ImGui::EndChild();
 
     // The node refuses to send to a blocked key; say so up front (header) and
@@ -211,7 +212,7 @@ void draw_one(const Model& model, const PeerKey& key, ConversationsState& state,
     const bool blocked = peer != model.peers.end() && peer->second.trust == core::Trust::blocked;
     ImGui::BeginDisabled(blocked);
     std::string body;
-    const bool send = draw_input_box(state.drafts[key], state.input, state.focus_input && !blocked, body);
+    const bool send = draw_input_box(state.drafts[key], state.input, state.focus_input && !blocked, body, key, out);
     ImGui::EndDisabled();
     if (send) {
         out.push_back(SendText{key, std::move(body)});

@@ -71,4 +71,13 @@ bool draw_input_box(std::string& draft, InputBoxState& state, bool focus, std::s
     return true;
 }
 
+bool draw_input_box(std::string& draft, InputBoxState& state, bool focus, std::string& out_body, const PeerKey& peer,
+                    Commands& out) {
+    const std::string before = draft;
+    const bool send = draw_input_box(draft, state, focus, out_body);
+    // Every edit goes to the node, which decides what the peer hears.
+    if (!send && draft != before) out.push_back(SetTyping{peer, !draft.empty()});
+    return send;
+}
+
 }  // namespace hallway::gui

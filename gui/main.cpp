@@ -152,6 +152,11 @@ void dispatch(hg::Command cmd, asio::io_context& io, core::Node& node, core::Eve
             } else if constexpr (std::is_same_v<T, hg::SendText>) {
                 post_refusable(io, queue, "Message not sent",
                                [&node, c](std::string& e) { return node.send_text(c.peer, c.body, e).has_value(); });
+            } else if constexpr (std::is_same_v<T, hg::SetTyping>) {
+                asio::post(io, [&node, p = c.peer, t = c.typing] { node.set_typing(p, t); });
+            } else if constexpr (std::is_same_v<T, hg::SetReadReceipts>) {
+                post_refusable(io, queue, "Read receipts not changed",
+                               [&node, c](std::string& e) { return node.set_read_receipts(c.on, e); });
             } else if constexpr (std::is_same_v<T, hg::SetNick>) {
                 post_refusable(io, queue, "Name not changed", [&node, c](std::string& e) { return node.set_nick(c.nick, e); });
             } else if constexpr (std::is_same_v<T, hg::SetPresence>) {

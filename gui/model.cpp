@@ -68,6 +68,8 @@ void on(Model& model, const core::MessageStateChanged& e) {
     // Only our messages change state.
     auto it = find_message(conv->second, core::Direction::out, e.id);
     if (it == conv->second.messages.end()) return;
+    // The peer showed it (docs/PROTOCOL.md §14): "seen", once.
+    if (e.read_at_ms > 0 && it->read_at_ms == 0) it->read_at_ms = e.read_at_ms;
     // delivered is final in the store too: a late "sent" must not undo it.
     if (it->state == core::MessageState::delivered) return;
     it->state = e.state;

@@ -152,6 +152,14 @@ void draw_conversations(const Model& model, ConversationsState& state, VerifyDia
 // The message editor: Enter sends (true, body moved to out_body), Shift+Enter
 // is a new line, pasted line breaks are kept.
 bool draw_input_box(std::string& draft, InputBoxState& state, bool focus, std::string& out_body);
+// The same for the conversation with peer, which is told when the input
+// changes (SetTyping: typing while it is not empty; nothing for the emptying
+// by a send, the text itself ends the notice there).
+bool draw_input_box(std::string& draft, InputBoxState& state, bool focus, std::string& out_body, const PeerKey& peer,
+                    Commands& out);
+// "NICK is typing…" as the last line of the conversation with peer while it
+// types to us (gui/typing_line.cpp); call inside the messages' child window.
+void draw_typing_line(const Model& model, const PeerKey& peer);
 // The height draw_input_box wants below a conversation.
 float input_box_height();
 // Opens the verify dialog for peer and asks the node for the safety number.

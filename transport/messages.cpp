@@ -32,6 +32,8 @@ constexpr std::string_view kRoomsQuery = "rooms_query";
 constexpr std::string_view kRoomsList = "rooms_list";
 constexpr std::string_view kWhere = "where";
 constexpr std::string_view kHere = "here";
+constexpr std::string_view kRead = "read";
+constexpr std::string_view kTyping = "typing";
 // Every type with this prefix is a file message (§12), passed up as its bytes.
 constexpr std::string_view kFilePrefix = "file_";
 constexpr std::string_view kLaneFiles = "files";
@@ -262,6 +264,15 @@ struct Encoder {
         }
         return w.bytes("s", x.salt).type(kHere).out;
     }
+    Bytes operator()(const Read& x) const {
+        const std::size_t n = std::min(x.ids.size(), wire::kMaxReadIds);
+        if (n == 0) return {};  // a read of nothing is not a message (§14)
+        MapWriter w(2, n * 18);
+        w.array("ids", n);
+        for (std::size_t i = 0; i < n; ++i) cbor::put_bytes(w.out, x.ids[i]);
+        return w.type(kRead).out;
+    }
+    Bytes operator()(const Typing& x) const { return MapWriter(2).uint("on", x.on ? 1 : 0).type(kTyping).out; }
     Bytes operator()(const FileData& x) const {
         if (x.bytes.size() > wire::kMaxMessage) return {};
         return x.bytes;
@@ -273,11 +284,11 @@ struct Encoder {
 // Every key a message or Hello defines; any other key is skipped unread.
 enum Key : std::size_t {
     kT, kId, kTs, kBody, kPresence, kMsg, kNick, kN, kReason, kV, kCaps, kPeerKey, kSig,
-    kE, kS, kR, kHave, kA, kName, kRooms, kTopic, kCount, kLane, kPort, kQ, kPeers, kKeyCount
+    kE, kS, kR, kHave, kA, kName, kRooms, kTopic, kCount, kLane, kPort, kQ, kPeers, kIds, kOn, kKeyCount
 };
 constexpr std::array<std::string_view, kKeyCount> kKeyNames{
     "t", "id", "ts", "body", "presence", "msg", "nick", "n", "reason", "v", "caps", "key", "sig",
-    "e", "s", "r", "have", "a", "name", "rooms", "topic", "count", "lane", "port", "q", "peers"};
+    "e", "s", "r", "have", "a", "name", "rooms", "topic", "count", "lane", "port", "q", "peers", "ids", "on"};
 
 // The values of the defined keys of one map, as the bytes of one item each.
 struct Fields {
@@ -535,6 +546,17 @@ std::optional<Message> from_fields(const Fields& f, std::string_view type) {
         auto peers = peers_field(f);
         if (!salt || !peers) return std::nullopt;
         return Here{*salt, std::move(*peers)};
+    }
+    if (type == kRead) {
+        // read "ids": 1 .. kMaxReadIds message ids of 16 bytes.
+        auto ids = array_field<MessageId>(f, kIds, wire::kMaxReadIds, fixed_bytes_item<MessageId{}.size()>);
+        if (!ids || ids->empty()) return std::nullopt;
+        return Read{std::move(*ids)};
+    }
+    if (type == kTyping) {
+        auto on = uint_field(f, kOn);
+        if (!on || *on > 1) return std::nullopt;
+        return Typing{*on == 1};
     }
     return std::nullopt;
 }

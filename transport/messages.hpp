@@ -134,6 +134,17 @@ struct Here {
     std::vector<SharedPeer> peers;  // at most wire::kMaxWhereKeys
 };
 
+// Read receipts and typing (docs/PROTOCOL.md §14). The transport checks
+// shapes and bounds only; who may send what is core's.
+// "I showed my person these texts of yours" (ids as the receiver sent them).
+struct Read {
+    std::vector<MessageId> ids;  // 1 .. wire::kMaxReadIds
+};
+// "My person is typing to you" (on) or "stopped" (the input emptied).
+struct Typing {
+    bool on = false;
+};
+
 // A file_* message (docs/PROTOCOL.md §12): the exact bytes of its CBOR map,
 // which core/files decodes. Carried on the files lane only.
 struct FileData {
@@ -143,12 +154,12 @@ struct FileData {
 // Everything a session can carry. Unknown types decode to std::nullopt and are skipped.
 // Status.presence decodes to one of the three values named above.
 using Message = std::variant<Text, Ack, Status, Gone, Ping, Pong, Close, RoomEntry, RoomSync, RoomAck, RoomInvite,
-                             RoomJoin, RoomsQuery, RoomsList, Where, Here, FileData>;
+                             RoomJoin, RoomsQuery, RoomsList, Where, Here, Read, Typing, FileData>;
 // What the transport hands to the layer above on the chat lane (ping/pong/close
 // stay inside; FileData travels on the files lane, handed up as bytes).
 using AppMessage =
     std::variant<Text, Ack, Status, Gone, RoomEntry, RoomSync, RoomAck, RoomInvite, RoomJoin, RoomsQuery, RoomsList,
-                 Where, Here>;
+                 Where, Here, Read, Typing>;
 
 // CBOR as senders write it (definite lengths, shortest heads, keys sorted as
 // text strings); every text field is valid UTF-8 within its wire.hpp bound:
@@ -156,7 +167,8 @@ using AppMessage =
 // is never cut (that would change what the person wrote): empty when the body,
 // made valid UTF-8, is over wire::kMaxTextBody, and the message is not sent.
 // Likewise a room entry over wire::kMaxRoomEntry (cutting breaks its signature);
-// room_sync, rooms_list, where and here lists are cut to their bounds, and an
+// room_sync, rooms_list, where, here and read lists are cut to their bounds (a
+// read of no ids is empty: not sent), and an
 // address of a here over wire::kMaxAddressText or not valid UTF-8 is left out. FileData is written
 // as it is (it is already a map): empty when over wire::kMaxMessage.
 std::vector<std::uint8_t> encode(const Message& m);

@@ -115,6 +115,16 @@ inline constexpr std::size_t kMaxWhereKeys = 32;
 inline constexpr std::size_t kMaxSharedAddresses = 8;
 // One address, "host:port" or "[v6]:port": 47 bytes for the longest v6 form.
 inline constexpr std::size_t kMaxAddressText = 64;
+// Read receipts and typing (docs/PROTOCOL.md §14).
+// Ids in one read: a screenful of texts shown at once; more go in several reads.
+inline constexpr std::size_t kMaxReadIds = 64;
+// A person typing sends typing{on: 1} at most this often per peer while the
+// typing goes on; the receiver shows it until typing{on: 0}, a text, the end
+// of the session, or this long after the last on: 1 (a lost on: 0, a sender
+// that vanished). Expiry is longer than the resend so that one late notice
+// does not make the line flicker.
+inline constexpr milliseconds kTypingResend{4000};
+inline constexpr milliseconds kTypingExpiry{7000};
 // Deepest CBOR nesting a receiver reads (the top-level map is depth 1). Our
 // messages need 3 (room_sync, rooms_list) or 4 (here); the rest is room for extensions.
 // Deeper input is malformed: bounding it keeps decoding free of deep recursion

@@ -406,3 +406,45 @@ TEST_CASE("control: a transfer's line stays bounded and valid whatever the peer 
     CHECK(small["files"].size() == 3);
     CHECK_FALSE(small.contains("files_more"));
 }
+
+TEST_CASE("control: read marks a conversation read, typing and read_receipts take booleans (§14)") {
+    TempDir dir;
+    const PeerKey bob = peer_key(1);
+    seed_store(dir.path(), [&](Store& s) {
+        REQUIRE(s.touch_contact(bob, "bob", just_now_ms()) == StoreError::ok);
+        StoredMessage m;
+        m.id[0] = 1;
+        m.peer = bob;
+        m.direction = Direction::in;
+        m.body = "hi";
+        m.sent_at_ms = m.received_at_ms = just_now_ms();
+        m.state = MessageState::delivered;
+        bool inserted = false;
+        REQUIRE(s.add_incoming(m, inserted) == StoreError::ok);
+    });
+    asio::io_context io;
+    auto node = open_node(io, dir.path());
+    node->start();
+    ControlServer server(io, *node, dir.path() / "test.sock");
+    auto history = [&] { return checked(server.handle({{"cmd", "history"}, {"peer", "bob"}}, 1))["messages"]; };
+    CHECK(history()[0]["read_at"] == 0);
+    CHECK(checked(server.handle({{"cmd", "read"}, {"peer", "bob"}}, 1))["ok"] == true);
+    CHECK(history()[0]["read_at"].get<std::int64_t>() > 0);
+    CHECK(checked(server.handle({{"cmd", "read"}, {"peer", "nobody"}}, 1))["code"] == "no_peer");
+    CHECK(checked(server.handle({{"cmd", "read"}}, 1))["code"] == "bad_request");
+    // No session with bob: nothing is sent, and that is no error.
+    CHECK(checked(server.handle({{"cmd", "typing"}, {"peer", "bob"}, {"on", true}}, 1))["ok"] == true);
+    CHECK(checked(server.handle({{"cmd", "typing"}, {"peer", "bob"}, {"on", "yes"}}, 1))["code"] == "bad_request");
+    CHECK(checked(server.handle({{"cmd", "peers"}}, 1))["peers"][0]["typing"] == false);
+
+    CHECK(checked(server.handle({{"cmd", "read_receipts"}}, 1))["read_receipts"] == true);
+    CHECK(checked(server.handle({{"cmd", "read_receipts"}, {"value", "off"}}, 1))["code"] == "bad_request");
+    CHECK(checked(server.handle({{"cmd", "read_receipts"}, {"value", false}}, 1))["read_receipts"] == false);
+    CHECK(checked(server.handle({{"cmd", "id"}}, 1))["read_receipts"] == false);
+    CHECK_FALSE(node->own().read_receipts);
+    node->stop("test over");
+    Settings saved;
+    std::string message;
+    REQUIRE(load_settings(dir.path(), saved, message));
+    CHECK_FALSE(saved.read_receipts);
+}

@@ -1,5 +1,6 @@
 #include "core/files/manifest.hpp"
 #include "core/store.hpp"
+#include "core/store_schema.hpp"
 #include "tests/core/temp_dir.hpp"
 
 #include <doctest/doctest.h>
@@ -16,6 +17,7 @@
 
 using namespace hallway::core;
 using hallway::test::TempDir;
+using hallway::core::store_detail::kSchemaVersion;
 
 namespace {
 
@@ -140,7 +142,7 @@ TEST_CASE("store: a new database gets the schema and keeps its data across reope
         CHECK(store->add_outgoing(text(1, peer_key(1), "hi")) == StoreError::ok);
     }
     CHECK(raw_int(path, "PRAGMA application_id") == 0x48574159);
-    CHECK(raw_int(path, "PRAGMA user_version") == 6);
+    CHECK(raw_int(path, "PRAGMA user_version") == kSchemaVersion);
     CHECK(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('contacts', 'messages')") == 2);
 
     auto store = open_ok(path);
@@ -610,7 +612,7 @@ DELETE FROM messages WHERE seq = 7;
         CHECK(inserted);
         CHECK(store->history(peer_key(3)).at(0).seq == 8);
     }
-    CHECK(raw_int(path, "PRAGMA user_version") == 6);
+    CHECK(raw_int(path, "PRAGMA user_version") == kSchemaVersion);
     CHECK(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'messages_%' AND type = 'table'") == 0);
     CHECK(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('messages_by_peer', 'messages_outbox')") == 2);
     CHECK(raw_int(path, "SELECT count(*) FROM sqlite_sequence") == 1);
@@ -635,7 +637,9 @@ TEST_CASE("store: a version-4 file gets its texts wrongly failed as too large qu
                   "WHERE body IN ('lossy 70', 'big');"
                   "UPDATE messages SET state = 'failed', failure = 'x' WHERE body = 'really failed';"
                   "UPDATE messages SET body = replace(hex(zeroblob(40000)), '0', 'x') WHERE body = 'big';"
-                  // Back to version 4: without what migration 6 added.
+                  // Back to version 4: without what migrations 6 and 7 added.
+                  "DROP INDEX messages_receipts; ALTER TABLE messages DROP COLUMN read_sent;"
+                  "ALTER TABLE messages DROP COLUMN read_at_ms;"
                   "DROP TRIGGER contacts_forget_addresses; DROP TRIGGER contacts_block_addresses;"
                   "DROP TABLE contact_addresses; ALTER TABLE contacts DROP COLUMN shares_addresses;"
                   "PRAGMA user_version = 4;");
@@ -650,7 +654,7 @@ TEST_CASE("store: a version-4 file gets its texts wrongly failed as too large qu
         REQUIRE(store->outbox(bob).size() == 1);
         CHECK(store->outbox(bob)[0].body == "lossy 70");
     }
-    CHECK(raw_int(path, "PRAGMA user_version") == 6);
+    CHECK(raw_int(path, "PRAGMA user_version") == kSchemaVersion);
 }
 
 TEST_CASE("store: a version-1 file whose tables do not fit is refused without being migrated") {
@@ -823,7 +827,7 @@ INSERT INTO messages VALUES(3, x'01000000000000000000000000000000', zeroblob(32)
         CHECK(store->put_room(StoredRoom{room_key(1), RoomMembership::joined, peer_key(0), "r", 1, 0}) ==
               StoreError::ok);
     }
-    CHECK(raw_int(path, "PRAGMA user_version") == 6);
+    CHECK(raw_int(path, "PRAGMA user_version") == kSchemaVersion);
     auto store = open_ok(path);
     CHECK(store->contact(peer_key(0))->sign_key == sk);
     CHECK(store->contact(peer_key(0))->trust == Trust::verified);
@@ -1239,7 +1243,7 @@ INSERT INTO rooms VALUES(x'01010101010101010101010101010101', 'joined', zeroblob
         CHECK(store->set_contact_files(peer_key(0), true) == StoreError::ok);
         CHECK(store->save_transfer(incoming_transfer(0), 1000) == StoreError::ok);
     }
-    CHECK(raw_int(path, "PRAGMA user_version") == 6);
+    CHECK(raw_int(path, "PRAGMA user_version") == kSchemaVersion);
     auto store = open_ok(path);
     CHECK(store->contact(peer_key(0))->files);
     CHECK(store->contact(peer_key(0))->sign_key == sk);
@@ -1375,4 +1379,99 @@ TEST_CASE("store: a contact's addresses capability, and bad address rows written
     CHECK(to_string(AddressSource::shared) == "shared");
     CHECK(address_source_from_string("inbound") == AddressSource::inbound);
     CHECK(!address_source_from_string("mdns"));
+}
+
+// Migration 7 (read receipts, docs/PROTOCOL.md §14): what was received before
+// counts as read when it arrived, with no receipt owed; ours are not read.
+TEST_CASE("store: a version-6 file gains read times, its old texts read and owing nothing") {
+    TempDir dir;
+    const auto path = dir / "hallway.db";
+    const PeerKey bob = peer_key(2);
+    {
+        auto store = open_ok(path);
+        bool inserted = false;
+        REQUIRE(store->add_incoming(incoming(1, bob, "old in"), inserted) == StoreError::ok);
+        REQUIRE(store->add_outgoing(text(2, bob, "old out")) == StoreError::ok);
+    }
+    raw_sql(path, "DROP INDEX messages_receipts; ALTER TABLE messages DROP COLUMN read_sent;"
+                  "ALTER TABLE messages DROP COLUMN read_at_ms; PRAGMA user_version = 6;");
+    {
+        auto store = open_ok(path);
+        auto h = store->history(bob);
+        REQUIRE(h.size() == 2);
+        CHECK(h[0].read_at_ms == h[0].received_at_ms);
+        CHECK(h[1].read_at_ms == 0);
+        CHECK(store->receipts_owed(bob, 100).empty());
+        std::vector<MessageId> newly;
+        CHECK(store->mark_incoming_read(bob, 5000, true, newly) == StoreError::ok);
+        CHECK(newly.empty());  // already read
+    }
+    CHECK(raw_int(path, "PRAGMA user_version") == kSchemaVersion);
+    CHECK(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'messages_receipts'") == 1);
+    std::string error;
+    CHECK(raw_exec(path, "UPDATE messages SET read_sent = 2", error) == SQLITE_CONSTRAINT);
+}
+
+TEST_CASE("store: texts shown are read once, and their receipts owed until sent, oldest first") {
+    TempDir dir;
+    auto store = open_ok(dir / "hallway.db");
+    const PeerKey bob = peer_key(2), carol = peer_key(3);
+    bool inserted = false;
+    for (std::uint32_t i = 1; i <= 3; ++i) REQUIRE(store->add_incoming(incoming(i, bob, "b"), inserted) == StoreError::ok);
+    REQUIRE(store->add_incoming(incoming(9, carol, "c"), inserted) == StoreError::ok);
+    REQUIRE(store->add_outgoing(text(7, bob, "ours")) == StoreError::ok);
+    CHECK(store->receipts_owed(bob, 100).empty());  // not read yet
+
+    std::vector<MessageId> newly;
+    REQUIRE(store->mark_incoming_read(bob, 5000, true, newly) == StoreError::ok);
+    CHECK(newly == std::vector<MessageId>{message_id(1), message_id(2), message_id(3)});
+    CHECK(store->message(bob, Direction::in, message_id(2))->read_at_ms == 5000);
+    CHECK(store->message(carol, Direction::in, message_id(9))->read_at_ms == 0);  // another conversation
+    CHECK(store->message(bob, Direction::out, message_id(7))->read_at_ms == 0);   // ours are read by bob
+    // Shown again: nothing new, the first read time stays.
+    REQUIRE(store->mark_incoming_read(bob, 6000, true, newly) == StoreError::ok);
+    CHECK(newly.empty());
+    CHECK(store->history(bob)[0].read_at_ms == 5000);
+
+    CHECK(store->receipts_owed(bob, 2) == std::vector<MessageId>{message_id(1), message_id(2)});
+    const std::vector<MessageId> first{message_id(1), message_id(2)};
+    CHECK(store->mark_receipts_sent(bob, first) == StoreError::ok);
+    CHECK(store->receipts_owed(bob, 100) == std::vector<MessageId>{message_id(3)});
+    CHECK(store->forgive_receipts(bob) == StoreError::ok);
+    CHECK(store->receipts_owed(bob, 100).empty());
+
+    // Read while our setting is off: read, but nothing owed, then or later.
+    REQUIRE(store->add_incoming(incoming(4, bob, "b4"), inserted) == StoreError::ok);
+    REQUIRE(store->mark_incoming_read(bob, 7000, false, newly) == StoreError::ok);
+    CHECK(newly == std::vector<MessageId>{message_id(4)});
+    CHECK(store->receipts_owed(bob, 100).empty());
+}
+
+TEST_CASE("store: a peer's read marks our texts to it read and delivered, once, and nothing else") {
+    TempDir dir;
+    const auto path = dir / "hallway.db";
+    auto store = open_ok(path);
+    const PeerKey bob = peer_key(2), carol = peer_key(3);
+    REQUIRE(store->add_outgoing(text(1, bob, "one")) == StoreError::ok);
+    REQUIRE(store->add_outgoing(text(2, bob, "two")) == StoreError::ok);
+    REQUIRE(store->add_outgoing(text(3, carol, "to carol")) == StoreError::ok);
+    bool inserted = false;
+    REQUIRE(store->add_incoming(incoming(4, bob, "bob's own"), inserted) == StoreError::ok);
+    REQUIRE(store->set_state(bob, message_id(2), MessageState::delivered) == StoreError::ok);
+
+    std::vector<MessageId> changed;
+    // 1 was never acked (the ack was lost); 3 went to carol; 4 is bob's own id; 99 is unknown.
+    const std::vector<MessageId> ids{message_id(1), message_id(2), message_id(3), message_id(4), message_id(99)};
+    REQUIRE(store->apply_peer_read(bob, ids, 8000, changed) == StoreError::ok);
+    CHECK(changed == std::vector<MessageId>{message_id(1), message_id(2)});
+    const auto one = store->message(bob, Direction::out, message_id(1));
+    CHECK(one->read_at_ms == 8000);
+    CHECK(one->state == MessageState::delivered);
+    CHECK_FALSE(store->has_outbox(bob));
+    CHECK(store->message(carol, Direction::out, message_id(3))->read_at_ms == 0);
+    CHECK(store->message(bob, Direction::in, message_id(4))->read_at_ms == 0);
+    // Again: already read, the first time stays.
+    REQUIRE(store->apply_peer_read(bob, ids, 9000, changed) == StoreError::ok);
+    CHECK(changed.empty());
+    CHECK(store->history(bob)[0].read_at_ms == 8000);
 }

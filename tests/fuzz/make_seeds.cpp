@@ -69,7 +69,10 @@ std::vector<transport::Message> sample_messages() {
             // where and here at their largest (§13): every bound at its limit.
             protocol_cases::where_of(transport::wire::kMaxWhereKeys),
             protocol_cases::here_of(transport::wire::kMaxWhereKeys, transport::wire::kMaxSharedAddresses,
-                                    protocol_cases::long_address())};
+                                    protocol_cases::long_address()),
+            // read at its largest and typing (§14).
+            protocol_cases::read_of(transport::wire::kMaxReadIds),
+            transport::Typing{true}};
 }
 
 // The example session: handshake, then every message type each way.
@@ -134,6 +137,9 @@ void messages() {
     i = 0;
     for (const auto& c : protocol_cases::address_cases())
         write("messages", "address_case" + std::to_string(i++), c.message);
+    i = 0;
+    for (const auto& c : protocol_cases::conversation_cases())
+        write("messages", "conversation_case" + std::to_string(i++), c.message);
     i = 0;
     for (const auto& c : protocol_cases::hello_cases()) write("hello", "case" + std::to_string(i++), c.hello);
 }
@@ -280,6 +286,9 @@ void files() {
         R"({"cmd":"trust","peer":"carol","trust":"blocked"})",
         R"({"cmd":"nick","nick":"mallory"})",
         R"({"cmd":"status","presence":"away","message":"out"})",
+        R"({"cmd":"read","peer":"carol"})",
+        R"({"cmd":"typing","peer":"carol","on":true})",
+        R"({"cmd":"read_receipts","value":false})",
     };
     int i = 0;
     for (const char* r : requests) write("control", "request" + std::to_string(i++), r);

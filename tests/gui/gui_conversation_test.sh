@@ -38,6 +38,34 @@ sleep 0.5
 screenshot 1_open
 
 # --- read receipts and typing ----------------------------------------------
+# docs/PROTOCOL.md §14, both ways: read_at in each side's history, typing in
+# each side's `peers --json`; the screenshots show "seen" and "cli is typing…".
+seen_in() { hw "$1" history "$2" --json | jq -e --arg b "$3" 'any(.[]; .body == $b and .direction == "out" and .read_at > 0)'; }
+typing_in() { hw "$1" peers --json | jq -e --arg n "$2" 'any(.[]; .nick == $n and .typing)'; }
+not_typing_in() { hw "$1" peers --json | jq -e --arg n "$2" 'any(.[]; .nick == $n and (.typing | not))'; }
+# The window's text, read at cli: the window hears it was seen.
+hw gui send cli "did you read this?" --timeout 10 >/dev/null || fail "cli did not take the window's text"
+seen_in gui cli "did you read this?" && fail "seen before cli showed it"
+hw cli read gui || fail "cli could not mark the conversation read"
+wait_for 10 "the window's text reads seen" seen_in gui cli "did you read this?"
+screenshot 2_seen
+# cli's text, shown in the window's open conversation: read there, and cli hears so.
+hw cli send gui "the window shows this" --timeout 10 >/dev/null || fail "the window did not take cli's text"
+wait_for 10 "cli hears the window showed its text" seen_in cli gui "the window shows this"
+hw cli history gui | grep -q 'the window shows this  (seen)' || fail "cli's history does not say seen"
+# cli types: the window shows the typing line until cli stops.
+hw cli typing gui || fail "cli could not say it types"
+wait_for 10 "the window sees cli typing" typing_in gui cli
+screenshot 3_typing
+hw cli typing gui --stop || fail "cli could not say it stopped"
+wait_for 10 "the window sees cli stop typing" not_typing_in gui cli
+# The window types (the input has the keyboard since the conversation opened):
+# cli's node sees it, and sees it stop when the input is emptied.
+xdotool type --delay 30 "abc"
+wait_for 10 "cli sees the window typing" typing_in cli gui
+screenshot 4_window_typing
+xdotool key ctrl+a BackSpace
+wait_for 10 "cli sees the window stop typing" not_typing_in cli gui
 # --- end of read receipts and typing ---------------------------------------
 
 # --- search ------------------------------------------------------------------

@@ -148,6 +148,24 @@ TEST_CASE("delivery state changes, and delivered is final") {
     CHECK(gui::state_label(core::MessageState::failed) == "failed");
 }
 
+TEST_CASE("a read receipt marks our message seen once, and delivered") {
+    Model m;
+    gui::apply(m, core::HistoryLoaded{key(1), {message(1, 1, core::Direction::out, 1)}});
+    auto msg = [&] { return m.conversations[key(1)].messages[0]; };
+    CHECK(msg().read_at_ms == 0);
+    // The read came before the ack (it was lost): delivered and seen at once.
+    gui::apply(m, core::MessageStateChanged{msg_id(1), key(1), core::MessageState::delivered, 5000});
+    CHECK(msg().state == core::MessageState::delivered);
+    CHECK(msg().read_at_ms == 5000);
+    // A later event keeps the first read time; one without a read time keeps it too.
+    gui::apply(m, core::MessageStateChanged{msg_id(1), key(1), core::MessageState::delivered, 9000});
+    gui::apply(m, core::MessageStateChanged{msg_id(1), key(1), core::MessageState::delivered});
+    CHECK(msg().read_at_ms == 5000);
+    // A read of an unknown message changes nothing.
+    gui::apply(m, core::MessageStateChanged{msg_id(9), key(1), core::MessageState::delivered, 7000});
+    CHECK(m.conversations[key(1)].messages.size() == 1);
+}
+
 TEST_CASE("a name clash is flagged and shared nicks are told apart") {
     Model m;
     auto real = peer(1, "alice", false);

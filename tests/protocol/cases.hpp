@@ -377,6 +377,76 @@ inline std::vector<MessageCase> address_cases() {
     };
 }
 
+// --- Read receipts and typing (§14).
+// A distinct 16-byte id per i (i = 0 is the_id()'s bytes with a first byte of 0).
+inline transport::MessageId read_id(std::size_t i) {
+    transport::MessageId id = the_id();
+    id[0] = static_cast<std::uint8_t>(i);
+    return id;
+}
+inline Bytes read_ids(std::size_t n) {
+    Bytes out;
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto id = read_id(i);
+        out = cat({out, B(Bytes(id.begin(), id.end()))});
+    }
+    return out;
+}
+inline Bytes read_msg(std::size_t n, const Bytes& items) {
+    return cat({map(2), T("ids"), head(Major::array, n), items, T("t"), T("read")});
+}
+inline transport::Read read_of(std::size_t n) {
+    transport::Read r;
+    for (std::size_t i = 0; i < n; ++i) r.ids.push_back(read_id(i));
+    return r;
+}
+inline Bytes typing_msg(const Bytes& on) { return cat({map(2), T("on"), on, T("t"), T("typing")}); }
+
+inline std::vector<MessageCase> conversation_cases() {
+    using transport::Read, transport::Typing, transport::wire::kMaxReadIds;
+    return {
+        // The worked bytes of §14.
+        {"§14 read: received", hex("a263696473815000112233445566778899aabbccddeeff6174647265" "6164"),
+         Outcome::received, Read{{the_id()}}},
+        {"§14 read of 64 ids: received", read_msg(kMaxReadIds, read_ids(kMaxReadIds)), Outcome::received,
+         read_of(kMaxReadIds)},
+        {"§14 read of 65 ids: skipped", read_msg(kMaxReadIds + 1, read_ids(kMaxReadIds + 1)), Outcome::skipped},
+        {"§14 read of no ids: skipped", read_msg(0, {}), Outcome::skipped},
+        {"§14 read id of 15 bytes: skipped", read_msg(1, B(Bytes(15, 0x11))), Outcome::skipped},
+        {"§14 read id of 17 bytes: skipped", read_msg(1, B(Bytes(17, 0x11))), Outcome::skipped},
+        {"§14 read id as text: skipped", read_msg(1, T(std::string(16, 'i'))), Outcome::skipped},
+        {"§14 read id as a tagged byte string: skipped", read_msg(1, cat({hex("c2"), id16()})), Outcome::skipped},
+        {"§14 read with an id and an array among the ids: skipped", read_msg(2, cat({read_ids(1), hex("81"), id16()})),
+         Outcome::skipped},
+        {"§14 read ids not an array: skipped", cat({map(2), T("ids"), id16(), T("t"), T("read")}), Outcome::skipped},
+        {"§14 read without ids: skipped", cat({map(1), T("t"), T("read")}), Outcome::skipped},
+        {"§14 read with ids twice: skipped",
+         cat({map(3), T("ids"), hex("81"), id16(), T("ids"), hex("81"), id16(), T("t"), T("read")}), Outcome::skipped},
+        {"§14 read, indefinite ids and an unknown key: received",
+         cat({map(3), T("ids"), hex("9f"), read_ids(2), hex("ff"), T("t"), T("read"), T("x"), U(1)}), Outcome::received,
+         read_of(2)},
+        {"§14 read with one id twice: received as sent", read_msg(2, cat({id16(), id16()})), Outcome::received,
+         Read{{the_id(), the_id()}}},
+        {"§14 typing on: received", hex("a2626f6e0161746674797069" "6e67"), Outcome::received, Typing{true}},
+        {"§14 typing off: received", typing_msg(U(0)), Outcome::received, Typing{false}},
+        {"§14 typing on with a non-shortest head: received", typing_msg(hex("1b0000000000000001")), Outcome::received,
+         Typing{true}},
+        {"§14 typing on 2: skipped", typing_msg(U(2)), Outcome::skipped},
+        {"§14 typing on as true: skipped", typing_msg(hex("f5")), Outcome::skipped},
+        {"§14 typing on negative: skipped", typing_msg(hex("20")), Outcome::skipped},
+        {"§14 typing on as text: skipped", typing_msg(T("1")), Outcome::skipped},
+        {"§14 typing on tagged: skipped", typing_msg(hex("c101")), Outcome::skipped},
+        {"§14 typing without on: skipped", cat({map(1), T("t"), T("typing")}), Outcome::skipped},
+        {"§14 typing with on twice: skipped", cat({map(3), T("on"), U(1), T("on"), U(1), T("t"), T("typing")}),
+         Outcome::skipped},
+        {"§7 read nested 16 deep: received",
+         cat({map(3), T("ids"), hex("81"), id16(), T("t"), T("read"), T("x"), nested_arrays(15)}), Outcome::received,
+         Read{{the_id()}}},
+        {"§7 read nested 17 deep: closed",
+         cat({map(3), T("ids"), hex("81"), id16(), T("t"), T("read"), T("x"), nested_arrays(16)}), Outcome::closed},
+    };
+}
+
 inline std::vector<MessageCase> message_cases() {
     using transport::Status, transport::Ack, transport::Text;
     const std::string fffd = "\xEF\xBF\xBD";

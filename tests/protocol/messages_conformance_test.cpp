@@ -80,6 +80,12 @@ TEST_CASE("conformance: where and here (§13, §7)") {
     }
 }
 
+TEST_CASE("conformance: read and typing (§14, §7)") {
+    for (const auto& c : conversation_cases()) {
+        SUBCASE(c.name.c_str()) { run(c); }
+    }
+}
+
 TEST_CASE("conformance: Hello (§4.2)") {
     for (const auto& c : hello_cases()) {
         SUBCASE(c.name.c_str()) {

@@ -54,6 +54,9 @@ TEST_CASE("every message type round-trips through CBOR") {
         Where{filled<16>(0x5a), {filled<16>(1), filled<16>(2)}},
         Where{filled<16>(0x5a), {}},
         Here{filled<16>(0x5a), {{kAuthor, {"10.214.0.3:49100", "[fe80::1]:49100"}}, {filled<32>(0xb2), {}}}},
+        Read{{some_id(), filled<16>(0x01)}},
+        Typing{true},
+        Typing{false},
     };
     for (const auto& m : all) {
         const auto bytes = encode(m);
@@ -411,4 +414,22 @@ TEST_CASE("senders never exceed a where or here bound: lists are cut, an address
     const auto back = std::get<Here>(*decode(encode(here)));
     REQUIRE(back.peers.size() == wire::kMaxWhereKeys);
     CHECK(back.peers[0].addresses == std::vector<std::string>(wire::kMaxSharedAddresses - 1, longest));
+}
+
+TEST_CASE("read and typing are CBOR maps with the documented keys (§14)") {
+    CHECK(encode(Read{{some_id()}}) == cbor({{"t", "read"}, {"ids", json::array({bin(some_id())})}}));
+    CHECK(encode(Typing{true}) == cbor({{"t", "typing"}, {"on", 1}}));
+    CHECK(encode(Typing{false}) == cbor({{"t", "typing"}, {"on", 0}}));
+    CHECK(std::get<Typing>(*decode(encode(Typing{true}))).on);
+    CHECK_FALSE(std::get<Typing>(*decode(encode(Typing{false}))).on);
+}
+
+TEST_CASE("senders never exceed a read bound: ids are cut to 64, a read of none is not sent") {
+    Read many{std::vector<MessageId>(wire::kMaxReadIds + 5, some_id())};
+    CHECK(std::get<Read>(*decode(encode(many))).ids.size() == wire::kMaxReadIds);
+    CHECK(encode(Read{}).empty());
+    std::optional<Message> out;
+    CHECK(decode_checked(cbor({{"t", "read"}, {"ids", json::array()}}), out) == DecodeStatus::skipped);
+    CHECK(decode_checked(cbor({{"t", "typing"}, {"on", 2}}), out) == DecodeStatus::skipped);
+    CHECK(decode_checked(cbor({{"t", "typing"}, {"on", true}}), out) == DecodeStatus::skipped);
 }

@@ -294,3 +294,17 @@ TEST_CASE("the address-sharing limits in docs/PROTOCOL.md are the ones transport
                              n(wire::kMaxSharedAddresses) + ") of text (≤ " + n(wire::kMaxAddressText) + " bytes)}") !=
           std::string::npos);
 }
+
+// §7's and §6's rows for read and typing (§14) are the bounds and pace the code keeps.
+TEST_CASE("the read-receipt and typing limits in docs/PROTOCOL.md are the ones transport/wire.hpp holds") {
+    const std::string doc = read_doc();
+    const auto row = [&](const std::string& name) { return table_row(doc, name); };
+    const auto n = [](std::size_t v) { return std::to_string(v); };
+    CHECK(row("ids in a `read`").find("| 1 .. " + n(wire::kMaxReadIds) + " ") != std::string::npos);
+    // §6's rows (the capability registry has rows named the same, listed first).
+    CHECK(doc.find("| `read`        | `ids`: array (1 .. " + n(wire::kMaxReadIds) + ") of bytes(16)") != std::string::npos);
+    CHECK(doc.find("| `typing`      | `on`: uint, 0 or 1") != std::string::npos);
+    const auto seconds = [&](auto ms) { return n(static_cast<std::size_t>(ms.count() / 1000)) + " s"; };
+    CHECK(row("`typing` `on: 1` while").find("at most one per " + seconds(wire::kTypingResend)) != std::string::npos);
+    CHECK(row("typing shown after").find("| " + seconds(wire::kTypingExpiry)) != std::string::npos);
+}
