@@ -3,6 +3,7 @@
 #include "cli/commands.hpp"
 #include "core/control.hpp"
 #include "core/profile.hpp"
+#include "core/search_query.hpp"
 #include "transport/wire.hpp"
 
 #include <hallway/version.hpp>
@@ -121,6 +122,18 @@ int main(int argc, char** argv) {
         ->default_val(core::kDefaultHistoryLimit)
         ->check(CLI::PositiveNumber);
 
+    auto* search = app.add_subcommand(
+        "search", "Find stored messages (one-to-one and rooms) holding every word of TEXT, newest first");
+    search->add_option("TEXT", args.text,
+                       "Words to find: each matches the start of a word, case and accents ignored (\"cafe\" finds "
+                       "\"Café\"); punctuation only separates words")
+        ->required();
+    search->add_option("--peer", args.peer, "Only the conversation with this peer (name or fingerprint prefix)");
+    search->add_option("--limit", args.search_limit, "Show the newest N hits (1 to 200)")
+        ->default_val(core::kDefaultSearchLimit)
+        ->check(CLI::Range(std::size_t{1}, core::kMaxSearchLimit));
+    search->add_flag("--json", args.json, "Machine-readable output");
+
     auto* verify = app.add_subcommand("verify", "Show the safety number shared with a peer; --confirm marks it verified");
     verify->add_option("PEER", args.peer, "Display name or fingerprint prefix")->required();
     verify->add_flag("--confirm", args.confirm, "Mark as verified after comparing the number with the person");
@@ -208,6 +221,7 @@ int main(int argc, char** argv) {
     if (*peers) return cli::cmd_peers(args);
     if (*send) return cli::cmd_send(args);
     if (*history) return cli::cmd_history(args);
+    if (*search) return cli::cmd_search(args);
     if (*verify) return cli::cmd_verify(args);
     if (*block) return cli::cmd_trust(args, "blocked");
     if (*unblock) return cli::cmd_trust(args, "unverified");

@@ -187,6 +187,37 @@ CREATE TRIGGER contacts_block_addresses AFTER UPDATE OF trust ON contacts WHEN n
     DELETE FROM contact_addresses WHERE key = new.key;
 END;
 )sql",
+    // 7: search (issue 18). One-to-one texts: an FTS5 index with external
+    // content on messages (keyed by seq, kept by triggers, built for the rows
+    // there). Room texts: the body is inside an entry's signed CBOR, so the
+    // index holds the decoded body (hallway_room_text(), registered by
+    // Store::open; later entries are indexed by add_room_entry), keyed by the
+    // entry's rowid (VACUUM INTO, which seal_store uses, keeps rowids); a
+    // deleted entry (a room forgotten) leaves the index with it. unicode61
+    // folds case and accents ("cafe" finds "Café"). The index pages live in
+    // the same file: a locked store seals them like the texts.
+    R"sql(
+CREATE VIRTUAL TABLE messages_search USING fts5(body, content='messages', content_rowid='seq',
+    tokenize='unicode61 remove_diacritics 2');
+INSERT INTO messages_search(messages_search) VALUES('rebuild');
+CREATE TRIGGER messages_search_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_search(rowid, body) VALUES(new.seq, new.body);
+END;
+CREATE TRIGGER messages_search_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_search(messages_search, rowid, body) VALUES('delete', old.seq, old.body);
+END;
+CREATE TRIGGER messages_search_update AFTER UPDATE OF body ON messages BEGIN
+    INSERT INTO messages_search(messages_search, rowid, body) VALUES('delete', old.seq, old.body);
+    INSERT INTO messages_search(rowid, body) VALUES(new.seq, new.body);
+END;
+CREATE VIRTUAL TABLE room_texts_search USING fts5(body, tokenize='unicode61 remove_diacritics 2');
+INSERT INTO room_texts_search(rowid, body)
+    SELECT rowid, hallway_room_text(bytes) FROM room_entries
+    WHERE text = 1 AND hallway_room_text(bytes) IS NOT NULL;
+CREATE TRIGGER room_entries_unsearch AFTER DELETE ON room_entries WHEN old.text = 1 BEGIN
+    DELETE FROM room_texts_search WHERE rowid = old.rowid;
+END;
+)sql",
 };
 
 // The fixed 100-byte header at the start of every SQLite 3 file (fileformat2 §1.3).

@@ -1,5 +1,7 @@
 #include "core/files/manifest.hpp"
+#include "core/rooms/entry.hpp"
 #include "core/store.hpp"
+#include "core/store_schema.hpp"
 #include "tests/core/temp_dir.hpp"
 
 #include <doctest/doctest.h>
@@ -140,7 +142,7 @@ TEST_CASE("store: a new database gets the schema and keeps its data across reope
         CHECK(store->add_outgoing(text(1, peer_key(1), "hi")) == StoreError::ok);
     }
     CHECK(raw_int(path, "PRAGMA application_id") == 0x48574159);
-    CHECK(raw_int(path, "PRAGMA user_version") == 6);
+    CHECK(raw_int(path, "PRAGMA user_version") == store_detail::kSchemaVersion);
     CHECK(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('contacts', 'messages')") == 2);
 
     auto store = open_ok(path);
@@ -610,7 +612,7 @@ DELETE FROM messages WHERE seq = 7;
         CHECK(inserted);
         CHECK(store->history(peer_key(3)).at(0).seq == 8);
     }
-    CHECK(raw_int(path, "PRAGMA user_version") == 6);
+    CHECK(raw_int(path, "PRAGMA user_version") == store_detail::kSchemaVersion);
     CHECK(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'messages_%' AND type = 'table'") == 0);
     CHECK(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('messages_by_peer', 'messages_outbox')") == 2);
     CHECK(raw_int(path, "SELECT count(*) FROM sqlite_sequence") == 1);
@@ -650,7 +652,7 @@ TEST_CASE("store: a version-4 file gets its texts wrongly failed as too large qu
         REQUIRE(store->outbox(bob).size() == 1);
         CHECK(store->outbox(bob)[0].body == "lossy 70");
     }
-    CHECK(raw_int(path, "PRAGMA user_version") == 6);
+    CHECK(raw_int(path, "PRAGMA user_version") == store_detail::kSchemaVersion);
 }
 
 TEST_CASE("store: a version-1 file whose tables do not fit is refused without being migrated") {
@@ -823,7 +825,7 @@ INSERT INTO messages VALUES(3, x'01000000000000000000000000000000', zeroblob(32)
         CHECK(store->put_room(StoredRoom{room_key(1), RoomMembership::joined, peer_key(0), "r", 1, 0}) ==
               StoreError::ok);
     }
-    CHECK(raw_int(path, "PRAGMA user_version") == 6);
+    CHECK(raw_int(path, "PRAGMA user_version") == store_detail::kSchemaVersion);
     auto store = open_ok(path);
     CHECK(store->contact(peer_key(0))->sign_key == sk);
     CHECK(store->contact(peer_key(0))->trust == Trust::verified);
@@ -1239,7 +1241,7 @@ INSERT INTO rooms VALUES(x'01010101010101010101010101010101', 'joined', zeroblob
         CHECK(store->set_contact_files(peer_key(0), true) == StoreError::ok);
         CHECK(store->save_transfer(incoming_transfer(0), 1000) == StoreError::ok);
     }
-    CHECK(raw_int(path, "PRAGMA user_version") == 6);
+    CHECK(raw_int(path, "PRAGMA user_version") == store_detail::kSchemaVersion);
     auto store = open_ok(path);
     CHECK(store->contact(peer_key(0))->files);
     CHECK(store->contact(peer_key(0))->sign_key == sk);
@@ -1375,4 +1377,52 @@ TEST_CASE("store: a contact's addresses capability, and bad address rows written
     CHECK(to_string(AddressSource::shared) == "shared");
     CHECK(address_source_from_string("inbound") == AddressSource::inbound);
     CHECK(!address_source_from_string("mdns"));
+}
+
+TEST_CASE("store: a version-3 file's texts and room texts are found by search once migrated") {
+    TempDir dir;
+    const auto path = dir / "hallway.db";
+    rooms::Entry e;
+    e.room.fill(1);
+    e.author.fill(2);
+    e.seq = 1;
+    e.lamport = 1;
+    e.sent_at_ms = 40;
+    e.kind = rooms::Kind::text;
+    e.body = "Résumé of the meeting";
+    const auto bytes = rooms::encode(e);
+    REQUIRE(!bytes.empty());
+    std::string hex;
+    for (auto b : bytes) {
+        static constexpr char kHex[] = "0123456789abcdef";
+        hex += kHex[b >> 4];
+        hex += kHex[b & 15];
+    }
+    raw_sql(path, std::string(kVersion2Schema) + std::string(kVersion3Additions) + R"sql(
+INSERT INTO messages VALUES(3, x'01000000000000000000000000000000', zeroblob(32), 'in', 'the old Résumé', 10, 11, 'delivered', '');
+INSERT INTO messages VALUES(4, x'02000000000000000000000000000000', zeroblob(32), 'out', 'nothing here', 12, 13, 'delivered', '');
+INSERT INTO rooms VALUES(x'01010101010101010101010101010101', 'joined', zeroblob(32), 'r', 1, 0);
+INSERT INTO room_entries VALUES(x'01010101010101010101010101010101', x'0202020202020202020202020202020202020202020202020202020202020202',
+    1, 1, x'03030303030303030303030303030303', x')sql" + hex + R"sql(', zeroblob(64), 1, 50);
+)sql");
+    auto store = open_ok(path);
+    CHECK(raw_int(path, "PRAGMA user_version") == store_detail::kSchemaVersion);
+    bool more = true;
+    std::string error;
+    auto hits = store->search("resume", std::nullopt, 10, more, error);
+    INFO(error);
+    REQUIRE(hits);
+    REQUIRE(hits->size() == 2);
+    CHECK_FALSE(more);
+    CHECK((*hits)[0].in_room);
+    CHECK((*hits)[0].body == "Résumé of the meeting");
+    CHECK((*hits)[1].body == "the old Résumé");
+    CHECK((*hits)[1].seq == 3);
+    // Texts stored after the migration are indexed as they come.
+    StoredMessage m;
+    m.id.fill(9);
+    m.peer.fill(0);
+    m.body = "a fresh résumé";
+    REQUIRE(store->add_outgoing(m) == StoreError::ok);
+    CHECK(store->search("RESUME", std::nullopt, 10, more, error)->size() == 3);
 }
