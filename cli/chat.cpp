@@ -5,6 +5,7 @@
 #include "cli/chat.hpp"
 #include "cli/format.hpp"
 #include "core/control_files.hpp"
+#include "core/search_query.hpp"
 #include "crypto/identity.hpp"
 
 #include <readline/history.h>
@@ -40,6 +41,7 @@ constexpr const char* kHelp =
     "  /leave ROOM        leave a room or decline an invitation\n"
     "  /peers             list buddies\n"
     "  /history [NAME]    show the conversation\n"
+    "  /search TEXT       find stored messages holding every word of TEXT (newest first)\n"
     "  /verify NAME       show the safety number; /verify NAME confirm marks NAME verified\n"
     "  /block NAME        refuse NAME from now on\n"
     "  /nick NAME         change your display name\n"
@@ -290,6 +292,16 @@ void Chat::command(const std::string& cmd, std::istringstream& rest) {
                        ? "  (" + (m.read_at_ms > 0 ? std::string("seen") : std::string(core::to_string(m.state))) + ")"
                        : ""));
         shown(*key);
+    } else if (cmd == "/search") {
+        const std::string text = tail.empty() ? arg : arg + " " + tail;
+        std::string error;
+        auto done = on_net(io_, [&] { return node_.search(text, std::nullopt, 20, error); });
+        if (!done) return print("! " + sanitize(error));
+        const auto words = core::search_words(text);
+        for (auto it = done->hits.rbegin(); it != done->hits.rend(); ++it) print(search_hit_line(*it, words));
+        print(done->hits.empty() ? std::string("* no message holds that")
+                                 : "* " + std::to_string(done->hits.size()) + (done->more ? " newest hits" : " hits") +
+                                       " (newest last)");
     } else if (cmd == "/verify") {
         auto key = resolve(arg);
         if (!key) return;

@@ -47,6 +47,7 @@ struct Args {
     double answer_timeout = 300;  // send-file: for the peer's answer
     double listen_seconds = 2;    // rooms --open: for the peers' answers
     std::size_t limit = 0;  // history: the newest this many (main sets the default)
+    std::size_t search_limit = 0;  // search: hits at most (main sets the default)
     std::string room;       // room commands: "#name", "name" or an id prefix
     std::string topic;
     bool open = false;      // rooms --open; room create --open
@@ -72,6 +73,7 @@ int cmd_chat(const Args& a);
 int cmd_peers(const Args& a);
 int cmd_send(const Args& a);
 int cmd_history(const Args& a);
+int cmd_search(const Args& a);  // cli/search_command.cpp
 int cmd_verify(const Args& a);
 int cmd_trust(const Args& a, const char* trust);
 int cmd_status(const Args& a);

@@ -1,6 +1,7 @@
 #include "cli/format.hpp"
 
 #include "core/profile.hpp"
+#include "core/search_query.hpp"
 #include "crypto/identity.hpp"
 
 #include <cinttypes>
@@ -289,6 +290,25 @@ std::string transfers_table(const nlohmann::json& transfers) {
         out += r.name + "\n";
     }
     return out;
+}
+
+std::string search_hit_line(const core::SearchHit& h, const std::vector<std::string>& words) {
+    const std::string where = h.in_room ? "#" + h.conversation : h.conversation;
+    return "[" + format_time(h.sent_at_ms) + "] " + sanitize(where) + "  " + (h.mine ? std::string("me") : sanitize(h.author_nick)) +
+           ": " + sanitize(core::search_snippet(h.body, words));
+}
+
+core::SearchHit search_hit_from_json(const nlohmann::json& hit) {
+    core::SearchHit h;
+    if (!hit.is_object()) return h;
+    h.in_room = hit.value("kind", "") == "room";
+    h.conversation = hit.value(h.in_room ? "name" : "nick", "");
+    h.seq = hit.value("seq", std::int64_t{0});
+    h.mine = hit.value("mine", false);
+    h.author_nick = hit.value("author", "");
+    h.body = hit.value("body", "");
+    h.sent_at_ms = hit.value("sent_at", std::int64_t{0});
+    return h;
 }
 
 }  // namespace hallway::cli

@@ -41,6 +41,12 @@ private:
     std::map<core::PeerKey, bool> online_;
 };
 std::string describe_peer(const core::PeerView& p);
+// One line for a search hit: "[time] CONVERSATION  AUTHOR: the body's line
+// with a word" ("#name" for a room, "me" for ours; control characters removed).
+std::string search_hit_line(const core::SearchHit& h, const std::vector<std::string>& words);
+// A control "search" reply's hit (docs/CONTROL.md "Search") as a SearchHit:
+// peer and room by name only.
+core::SearchHit search_hit_from_json(const nlohmann::json& hit);
 // Control characters (ANSI escapes from a peer) removed: peer text is data.
 std::string sanitize(std::string_view text);
 

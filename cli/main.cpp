@@ -3,6 +3,7 @@
 #include "cli/commands.hpp"
 #include "core/control.hpp"
 #include "core/profile.hpp"
+#include "core/search_query.hpp"
 #include "transport/wire.hpp"
 
 #include <hallway/version.hpp>
@@ -133,6 +134,17 @@ int main(int argc, char** argv) {
     auto* read_receipts = app.add_subcommand(
         "read-receipts", "Print or set whether you send read receipts (\"seen\"); off: you send none and are sent none");
     read_receipts->add_option("SETTING", args.setting, "on (default) or off")->check(CLI::IsMember({"on", "off"}));
+    auto* search = app.add_subcommand(
+        "search", "Find stored messages (one-to-one and rooms) holding every word of TEXT, newest first");
+    search->add_option("TEXT", args.text,
+                       "Words to find: each matches the start of a word, case and accents ignored (\"cafe\" finds "
+                       "\"Café\"); punctuation only separates words")
+        ->required();
+    search->add_option("--peer", args.peer, "Only the conversation with this peer (name or fingerprint prefix)");
+    search->add_option("--limit", args.search_limit, "Show the newest N hits (1 to 200)")
+        ->default_val(core::kDefaultSearchLimit)
+        ->check(CLI::Range(std::size_t{1}, core::kMaxSearchLimit));
+    search->add_flag("--json", args.json, "Machine-readable output");
 
     auto* verify = app.add_subcommand("verify", "Show the safety number shared with a peer; --confirm marks it verified");
     verify->add_option("PEER", args.peer, "Display name or fingerprint prefix")->required();
@@ -224,6 +236,7 @@ int main(int argc, char** argv) {
     if (*read) return cli::cmd_read(args);
     if (*typing) return cli::cmd_typing(args);
     if (*read_receipts) return cli::cmd_read_receipts(args);
+    if (*search) return cli::cmd_search(args);
     if (*verify) return cli::cmd_verify(args);
     if (*block) return cli::cmd_trust(args, "blocked");
     if (*unblock) return cli::cmd_trust(args, "unverified");

@@ -4,6 +4,7 @@
 #include "core/control_files.hpp"
 #include "core/control_json.hpp"
 #include "core/control_rooms.hpp"
+#include "core/control_search.hpp"
 
 #include "core/node.hpp"
 #include "core/profile.hpp"
@@ -348,6 +349,7 @@ json ControlServer::handle(const json& req, std::uint64_t connection_id) {
         return *reply;
     }
     if (auto reply = conversation_request(node_, req, cmd)) return *reply;
+    if (auto reply = search_request(node_, req, cmd)) return *reply;
     auto peer_arg = [&](PeerKey& key) { return peer_field(node_, req, key); };
 
     if (cmd == "id") {

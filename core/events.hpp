@@ -218,6 +218,7 @@ struct SearchDone {
     std::string text;           // what was searched for
     std::vector<SearchHit> hits;
     bool more = false;          // more matched than were returned
+    std::string error;          // not empty: the search was refused (nothing to search for...)
 };
 
 using Event = std::variant<PeerChanged, MessageAdded, MessageStateChanged, TypingChanged, HistoryLoaded, OwnIdentity,

@@ -7,6 +7,7 @@
 #include "core/events.hpp"
 #include "core/outbox.hpp"
 #include "core/profile_lock.hpp"
+#include "core/search_query.hpp"
 #include "core/store.hpp"
 #include "transport/wire.hpp"
 
@@ -131,6 +132,17 @@ public:
     // capability "read" follows it for new sessions), saved (settings
     // "read_receipts"); emits OwnIdentity. false + error when saving failed.
     bool set_read_receipts(bool on, std::string& error);
+
+    // Search (core/search_query.hpp): the stored texts holding every word of
+    // text (word prefixes; case and accents ignored), newest first, at most
+    // limit (1..kMaxSearchLimit): one-to-one texts (only peer's when given)
+    // and, without peer, the shown texts of rooms we are or were in.
+    // nullopt + error when text is not searchable.
+    std::optional<SearchDone> search(std::string_view text, const std::optional<PeerKey>& peer, std::size_t limit,
+                                     std::string& error) const;
+    // Emits SearchDone (its error set when refused).
+    void request_search(std::string_view text, const std::optional<PeerKey>& peer = std::nullopt,
+                        std::size_t limit = kDefaultSearchLimit);
 
     std::string safety_number(const PeerKey& peer) const;
     void set_trust(const PeerKey& peer, Trust trust);

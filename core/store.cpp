@@ -203,6 +203,13 @@ std::string store_detail::statement_sql(Stmt s) {
     case release_stmt:
     case rollback_to_stmt:
         return transfer_statement_sql(s);
+    case search_messages_stmt:
+    case search_rooms_stmt:
+    case index_room_text_stmt:
+    case entry_savepoint_stmt:
+    case entry_release_stmt:
+    case entry_rollback_to_stmt:
+        return search_statement_sql(s);
     case begin_stmt:
         return "BEGIN IMMEDIATE";
     case commit_stmt:
@@ -323,6 +330,7 @@ std::unique_ptr<Store> Store::open(const std::string& path, StoreError& err, std
     // A sealed store must never need a rollback journal or temp file (the
     // VFS refuses them): WAL before the migration's transaction.
     if (key && (rc = enter_sealed_mode(db)) != SQLITE_OK) return failed(from_sqlite_open_error(rc));
+    if ((rc = register_search_functions(db)) != SQLITE_OK) return failed(from_sqlite_open_error(rc));
     Identity id;
     rc = read_identity(db, id);
     if (rc != SQLITE_OK) return failed(from_sqlite_open_error(rc));

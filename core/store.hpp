@@ -101,6 +101,23 @@ struct StoredEntry {
     std::int64_t received_at_ms = 0;
 };
 
+// A stored text that matched a search (Store::search): a one-to-one message
+// or a room's text entry.
+struct StoredHit {
+    bool in_room = false;
+    PeerKey peer{};                       // one-to-one: the conversation
+    std::string peer_nick;                // one-to-one: the contact's nick ("" if unknown)
+    Direction direction = Direction::in;  // one-to-one
+    RoomId room{};                        // in_room
+    PeerKey author{};                     // in_room: who wrote it
+    std::vector<std::uint8_t> entry;      // in_room: the entry's signed bytes
+    MessageId id{};                       // the message id, or the room entry's id
+    std::int64_t seq = 0;                 // one-to-one: StoredMessage::seq
+    std::string body;
+    std::int64_t sent_at_ms = 0;          // the author's clock
+    std::int64_t received_at_ms = 0;      // local time stored: hits come newest first by it
+};
+
 // A file transfer in progress (docs/FILES-DESIGN.md), as the node saves it to
 // resume after a restart. Ended transfers are forgotten, not kept. Independent
 // of core/files: the node maps between the two; the bounds below are those of
@@ -300,6 +317,7 @@ public:
     StoreError add_unread(const RoomId& id, std::uint32_t n);
     StoreError clear_unread(const RoomId& id);
     // Stores an entry durably; (room, author, seq) is unique: duplicate_id when held.
+    // A text entry's body is indexed for search in the same transaction.
     StoreError add_room_entry(const StoredEntry& e);
     // The whole log in log order (lamport, author, seq): replayed at start.
     std::vector<StoredEntry> room_entries(const RoomId& room) const;
@@ -314,6 +332,16 @@ public:
     StoreError set_peer_have(const RoomId& room, const PeerKey& member, const PeerKey& author, std::uint64_t seq);
     // member -> highest seq of author's entries it said it holds.
     std::vector<std::pair<PeerKey, std::uint64_t>> peer_haves(const RoomId& room, const PeerKey& author) const;
+
+    // Search (core/search_query.hpp) -----------------------------------------
+    // The stored texts holding every word of text (word prefixes; case and
+    // accents ignored), newest first by local time stored, at most limit
+    // (1..kMaxSearchLimit): one-to-one texts, only peer's when given, and,
+    // without peer, texts of rooms we are or were a member of (not mere
+    // invitations). more: others matched too. nullopt and a one-line error
+    // when text is not searchable (search_match_expression) or SQLite failed.
+    std::optional<std::vector<StoredHit>> search(std::string_view text, const std::optional<PeerKey>& peer,
+                                                 std::size_t limit, bool& more, std::string& error) const;
 
     // File transfers ---------------------------------------------------------
     // Inserts or replaces the transfer (peer, direction, id) and its files in

@@ -2,7 +2,8 @@
 // Private to core/store*.cpp (never installed or included elsewhere): the
 // cached statements, the helpers that bind and read them, and Store::Impl,
 // shared by store.cpp (contacts, messages), store_rooms.cpp (rooms),
-// store_files.cpp (file transfers) and store_receipts.cpp (read receipts).
+// store_files.cpp (file transfers), store_receipts.cpp (read receipts) and
+// store_search.cpp (search).
 #include "core/sealed_vfs.hpp"
 #include "core/store.hpp"
 
@@ -78,6 +79,12 @@ enum Stmt {
     savepoint_stmt,
     release_stmt,
     rollback_to_stmt,
+    search_messages_stmt,
+    search_rooms_stmt,
+    index_room_text_stmt,
+    entry_savepoint_stmt,
+    entry_release_stmt,
+    entry_rollback_to_stmt,
     begin_stmt,
     commit_stmt,
     rollback_stmt,
@@ -90,6 +97,8 @@ std::string statement_sql(Stmt s);
 std::string room_statement_sql(Stmt s);
 std::string transfer_statement_sql(Stmt s);
 std::string receipts_statement_sql(Stmt s);
+// store_search.cpp: the search's statements and the room index's.
+std::string search_statement_sql(Stmt s);
 
 template <class E, std::size_t N>
 std::optional<E> parse_enum(std::string_view text, const E (&all)[N]) {
@@ -200,5 +209,12 @@ struct Store::Impl {
         return std::move(found.front());
     }
 };
+
+namespace store_detail {
+// Indexes a text entry stored at rowid for search with index_room_text_stmt
+// (store_search.cpp); SQLITE_OK and nothing indexed when bytes are not a
+// text entry; else the SQLite error.
+int index_room_text(sqlite3_stmt* index_stmt, std::int64_t rowid, const std::vector<std::uint8_t>& bytes);
+}  // namespace store_detail
 
 }  // namespace hallway::core

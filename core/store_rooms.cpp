@@ -129,13 +129,33 @@ StoreError Store::clear_unread(const RoomId& id) {
 }
 
 StoreError Store::add_room_entry(const StoredEntry& e) {
-    Use u(impl_->stmt(insert_entry_stmt));
-    const std::span<const std::uint8_t> bytes(e.bytes);
-    if (StoreError err = impl_->run(u, bind_all(u.get(), 1, e.room, e.author, sql_int(e.seq), sql_int(e.lamport), e.id,
-                                                bytes, e.signature, std::int64_t{e.text}, e.received_at_ms));
-        err != StoreError::ok)
+    // The entry and its search index row together, or neither (a savepoint:
+    // also inside a Batch).
+    auto insert = [&]() -> StoreError {
+        Use u(impl_->stmt(insert_entry_stmt));
+        const std::span<const std::uint8_t> bytes(e.bytes);
+        if (StoreError err = impl_->run(u, bind_all(u.get(), 1, e.room, e.author, sql_int(e.seq), sql_int(e.lamport),
+                                                    e.id, bytes, e.signature, std::int64_t{e.text}, e.received_at_ms));
+            err != StoreError::ok)
+            return err;
+        if (sqlite3_changes(impl_->db.get()) != 1) return StoreError::duplicate_id;
+        if (!e.text) return StoreError::ok;
+        const int rc = index_room_text(impl_->stmt(index_room_text_stmt), sqlite3_last_insert_rowid(impl_->db.get()),
+                                       e.bytes);
+        return rc == SQLITE_OK ? StoreError::ok : impl_->fail(rc);
+    };
+    const bool outermost = sqlite3_get_autocommit(impl_->db.get()) != 0;
+    if (StoreError err = impl_->run(Use(impl_->stmt(entry_savepoint_stmt)), SQLITE_OK); err != StoreError::ok)
         return err;
-    return sqlite3_changes(impl_->db.get()) == 1 ? StoreError::ok : StoreError::duplicate_id;
+    StoreError err = insert();
+    if (err == StoreError::ok) err = impl_->run(Use(impl_->stmt(entry_release_stmt)), SQLITE_OK);
+    if (err == StoreError::ok) return err;
+    const std::string error = impl_->last_error;
+    impl_->run(Use(impl_->stmt(entry_rollback_to_stmt)), SQLITE_OK);
+    impl_->run(Use(impl_->stmt(entry_release_stmt)), SQLITE_OK);
+    if (outermost && sqlite3_get_autocommit(impl_->db.get()) == 0) impl_->run(Use(impl_->stmt(rollback_stmt)), SQLITE_OK);
+    impl_->last_error = error;
+    return err;
 }
 
 std::vector<StoredEntry> Store::room_entries(const RoomId& room) const {

@@ -187,7 +187,7 @@ CREATE TRIGGER contacts_block_addresses AFTER UPDATE OF trust ON contacts WHEN n
     DELETE FROM contact_addresses WHERE key = new.key;
 END;
 )sql",
-    // Read receipts (docs/PROTOCOL.md §14). A message keeps when it was read:
+    // 7: read receipts (docs/PROTOCOL.md §14). A message keeps when it was read:
     // ours, when the peer said it showed it; the peer's, when we showed it to
     // our person. read_sent: a peer's text read and answered (our `read` went
     // out, or none is owed). Texts received before this version count as read
@@ -199,6 +199,37 @@ ALTER TABLE messages ADD COLUMN read_at_ms INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE messages ADD COLUMN read_sent INTEGER NOT NULL DEFAULT 0 CHECK(read_sent IN (0, 1));
 UPDATE messages SET read_at_ms = received_at_ms, read_sent = 1 WHERE direction = 'in';
 CREATE INDEX messages_receipts ON messages(peer, seq) WHERE direction = 'in' AND read_sent = 0;
+)sql",
+    // 8: search (issue 18). One-to-one texts: an FTS5 index with external
+    // content on messages (keyed by seq, kept by triggers, built for the rows
+    // there). Room texts: the body is inside an entry's signed CBOR, so the
+    // index holds the decoded body (hallway_room_text(), registered by
+    // Store::open; later entries are indexed by add_room_entry), keyed by the
+    // entry's rowid (VACUUM INTO, which seal_store uses, keeps rowids); a
+    // deleted entry (a room forgotten) leaves the index with it. unicode61
+    // folds case and accents ("cafe" finds "Café"). The index pages live in
+    // the same file: a locked store seals them like the texts.
+    R"sql(
+CREATE VIRTUAL TABLE messages_search USING fts5(body, content='messages', content_rowid='seq',
+    tokenize='unicode61 remove_diacritics 2');
+INSERT INTO messages_search(messages_search) VALUES('rebuild');
+CREATE TRIGGER messages_search_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_search(rowid, body) VALUES(new.seq, new.body);
+END;
+CREATE TRIGGER messages_search_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_search(messages_search, rowid, body) VALUES('delete', old.seq, old.body);
+END;
+CREATE TRIGGER messages_search_update AFTER UPDATE OF body ON messages BEGIN
+    INSERT INTO messages_search(messages_search, rowid, body) VALUES('delete', old.seq, old.body);
+    INSERT INTO messages_search(rowid, body) VALUES(new.seq, new.body);
+END;
+CREATE VIRTUAL TABLE room_texts_search USING fts5(body, tokenize='unicode61 remove_diacritics 2');
+INSERT INTO room_texts_search(rowid, body)
+    SELECT rowid, hallway_room_text(bytes) FROM room_entries
+    WHERE text = 1 AND hallway_room_text(bytes) IS NOT NULL;
+CREATE TRIGGER room_entries_unsearch AFTER DELETE ON room_entries WHEN old.text = 1 BEGIN
+    DELETE FROM room_texts_search WHERE rowid = old.rowid;
+END;
 )sql",
 };
 

@@ -41,6 +41,11 @@ int migrate(sqlite3* db, std::int64_t from_version);
 
 StoreError from_sqlite_open_error(int rc);
 
+// Registers hallway_room_text(bytes) on db (store_search.cpp): a room entry's
+// text body, NULL when the bytes are not a text entry. Migration 7 and the
+// room index use it; before the migration runs.
+int register_search_functions(sqlite3* db);
+
 // "file:" URI for path (every reserved character percent-encoded).
 std::string file_uri(const std::string& path);
 

@@ -119,6 +119,10 @@ struct SetAutoAcceptFiles {
     core::PeerKey peer{};
     bool on = false;
 };
+// -> Node::request_search: the answer comes as SearchDone (Model::search).
+struct SearchMessages {
+    std::string text;
+};
 // Shows a folder in the desktop's file manager (xdg-open; no node involved).
 struct OpenFolder {
     std::string path;
@@ -127,7 +131,7 @@ struct OpenFolder {
 using Command = std::variant<OpenConversation, MarkRead, SendText, SetTyping, SetReadReceipts, SetNick, SetPresence, SetPrivateMode, SetShareAddresses, SetTrust, RequestSafetyNumber,
                              CreateRoom, OpenRoomConversation, MarkRoomRead, SendRoomText, Invite, JoinRoom, LeaveRoom,
                              RemoveMember, MakeAdmin, SetRoom, QueryOpenRooms, SendFiles, AcceptTransfer, DeclineTransfer,
-                             CancelTransfer, ResumeTransfer, SetAutoAcceptFiles, OpenFolder>;
+                             CancelTransfer, ResumeTransfer, SetAutoAcceptFiles, OpenFolder, SearchMessages>;
 using Commands = std::vector<Command>;
 
 }  // namespace hallway::gui

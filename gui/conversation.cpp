@@ -154,6 +154,7 @@ void draw_messages(const Conversation* conv, ConversationView& view, std::int64_
             draw_message(msgs[i], view.layout[i], new_day(msgs, i), y, avail, now_ms, mx);
             ImGui::PopID();
         }
+        search_jump_hook(view, msgs[i].seq, y, h, now_ms);  // gui/search_panel.cpp
         y += h;
     }
     ImGui::SetCursorPos(ImVec2(0.0f, y));

@@ -37,6 +37,7 @@
 #include <future>
 #include <optional>
 #include <string>
+#include <utility>
 #include <thread>
 #include <utility>
 
@@ -102,6 +103,7 @@ struct App {
     hg::NoticesState notices;
     hg::RoomsState rooms;
     hg::TransfersState transfers;
+    hg::SearchPanelState search;
     std::vector<pid_t> openers;  // xdg-open children, reaped once they exit
     // The one synchronous question to the node (safety number), answered via a future.
     std::optional<std::future<std::string>> safety;
@@ -220,6 +222,8 @@ void dispatch(hg::Command cmd, asio::io_context& io, core::Node& node, core::Eve
             } else if constexpr (std::is_same_v<T, hg::SetAutoAcceptFiles>) {
                 post_refusable(io, queue, "Setting not changed",
                                [&node, c](std::string& e) { return node.set_auto_accept_files(c.peer, c.on, e); });
+            } else if constexpr (std::is_same_v<T, hg::SearchMessages>) {
+                asio::post(io, [&node, text = c.text] { node.request_search(text); });
             } else if constexpr (std::is_same_v<T, hg::OpenFolder>) {
                 open_folder(c.path, app, queue);
             } else if constexpr (std::is_same_v<T, hg::SetTrust>) {
@@ -269,6 +273,11 @@ void draw(App& app, std::int64_t now_ms, hg::Commands& out) {
     hg::draw_transfer_dialogs(app.model, app.transfers, out);
     ImGui::End();
     hg::draw_transfers_window(app.model, app.transfers, now_ms, out);
+    // Ctrl+F or the Search button on the Rooms row (GLFW key codes: ImGui 1.86).
+    if (std::exchange(app.rooms.search_requested, false) ||
+        (ImGui::GetIO().KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_F, false)))
+        hg::open_search(app.search);
+    hg::draw_search_panel(app.model, app.search, app.conversations, app.rooms, now_ms, out);
 }
 
 // Paths dropped on the window since the last frame.

@@ -45,6 +45,11 @@ struct ConversationView {
     float font_size = -1.0f;
     std::size_t last_count = 0;
     bool stick_to_bottom = true;  // false once the person scrolls up
+    // A search result to show (gui/search_panel.cpp): scrolled to once it is
+    // in the list, then highlighted until highlight_until_ms.
+    std::optional<std::int64_t> jump_seq;
+    std::int64_t highlight_seq = 0;
+    std::int64_t highlight_until_ms = 0;
 };
 
 struct InputBoxState {
@@ -86,6 +91,10 @@ struct RoomFormState {
 struct RoomScroll {
     std::size_t last_count = 0;
     bool stick_to_bottom = true;  // false once the person scrolls up
+    // As ConversationView's: a search result, by entry id.
+    std::optional<core::MessageId> jump_id;
+    core::MessageId highlight_id{};
+    std::int64_t highlight_until_ms = 0;
 };
 
 struct RoomsState {
@@ -109,6 +118,7 @@ struct RoomsState {
     bool remove_popup = false;
     std::optional<PeerKey> promote;  // a member the creator asked to make an admin, awaiting confirmation
     bool promote_popup = false;
+    bool search_requested = false;  // the Search button on the Rooms row: main opens the search window
 };
 
 struct TransfersState {
@@ -180,6 +190,24 @@ void draw_transfers_window(const Model& model, TransfersState& state, std::int64
 void draw_transfer_dialogs(const Model& model, TransfersState& state, Commands& out);
 // The "Accept files automatically" switch, for verified contacts only.
 void auto_accept_checkbox(const core::PeerView& peer, Commands& out);
+
+// Search (search_panel.cpp): the "Search messages" window, opened by the
+// Search button on the Rooms row or Ctrl+F. A hit clicked shows its
+// conversation (or room) scrolled to it, highlighted briefly.
+struct SearchPanelState {
+    bool open = false;
+    bool focus_field = false;  // put the cursor in the field next frame
+    std::string text;
+    std::string asked;         // the text of the search in flight or last answered
+};
+void open_search(SearchPanelState& state);
+void draw_search_panel(const Model& model, SearchPanelState& state, ConversationsState& conversations, RoomsState& rooms,
+                       std::int64_t now_ms, Commands& out);
+// The hooks of the message lists: called for every message (visible or not)
+// at its y in the list's window and its height; scroll to a pending jump and
+// draw the highlight.
+void search_jump_hook(ConversationView& view, std::int64_t seq, float y, float height, std::int64_t now_ms);
+void search_jump_hook(RoomScroll& scroll, const core::MessageId& id, float y, float height, std::int64_t now_ms);
 
 // Shared bits of drawing (widgets.cpp).
 // Grouped digits broken after the middle group, to fit a narrow panel.

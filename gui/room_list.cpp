@@ -91,6 +91,9 @@ void draw_room_list(const Model& model, RoomsState& state, Commands& out) {
         out.push_back(QueryOpenRooms{});
         state.browse_popup = true;
     }
+    // On this row, not a row of its own: nothing below moves (gui/search_panel.cpp).
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Search")) state.search_requested = true;
     const auto rooms = ordered_rooms(model);
     if (rooms.empty()) {
         ImGui::TextDisabled("No rooms yet.");

@@ -78,7 +78,9 @@ void draw_messages(const Model& model, const core::RoomView& room, RoomScroll& s
         if (i == 0 || day_key(msgs[i].received_at_ms) != day_key(msgs[i - 1].received_at_ms))
             day_separator(msgs[i].received_at_ms, now_ms);
         ImGui::PushID(static_cast<int>(i));
+        const float y = ImGui::GetCursorPosY();
         draw_line(model, room, msgs[i]);
+        search_jump_hook(scroll, msgs[i].id, y, ImGui::GetCursorPosY() - y, now_ms);  // gui/search_panel.cpp
         ImGui::PopID();
         ImGui::Spacing();
     }

@@ -954,4 +954,21 @@ void Rooms::mark_read(const RoomId& id) {
     room_changed(*room);
 }
 
+std::optional<SearchHit> Rooms::search_hit(const StoredHit& hit) const {
+    const Room* room = find(hit.room);
+    if (!room || !room->state) return std::nullopt;
+    auto e = decode(hit.entry);
+    if (!e || e->kind != Kind::text || !room->state->shown(*e)) return std::nullopt;
+    SearchHit h;
+    h.in_room = true;
+    h.room = hit.room;
+    h.conversation = room->state->name();
+    h.id = hit.id;
+    h.mine = e->author == me_;
+    h.author_nick = nick_of(*room, e->author);
+    h.body = hit.body;
+    h.sent_at_ms = hit.sent_at_ms;
+    return h;
+}
+
 }  // namespace hallway::core::rooms

@@ -82,6 +82,9 @@ public:
     std::vector<RoomMessage> history(const RoomId& room, std::size_t limit) const;
     void mark_read(const RoomId& room);
     std::vector<OpenRoom> open_rooms() const;
+    // A room text a search found, as the room shows it (its name, the author's
+    // nick): nullopt when the room is not ours or the text is not shown.
+    std::optional<SearchHit> search_hit(const StoredHit& hit) const;
 
     // The network.
     void on_session_up(const PeerKey& peer);

@@ -662,3 +662,34 @@ TEST_CASE("a member coming back whose chosen member withholds gets the entries f
     CHECK(net.entries_to[zoe.key()] == 1);
     CHECK(zoe.rooms->tick(later + 1h) == std::chrono::steady_clock::time_point::max());
 }
+
+TEST_CASE("search: a room's texts are found by its members, named as the room shows them") {
+    Net net;
+    auto& alice = net.add("alice", 1);
+    auto& bob = net.add("bob", 2);
+    const RoomId room = invite_bob(net, alice, bob);
+    std::string error;
+    bool more = false;
+    // An invitation's room is not searched (bob holds nothing of it yet anyway).
+    CHECK(bob.store->search("team", std::nullopt, 10, more, error)->empty());
+    REQUIRE(bob.rooms->join(room, error));
+    net.run();
+    must_send(alice, room, "Déjeuner at noon, team?");
+    for (auto* n : {&alice, &bob}) {
+        auto found = n->store->search("dejeuner", std::nullopt, 10, more, error);
+        INFO(error);
+        REQUIRE(found);
+        REQUIRE(found->size() == 1);
+        auto hit = n->rooms->search_hit(found->front());
+        REQUIRE(hit);
+        CHECK(hit->in_room);
+        CHECK(hit->room == room);
+        CHECK(hit->conversation == "team");
+        CHECK(hit->body == "Déjeuner at noon, team?");
+        CHECK(hit->mine == (n == &alice));
+        CHECK(hit->author_nick == "alice");
+        CHECK(hit->id == found->front().id);
+    }
+    // The create entry (it names the room "team") is not a text: only the text is found.
+    CHECK(alice.store->search("team", std::nullopt, 10, more, error)->size() == 1);
+}

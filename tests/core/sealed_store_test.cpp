@@ -1,6 +1,7 @@
 // A locked store (core/sealed_vfs.hpp, docs/SECURITY.md "At rest"): nothing
 // of its content in any file of the directory, whatever state it was left in;
 // a wrong key or a damaged page is refused with every file left as it was.
+#include "core/rooms/entry.hpp"
 #include "core/sealed_vfs.hpp"
 #include "core/store.hpp"
 #include "core/store_seal.hpp"
@@ -123,6 +124,71 @@ TEST_CASE("sealed store: no message, nick or key in any file, with the WAL unche
         auto store = open_ok(path, sealed ? &key : nullptr);
         CHECK(history_bodies(*store, peer).size() == 50);
         CHECK(store->contact(peer)->nick == kNick);
+    }
+}
+
+TEST_CASE("sealed store: the search index holds no plaintext either, and searching needs no temp file") {
+    // Words that only the texts and their search indexes hold: one-to-one
+    // (external-content index) and a room's (an index with its own copy).
+    const std::string kWord = "qzvxindexedword";
+    const std::string kRoomWord = "wkjroomindexedword";
+    const StoreKey key = random_key();
+    const PeerKey peer = contact_key();
+    for (const bool sealed : {false, true}) {
+        CAPTURE(sealed);
+        TempDir dir;
+        const auto path = dir / "hallway.db";
+        {
+            auto store = open_ok(path, sealed ? &key : nullptr);
+            fill(*store, peer, 20);
+            for (std::uint32_t i = 0; i < 300; ++i) {
+                bool inserted = false;
+                REQUIRE(store->add_incoming(incoming(100 + i, peer, kWord + " number " + std::to_string(i)),
+                                            inserted) == StoreError::ok);
+            }
+            RoomId room{};
+            room.fill(3);
+            REQUIRE(store->put_room(StoredRoom{room, RoomMembership::joined, peer, "r", 1, 0}) == StoreError::ok);
+            rooms::Entry e;
+            e.room = room;
+            e.author = peer;
+            e.seq = e.lamport = 1;
+            e.sent_at_ms = 1;
+            e.kind = rooms::Kind::text;
+            e.body = kRoomWord;
+            StoredEntry row;
+            row.room = room;
+            row.author = peer;
+            row.seq = row.lamport = 1;
+            row.bytes = rooms::encode(e);
+            row.text = true;
+            REQUIRE(store->add_room_entry(row) == StoreError::ok);
+            bool more = false;
+            std::string error;
+            auto hits = store->search("qzvx NUMBER", std::nullopt, 200, more, error);
+            INFO(error);
+            REQUIRE(hits);
+            CHECK(hits->size() == 200);
+            CHECK(more);
+            CHECK(store->search(kRoomWord, std::nullopt, 10, more, error)->size() == 1);
+            for (const auto& [name, bytes] : snapshot(dir.path())) {
+                CHECK((name == "hallway.db" || name == "hallway.db-wal" || name == "hallway.db-shm"));
+                // The plaintext control shows the check finds the words.
+                CHECK((bytes.find(kWord) == std::string::npos || !sealed));
+                CHECK((bytes.find(kRoomWord) == std::string::npos || !sealed));
+            }
+        }
+        std::size_t word_in = 0, room_word_in = 0;
+        for (const auto& [name, bytes] : snapshot(dir.path())) {
+            word_in += bytes.find(kWord) != std::string::npos;
+            room_word_in += bytes.find(kRoomWord) != std::string::npos;
+        }
+        CHECK((word_in == 0) == sealed);
+        CHECK((room_word_in == 0) == sealed);
+        auto store = open_ok(path, sealed ? &key : nullptr);
+        bool more = false;
+        std::string error;
+        CHECK(store->search(kRoomWord, std::nullopt, 10, more, error)->size() == 1);
     }
 }
 

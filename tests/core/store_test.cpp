@@ -1,4 +1,5 @@
 #include "core/files/manifest.hpp"
+#include "core/rooms/entry.hpp"
 #include "core/store.hpp"
 #include "core/store_schema.hpp"
 #include "tests/core/temp_dir.hpp"
@@ -1474,4 +1475,50 @@ TEST_CASE("store: a peer's read marks our texts to it read and delivered, once, 
     REQUIRE(store->apply_peer_read(bob, ids, 9000, changed) == StoreError::ok);
     CHECK(changed.empty());
     CHECK(store->history(bob)[0].read_at_ms == 8000);
+TEST_CASE("store: a version-3 file's texts and room texts are found by search once migrated") {
+    TempDir dir;
+    const auto path = dir / "hallway.db";
+    rooms::Entry e;
+    e.room.fill(1);
+    e.author.fill(2);
+    e.seq = 1;
+    e.lamport = 1;
+    e.sent_at_ms = 40;
+    e.kind = rooms::Kind::text;
+    e.body = "Résumé of the meeting";
+    const auto bytes = rooms::encode(e);
+    REQUIRE(!bytes.empty());
+    std::string hex;
+    for (auto b : bytes) {
+        static constexpr char kHex[] = "0123456789abcdef";
+        hex += kHex[b >> 4];
+        hex += kHex[b & 15];
+    }
+    raw_sql(path, std::string(kVersion2Schema) + std::string(kVersion3Additions) + R"sql(
+INSERT INTO messages VALUES(3, x'01000000000000000000000000000000', zeroblob(32), 'in', 'the old Résumé', 10, 11, 'delivered', '');
+INSERT INTO messages VALUES(4, x'02000000000000000000000000000000', zeroblob(32), 'out', 'nothing here', 12, 13, 'delivered', '');
+INSERT INTO rooms VALUES(x'01010101010101010101010101010101', 'joined', zeroblob(32), 'r', 1, 0);
+INSERT INTO room_entries VALUES(x'01010101010101010101010101010101', x'0202020202020202020202020202020202020202020202020202020202020202',
+    1, 1, x'03030303030303030303030303030303', x')sql" + hex + R"sql(', zeroblob(64), 1, 50);
+)sql");
+    auto store = open_ok(path);
+    CHECK(raw_int(path, "PRAGMA user_version") == store_detail::kSchemaVersion);
+    bool more = true;
+    std::string error;
+    auto hits = store->search("resume", std::nullopt, 10, more, error);
+    INFO(error);
+    REQUIRE(hits);
+    REQUIRE(hits->size() == 2);
+    CHECK_FALSE(more);
+    CHECK((*hits)[0].in_room);
+    CHECK((*hits)[0].body == "Résumé of the meeting");
+    CHECK((*hits)[1].body == "the old Résumé");
+    CHECK((*hits)[1].seq == 3);
+    // Texts stored after the migration are indexed as they come.
+    StoredMessage m;
+    m.id.fill(9);
+    m.peer.fill(0);
+    m.body = "a fresh résumé";
+    REQUIRE(store->add_outgoing(m) == StoreError::ok);
+    CHECK(store->search("RESUME", std::nullopt, 10, more, error)->size() == 3);
 }

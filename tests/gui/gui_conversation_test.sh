@@ -69,6 +69,33 @@ wait_for 10 "cli sees the window stop typing" not_typing_in cli gui
 # --- end of read receipts and typing ---------------------------------------
 
 # --- search ------------------------------------------------------------------
+# cli sends a text with a word nobody else writes, then enough others that it
+# scrolls out of view; the window finds it (Ctrl+F, type, Enter) and a click
+# on the hit shows it in the conversation, highlighted. The control socket
+# finds it too, whatever the case and accents typed.
+word=zephyrquokka
+hw cli send gui "an older line holding the $word, to be found" --timeout 10 ||
+    fail "cli could not send the text to search for"
+for i in $(seq 1 30); do hw cli send gui "filler line $i" --timeout 0 >/dev/null || fail "filler $i not queued"; done
+wait_for 20 "the window stored cli's texts" test "$(count_in gui cli 'filler line 30')" = 1
+hw gui search "Zéphyr" --json >"$E2E_DIR/search.json" || fail "hallway search --json failed"
+jq -e --arg w "$word" '.hits | length == 1 and .[0].kind == "peer" and .[0].nick == "cli" and
+    .[0].author == "cli" and (.[0].mine | not) and (.[0].body | contains($w))' "$E2E_DIR/search.json" >/dev/null ||
+    fail "search --json did not find cli's text: $(cat "$E2E_DIR/search.json")"
+hw gui search "$word" --peer cli | grep -q "cli  cli: an older line holding the $word" ||
+    fail "hallway search did not print the hit"
+hw gui search '"*' 2>&1 | grep -q "nothing to search for" || fail "punctuation only was not refused"
+xdotool windowfocus --sync "$win" || true
+xdotool key ctrl+f
+sleep 0.5
+xdotool type --delay 30 "$word"
+xdotool key Return
+sleep 1
+screenshot search_1_hits
+# The window "Search messages" (38 x 24 em of 13 px, centred at 40% of the
+# height) lists its first hit under the field, the hint line and the separator.
+click 360 194
+screenshot search_2_jumped
 # --- end of search -------------------------------------------------------------
 
 # --- notifications -----------------------------------------------------------
