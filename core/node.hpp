@@ -119,6 +119,10 @@ public:
     // (settings "share_addresses"), then the Hello's capability "addresses"
     // follows it for new sessions. false + error when saving failed.
     bool set_share_addresses(ShareAddresses who, std::string& error);
+    // What the window's desktop notifications say of a message (settings
+    // "notifications"): saved, then OwnIdentity emitted for front ends to
+    // follow. Nothing on the wire. false + error when saving failed.
+    bool set_notifications(Notifications what, std::string& error);
 
     std::string safety_number(const PeerKey& peer) const;
     void set_trust(const PeerKey& peer, Trust trust);
