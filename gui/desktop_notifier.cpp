@@ -198,8 +198,14 @@ void DesktopNotifier::Impl::run() {
         pollfd fds[2] = {{event_fd, POLLIN, 0}, {-1, 0, 0}};
         int timeout_ms = -1;
         if (bus) {
-            fds[1].fd = sd_bus_get_fd(bus);
-            fds[1].events = static_cast<short>(sd_bus_get_events(bus));
+            const int fd = sd_bus_get_fd(bus), events = sd_bus_get_events(bus);
+            if (fd < 0 || events < 0) {
+                log_once("process", std::string("lost the session bus (") + std::strerror(-(fd < 0 ? fd : events)) + ")");
+                disconnect();
+                continue;
+            }
+            fds[1].fd = fd;
+            fds[1].events = static_cast<short>(events);
             std::uint64_t until = 0;
             if (sd_bus_get_timeout(bus, &until) >= 0 && until != UINT64_MAX) {
                 timespec now{};

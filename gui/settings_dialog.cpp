@@ -2,7 +2,6 @@
 
 #include <imgui.h>
 
-#include <algorithm>
 #include <array>
 
 namespace hallway::gui {
@@ -25,7 +24,8 @@ void settings_button(SettingsDialogState& state) {
     // rows (the window's tests click fixed places below it).
     const char* label = "Settings...";
     const float w = ImGui::CalcTextSize(label).x + ImGui::GetStyle().FramePadding.x * 2.0f;
-    ImGui::SameLine(std::max(ImGui::GetCursorPosX(), ImGui::GetWindowContentRegionMax().x - w));
+    // The label before it is short: the panel is at least 17 em wide.
+    ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - w);
     if (ImGui::SmallButton(label)) state.open_popup = true;
 }
 
