@@ -98,7 +98,7 @@ TEST_CASE("notification: a peer the model does not know yet, and an impostor's n
     CHECK(n->summary.find("not your verified contact") != std::string::npos);
 }
 
-TEST_CASE("notification: room texts name the author and the room; membership lines and blocked authors do not notify") {
+TEST_CASE("notification: room texts name the author and the room, membership lines and blocked authors do not notify") {
     Model m = model_with();
     core::RoomView room;
     room.id = room_id(7);
@@ -169,7 +169,7 @@ TEST_CASE("escape_markup: peer text never becomes markup") {
     CHECK(gui::escape_markup("plain") == "plain");
 }
 
-TEST_CASE("NotificationSlots: one notification per conversation, replaced by the next; clicks find it") {
+TEST_CASE("NotificationSlots: one notification per conversation, replaced by the next, and clicks find it") {
     gui::NotificationSlots slots;
     const gui::ConversationRef alice = key(1), bob = key(2), team = room_id(7);
     CHECK(slots.replaces(alice) == 0);
