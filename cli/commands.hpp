@@ -41,6 +41,7 @@ struct Args {
     std::string text;
     std::string presence;
     std::string share_addresses;  // share-addresses: empty prints the setting
+    std::string notifications;    // notifications: empty prints the setting
     double timeout = 10;
     // Each command's seconds have their own variable: a default_val on a
     // shared one would be every command's (CLI11 applies it when declared).
@@ -78,6 +79,7 @@ int cmd_verify(const Args& a);
 int cmd_trust(const Args& a, const char* trust);
 int cmd_status(const Args& a);
 int cmd_share_addresses(const Args& a);
+int cmd_notifications(const Args& a);
 // Rooms (cli/room_commands.cpp).
 int cmd_rooms(const Args& a);
 int cmd_room_create(const Args& a);

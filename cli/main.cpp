@@ -167,6 +167,13 @@ int main(int argc, char** argv) {
                       "verified (default): verified contacts; contacts: any contact; off: nobody, and we do not ask")
         ->check(CLI::IsMember({"verified", "contacts", "off"}));
 
+    auto* notifications = app.add_subcommand(
+        "notifications", "Print or set what the window's desktop notifications say of a message");
+    notifications->add_option("WHAT", args.notifications,
+                              "full (default): the sender's name and the first line; hidden: only \"New message\"; "
+                              "off: none")
+        ->check(CLI::IsMember({"full", "hidden", "off"}));
+
     auto* rooms = app.add_subcommand("rooms", "List our rooms and invitations; --open lists open rooms on the LAN");
     rooms->add_flag("--open", args.open, "Ask the peers here which open rooms they are in (anyone may join those)");
     rooms->add_flag("--json", args.json, "Machine-readable output");
@@ -242,6 +249,7 @@ int main(int argc, char** argv) {
     if (*unblock) return cli::cmd_trust(args, "unverified");
     if (*status) return cli::cmd_status(args);
     if (*share) return cli::cmd_share_addresses(args);
+    if (*notifications) return cli::cmd_notifications(args);
     if (*rooms) return cli::cmd_rooms(args);
     if (*room_create) return cli::cmd_room_create(args);
     if (*room_invite) return cli::cmd_room_invite(args);

@@ -220,6 +220,15 @@ int cmd_share_addresses(const Args& a) {
     return kExitOk;
 }
 
+int cmd_notifications(const Args& a) {
+    json request{{"cmd", "notifications"}};
+    if (!a.notifications.empty()) request["value"] = a.notifications;
+    json reply;
+    if (int rc = ask(a, request, reply)) return rc;
+    std::cout << reply.value("notifications", "") << "\n";
+    return kExitOk;
+}
+
 bool profile_keys(const Args& a, crypto::KeyPair& keys, std::shared_ptr<const core::UnlockedKeys>& unlocked) {
     if (!unlock_if_locked(a, unlocked)) return false;
     if (unlocked) {

@@ -357,6 +357,7 @@ json ControlServer::handle(const json& req, std::uint64_t connection_id) {
         return json{{"ok", true}, {"nick", o.nick}, {"id", o.fingerprint}, {"port", o.port},
                     {"presence", o.presence}, {"status", o.status_message}, {"service", node_.service_name()},
                     {"private", o.private_mode}, {"share_addresses", to_string(o.share_addresses)},
+                    {"notifications", to_string(o.notifications)},
                     {"domains", node_.browse_domains()}, {"remembered", node_.remembered_contacts()},
                     {"read_receipts", o.read_receipts}};
     }
@@ -440,6 +441,14 @@ json ControlServer::handle(const json& req, std::uint64_t connection_id) {
             if (!node_.set_share_addresses(*who, error)) return error_json("refused", error);
         }
         return json{{"ok", true}, {"share_addresses", to_string(node_.own().share_addresses)}};
+    }
+    if (cmd == "notifications") {
+        if (req.contains("value")) {
+            const auto what = notifications_from(string_field(req, "value"));
+            if (!what) return error_json("bad_request", "value must be full, hidden or off");
+            if (!node_.set_notifications(*what, error)) return error_json("refused", error);
+        }
+        return json{{"ok", true}, {"notifications", to_string(node_.own().notifications)}};
     }
     if (cmd == "status") {
         if (!node_.set_presence(string_field(req, "presence"), string_field(req, "message"), error))

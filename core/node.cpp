@@ -586,6 +586,17 @@ bool Node::set_share_addresses(ShareAddresses who, std::string& error) {
     return true;
 }
 
+bool Node::set_notifications(Notifications what, std::string& error) {
+    Impl& d = *impl_;
+    error.clear();
+    Settings next = d.settings;
+    next.notifications = std::string(to_string(what));
+    if (!save_settings(d.options.profile_dir, next, error, d.store_key())) return false;
+    d.settings = std::move(next);
+    d.emit(d.own());
+    return true;
+}
+
 std::string Node::safety_number(const PeerKey& peer) const {
     return crypto::safety_number(impl_->identity.public_key, peer);
 }

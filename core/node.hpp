@@ -144,6 +144,11 @@ public:
     void request_search(std::string_view text, const std::optional<PeerKey>& peer = std::nullopt,
                         std::size_t limit = kDefaultSearchLimit);
 
+    // What the window's desktop notifications say of a message (settings
+    // "notifications"): saved, then OwnIdentity emitted for front ends to
+    // follow. Nothing on the wire. false + error when saving failed.
+    bool set_notifications(Notifications what, std::string& error);
+
     std::string safety_number(const PeerKey& peer) const;
     void set_trust(const PeerKey& peer, Trust trust);
 

@@ -50,6 +50,10 @@ struct SetPrivateMode {
 struct SetShareAddresses {
     core::ShareAddresses who = core::ShareAddresses::verified;
 };
+// -> Node::set_notifications; a refusal comes back as a Notice.
+struct SetNotifications {
+    core::Notifications what = core::Notifications::full;
+};
 // Opens the verify dialog; the safety number comes back asynchronously.
 struct RequestSafetyNumber {
     core::PeerKey peer{};
@@ -128,7 +132,7 @@ struct OpenFolder {
     std::string path;
 };
 
-using Command = std::variant<OpenConversation, MarkRead, SendText, SetTyping, SetReadReceipts, SetNick, SetPresence, SetPrivateMode, SetShareAddresses, SetTrust, RequestSafetyNumber,
+using Command = std::variant<OpenConversation, MarkRead, SendText, SetTyping, SetReadReceipts, SetNick, SetPresence, SetPrivateMode, SetShareAddresses, SetNotifications, SetTrust, RequestSafetyNumber,
                              CreateRoom, OpenRoomConversation, MarkRoomRead, SendRoomText, Invite, JoinRoom, LeaveRoom,
                              RemoveMember, MakeAdmin, SetRoom, QueryOpenRooms, SendFiles, AcceptTransfer, DeclineTransfer,
                              CancelTransfer, ResumeTransfer, SetAutoAcceptFiles, OpenFolder, SearchMessages>;

@@ -46,7 +46,7 @@ void help_tooltip(const char* text) {
 
 }  // namespace
 
-void draw_identity_panel(const Model& model, IdentityPanelState& state, Commands& out) {
+void draw_identity_panel(const Model& model, IdentityPanelState& state, SettingsDialogState& settings, Commands& out) {
     if (!model.own) {
         ImGui::TextDisabled("Starting...");
         return;
@@ -82,6 +82,7 @@ void draw_identity_panel(const Model& model, IdentityPanelState& state, Commands
     help_tooltip(kShareHelp);
 
     ImGui::TextDisabled("Your fingerprint");
+    settings_button(settings);  // a small button: the row keeps its height
     // Read-only but selectable, so it can be copied into another program.
     std::string fp = two_lines(group_digits(own.fingerprint));
     ImGui::SetNextItemWidth(-1.0f);

@@ -7,9 +7,11 @@
 #include "core/events.hpp"
 #include "core/node.hpp"
 #include "core/profile.hpp"
+#include "gui/desktop_notifier.hpp"
 #include "gui/fonts.hpp"
 #include "gui/input_queue.hpp"
 #include "gui/model.hpp"
+#include "gui/notification_policy.hpp"
 #include "gui/panels.hpp"
 #include "gui/screenshot.hpp"
 #include "gui/unlock_screen.hpp"
@@ -97,6 +99,7 @@ bool have_display(std::string& why) {
 struct App {
     hg::Model model;
     hg::IdentityPanelState identity;
+    hg::SettingsDialogState settings;
     hg::BuddyListState buddies;
     hg::ConversationsState conversations;
     hg::VerifyDialogState verify;
@@ -170,6 +173,9 @@ void dispatch(hg::Command cmd, asio::io_context& io, core::Node& node, core::Eve
             } else if constexpr (std::is_same_v<T, hg::SetShareAddresses>) {
                 post_refusable(io, queue, "Address sharing not changed",
                                [&node, c](std::string& e) { return node.set_share_addresses(c.who, e); });
+            } else if constexpr (std::is_same_v<T, hg::SetNotifications>) {
+                post_refusable(io, queue, "Notifications not changed",
+                               [&node, c](std::string& e) { return node.set_notifications(c.what, e); });
             } else if constexpr (std::is_same_v<T, hg::CreateRoom>) {
                 // The id comes back so the new room can be shown, as a joined one is.
                 auto promise = std::make_shared<std::promise<std::optional<core::RoomId>>>();
@@ -250,7 +256,7 @@ void draw(App& app, std::int64_t now_ms, hg::Commands& out) {
                      ImGuiWindowFlags_NoBringToFrontOnFocus);
     const float left_w = std::max(ImGui::GetFontSize() * 17.0f, ImGui::GetContentRegionAvail().x * 0.28f);
     ImGui::BeginChild("left", ImVec2(left_w, 0), true);
-    hg::draw_identity_panel(app.model, app.identity, out);
+    hg::draw_identity_panel(app.model, app.identity, app.settings, out);
     ImGui::Separator();
     hg::draw_room_list(app.model, app.rooms, out);
     ImGui::Separator();
@@ -268,6 +274,7 @@ void draw(App& app, std::int64_t now_ms, hg::Commands& out) {
         hg::draw_conversations(app.model, app.conversations, app.verify, app.transfers, now_ms, out);
     ImGui::EndChild();
     hg::draw_verify_dialog(app.model, app.verify, out);
+    hg::draw_settings_dialog(app.model, app.settings, out);
     hg::draw_room_dialogs(app.model, app.rooms, out);
     hg::draw_open_rooms(app.model, app.rooms, out);
     hg::draw_transfer_dialogs(app.model, app.transfers, out);
@@ -278,6 +285,29 @@ void draw(App& app, std::int64_t now_ms, hg::Commands& out) {
         (ImGui::GetIO().KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_F, false)))
         hg::open_search(app.search);
     hg::draw_search_panel(app.model, app.search, app.conversations, app.rooms, now_ms, out);
+}
+
+// The person clicked a desktop notification: the window comes to front with
+// that conversation (or room) shown.
+void open_notified(GLFWwindow* window, App& app, const hg::ConversationRef& conversation, hg::Commands& out) {
+    if (glfwGetWindowAttrib(window, GLFW_ICONIFIED)) glfwRestoreWindow(window);
+    glfwShowWindow(window);
+    glfwFocusWindow(window);
+    if (const auto* peer = std::get_if<core::PeerKey>(&conversation)) {
+        hg::open_conversation(app.conversations, *peer, out);  // draw() then hides a room on screen
+    } else if (const auto* room = std::get_if<core::RoomId>(&conversation); room && app.model.rooms.contains(*room)) {
+        hg::open_room(app.rooms, *room, out);
+    }
+}
+
+// A desktop notification for a new message, when the policy wants one.
+void notify_of(const core::Event& e, const hg::Model& model, bool focused, hg::DesktopNotifier& notifier) {
+    std::optional<hg::Notification> n;
+    if (const auto* added = std::get_if<core::MessageAdded>(&e))
+        n = hg::notification_for(model, {focused}, added->message);
+    else if (const auto* room_added = std::get_if<core::RoomMessageAdded>(&e))
+        n = hg::notification_for(model, {focused}, room_added->message);
+    if (n) notifier.show(std::move(*n));
 }
 
 // Paths dropped on the window since the last frame.
@@ -609,6 +639,10 @@ int main(int argc, char** argv) {
         queue.push(core::Notice{core::Notice::Level::info, "DejaVu Sans not found (fonts-dejavu-core): using the built-in font, "
                                                            "which shows Latin text only."});
 
+    // Its own thread and D-Bus connection: a slow notification server never stalls a frame.
+    // Ended before glfwTerminate: its thread wakes the window with glfwPostEmptyEvent.
+    auto notifier = std::make_unique<hg::DesktopNotifier>([] { glfwPostEmptyEvent(); });
+
     int frames_left = kSettleFrames;
     std::uint64_t incoming_seen = 0;
     std::string title = "Hallway";
@@ -623,8 +657,10 @@ int main(int argc, char** argv) {
         }
         bool drained_any = false;
         const std::int64_t now_ms = wall_ms();
+        const bool focused = glfwGetWindowAttrib(window, GLFW_FOCUSED) == GLFW_TRUE;
         for (auto& e : queue.drain()) {
             hg::apply(app.model, e, now_ms);
+            notify_of(e, app.model, focused, *notifier);
             drained_any = true;
         }
         if (drained_any) frames_left = kSettleFrames;
@@ -635,7 +671,6 @@ int main(int argc, char** argv) {
             app.safety.reset();
         }
 
-        const bool focused = glfwGetWindowAttrib(window, GLFW_FOCUSED) == GLFW_TRUE;
         if (app.model.incoming_count != incoming_seen) {
             if (!focused) glfwRequestWindowAttention(window);
             incoming_seen = app.model.incoming_count;
@@ -644,6 +679,7 @@ int main(int argc, char** argv) {
         if (feed_input(window, input)) frames_left = kSettleFrames;
         begin_frame();
         hg::Commands commands;
+        for (const auto& clicked : notifier->take_clicked()) open_notified(window, app, clicked, commands);
         draw(app, now_ms, commands);
         take_drop(dropped, app, commands);
         if (app.transfers.forget) hg::forget_transfer(app.model, *std::exchange(app.transfers.forget, std::nullopt));
@@ -681,6 +717,7 @@ int main(int argc, char** argv) {
         if (frames_left > 0) --frames_left;
     }
 
+    notifier.reset();
     // Stop on the network thread; give the goodbyes a moment, then end the loop.
     asio::steady_timer grace(net);
     asio::post(net, [&] {

@@ -27,6 +27,11 @@ struct IdentityPanelState {
     bool status_active = false;
 };
 
+// The Settings dialog, opened from the identity panel.
+struct SettingsDialogState {
+    bool open_popup = false;  // ImGui::OpenPopup on the next frame
+};
+
 struct BuddyListState {
     std::string filter;
 };
@@ -151,7 +156,11 @@ void draw_open_rooms(const Model& model, RoomsState& state, Commands& out);
 // Opens (or brings to front) the conversation with peer and loads its history.
 void open_conversation(ConversationsState& state, const PeerKey& peer, Commands& out);
 
-void draw_identity_panel(const Model& model, IdentityPanelState& state, Commands& out);
+void draw_identity_panel(const Model& model, IdentityPanelState& state, SettingsDialogState& settings, Commands& out);
+// The "Settings..." button, on the current row's right end (settings_dialog.cpp).
+void settings_button(SettingsDialogState& state);
+// Notifications (and, later, read receipts).
+void draw_settings_dialog(const Model& model, SettingsDialogState& state, Commands& out);
 // bottom: height left free under the list (the Transfers button).
 void draw_buddy_list(const Model& model, BuddyListState& state, ConversationsState& conversations,
                      VerifyDialogState& verify, float bottom, Commands& out);

@@ -300,6 +300,34 @@ TEST_CASE("control: share_addresses reads and sets the setting, saved for the ne
     CHECK(saved.share_addresses == "off");
 }
 
+TEST_CASE("control: notifications reads and sets the setting, saved for the next start, OwnIdentity emitted") {
+    TempDir dir;
+    asio::io_context io;
+    auto node = open_node(io, dir.path());
+    std::vector<Notifications> told;
+    node->subscribe([&](const Event& e) {
+        if (auto* own = std::get_if<OwnIdentity>(&e)) told.push_back(own->notifications);
+    });
+    node->start();
+    ControlServer server(io, *node, dir.path() / "test.sock");
+    CHECK(checked(server.handle({{"cmd", "notifications"}}, 1))["notifications"] == "full");
+    CHECK(checked(server.handle({{"cmd", "id"}}, 1))["notifications"] == "full");
+    told.clear();
+    CHECK(checked(server.handle({{"cmd", "notifications"}, {"value", "hidden"}}, 1))["notifications"] == "hidden");
+    REQUIRE(!told.empty());
+    CHECK(told.back() == Notifications::hidden);
+    const json bad = server.handle({{"cmd", "notifications"}, {"value", "loud"}}, 1);
+    CHECK_FALSE(bad.value("ok", true));
+    CHECK(bad["code"] == "bad_request");
+    CHECK(node->own().notifications == Notifications::hidden);
+    CHECK(checked(server.handle({{"cmd", "notifications"}, {"value", "off"}}, 1))["notifications"] == "off");
+    node->stop("test over");
+    Settings saved;
+    std::string message;
+    REQUIRE(load_settings(dir.path(), saved, message));
+    CHECK(saved.notifications == "off");
+}
+
 TEST_CASE("control: a node not yet started takes a trust decision") {
     TempDir dir;
     seed_store(dir.path(), [&](Store& s) {

@@ -21,6 +21,19 @@ DBUS_SESSION_BUS_ADDRESS=$(head -n1 "$E2E_DIR/bus.address")
 export DBUS_SESSION_BUS_ADDRESS
 
 # --- notifications: the fake server ----------------------------------------
+# It records each Notify as a JSON line; named .log so a failure prints it.
+FAKE_NOTIFICATIONS=${FAKE_NOTIFICATIONS:?FAKE_NOTIFICATIONS must name the fake_notifications binary}
+command -v xmessage >/dev/null || { echo "SKIP: needs xmessage (x11-utils)"; exit 77; }
+notes="$E2E_DIR/notifications.log"
+: >"$notes"
+"$FAKE_NOTIFICATIONS" "$notes" 2>"$E2E_DIR/fake_notifications.err" &
+notify_pid=$!
+E2E_PIDS+=($notify_pid)
+notification_server_up() {
+    dbus-send --session --print-reply --dest=org.freedesktop.Notifications /org/freedesktop/Notifications \
+        org.freedesktop.Notifications.GetServerInformation | grep -q fake_notifications
+}
+wait_for 10 "the fake notification server owns its name" notification_server_up
 # --- end of notifications: the fake server ---------------------------------
 
 start_node cli - --no-mdns --port 0
@@ -99,6 +112,86 @@ screenshot search_2_jumped
 # --- end of search -------------------------------------------------------------
 
 # --- notifications -----------------------------------------------------------
+notes_count() { wc -l <"$notes"; }
+# more_notes N: more than N notifications recorded.
+more_notes() { [ "$(notes_count)" -gt "$1" ]; }
+# last_note FIELD: a field of the last notification recorded (jq path).
+last_note() { tail -n1 "$notes" | jq -r ".$1"; }
+cli_unread() { hw gui peers --json | jq -r '.[] | select(.nick == "cli") | .unread'; }
+cli_read_up() { [ "$(cli_unread)" = 0 ]; }
+window_has_focus() { [ "$(xdotool getwindowfocus)" = "$win" ]; }
+# cli_sends_and_notes TEXT: cli sends TEXT; waits for one more notification
+# and fails if more than one came (the ones before it must have said nothing).
+cli_sends_and_notes() {
+    local before
+    before=$(notes_count)
+    hw cli send gui "$1" --timeout 5 >/dev/null || fail "cli could not send \"$1\""
+    wait_for 10 "a notification of \"$1\"" more_notes "$before"
+    [ "$(notes_count)" = $((before + 1)) ] || fail "more than one notification: $(tail -n2 "$notes")"
+}
+
+# Focused, with the conversation on screen: the window says nothing (the text
+# is read there: its unread count clears, which needs a focused frame).
+xdotool windowfocus --sync "$win" || true
+base=$(notes_count)
+hw cli send gui "seen in the open window" --timeout 5 >/dev/null || fail "cli could not send"
+wait_for 10 "the focused window read the text" cli_read_up
+
+# Another program in front (away from the window, no window manager here).
+xmessage -title "another program" -geometry +1020+20 "another program" &
+xmessage_pid=$!
+E2E_PIDS+=($xmessage_pid)
+xm=$(xdotool search --sync --name '^another program$' | head -n1)
+xdotool windowfocus --sync "$xm"
+! window_has_focus || fail "the window still has the focus"
+
+# full: the sender's name and the text's first line, markup escaped (the
+# server says body-markup), actions and hints for a click and the desktop entry.
+cli_sends_and_notes $'fish & <b>chips</b>\nsecond line'
+[ "$(notes_count)" = $((base + 1)) ] || fail "the focused window was notified: $(head -n1 "$notes")"
+[ "$(last_note summary)" = cli ] || fail "summary: $(last_note summary)"
+[ "$(last_note body)" = "fish &amp; &lt;b&gt;chips&lt;/b&gt;" ] || fail "body: $(last_note body)"
+[ "$(last_note app)" = Hallway ] || fail "app: $(last_note app)"
+[ "$(last_note 'actions | join(",")')" = "default,Open" ] || fail "actions: $(last_note actions)"
+[ "$(last_note 'hints.category')" = im.received ] || fail "hints: $(last_note hints)"
+[ "$(last_note 'hints["desktop-entry"]')" = lan.hallway.Hallway ] || fail "hints: $(last_note hints)"
+[ "$(last_note replaces_id)" = 0 ] || fail "the first notification replaces $(last_note replaces_id)"
+first_id=$(last_note id)
+screenshot 20_notified_unfocused
+
+# The next from the same conversation replaces it rather than piling up.
+cli_sends_and_notes "and dessert?"
+[ "$(last_note replaces_id)" = "$first_id" ] || fail "not replaced: $(tail -n1 "$notes")"
+[ "$(last_note body)" = "and dessert?" ] || fail "body: $(last_note body)"
+
+# hidden: neither name nor text.
+[ "$(hw gui notifications hidden)" = hidden ] || fail "notifications hidden refused"
+[ "$(hw gui notifications)" = hidden ] || fail "the setting did not stick"
+cli_sends_and_notes "the secret plan"
+[ "$(last_note summary)" = Hallway ] || fail "hidden summary: $(last_note summary)"
+[ "$(last_note body)" = "New message" ] || fail "hidden body: $(last_note body)"
+! grep -q "secret\|\"summary\":\"cli\"" <(tail -n1 "$notes") || fail "hidden leaked: $(tail -n1 "$notes")"
+
+# busy is do not disturb: nothing for the text sent meanwhile (the next
+# notification, after busy, is the only new one), and off is off.
+hw gui notifications full >/dev/null
+hw gui status busy >/dev/null || fail "gui could not go busy"
+hw cli send gui "while busy" --timeout 5 >/dev/null || fail "cli could not send"
+hw gui notifications off >/dev/null
+hw gui status available >/dev/null
+hw cli send gui "while off" --timeout 5 >/dev/null || fail "cli could not send"
+hw gui notifications full >/dev/null
+cli_sends_and_notes "after busy"
+[ "$(last_note body)" = "after busy" ] || fail "busy or off was notified: $(tail -n2 "$notes")"
+[ "$(cli_unread)" -gt 0 ] || fail "the unfocused window read the texts"
+
+# A click on the notification: the window comes to front with cli's
+# conversation, which is then read.
+kill -USR1 "$notify_pid"
+wait_for 10 "the click focused the window" window_has_focus
+wait_for 10 "the clicked conversation is read" cli_read_up
+screenshot 21_clicked
+kill -TERM "$xmessage_pid" 2>/dev/null || true
 # --- end of notifications ----------------------------------------------------
 
 quit_window
