@@ -30,7 +30,7 @@ std::string utc_offset(const std::tm& tm) {
     long off = tm.tm_gmtoff;
     const char sign = off < 0 ? '-' : '+';
     off = std::labs(off) / 60;
-    char buf[16];
+    char buf[48];
     std::snprintf(buf, sizeof buf, "%c%02ld:%02ld", sign, off / 60, off % 60);
     return buf;
 }
