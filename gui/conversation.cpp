@@ -166,8 +166,8 @@ void draw_message(const core::StoredMessage& m, const MessageLayout& layout, boo
     }
 }
 
-void draw_messages(const Conversation* conv, const core::PeerView* peer, ConversationView& view, MessageMenuState& menu,
-                   std::int64_t now_ms, Commands& out) {
+void draw_messages(const Conversation* conv, const core::PeerView* peer, ConversationView& view, bool focused,
+                   MessageMenuState& menu, std::int64_t now_ms, Commands& out) {
     // Came into view (opened, its tab picked, back from a room): unread texts
     // get the "new" line once the history is there.
     const int frame = ImGui::GetFrameCount();
@@ -188,6 +188,10 @@ void draw_messages(const Conversation* conv, const core::PeerView* peer, Convers
             view.scroll_to_marker = true;
         }
         view.unread_at_show.reset();
+    } else if (!focused && peer && peer->unread > 0) {
+        // Arriving while the person is away: unread until the window is
+        // focused again, so the line goes above the first of them.
+        if (auto i = first_unread(msgs, peer->unread)) view.new_marker = msgs[*i].id;
     }
     if (msgs.empty()) {
         ImGui::TextDisabled("No messages yet. Say hello!");
@@ -271,7 +275,8 @@ void draw_one(const Model& model, const PeerKey& key, ConversationsState& state,
     auto conv = model.conversations.find(key);
     ImGui::BeginChild("messages", ImVec2(0, -(input_h + style.ItemSpacing.y)), false);
     draw_messages(conv == model.conversations.end() ? nullptr : &conv->second,
-                  peer == model.peers.end() ? nullptr : &peer->second, state.views[key], state.menu, now_ms, out);
+                  peer == model.peers.end() ? nullptr : &peer->second, state.views[key], state.window_focused, state.menu,
+                  now_ms, out);
     ImGui::EndChild();
     draw_select_text(state.menu);
 

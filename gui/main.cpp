@@ -653,6 +653,7 @@ int main(int argc, char** argv) {
         if (feed_input(window, input)) frames_left = kSettleFrames;
         begin_frame();
         hg::Commands commands;
+        app.conversations.window_focused = focused;
         draw(app, now_ms, commands);
         take_drop(dropped, app, commands);
         if (app.transfers.forget) hg::forget_transfer(app.model, *std::exchange(app.transfers.forget, std::nullopt));

@@ -49,8 +49,9 @@ struct ConversationView {
     bool stick_to_bottom = true;  // false once the person scrolls up
     // The "new" line (gui/unread_marker.hpp) sits above this incoming text. It
     // is placed when the tab comes into view with unread texts (once the
-    // history is there: unread_at_show waits for it) and stays until the tab
-    // goes out of view; the view then opens scrolled to it.
+    // history is there: unread_at_show waits for it; the view then opens
+    // scrolled to it) or when texts arrive while the window is not focused,
+    // and stays until the tab goes out of view.
     std::optional<core::MessageId> new_marker;
     std::optional<std::uint32_t> unread_at_show;
     bool scroll_to_marker = false;
@@ -74,6 +75,9 @@ struct ConversationsState {
     InputBoxState input;
     bool focus_input = false;
     MessageMenuState menu;  // a message's right-click menu and Select text window
+    // Texts that arrive while the window is not focused are unread even in
+    // the tab in view: they get the "new" line too.
+    bool window_focused = true;
 };
 
 struct VerifyDialogState {
