@@ -23,7 +23,9 @@ printf '#!/bin/sh\nprintf "%%s\\n" "$@" >>"%s/opened"\n' "$E2E_DIR" >"$E2E_DIR/b
 chmod +x "$E2E_DIR/bin/xdg-open"
 export PATH="$E2E_DIR/bin:$PATH"
 
-start_window gui --nick gui --no-mdns --peer "127.0.0.1:$cport"
+# --port 0: another Hallway on the default port (a test running beside this one)
+# would put a notice above the conversation and move what is clicked there.
+start_window gui --nick gui --no-mdns --port 0 --peer "127.0.0.1:$cport"
 wait_for 15 "the window answers on its control socket" hw gui peers
 wait_for 10 "the window sees the cli node" online_in gui cli
 wait_for 10 "the cli node sees the window" online_in cli gui
@@ -167,7 +169,7 @@ quit_window
 fp=$(fp_of gui)
 # The cheapest Argon2 (a test-only setting): this tests the window, not the KDF.
 HALLWAY_TEST_CHEAP_KDF=1 hw gui lock --passphrase-fd 3 3<<<"correct horse" >/dev/null || fail "the window's profile was not locked"
-start_window gui --no-mdns --peer "127.0.0.1:$cport"
+start_window gui --no-mdns --port 0 --peer "127.0.0.1:$cport"
 # The title names the screen: the unlock screen, then the messenger.
 locked_window() { xdotool search --name '^Hallway \(locked\)$' >/dev/null; }
 wait_for 15 "the unlock screen" locked_window
