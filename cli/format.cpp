@@ -24,7 +24,11 @@ std::string sanitize(std::string_view text) {
 }
 
 std::string format_time(std::int64_t ms) {
-    std::time_t t = static_cast<std::time_t>(ms / 1000), now = std::time(nullptr);
+    return format_time(ms, static_cast<std::int64_t>(std::time(nullptr)) * 1000);
+}
+
+std::string format_time(std::int64_t ms, std::int64_t now_ms) {
+    std::time_t t = static_cast<std::time_t>(ms / 1000), now = static_cast<std::time_t>(now_ms / 1000);
     std::tm tm{}, today{};
     localtime_r(&t, &tm);
     localtime_r(&now, &today);

@@ -14,6 +14,8 @@ namespace hallway::cli {
 
 // "14:03" today, "2026-11-20 14:03" otherwise (local time).
 std::string format_time(std::int64_t ms_since_epoch);
+// The same against a given now, for tests.
+std::string format_time(std::int64_t ms_since_epoch, std::int64_t now_ms);
 // Turns events into lines, remembering peers' names as they are announced.
 class EventPrinter {
 public:

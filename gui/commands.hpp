@@ -131,11 +131,16 @@ struct SearchMessages {
 struct OpenFolder {
     std::string path;
 };
+// Opens a web link from a message in the desktop's browser (xdg-open), only
+// when the person clicked it; main checks it is a whole http(s) link again.
+struct OpenLink {
+    std::string url;
+};
 
 using Command = std::variant<OpenConversation, MarkRead, SendText, SetTyping, SetReadReceipts, SetNick, SetPresence, SetPrivateMode, SetShareAddresses, SetNotifications, SetTrust, RequestSafetyNumber,
                              CreateRoom, OpenRoomConversation, MarkRoomRead, SendRoomText, Invite, JoinRoom, LeaveRoom,
                              RemoveMember, MakeAdmin, SetRoom, QueryOpenRooms, SendFiles, AcceptTransfer, DeclineTransfer,
-                             CancelTransfer, ResumeTransfer, SetAutoAcceptFiles, OpenFolder, SearchMessages>;
+                             CancelTransfer, ResumeTransfer, SetAutoAcceptFiles, OpenFolder, SearchMessages, OpenLink>;
 using Commands = std::vector<Command>;
 
 }  // namespace hallway::gui

@@ -10,6 +10,7 @@
 #include "gui/desktop_notifier.hpp"
 #include "gui/fonts.hpp"
 #include "gui/input_queue.hpp"
+#include "gui/links.hpp"
 #include "gui/model.hpp"
 #include "gui/notification_policy.hpp"
 #include "gui/panels.hpp"
@@ -63,7 +64,7 @@ constexpr double kTransferTickSeconds = 1.0;
 // Files taken from one drop: as many entries as one offer may hold
 // (core/files/manifest.hpp kMaxEntries); a folder counts as one here.
 constexpr std::size_t kMaxDroppedPaths = 1024;
-// xdg-open children not yet reaped; more Open folder clicks wait for them.
+// xdg-open children not yet reaped; more Open folder / Open link clicks wait for them.
 constexpr std::size_t kMaxOpeners = 8;
 
 struct Options {
@@ -125,21 +126,41 @@ void post_refusable(asio::io_context& io, core::EventQueue& queue, std::string w
     });
 }
 
-// Shows dir in the file manager: xdg-open with an argv (never a shell: the
-// path is data), not waited for; the frame loop reaps it.
-void open_folder(const std::string& dir, App& app, core::EventQueue& queue) {
-    const auto refuse = [&](const std::string& why) {
-        queue.push(core::Notice{core::Notice::Level::warning, "Folder not opened: " + why});
-    };
-    // The node gives absolute folders; anything else (say "-x") could read as an option.
-    if (dir.empty() || dir.front() != '/') return refuse("not an absolute path");
-    if (app.openers.size() >= kMaxOpeners) return refuse("the file manager has not answered the last requests yet");
-    std::string arg0 = "xdg-open", arg1 = dir;
+// Hands arg to xdg-open with an argv (never a shell: it is data), not waited
+// for; the frame loop reaps it. false, with why, when it did not start.
+bool spawn_xdg_open(const std::string& arg, App& app, std::string& why) {
+    if (app.openers.size() >= kMaxOpeners) {
+        why = "the desktop has not answered the last requests yet";
+        return false;
+    }
+    std::string arg0 = "xdg-open", arg1 = arg;
     char* argv[] = {arg0.data(), arg1.data(), nullptr};
     pid_t pid = 0;
-    if (const int rc = posix_spawnp(&pid, "xdg-open", nullptr, nullptr, argv, environ); rc != 0)
-        return refuse(std::string("cannot run xdg-open: ") + std::strerror(rc));
+    if (const int rc = posix_spawnp(&pid, "xdg-open", nullptr, nullptr, argv, environ); rc != 0) {
+        why = std::string("cannot run xdg-open: ") + std::strerror(rc);
+        return false;
+    }
     app.openers.push_back(pid);
+    return true;
+}
+
+// Shows dir in the file manager.
+void open_folder(const std::string& dir, App& app, core::EventQueue& queue) {
+    std::string why;
+    // The node gives absolute folders; anything else (say "-x") could read as an option.
+    if (dir.empty() || dir.front() != '/') why = "not an absolute path";
+    if (why.empty() && spawn_xdg_open(dir, app, why)) return;
+    queue.push(core::Notice{core::Notice::Level::warning, "Folder not opened: " + why});
+}
+
+// Opens a link the person clicked in a message in the browser. Peer text:
+// only a whole http(s) link goes to xdg-open (it starts with the scheme, so
+// it cannot read as an option, and no other scheme's handler is reached).
+void open_link(const std::string& url, App& app, core::EventQueue& queue) {
+    std::string why;
+    if (!hg::openable_link(url)) why = "not a web link";
+    if (why.empty() && spawn_xdg_open(url, app, why)) return;
+    queue.push(core::Notice{core::Notice::Level::warning, "Link not opened: " + why});
 }
 
 // Posts one command to the network thread.
@@ -232,6 +253,8 @@ void dispatch(hg::Command cmd, asio::io_context& io, core::Node& node, core::Eve
                 asio::post(io, [&node, text = c.text] { node.request_search(text); });
             } else if constexpr (std::is_same_v<T, hg::OpenFolder>) {
                 open_folder(c.path, app, queue);
+            } else if constexpr (std::is_same_v<T, hg::OpenLink>) {
+                open_link(c.url, app, queue);
             } else if constexpr (std::is_same_v<T, hg::SetTrust>) {
                 asio::post(io, [&node, p = c.peer, t = c.trust] { node.set_trust(p, t); });
             } else if constexpr (std::is_same_v<T, hg::RequestSafetyNumber>) {
@@ -680,6 +703,7 @@ int main(int argc, char** argv) {
         begin_frame();
         hg::Commands commands;
         for (const auto& clicked : notifier->take_clicked()) open_notified(window, app, clicked, commands);
+        app.conversations.window_focused = focused;
         draw(app, now_ms, commands);
         take_drop(dropped, app, commands);
         if (app.transfers.forget) hg::forget_transfer(app.model, *std::exchange(app.transfers.forget, std::nullopt));

@@ -3,6 +3,7 @@
 // the plain struct it is given (never in function-local statics) and appends
 // Commands for the node. UI thread only, between ImGui::NewFrame and Render.
 #include "gui/commands.hpp"
+#include "gui/message_menu.hpp"
 #include "gui/model.hpp"
 
 #include <imgui.h>
@@ -39,8 +40,8 @@ struct BuddyListState {
 // Layout cache of one conversation: message heights for the wrap width and
 // font size they were measured at, so only visible messages are laid out.
 struct MessageLayout {
-    float bubble_width = 0.0f;
-    float height = 0.0f;  // including a day separator above it, if any
+    float body_width = 0.0f;  // the bubble is as wide as this or its first line
+    float height = 0.0f;      // including a day separator and the "new" line above it, if any
 };
 struct ConversationView {
     std::vector<MessageLayout> layout;
@@ -48,6 +49,7 @@ struct ConversationView {
     std::int64_t last_seq = 0;
     float wrap_width = -1.0f;
     float font_size = -1.0f;
+    std::ptrdiff_t layout_marker = -1;  // the "new" line's message index the layout was made with
     std::size_t last_count = 0;
     bool stick_to_bottom = true;  // false once the person scrolls up
     // A search result to show (gui/search_panel.cpp): scrolled to once it is
@@ -55,6 +57,15 @@ struct ConversationView {
     std::optional<std::int64_t> jump_seq;
     std::int64_t highlight_seq = 0;
     std::int64_t highlight_until_ms = 0;
+    // The "new" line (gui/unread_marker.hpp) sits above this incoming text. It
+    // is placed when the tab comes into view with unread texts (once the
+    // history is there: unread_at_show waits for it; the view then opens
+    // scrolled to it) or when texts arrive while the window is not focused,
+    // and stays until the tab goes out of view.
+    std::optional<core::MessageId> new_marker;
+    std::optional<std::uint32_t> unread_at_show;
+    bool scroll_to_marker = false;
+    int shown_frame = -1;  // ImGui frame it was last drawn in: a gap means it came into view again
 };
 
 struct InputBoxState {
@@ -73,6 +84,10 @@ struct ConversationsState {
     std::map<PeerKey, std::string> drafts;  // kept per peer until sent
     InputBoxState input;
     bool focus_input = false;
+    MessageMenuState menu;  // a message's right-click menu and Select text window
+    // Texts that arrive while the window is not focused are unread even in
+    // the tab in view: they get the "new" line too.
+    bool window_focused = true;
 };
 
 struct VerifyDialogState {
@@ -111,6 +126,7 @@ struct RoomsState {
     std::map<core::RoomId, RoomScroll> scroll;
     InputBoxState input;
     bool focus_input = false;
+    MessageMenuState menu;  // a line's right-click menu and Select text window
     // Dialogs: *_popup asks for ImGui::OpenPopup on the next frame.
     bool create_popup = false;
     RoomFormState create;

@@ -1,3 +1,5 @@
+#include "gui/message_labels.hpp"
+#include "gui/message_text.hpp"
 #include "gui/panels.hpp"
 
 #include <imgui.h>
@@ -28,14 +30,26 @@ void day_separator(std::int64_t ms, std::int64_t now_ms) {
     disabled_text(day);
 }
 
-void draw_line(const Model& model, const core::RoomView& room, const core::RoomMessage& m) {
-    const std::string clock = clock_label(m.received_at_ms);
-    ImGui::PushTextWrapPos(0.0f);
+// The time, its full timestamp on hover.
+void time_text(const core::RoomMessage& m, std::int64_t now_ms) {
+    disabled_text(time_label(m.received_at_ms, now_ms));
+    if (!ImGui::IsItemHovered()) return;
+    ImGui::BeginTooltip();
+    const std::string details = time_details(!m.mine, m.received_at_ms, m.sent_at_ms);
+    ImGui::TextUnformatted(details.c_str(), details.c_str() + details.size());
+    ImGui::EndTooltip();
+}
+
+void draw_line(const Model& model, const core::RoomView& room, const core::RoomMessage& m, MessageMenuState& menu,
+               std::int64_t now_ms, Commands& out) {
     if (!m.text) {
         // A membership or settings change: who did it, then the node's words
         // for what ("added dan"; nicks and names quoted: data, never a format).
+        time_text(m, now_ms);
+        ImGui::SameLine();
+        ImGui::PushTextWrapPos(0.0f);
         ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-        const std::string line = clock + "  " + author_name(model, m) + " " + m.body;
+        const std::string line = author_name(model, m) + " " + m.body;
         ImGui::TextUnformatted(line.c_str(), line.c_str() + line.size());
         ImGui::PopStyleColor();
         ImGui::PopTextWrapPos();
@@ -48,20 +62,24 @@ void draw_line(const Model& model, const core::RoomView& room, const core::RoomM
         badge_text(author_badge(model, room, m.author));
     }
     ImGui::SameLine();
-    disabled_text(clock);
+    time_text(m, now_ms);
     if (const std::string delivery = m.mine ? delivery_label(m) : std::string(); !delivery.empty()) {
         ImGui::SameLine();
         coloured_text(m.delivered >= m.of ? kDeliveryColour : ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled), delivery);
     }
-    ImGui::TextUnformatted(m.body.c_str(), m.body.c_str() + m.body.size());
-    ImGui::PopTextWrapPos();
-    if (ImGui::BeginPopupContextItem("line menu")) {
-        if (ImGui::MenuItem("Copy text")) ImGui::SetClipboardText(m.body.c_str());
-        ImGui::EndPopup();
-    }
+    // The body over an invisible button: its right-click menu, its links.
+    const float wrap = std::max(ImGui::GetContentRegionAvail().x, ImGui::GetFontSize());
+    const ImVec2 size = body_size(m.body, wrap);
+    const ImVec2 pos = ImGui::GetCursorScreenPos();
+    ImGui::InvisibleButton("##body", ImVec2(std::max(size.x, 1.0f), std::max(size.y, 1.0f)));
+    const auto link = draw_body(m.body, pos, wrap, ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenBlockedByPopup));
+    const bool clicked = ImGui::IsItemClicked(ImGuiMouseButton_Left);
+    message_menu(menu, m.body, link, out);
+    if (clicked && link) out.push_back(OpenLink{std::string(*link)});
 }
 
-void draw_messages(const Model& model, const core::RoomView& room, RoomScroll& scroll, std::int64_t now_ms) {
+void draw_messages(const Model& model, const core::RoomView& room, RoomScroll& scroll, MessageMenuState& menu,
+                   std::int64_t now_ms, Commands& out) {
     auto conv = model.room_conversations.find(room.id);
     if (conv == model.room_conversations.end() || !conv->second.loaded) {
         ImGui::TextDisabled("Loading...");
@@ -79,7 +97,7 @@ void draw_messages(const Model& model, const core::RoomView& room, RoomScroll& s
             day_separator(msgs[i].received_at_ms, now_ms);
         ImGui::PushID(static_cast<int>(i));
         const float y = ImGui::GetCursorPosY();
-        draw_line(model, room, msgs[i]);
+        draw_line(model, room, msgs[i], menu, now_ms, out);
         search_jump_hook(scroll, msgs[i].id, y, ImGui::GetCursorPosY() - y, now_ms);  // gui/search_panel.cpp
         ImGui::PopID();
         ImGui::Spacing();
@@ -141,7 +159,7 @@ void draw_room(const Model& model, RoomsState& state, std::int64_t now_ms, Comma
     const float input_h = joined ? input_box_height() + style.ItemSpacing.y : 0.0f;
     const float members_w = ImGui::GetFontSize() * kMembersWidth;
     ImGui::BeginChild("room messages", ImVec2(-(members_w + style.ItemSpacing.x), -input_h), false);
-    draw_messages(model, room, state.scroll[room.id], now_ms);
+    draw_messages(model, room, state.scroll[room.id], state.menu, now_ms, out);
     ImGui::EndChild();
     ImGui::SameLine();
     ImGui::BeginChild("room members", ImVec2(0, -input_h), true);
@@ -156,6 +174,7 @@ void draw_room(const Model& model, RoomsState& state, std::int64_t now_ms, Comma
         }
     }
     state.focus_input = false;
+    draw_select_text(state.menu);
 }
 
 }  // namespace hallway::gui

@@ -10,7 +10,7 @@ build=(cmake ninja-build g++ pkg-config libsodium-dev libasio-dev libavahi-clien
        libsqlite3-dev libcli11-dev nlohmann-json3-dev libreadline-dev)
 gui=(libimgui-dev libstb-dev libglfw3-dev libgl-dev libsystemd-dev fonts-dejavu-core)
 runtime=(avahi-daemon)
-tests=(doctest-dev avahi-utils dbus iproute2 procps xvfb xauth xdotool x11-utils
+tests=(doctest-dev avahi-utils dbus iproute2 procps xvfb xauth xdotool xclip x11-utils
        jq python3 clang libclang-rt-14-dev dpkg-dev lintian desktop-file-utils appstream man-db bash-completion libxml2-utils
        nftables tcpdump dnsmasq-base)
 

@@ -6,6 +6,10 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+#include <ctime>
+#include <string>
+
 using namespace hallway;
 using namespace hallway::cli;
 using nlohmann::json;
@@ -153,4 +157,19 @@ TEST_CASE("format: a peer's line says how it was found, peer text sanitized") {
     const std::string line = describe_peer(p);
     CHECK(line.find("\n    found by: inbound, remembered, shared by ") != std::string::npos);
     CHECK(line.find('\x1b') == std::string::npos);
+}
+
+TEST_CASE("format: chat and history times are local, with the date when not today") {
+    const char* old = std::getenv("TZ");
+    const std::string saved = old ? old : "";
+    setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3", 1);  // a POSIX rule: no tzdata needed
+    tzset();
+    constexpr std::int64_t kMon1405 = 1717416309000;  // 2024-06-03 12:05:09 UTC: 14:05 CEST
+    constexpr std::int64_t kTue0030 = 1717453800000;  // 2024-06-03 22:30 UTC: Tuesday 00:30 CEST
+    CHECK(format_time(kMon1405, kMon1405 + 3600 * 1000) == "14:05");
+    CHECK(format_time(kMon1405, kTue0030) == "2024-06-03 14:05");
+    CHECK(format_time(kTue0030, kTue0030) == "00:30");
+    if (old) setenv("TZ", saved.c_str(), 1);
+    else unsetenv("TZ");
+    tzset();
 }

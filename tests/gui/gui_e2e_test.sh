@@ -16,7 +16,16 @@ xvfb_up
 start_node cli - --no-mdns --port 0
 cport=$(port_of cli)
 
-start_window gui --nick gui --no-mdns --peer "127.0.0.1:$cport"
+# A stand-in xdg-open first on the window's PATH: a clicked link is handed to
+# it, and it only writes its arguments down, one per line.
+mkdir -p "$E2E_DIR/bin"
+printf '#!/bin/sh\nprintf "%%s\\n" "$@" >>"%s/opened"\n' "$E2E_DIR" >"$E2E_DIR/bin/xdg-open"
+chmod +x "$E2E_DIR/bin/xdg-open"
+export PATH="$E2E_DIR/bin:$PATH"
+
+# --port 0: another Hallway on the default port (a test running beside this one)
+# would put a notice above the conversation and move what is clicked there.
+start_window gui --nick gui --no-mdns --port 0 --peer "127.0.0.1:$cport"
 wait_for 15 "the window answers on its control socket" hw gui peers
 wait_for 10 "the window sees the cli node" online_in gui cli
 wait_for 10 "the cli node sees the window" online_in cli gui
@@ -55,6 +64,46 @@ screenshot 3_received
 # Open conversation: the message was read, the title carries no unread count.
 wait_for 5 "the open conversation is read" read_up
 [ "$(xdotool getwindowname "$win")" = "Hallway" ] || fail "title should be plain: $(xdotool getwindowname "$win")"
+
+# --- the conversation view: a link, the message's menu, the X clipboard -------
+url="https://example.org/hallway-e2e"
+link_text="the docs: $url."
+hw cli send gui "$link_text" --timeout 5 >/dev/null || fail "the link text from the cli node was not acknowledged"
+has 1 gui cli "$link_text" || fail "the window's node lacks the link text"
+sleep 0.5
+screenshot 3a_link
+# The newest bubble is the bottom one on the left (the conversation is short:
+# bubbles from the top), its body on its second line: the link starts after
+# "the docs: ". The menu opens at the pointer: Copy text, Select text...,
+# then (a link was under it) Copy link, Open link.
+link_x=420; link_y=264
+menu() { xdotool mousemove --window "$win" "$link_x" "$link_y"; sleep 0.3; xdotool click 3; sleep 0.5; }
+menu_item() { click $((link_x + 30)) $((link_y + $1)); }
+copy_text=16 select_text=36 copy_link=60
+if command -v xclip >/dev/null; then
+    clipboard_is() { [ "$(timeout 2 xclip -o -selection clipboard 2>/dev/null)" = "$1" ]; }
+    menu
+    screenshot 3b_menu
+    menu_item $copy_text
+    wait_for 5 "Copy text put the whole text in the X clipboard" clipboard_is "$link_text"
+    menu
+    menu_item $copy_link
+    wait_for 5 "Copy link put the URL in the X clipboard" clipboard_is "$url"
+    # Select text...: the text in a field where Ctrl+A, Ctrl+C work.
+    menu
+    menu_item $select_text
+    xdotool key ctrl+a ctrl+c
+    wait_for 5 "Ctrl+C in Select text copied the text" clipboard_is "$link_text"
+    screenshot 3c_select
+    click 306 459  # Close
+else
+    echo "NOTE: xclip missing (scripts/deps.sh test installs it): the clipboard is not checked"
+fi
+# A click on the link hands exactly it to xdg-open; nothing opened it before.
+[ -e "$E2E_DIR/opened" ] && fail "a link was opened without a click: $(cat "$E2E_DIR/opened")"
+click "$link_x" "$link_y"
+wait_for 5 "a click on the link ran xdg-open with it" test -s "$E2E_DIR/opened"
+[ "$(cat "$E2E_DIR/opened")" = "$url" ] || fail "xdg-open was given $(cat "$E2E_DIR/opened"), not $url"
 
 # --- rooms --------------------------------------------------------------------
 room_has() { hw "$1" history "#$2" --json | jq -e --arg b "$3" 'any(.[]; .kind == "text" and .body == $b)'; }
@@ -120,7 +169,7 @@ quit_window
 fp=$(fp_of gui)
 # The cheapest Argon2 (a test-only setting): this tests the window, not the KDF.
 HALLWAY_TEST_CHEAP_KDF=1 hw gui lock --passphrase-fd 3 3<<<"correct horse" >/dev/null || fail "the window's profile was not locked"
-start_window gui --no-mdns --peer "127.0.0.1:$cport"
+start_window gui --no-mdns --port 0 --peer "127.0.0.1:$cport"
 # The title names the screen: the unlock screen, then the messenger.
 locked_window() { xdotool search --name '^Hallway \(locked\)$' >/dev/null; }
 wait_for 15 "the unlock screen" locked_window
