@@ -173,3 +173,18 @@ TEST_CASE("format: chat and history times are local, with the date when not toda
     else unsetenv("TZ");
     tzset();
 }
+
+TEST_CASE("format: a search hit is one line: where, who, the body's line with a word, no control characters") {
+    json room_hit{{"kind", "room"}, {"room", std::string(32, 'a')}, {"name", "team"}, {"id", std::string(32, 'b')},
+                  {"seq", 0}, {"mine", false}, {"author", "al\x1b[31mice"}, {"body", "first\nthe Lunch plan\x07\nlast"},
+                  {"sent_at", 1700000000000}};
+    const std::string line = search_hit_line(search_hit_from_json(room_hit), {"lunch"});
+    CHECK(line.substr(line.find(']')) == "] #team  al?[31mice: the Lunch plan?");
+    CHECK(line.find('\x1b') == std::string::npos);
+    CHECK(line.find('\n') == std::string::npos);
+    CHECK(line.front() == '[');
+    json peer_hit{{"kind", "peer"}, {"peer", std::string(40, '1')}, {"nick", "bob"}, {"mine", true}, {"author", "me too"},
+                  {"body", "see you"}, {"sent_at", 1700000000000}};
+    const std::string mine = search_hit_line(search_hit_from_json(peer_hit), {"nothing"});
+    CHECK(mine.substr(mine.find(']')) == "] bob  me: see you");
+}

@@ -179,7 +179,7 @@ TEST_CASE("store search: hostile text is searched for as words, never run as FTS
     CHECK(error.find("too long") != std::string::npos);
 }
 
-TEST_CASE("store search: room texts of rooms we are or were in, not invitations; forgetting a room unindexes it") {
+TEST_CASE("store search: room texts of rooms we are or were in, not invitations, and a forgotten room unindexed") {
     TempDir dir;
     auto s = open_store(dir / "hallway.db");
     const PeerKey alice = peer_key(1);

@@ -613,8 +613,8 @@ DELETE FROM messages WHERE seq = 7;
         CHECK(inserted);
         CHECK(store->history(peer_key(3)).at(0).seq == 8);
     }
-    CHECK(raw_int(path, "PRAGMA user_version") == kSchemaVersion);
-    CHECK(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'messages_%' AND type = 'table'") == 0);
+    CHECK(raw_int(path, "PRAGMA user_version") == store_detail::kSchemaVersion);
+    CHECK(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'messages_v2'") == 0);
     CHECK(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN ('messages_by_peer', 'messages_outbox')") == 2);
     CHECK(raw_int(path, "SELECT count(*) FROM sqlite_sequence") == 1);
 }
@@ -638,7 +638,10 @@ TEST_CASE("store: a version-4 file gets its texts wrongly failed as too large qu
                   "WHERE body IN ('lossy 70', 'big');"
                   "UPDATE messages SET state = 'failed', failure = 'x' WHERE body = 'really failed';"
                   "UPDATE messages SET body = replace(hex(zeroblob(40000)), '0', 'x') WHERE body = 'big';"
-                  // Back to version 4: without what migrations 6 and 7 added.
+                  // Back to version 4: without what migrations 6, 7 and 8 added.
+                  "DROP TRIGGER messages_search_insert; DROP TRIGGER messages_search_delete;"
+                  "DROP TRIGGER messages_search_update; DROP TRIGGER room_entries_unsearch;"
+                  "DROP TABLE messages_search; DROP TABLE room_texts_search;"
                   "DROP INDEX messages_receipts; ALTER TABLE messages DROP COLUMN read_sent;"
                   "ALTER TABLE messages DROP COLUMN read_at_ms;"
                   "DROP TRIGGER contacts_forget_addresses; DROP TRIGGER contacts_block_addresses;"
@@ -1394,7 +1397,11 @@ TEST_CASE("store: a version-6 file gains read times, its old texts read and owin
         REQUIRE(store->add_incoming(incoming(1, bob, "old in"), inserted) == StoreError::ok);
         REQUIRE(store->add_outgoing(text(2, bob, "old out")) == StoreError::ok);
     }
-    raw_sql(path, "DROP INDEX messages_receipts; ALTER TABLE messages DROP COLUMN read_sent;"
+    // Back to version 6: without what migrations 7 and 8 (search) added.
+    raw_sql(path, "DROP TRIGGER messages_search_insert; DROP TRIGGER messages_search_delete;"
+                  "DROP TRIGGER messages_search_update; DROP TRIGGER room_entries_unsearch;"
+                  "DROP TABLE messages_search; DROP TABLE room_texts_search;"
+                  "DROP INDEX messages_receipts; ALTER TABLE messages DROP COLUMN read_sent;"
                   "ALTER TABLE messages DROP COLUMN read_at_ms; PRAGMA user_version = 6;");
     {
         auto store = open_ok(path);
