@@ -132,6 +132,19 @@ cli_sends_and_notes() {
     [ "$(notes_count)" = $((before + 1)) ] || fail "more than one notification: $(tail -n2 "$notes")"
 }
 
+# The Settings dialog: "Settings..." sits at the right end of the
+# "Your fingerprint" row of the identity panel.
+xdotool windowfocus --sync "$win" || true
+click 236 174
+# The modal is centred: "Hide name and text" sets the node's setting.
+click 326 380
+notifications_are() { [ "$(hw gui notifications)" = "$1" ]; }
+wait_for 5 "the dialog set notifications hidden" notifications_are hidden
+screenshot 19_settings
+click 326 354  # Show name and text
+wait_for 5 "the dialog set notifications full" notifications_are full
+click 338 436  # Close
+
 # Focused, with the conversation on screen: the window says nothing (the text
 # is read there: its unread count clears, which needs a focused frame).
 xdotool windowfocus --sync "$win" || true
