@@ -496,12 +496,25 @@ std::optional<MessageId> Node::send_text(const PeerKey& peer, std::string_view b
     return m.id;
 }
 
+namespace {
+// With read receipts off a person sees none, also those that came before
+// (docs/PROTOCOL.md §14, as Signal does): the times stay stored for when
+// they are turned on again.
+void hide_peer_reads(StoredMessage& m) {
+    if (m.direction == Direction::out) m.read_at_ms = 0;
+}
+}  // namespace
+
 std::vector<StoredMessage> Node::history(const PeerKey& peer, std::size_t limit, std::int64_t before_seq) const {
-    return impl_->store->history_before(peer, before_seq, limit);
+    auto messages = impl_->store->history_before(peer, before_seq, limit);
+    if (!impl_->settings.read_receipts) std::for_each(messages.begin(), messages.end(), hide_peer_reads);
+    return messages;
 }
 
 std::optional<StoredMessage> Node::message(const PeerKey& peer, Direction direction, const MessageId& id) const {
-    return impl_->store->message(peer, direction, id);
+    auto m = impl_->store->message(peer, direction, id);
+    if (m && !impl_->settings.read_receipts) hide_peer_reads(*m);
+    return m;
 }
 
 void Node::request_history(const PeerKey& peer, std::size_t limit) {

@@ -92,7 +92,15 @@ void on(Model& model, const core::HistoryLoaded& e) {
     if (auto peer = model.peers.find(e.peer); peer != model.peers.end()) peer->second.unread = 0;
 }
 
-void on(Model& model, const core::OwnIdentity& e) { model.own = e; }
+void on(Model& model, const core::OwnIdentity& e) {
+    model.own = e;
+    // Read receipts off: none shown, also those already on screen (the node
+    // leaves them out of history from now on too).
+    if (!e.read_receipts)
+        for (auto& [peer, conv] : model.conversations)
+            for (auto& m : conv.messages)
+                if (m.direction == core::Direction::out) m.read_at_ms = 0;
+}
 
 void on(Model& model, const core::Notice& e) {
     model.notices.push_back(e);

@@ -17,6 +17,9 @@ constexpr const char* kNotificationsHelp =
     "Hidden: the notification says only \"New message\", for screens others can see. "
     "None come from blocked people, or while your status is busy.";
 
+constexpr const char* kReadReceiptsHelp =
+    "People see \"seen\" under the messages you have read. Off: you tell no one, and you see no one's either.";
+
 }  // namespace
 
 void settings_button(SettingsDialogState& state) {
@@ -46,7 +49,11 @@ void draw_settings_dialog(const Model& model, SettingsDialogState& state, Comman
             if (ImGui::RadioButton(kNotificationChoices[i], &current, static_cast<int>(i)))
                 out.push_back(SetNotifications{static_cast<core::Notifications>(i)});
         ImGui::Separator();
-        // Read receipts: the "Send read receipts" checkbox goes here.
+        bool receipts = own.read_receipts;
+        if (ImGui::Checkbox("Send read receipts", &receipts)) out.push_back(SetReadReceipts{receipts});
+        ImGui::PushTextWrapPos(ImGui::GetFontSize() * 24.0f);
+        ImGui::TextDisabled("%s", kReadReceiptsHelp);
+        ImGui::PopTextWrapPos();
     }
     if (ImGui::Button("Close")) ImGui::CloseCurrentPopup();
     ImGui::EndPopup();

@@ -105,6 +105,13 @@ TEST_CASE("node: a text read sends read, and its sender sees it read and deliver
     for (const auto& e : a_events.of<core::MessageStateChanged>())
         if (e.id == *id && e.read_at_ms == m->read_at_ms) told = true;
     CHECK(told);
+
+    // Turned off, the sender sees no seen marks, also earlier ones; they come back when on.
+    REQUIRE(p.a.node->set_read_receipts(false, error));
+    CHECK(p.a.node->message(p.b_key, core::Direction::out, *id)->read_at_ms == 0);
+    CHECK(p.a.node->history(p.b_key).at(0).read_at_ms == 0);
+    REQUIRE(p.a.node->set_read_receipts(true, error));
+    CHECK(p.a.node->history(p.b_key).at(0).read_at_ms == m->read_at_ms);
 }
 
 TEST_CASE("node: with read receipts off, none is sent, none asked for, and a peer's read is not believed") {

@@ -38,7 +38,7 @@ wait_for 10 "the fake notification server owns its name" notification_server_up
 
 start_node cli - --no-mdns --port 0
 cport=$(port_of cli)
-start_window gui --nick gui --no-mdns --peer "127.0.0.1:$cport"
+start_window gui --nick gui --no-mdns --port 0 --peer "127.0.0.1:$cport"
 wait_for 15 "the window answers on its control socket" hw gui peers
 wait_for 10 "the window sees the cli node" online_in gui cli
 wait_for 10 "the cli node sees the window" online_in cli gui

@@ -166,6 +166,21 @@ TEST_CASE("a read receipt marks our message seen once, and delivered") {
     CHECK(m.conversations[key(1)].messages.size() == 1);
 }
 
+TEST_CASE("read receipts turned off hide the seen marks on screen, ours only") {
+    Model m;
+    auto in = message(2, 2, core::Direction::in, 1);
+    in.read_at_ms = 4000;
+    gui::apply(m, core::HistoryLoaded{key(1), {message(1, 1, core::Direction::out, 1), in}});
+    gui::apply(m, core::MessageStateChanged{msg_id(1), key(1), core::MessageState::delivered, 5000});
+    core::OwnIdentity own;
+    gui::apply(m, own);
+    CHECK(m.conversations[key(1)].messages[0].read_at_ms == 5000);  // on: kept
+    own.read_receipts = false;
+    gui::apply(m, own);
+    CHECK(m.conversations[key(1)].messages[0].read_at_ms == 0);
+    CHECK(m.conversations[key(1)].messages[1].read_at_ms == 4000);  // when we read theirs is ours to know
+}
+
 TEST_CASE("a name clash is flagged and shared nicks are told apart") {
     Model m;
     auto real = peer(1, "alice", false);
