@@ -42,7 +42,7 @@ int migrate(sqlite3* db, std::int64_t from_version);
 StoreError from_sqlite_open_error(int rc);
 
 // Registers hallway_room_text(bytes) on db (store_search.cpp): a room entry's
-// text body, NULL when the bytes are not a text entry. Migration 7 and the
+// text body, NULL when the bytes are not a text entry. Migration 8 and the
 // room index use it; before the migration runs.
 int register_search_functions(sqlite3* db);
 

@@ -1,4 +1,4 @@
-// The search's part of the store: the FTS5 indexes of migration 7 (one-to-one
+// The search's part of the store: the FTS5 indexes of migration 8 (one-to-one
 // texts kept by triggers, room texts indexed as add_room_entry stores them)
 // and Store::search. What a person types becomes a query through
 // core/search_query.hpp only: never FTS5 syntax.
