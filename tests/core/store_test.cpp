@@ -1482,6 +1482,8 @@ TEST_CASE("store: a peer's read marks our texts to it read and delivered, once, 
     REQUIRE(store->apply_peer_read(bob, ids, 9000, changed) == StoreError::ok);
     CHECK(changed.empty());
     CHECK(store->history(bob)[0].read_at_ms == 8000);
+}
+
 TEST_CASE("store: a version-3 file's texts and room texts are found by search once migrated") {
     TempDir dir;
     const auto path = dir / "hallway.db";
