@@ -137,13 +137,19 @@ cli_sends_and_notes() {
 xdotool windowfocus --sync "$win" || true
 click 236 174
 # The modal is centred: "Hide name and text" sets the node's setting.
-click 326 380
+click 326 341
 notifications_are() { [ "$(hw gui notifications)" = "$1" ]; }
 wait_for 5 "the dialog set notifications hidden" notifications_are hidden
 screenshot 19_settings
-click 326 354  # Show name and text
+click 326 315  # Show name and text
 wait_for 5 "the dialog set notifications full" notifications_are full
-click 338 436  # Close
+# "Send read receipts" turns them off and on again.
+receipts_are() { [ "$(hw gui read-receipts)" = "$1" ]; }
+click 326 397
+wait_for 5 "the dialog turned read receipts off" receipts_are off
+click 326 397
+wait_for 5 "the dialog turned read receipts on" receipts_are on
+click 338 475  # Close
 
 # Focused, with the conversation on screen: the window says nothing (the text
 # is read there: its unread count clears, which needs a focused frame).
