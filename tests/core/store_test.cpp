@@ -95,6 +95,15 @@ int raw_exec(const std::filesystem::path& path, const std::string& sql, std::str
     sqlite3_close(db);
     return rc;
 }
+// What migrations 7 (read receipts) and 8 (search) added, dropped again: a
+// test then makes an older file from a current one.
+constexpr const char* kUndoMigrations7And8 =
+    "DROP TRIGGER messages_search_insert; DROP TRIGGER messages_search_delete;"
+    "DROP TRIGGER messages_search_update; DROP TRIGGER room_entries_unsearch;"
+    "DROP TABLE messages_search; DROP TABLE room_texts_search;"
+    "DROP INDEX messages_receipts; ALTER TABLE messages DROP COLUMN read_sent;"
+    "ALTER TABLE messages DROP COLUMN read_at_ms;";
+
 void raw_sql(const std::filesystem::path& path, const std::string& sql) {
     std::string error;
     int rc = raw_exec(path, sql, error);
@@ -639,11 +648,7 @@ TEST_CASE("store: a version-4 file gets its texts wrongly failed as too large qu
                   "UPDATE messages SET state = 'failed', failure = 'x' WHERE body = 'really failed';"
                   "UPDATE messages SET body = replace(hex(zeroblob(40000)), '0', 'x') WHERE body = 'big';"
                   // Back to version 4: without what migrations 6, 7 and 8 added.
-                  "DROP TRIGGER messages_search_insert; DROP TRIGGER messages_search_delete;"
-                  "DROP TRIGGER messages_search_update; DROP TRIGGER room_entries_unsearch;"
-                  "DROP TABLE messages_search; DROP TABLE room_texts_search;"
-                  "DROP INDEX messages_receipts; ALTER TABLE messages DROP COLUMN read_sent;"
-                  "ALTER TABLE messages DROP COLUMN read_at_ms;"
+                  + std::string(kUndoMigrations7And8) +
                   "DROP TRIGGER contacts_forget_addresses; DROP TRIGGER contacts_block_addresses;"
                   "DROP TABLE contact_addresses; ALTER TABLE contacts DROP COLUMN shares_addresses;"
                   "PRAGMA user_version = 4;");
@@ -1398,11 +1403,7 @@ TEST_CASE("store: a version-6 file gains read times, its old texts read and owin
         REQUIRE(store->add_outgoing(text(2, bob, "old out")) == StoreError::ok);
     }
     // Back to version 6: without what migrations 7 and 8 (search) added.
-    raw_sql(path, "DROP TRIGGER messages_search_insert; DROP TRIGGER messages_search_delete;"
-                  "DROP TRIGGER messages_search_update; DROP TRIGGER room_entries_unsearch;"
-                  "DROP TABLE messages_search; DROP TABLE room_texts_search;"
-                  "DROP INDEX messages_receipts; ALTER TABLE messages DROP COLUMN read_sent;"
-                  "ALTER TABLE messages DROP COLUMN read_at_ms; PRAGMA user_version = 6;");
+    raw_sql(path, std::string(kUndoMigrations7And8) + "PRAGMA user_version = 6;");
     {
         auto store = open_ok(path);
         auto h = store->history(bob);
