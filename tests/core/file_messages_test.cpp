@@ -126,7 +126,9 @@ TEST_CASE("file messages: keys sorted as text strings, shortest heads") {
 }
 
 TEST_CASE("file messages: every defined key missing, twice, tagged or of another type is refused") {
-    for (const auto& [name, pairs] : valid_maps()) {
+    for (const auto& entry : valid_maps()) {
+        const auto& name = entry.first;
+        const auto& pairs = entry.second;
         CAPTURE(name);
         REQUIRE(!refused(map(pairs)));
         for (std::size_t k = 0; k < pairs.size(); ++k) {
@@ -150,7 +152,9 @@ TEST_CASE("file messages: every defined key missing, twice, tagged or of another
 }
 
 TEST_CASE("file messages: unknown keys of any type are ignored, keys of other file types too") {
-    for (const auto& [name, pairs] : valid_maps()) {
+    for (const auto& entry : valid_maps()) {
+        const auto& name = entry.first;
+        const auto& pairs = entry.second;
         CAPTURE(name);
         const auto plain = decode_file_message(map(pairs));
         REQUIRE(plain);

@@ -262,7 +262,8 @@ TEST_CASE("node: restarted without --peer or mDNS, a contact is dialed where it 
     asio::io_context io;
     Running alice(io, {}, core::kMaxStrangers, "alice");
     Running bob(io, {"127.0.0.1:" + std::to_string(alice.node->port())}, core::kMaxStrangers, "bob");
-    const auto [a, b] = meet(io, alice, bob);
+    const auto keys = meet(io, alice, bob);
+    const auto &a = keys.first, &b = keys.second;
     CHECK(named(bob, "alice")->found_by == std::vector<std::string>{"--peer"});
     CHECK(named(alice, "bob")->found_by == std::vector<std::string>{"inbound"});
 

@@ -343,7 +343,9 @@ TEST_CASE("profile lock: a locked profile holds none of its secrets in plaintext
     std::string message;
     REQUIRE(lock_profile(dir, kPass, message));
     const auto locked = snapshot(dir);
-    for (const auto& [what, needle] : secrets) {
+    for (const auto& entry : secrets) {
+        const auto& what = entry.first;
+        const auto& needle = entry.second;
         INFO(what);
         CHECK(present(locked, needle) == "");
     }

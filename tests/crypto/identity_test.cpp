@@ -138,7 +138,9 @@ TEST_CASE("corrupt identity files are errors and are left byte for byte unchange
         {"trailing garbage", good + "x"},
         {"other header", "hallway-identity v2\n" + good.substr(20)},
     };
-    for (const auto& [what, text] : cases) {
+    for (const auto& entry : cases) {
+        const auto& what = entry.first;
+        const auto& text = entry.second;
         CAPTURE(what);
         write_file(file, text);
         KeyPair out;

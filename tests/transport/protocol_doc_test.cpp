@@ -229,7 +229,9 @@ TEST_CASE("the worked example in docs/PROTOCOL.md matches the code") {
         MESSAGE("rewrote " << kDocPath);
     }
     const auto blocks = find_blocks(doc);
-    for (const auto& [label, text] : generated) {
+    for (const auto& entry : generated) {
+        const auto& label = entry.first;
+        const auto& text = entry.second;
         INFO("block example-" << label);
         REQUIRE(blocks.count(label) == 1);
         const auto [begin, end] = blocks.at(label);

@@ -72,7 +72,8 @@ TEST_CASE("simultaneous dial keeps exactly one session on both sides and loses n
     for (std::uint8_t round = 0; round < 4; ++round) {
         asio::io_context io;
         Listening nodes(io, round);
-        auto& [alice, bob, pa, pb] = nodes;
+        Node &alice = nodes.alice, &bob = nodes.bob;
+        const std::uint16_t pa = nodes.pa, pb = nodes.pb;
         for (std::uint32_t i = 0; i < 20; ++i) {  // queued before any session: sent on session up
             alice.say(bob.key.public_key, 1, i);
             bob.say(alice.key.public_key, 2, i);
@@ -346,7 +347,8 @@ TEST_CASE("simultaneous files-lane dials keep exactly one files lane on both sid
     for (std::uint8_t round = 0; round < 4; ++round) {
         asio::io_context io;
         Listening nodes(io, round);
-        auto& [alice, bob, pa, pb] = nodes;
+        Node &alice = nodes.alice, &bob = nodes.bob;
+        const std::uint16_t pa = nodes.pa, pb = nodes.pb;
         alice.transport->dial(local(pb), bob.key.public_key, Lane::files);
         bob.transport->dial(local(pa), alice.key.public_key, Lane::files);
         REQUIRE(run_until(io, [&] {
