@@ -7,7 +7,7 @@
 set -euo pipefail
 
 build=(cmake ninja-build g++ pkg-config libsodium-dev libasio-dev libavahi-client-dev
-       libsqlite3-dev libcli11-dev nlohmann-json3-dev libreadline-dev)
+       libsqlite3-dev libcli11-dev nlohmann-json3-dev libreadline-dev libexpat1-dev)
 gui=(libimgui-dev libstb-dev libglfw3-dev libgl-dev libsystemd-dev fonts-dejavu-core)
 runtime=(avahi-daemon)
 tests=(doctest-dev avahi-utils dbus iproute2 procps xvfb xauth xdotool xclip x11-utils

@@ -1,0 +1,23 @@
+#pragma once
+// Limits on what a link-local XMPP peer may make us parse (XMPP_BRIDGE.md §4.5).
+// Anyone on the LAN can open a stream, so every byte they send is bounded: one
+// place for the numbers so the parser, the tests and the docs agree.
+#include <cstddef>
+
+namespace hallway::xmpp {
+
+// Bytes up to and including the '>' of the <stream:stream> start tag (XML declaration included).
+inline constexpr std::size_t kMaxHeaderBytes = 4096;
+// Bytes of one stanza, from its start tag to its end tag.
+inline constexpr std::size_t kMaxStanzaBytes = 262144;
+// Element depth: the stream root is 1, a stanza 2.
+inline constexpr std::size_t kMaxDepth = 16;
+inline constexpr std::size_t kMaxAttributes = 32;
+// Local name of an element or attribute.
+inline constexpr std::size_t kMaxNameBytes = 256;
+// An attribute value (after unescaping); also bounds namespace URIs.
+inline constexpr std::size_t kMaxAttributeValueBytes = 4096;
+// Everything expat allocates for one stream plus the stanza tree being built.
+inline constexpr std::size_t kMaxParserMemory = 1024 * 1024;
+
+}  // namespace hallway::xmpp
