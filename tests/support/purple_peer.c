@@ -30,6 +30,8 @@
 static GMainLoop *main_loop;
 static PurpleAccount *account;
 static gboolean debug_on;
+/* Buddies signed on and not yet signed off: one signed_off each, however libpurple says it. */
+static GHashTable *online;
 
 /* ---- JSON output ---- */
 
@@ -136,11 +138,17 @@ static void on_signed_on(PurpleConnection *gc) {
     emit("ready", "name", purple_account_get_username(purple_connection_get_account(gc)), NULL);
 }
 static void on_buddy_signed_on(PurpleBuddy *buddy) {
+    g_hash_table_add(online, g_strdup(purple_buddy_get_name(buddy)));
     emit("signed_on", "buddy", purple_buddy_get_name(buddy), NULL);
 }
 static void on_buddy_signed_off(PurpleBuddy *buddy) {
-    emit("signed_off", "buddy", purple_buddy_get_name(buddy), NULL);
+    if (g_hash_table_remove(online, purple_buddy_get_name(buddy)))
+        emit("signed_off", "buddy", purple_buddy_get_name(buddy), NULL);
 }
+/* The bonjour prpl drops a vanished buddy that is not saved (every buddy it
+ * found by itself) from the list without setting it offline first: no
+ * buddy-signed-off, only buddy-removed. */
+static void on_buddy_removed(PurpleBuddy *buddy) { on_buddy_signed_off(buddy); }
 static void on_buddy_status_changed(PurpleBuddy *buddy, PurpleStatus *old_status,
                                     PurpleStatus *new_status) {
     (void)old_status;
@@ -232,6 +240,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     main_loop = g_main_loop_new(NULL, FALSE);
+    online = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
     purple_util_set_user_dir(dir);
     purple_debug_set_enabled(FALSE); /* the ui ops below decide */
@@ -253,6 +262,8 @@ int main(int argc, char **argv) {
                           PURPLE_CALLBACK(on_buddy_signed_on), NULL);
     purple_signal_connect(purple_blist_get_handle(), "buddy-signed-off", &handle,
                           PURPLE_CALLBACK(on_buddy_signed_off), NULL);
+    purple_signal_connect(purple_blist_get_handle(), "buddy-removed", &handle,
+                          PURPLE_CALLBACK(on_buddy_removed), NULL);
     purple_signal_connect(purple_blist_get_handle(), "buddy-status-changed", &handle,
                           PURPLE_CALLBACK(on_buddy_status_changed), NULL);
     purple_signal_connect(purple_conversations_get_handle(), "received-im-msg", &handle,
@@ -278,5 +289,6 @@ int main(int argc, char **argv) {
     purple_account_set_enabled(account, UI_ID, FALSE);
     purple_core_quit();
     g_main_loop_unref(main_loop);
+    g_hash_table_destroy(online);
     return 0;
 }
