@@ -20,6 +20,8 @@
 #include <purple.h>
 
 #include <glib.h>
+#include <glib-unix.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,6 +226,13 @@ static gboolean on_stdin(GIOChannel *source, GIOCondition condition, gpointer da
     return TRUE;
 }
 
+/* SIGTERM (lib.sh's teardown) signs off cleanly, as quit does. */
+static gboolean on_sigterm(gpointer data) {
+    (void)data;
+    g_main_loop_quit(main_loop);
+    return G_SOURCE_REMOVE;
+}
+
 int main(int argc, char **argv) {
     const char *dir = NULL, *name = NULL;
     for (int i = 1; i < argc; ++i) {
@@ -283,6 +292,7 @@ int main(int argc, char **argv) {
     g_io_add_watch(in, G_IO_IN | G_IO_HUP | G_IO_ERR, on_stdin, NULL);
     g_io_channel_unref(in);
 
+    g_unix_signal_add(SIGTERM, on_sigterm, NULL);
     g_main_loop_run(main_loop);
 
     /* A clean sign-off: the prpl withdraws its record and closes its streams. */
