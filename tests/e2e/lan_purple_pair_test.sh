@@ -40,6 +40,16 @@ seen() { [ -n "$(events "$1" "$2")" ]; }
 ts() { events "$1" "$2" | head -n1 | jq -r .ts; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
+# PURPLE_PAIR_PCAP=FILE: keep the XMPP streams (TCP 5298, seen from host 2) for
+# the bridge's parser seeds and a look at libpurple's exact bytes.
+if [ -n "${PURPLE_PAIR_PCAP:-}" ]; then
+    # Not through on_host: $! must be tcpdump itself, for the SIGINT that ends it.
+    "$VLAN_SH" exec "$E2E_VLAN" 2 tcpdump -i eth0 -U -w "$PURPLE_PAIR_PCAP" tcp port 5298 >"$E2E_DIR/tcpdump.log" 2>&1 &
+    CAPTURE_PID=$!
+    E2E_PIDS+=($!)
+    wait_for 5 "tcpdump listens" grep -q "listening on" "$E2E_DIR/tcpdump.log"
+fi
+
 t_start=$(now_ms)
 start_peer alice 1
 start_peer bob 2
@@ -107,4 +117,9 @@ note "alice's stream header as bob read it: $(awk '/Receive: -<\?xml/ { getline 
 note "sign-off latency (quit -> the other sees it): ${signoff} ms"
 note "sign-on latency (ready -> the other lists it): alice->bob ${signon_ab} ms, bob->alice ${signon_ba} ms;" \
      "message latency: alice->bob ${lat_ab} ms (first, dials), bob->alice ${lat_ba} ms; total $(( $(now_ms) - t_start )) ms"
+if [ -n "${PURPLE_PAIR_PCAP:-}" ]; then
+    tell bob quit
+    sleep 1  # bob's close is on the wire
+    kill -INT "$CAPTURE_PID"; wait "$CAPTURE_PID" 2>/dev/null || true
+fi
 echo "purple pair test passed"
