@@ -113,7 +113,7 @@ wait_for 5 "alice's purple_peer exits after quit" bash -c "! kill -0 ${PEER_PID[
 wait "${PEER_PID[alice]}" || fail "alice's purple_peer exited with $?"
 kill -0 "${PEER_PID[bob]}" || fail "bob's purple_peer died"
 # (The bonjour prpl logs each read as "Receive: -BYTES- N bytes"; the header spans two lines.)
-note "alice's stream header as bob read it: $(awk '/Receive: -<\?xml/ { getline n; print substr($0, index($0, "-") + 1) "\\n" n; exit }' "$E2E_DIR/bob.log")"
+note "alice's stream header as bob read it: $(awk '/Receive: -<\?xml/ { getline n; sub(/- [0-9]+ bytes$/, "", n); print substr($0, index($0, "-") + 1) "\\n" n; exit }' "$E2E_DIR/bob.log")"
 note "sign-off latency (quit -> the other sees it): ${signoff} ms"
 note "sign-on latency (ready -> the other lists it): alice->bob ${signon_ab} ms, bob->alice ${signon_ba} ms;" \
      "message latency: alice->bob ${lat_ab} ms (first, dials), bob->alice ${lat_ba} ms; total $(( $(now_ms) - t_start )) ms"
