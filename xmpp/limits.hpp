@@ -17,6 +17,8 @@ inline constexpr std::size_t kMaxAttributes = 32;
 inline constexpr std::size_t kMaxNameBytes = 256;
 // An attribute value (after unescaping); also bounds namespace URIs.
 inline constexpr std::size_t kMaxAttributeValueBytes = 4096;
+// Text of a message's <body> after unescaping (Hallway's `text` limit).
+inline constexpr std::size_t kMaxBodyBytes = 65536;
 // Everything expat allocates for one stream plus the stanza tree being built.
 inline constexpr std::size_t kMaxParserMemory = 1024 * 1024;
 
