@@ -97,7 +97,7 @@ TEST_CASE("stanzas: receipt and iq error reply exact bytes") {
 }
 
 TEST_CASE("stanzas: everything built reads back to what was sent") {
-    const std::vector<std::string> texts{kNasty, "line 1\nline 2\n\n", "\n", "", "tab\there \"q\" 'a'", kNasty + "\n" + kNasty};
+    const std::vector<std::string> texts{kNasty, "line 1\nline 2\n\n", "\n", "", "tab\there \"q\" 'a'", "crlf\r\nline\r", kNasty + "\n" + kNasty};
     for (const auto& text : texts) {
         for (const bool html : {false, true}) {
             for (const bool request : {false, true}) {
@@ -127,6 +127,13 @@ TEST_CASE("stanzas: everything built reads back to what was sent") {
     CHECK(r.receipt_for == std::optional<std::string>(kNasty));
     CHECK(!r.body.has_value());
     CHECK(r.type.empty());
+}
+
+TEST_CASE("stanzas: bytes XML cannot carry are sent as U+FFFD, not dropped with the stream") {
+    const OutgoingMessage sent{"me@h1", "you@h2", "1", "a\x01" "b\xFF" "c", true, std::nullopt, false};
+    const std::string bytes = chat_message(sent);
+    CHECK(bytes.find("<font>a\xEF\xBF\xBD" "b\xEF\xBF\xBD" "c</font>") != std::string::npos);
+    CHECK(message_of(read_one(bytes)).body == std::optional<std::string>("a\xEF\xBF\xBD" "b\xEF\xBF\xBD" "c"));
 }
 
 TEST_CASE("stanzas: libpurple's real bytes from the virtual LAN") {
