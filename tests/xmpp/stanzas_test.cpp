@@ -90,6 +90,8 @@ TEST_CASE("stanzas: receipt and iq error reply exact bytes") {
     CHECK(iq_error_service_unavailable(elements[0], "a@h") ==
           "<iq from='a@h' to='b@h' type='error' id='q1'><error type='cancel'>"
           "<service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>");
+    // The reply reads back as an error iq, which a reader never answers (no loops).
+    CHECK(read_one(iq_error_service_unavailable(elements[0], "a@h")) == IncomingStanza{Iq{"error", "q1", "a@h"}});
     CHECK(read_stanza(elements[1]) == IncomingStanza{Iq{"set", "s2", ""}});
     CHECK(iq_error_service_unavailable(elements[1], "a@h") ==
           "<iq from='a@h' type='error' id='s2'><error type='cancel'>"
