@@ -22,4 +22,15 @@ inline constexpr std::size_t kMaxBodyBytes = 65536;
 // Everything expat allocates for one stream plus the stanza tree being built.
 inline constexpr std::size_t kMaxParserMemory = 1024 * 1024;
 
+// Presence in DNS-SD TXT records (xmpp/presence_txt.hpp).
+// One TXT character-string has a one-byte length (RFC 6763 §6.1), "key=value" included.
+inline constexpr std::size_t kMaxTxtStringBytes = 255;
+// A peer's status message ("msg") and nickname ("nick") after sanitizing (§4.4).
+inline constexpr std::size_t kMaxPresenceMessageBytes = 256;
+inline constexpr std::size_t kMaxPresenceNickBytes = 64;
+// A peer's "1st" and "last": display-only, as short as a nick.
+inline constexpr std::size_t kMaxPresenceNameBytes = 64;
+// The user part of the instance name we announce (user@host), derived from the nick.
+inline constexpr std::size_t kMaxInstanceUserBytes = 32;
+
 }  // namespace hallway::xmpp
