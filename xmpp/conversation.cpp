@@ -77,47 +77,94 @@ ConversationOutput Conversation::receive(std::string_view bytes, MonoTime now) {
 
 ConversationOutput Conversation::receive(std::span<const std::uint8_t> bytes, MonoTime now) {
     ConversationOutput out;
-    if (state_ != State::finished) {
-        for (auto& event : stream_.feed(bytes)) {
-            if (state_ == State::finished) break;  // nothing after the end, even from the same read
-            if (const auto* header = std::get_if<StreamOpened>(&event)) {
-                on_header(*header, now, out);
-            } else if (const auto* stanza = std::get_if<Stanza>(&event)) {
-                on_stanza(stanza->element, now, out);
-            } else if (std::holds_alternative<StreamClosed>(event)) {
-                if (state_ == State::closing) {
-                    finish(closing_because_, "answered", out);
-                } else {
-                    out.bytes += stream_close();
-                    finish(EndReason::remote_close, "", out);
-                }
-            } else if (const auto* error = std::get_if<StreamError>(&event)) {
-                fail(condition_name(error->condition), EndReason::stream_error_sent, error->detail, out);
-            }
-        }
+    if (state_ == State::identifying) {
+        if (held_bytes_.size() + bytes.size() > kMaxHeldBytes)
+            fail("policy-violation", EndReason::stream_error_sent, "bytes before identification", out);
+        else
+            held_bytes_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    } else if (state_ != State::finished) {
+        process(stream_.feed(bytes), now, out);
     }
     out.finished = state_ == State::finished;
     return out;
 }
 
+void Conversation::process(std::vector<StreamEvent> events, MonoTime now, ConversationOutput& out) {
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        if (state_ == State::finished) return;  // nothing after the end, even from the same read
+        if (state_ == State::identifying) {      // kept until the hook decides
+            held_events_.assign(std::make_move_iterator(events.begin() + static_cast<std::ptrdiff_t>(i)),
+                                std::make_move_iterator(events.end()));
+            return;
+        }
+        const StreamEvent& event = events[i];
+        if (const auto* header = std::get_if<StreamOpened>(&event)) {
+            on_header(*header, now, out);
+        } else if (const auto* stanza = std::get_if<Stanza>(&event)) {
+            on_stanza(stanza->element, now, out);
+        } else if (std::holds_alternative<StreamClosed>(event)) {
+            if (state_ == State::closing) {
+                finish(closing_because_, "answered", out);
+            } else {
+                out.bytes += stream_close();
+                finish(EndReason::remote_close, "", out);
+            }
+        } else if (const auto* error = std::get_if<StreamError>(&event)) {
+            fail(condition_name(error->condition), EndReason::stream_error_sent, error->detail, out);
+        }
+    }
+}
+
 void Conversation::on_header(const StreamOpened& header, MonoTime now, ConversationOutput& out) {
     their_header_from_ = attribute_of(header, "from");
+    their_header_to_ = attribute_of(header, "to");
     if (initiator_) return open_stream(now, out);
-    const Identification id = identify_ ? identify_(their_header_from_, attribute_of(header, "to")) : Identification{};
+    identify(now, out);
+}
+
+void Conversation::identify(MonoTime now, ConversationOutput& out) {
+    Identification id = identify_ ? identify_(their_header_from_, their_header_to_) : Identification{};
+    if (id.verdict == Identification::Verdict::wait) {
+        if (state_ != State::identifying) {
+            state_ = State::identifying;
+            identify_deadline_ = now + kIdentifyWait;
+        }
+        if (now < identify_deadline_) return;
+        id.verdict = Identification::Verdict::unknown_peer;
+    }
     our_name_ = id.our_name;
     // RFC 6120 §4.7.2: our `to` is their `from` verbatim.
     const std::string to = their_header_from_ ? *their_header_from_ : id.their_name;
     out.bytes += stream_header(our_name_, to);
     our_header_sent_ = true;
+    state_ = State::awaiting_header;
     switch (id.verdict) {
-        case Identification::Verdict::accept:
+        case Identification::Verdict::accept: {
             their_name_ = id.their_name;
-            return open_stream(now, out);
-        case Identification::Verdict::unknown_peer:
-            return fail("invalid-from", EndReason::invalid_from, their_header_from_.value_or("(no from)"), out);
+            open_stream(now, out);
+            // What arrived while the hook was deciding, in order.
+            std::vector<StreamEvent> held = std::move(held_events_);
+            held_events_.clear();
+            process(std::move(held), now, out);
+            const std::string bytes = std::move(held_bytes_);
+            held_bytes_.clear();
+            if (!bytes.empty() && state_ != State::finished)
+                process(stream_.feed({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}), now, out);
+            return;
+        }
         case Identification::Verdict::wrong_to:
-            return fail("host-unknown", EndReason::host_unknown, attribute_of(header, "to").value_or(""), out);
+            return fail("host-unknown", EndReason::host_unknown, their_header_to_.value_or(""), out);
+        case Identification::Verdict::unknown_peer:
+        case Identification::Verdict::wait:
+            return fail("invalid-from", EndReason::invalid_from, their_header_from_.value_or("(no from)"), out);
     }
+}
+
+ConversationOutput Conversation::identify_again(MonoTime now) {
+    ConversationOutput out;
+    if (state_ == State::identifying) identify(now, out);
+    out.finished = state_ == State::finished;
+    return out;
 }
 
 void Conversation::open_stream(MonoTime now, ConversationOutput& out) {
@@ -210,7 +257,7 @@ ConversationOutput Conversation::send(OutgoingMessage message, MonoTime now) {
         message.to = their_name_;
         out.bytes = chat_message(message);
         last_stanza_ = now;
-    } else if (state_ == State::awaiting_header && queued_bytes_ + message.text.size() <= kMaxQueuedBytes) {
+    } else if ((state_ == State::awaiting_header || state_ == State::identifying) && queued_bytes_ + message.text.size() <= kMaxQueuedBytes) {
         queued_bytes_ += message.text.size();
         queue_.push_back(std::move(message));
     } else {
@@ -224,7 +271,7 @@ ConversationOutput Conversation::close(MonoTime now) {
     ConversationOutput out;
     if (state_ == State::open) {
         start_closing(EndReason::local_close, now, out);
-    } else if (state_ == State::awaiting_header) {
+    } else if (state_ == State::awaiting_header || state_ == State::identifying) {
         // Nothing to linger for: they have not opened. Our header alone is
         // closed properly (libpurple parses what we sent).
         if (our_header_sent_) out.bytes += stream_close();
@@ -236,7 +283,7 @@ ConversationOutput Conversation::close(MonoTime now) {
 
 ConversationOutput Conversation::connection_closed(MonoTime) {
     ConversationOutput out;
-    if (state_ == State::awaiting_header)
+    if (state_ == State::awaiting_header || state_ == State::identifying)
         finish(EndReason::closed_before_header, "", out);
     else if (state_ == State::closing)
         finish(closing_because_, "connection closed while lingering", out);
@@ -251,6 +298,8 @@ ConversationOutput Conversation::on_timer(MonoTime now) {
     if (state_ == State::awaiting_header && now >= header_deadline_) {
         if (our_header_sent_) out.bytes += stream_close();
         finish(EndReason::header_timeout, "", out);
+    } else if (state_ == State::identifying && now >= identify_deadline_) {
+        identify(now, out);
     } else if (state_ == State::open && now >= last_stanza_ + kIdleStreamTimeout) {
         start_closing(EndReason::idle, now, out);
     } else if (state_ == State::closing && now >= linger_deadline_) {
@@ -263,6 +312,7 @@ ConversationOutput Conversation::on_timer(MonoTime now) {
 MonoTime Conversation::next_deadline() const {
     switch (state_) {
         case State::awaiting_header: return header_deadline_;
+        case State::identifying: return identify_deadline_;
         case State::open: return last_stanza_ + kIdleStreamTimeout;
         case State::closing: return linger_deadline_;
         case State::finished: break;
@@ -288,6 +338,8 @@ void Conversation::finish(EndReason reason, std::string detail, ConversationOutp
     for (auto& m : queue_) out.events.push_back(NotSent{std::move(m.id)});
     queue_.clear();
     queued_bytes_ = 0;
+    held_events_.clear();
+    held_bytes_.clear();
     state_ = State::finished;
     out.events.push_back(Ended{reason, std::move(detail)});
 }

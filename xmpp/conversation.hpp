@@ -101,6 +101,8 @@ struct Identification {
         accept,        // their_name is the peer
         unknown_peer,  // <invalid-from/>
         wrong_to,      // `to` is present and not our name: <host-unknown/>
+        wait,          // not known yet: asked again by identify_again() and at
+                       // kIdentifyWait, after which it counts as unknown_peer
     };
     Verdict verdict = Verdict::unknown_peer;
     std::string our_name;    // always: the `from` of our header
@@ -113,6 +115,7 @@ class Conversation {
 public:
     enum class State {
         awaiting_header,  // initiator: our header is out; responder: nothing sent yet
+        identifying,      // responder: their header came, the hook said wait; nothing sent
         open,             // both headers exchanged
         closing,          // our </stream:stream> is out, lingering for theirs
         finished,
@@ -135,7 +138,9 @@ public:
     ConversationOutput close(MonoTime now);
     // The socket reported EOF or an error: nothing is written any more.
     ConversationOutput connection_closed(MonoTime now);
-    // Header wait, idle and linger timeouts.
+    // Responder while identifying: discovery learned something, ask the hook again.
+    ConversationOutput identify_again(MonoTime now);
+    // Header wait, identification wait, idle and linger timeouts.
     ConversationOutput on_timer(MonoTime now);
     // When on_timer() next has something to do (MonoTime::max() once finished).
     MonoTime next_deadline() const;
@@ -149,7 +154,9 @@ private:
     Conversation() = default;
 
     void open_stream(MonoTime now, ConversationOutput& out);
+    void process(std::vector<StreamEvent> events, MonoTime now, ConversationOutput& out);
     void on_header(const StreamOpened& header, MonoTime now, ConversationOutput& out);
+    void identify(MonoTime now, ConversationOutput& out);
     void on_stanza(const Element& stanza, MonoTime now, ConversationOutput& out);
     void on_message(const IncomingMessage& m, ConversationOutput& out);
     bool take_token(MonoTime now);
@@ -164,6 +171,11 @@ private:
     std::string our_name_;
     std::string their_name_;
     std::optional<std::string> their_header_from_;
+    std::optional<std::string> their_header_to_;
+    // While identifying: events of the read that brought the header, and later bytes.
+    std::vector<StreamEvent> held_events_;
+    std::string held_bytes_;
+    MonoTime identify_deadline_{};
     bool our_header_sent_ = false;
     XmlStream stream_;
     std::deque<OutgoingMessage> queue_;

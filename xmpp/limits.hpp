@@ -31,6 +31,12 @@ inline constexpr std::size_t kStanzasPerSecond = 20;
 // Waiting for the peer's stream header: we dialed / they dialed.
 inline constexpr std::chrono::milliseconds kDialHeaderTimeout{5000};
 inline constexpr std::chrono::milliseconds kAcceptHeaderTimeout{10000};
+// Responder: a header whose `from` discovery does not know yet is held this
+// long (a fresh peer's announcement may be on its way), then <invalid-from/>.
+inline constexpr std::chrono::milliseconds kIdentifyWait{3000};
+// Bytes after such a header held unparsed meanwhile (libpurple sends none:
+// it waits for our header).
+inline constexpr std::size_t kMaxHeldBytes = 16384;
 // No stanza either way for this long: we close (libpurple reopens on need).
 inline constexpr std::chrono::milliseconds kIdleStreamTimeout{300000};
 // After our </stream:stream>, how long we wait for theirs.

@@ -437,3 +437,54 @@ TEST_CASE("the connection is lost after the headers") {
     CHECK(out.finished);
     CHECK(ended(out) == EndReason::connection_lost);
 }
+
+TEST_CASE("responder: a from discovery does not know yet is held, then accepted or invalid-from at 3 s") {
+    bool known = false;
+    std::size_t calls = 0;
+    IdentifyPeer hook = [&known, &calls](const std::optional<std::string>&, const std::optional<std::string>&) {
+        ++calls;
+        return known ? Identification{Identification::Verdict::accept, kBob, kAlice}
+                     : Identification{Identification::Verdict::wait, kBob, ""};
+    };
+    const std::string first = "<message from='alice@h1' id='1'><body>one</body></message>";
+    const std::string second = "<message from='alice@h1' id='2'><body>two</body></message>";
+
+    SUBCASE("discovery catches up: our header, then what was held, in order") {
+        Conversation bob = Conversation::responder(hook, 0ms);
+        auto out = bob.receive(kPurpleHeader + first, 0ms);
+        CHECK(out.bytes.empty());  // nothing before we know whom we talk to
+        CHECK(out.events.empty());
+        CHECK(bob.state() == Conversation::State::identifying);
+        CHECK(bob.next_deadline() == kIdentifyWait);
+        CHECK(bob.receive(second, 1s).events.empty());
+        bob.send(outgoing("hw-1", "queued"), 1s);
+        CHECK(bob.identify_again(2s).bytes.empty());  // still unknown
+        known = true;
+        out = bob.identify_again(2500ms);
+        OutgoingMessage m = outgoing("hw-1", "queued");
+        m.from = kBob;
+        m.to = kAlice;
+        CHECK(out.bytes == stream_header(kBob, kAlice) + chat_message(m));
+        CHECK(events_of<Message>(out) == std::vector{Message{"one", "1", std::nullopt}, Message{"two", "2", std::nullopt}});
+        CHECK(bob.state() == Conversation::State::open);
+        CHECK(calls == 3);
+    }
+    SUBCASE("still unknown at 3 s: <invalid-from/>") {
+        Conversation bob = Conversation::responder(hook, 0ms);
+        bob.receive(kPurpleHeader + first, 0ms);
+        CHECK(bob.on_timer(kIdentifyWait - 1ms).bytes.empty());
+        auto out = bob.on_timer(kIdentifyWait);
+        CHECK(out.bytes == stream_header(kBob, kAlice) + stream_error("invalid-from") + stream_close());
+        CHECK(out.finished);
+        CHECK(events_of<Message>(out).empty());
+        CHECK(ended(out) == EndReason::invalid_from);
+    }
+    SUBCASE("too many bytes while held: closed, nothing written") {
+        Conversation bob = Conversation::responder(hook, 0ms);
+        bob.receive(kPurpleHeader, 0ms);
+        auto out = bob.receive(std::string(kMaxHeldBytes + 1, ' '), 1ms);
+        CHECK(out.bytes.empty());
+        CHECK(out.finished);
+        CHECK(ended(out) == EndReason::stream_error_sent);
+    }
+}
