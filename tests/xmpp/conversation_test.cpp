@@ -488,3 +488,27 @@ TEST_CASE("responder: a from discovery does not know yet is held, then accepted 
         CHECK(ended(out) == EndReason::stream_error_sent);
     }
 }
+
+TEST_CASE("a libpurple session in random splits gives the same bytes and events") {
+    const std::string input = kPurpleHeader + kPurpleMessage + "\n" + kPurpleMessage + kPurpleClose;
+    Identifier identifier;
+    Conversation whole = Conversation::responder(identifier.hook(), 0ms);
+    const ConversationOutput expected = whole.receive(input, 0ms);
+    REQUIRE(expected.finished);
+    REQUIRE(events_of<Message>(expected).size() == 2);
+    for (unsigned seed = 1; seed <= 20; ++seed) {
+        CAPTURE(seed);
+        std::mt19937 rng(seed);
+        std::uniform_int_distribution<std::size_t> len(1, 64);
+        Conversation bob = Conversation::responder(identifier.hook(), 0ms);
+        ConversationOutput got;
+        for (std::size_t at = 0; at < input.size();) {
+            const std::size_t n = std::min(len(rng), input.size() - at);
+            append(got, bob.receive(std::string_view(input).substr(at, n), 0ms));
+            at += n;
+        }
+        CHECK(got.bytes == expected.bytes);
+        CHECK(got.events == expected.events);
+        CHECK(got.finished);
+    }
+}
