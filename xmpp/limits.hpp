@@ -2,6 +2,7 @@
 // Limits on what a link-local XMPP peer may make us parse (XMPP_BRIDGE.md §4.5).
 // Anyone on the LAN can open a stream, so every byte they send is bounded: one
 // place for the numbers so the parser, the tests and the docs agree.
+#include <chrono>
 #include <cstddef>
 
 namespace hallway::xmpp {
@@ -21,6 +22,27 @@ inline constexpr std::size_t kMaxAttributeValueBytes = 4096;
 inline constexpr std::size_t kMaxBodyBytes = 65536;
 // Everything expat allocates for one stream plus the stanza tree being built.
 inline constexpr std::size_t kMaxParserMemory = 1024 * 1024;
+
+// One stream (xmpp/conversation.hpp).
+// Stanzas from the peer: a token bucket of kStanzaBurst refilled at
+// kStanzasPerSecond; one more is a <policy-violation/> and the stream closes.
+inline constexpr std::size_t kStanzaBurst = 50;
+inline constexpr std::size_t kStanzasPerSecond = 20;
+// Waiting for the peer's stream header: we dialed / they dialed.
+inline constexpr std::chrono::milliseconds kDialHeaderTimeout{5000};
+inline constexpr std::chrono::milliseconds kAcceptHeaderTimeout{10000};
+// Responder: a header whose `from` discovery does not know yet is held this
+// long (a fresh peer's announcement may be on its way), then <invalid-from/>.
+inline constexpr std::chrono::milliseconds kIdentifyWait{3000};
+// Bytes after such a header held unparsed meanwhile (libpurple sends none:
+// it waits for our header).
+inline constexpr std::size_t kMaxHeldBytes = 16384;
+// No stanza either way for this long: we close (libpurple reopens on need).
+inline constexpr std::chrono::milliseconds kIdleStreamTimeout{300000};
+// After our </stream:stream>, how long we wait for theirs.
+inline constexpr std::chrono::milliseconds kLingerTimeout{2000};
+// Messages queued until the peer's header arrives (text bytes).
+inline constexpr std::size_t kMaxQueuedBytes = 1024 * 1024;
 
 // Presence in DNS-SD TXT records (xmpp/presence_txt.hpp).
 // One TXT character-string has a one-byte length (RFC 6763 §6.1), "key=value" included.
