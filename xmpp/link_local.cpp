@@ -61,6 +61,7 @@ struct LinkStream {
     std::string peer;  // dialed: from the start; accepted: once identified
     asio::ip::address source;
     bool counted_pending = false;
+    bool counted_established = false;
     // Dialing: the endpoints left to try.
     std::vector<tcp::endpoint> endpoints;
     std::size_t next_endpoint = 0;
@@ -96,6 +97,7 @@ struct LinkLocal::Impl {
     std::set<Conn> streams;
     std::map<std::string, Conn> by_name;  // name_key(peer) -> the stream send() uses
     std::size_t pending = 0;
+    std::size_t established = 0;
     std::map<asio::ip::address, std::size_t> pending_by_source;
     std::size_t accepted = 0;
     std::size_t dialed = 0;
@@ -129,7 +131,8 @@ struct LinkLocal::Impl {
         const auto remote = socket.remote_endpoint(ec);
         if (ec) return;
         const auto source = unmapped(remote.address());
-        if (pending >= kMaxPendingStreams || pending_by_source[source] >= kMaxPendingStreamsPerSource) {
+        if (pending >= kMaxPendingStreams || pending_by_source[source] >= kMaxPendingStreamsPerSource ||
+            established >= kMaxEstablishedStreams) {
             if (pending_by_source[source] == 0) pending_by_source.erase(source);
             log("refused XMPP stream from " + source.to_string() + ": too many pending streams");
             socket.close(ec);
@@ -157,6 +160,10 @@ struct LinkLocal::Impl {
     }
 
     void uncount(LinkStream& c) {
+        if (c.counted_established) {
+            c.counted_established = false;
+            --established;
+        }
         if (!c.counted_pending) return;
         c.counted_pending = false;
         --pending;
@@ -179,7 +186,7 @@ struct LinkLocal::Impl {
                 return apply_from_call(c, c->conversation->send(std::move(message), now));
             }
         }
-        if (stopped || endpoints.empty()) return report_later(their_name, NotSent{message.id});
+        if (stopped || endpoints.empty() || established >= kMaxEstablishedStreams) return report_later(their_name, NotSent{message.id});
         auto c = std::make_shared<LinkStream>(io, true);
         c->peer = their_name;
         c->endpoints = endpoints;
@@ -266,9 +273,11 @@ struct LinkLocal::Impl {
 
     void dispatch(const Conn& c, ConversationEvent& event) {
         if (auto* opened = std::get_if<Opened>(&event)) {
+            uncount(*c);  // no longer pending
+            c->counted_established = true;
+            ++established;
             if (!c->dialed) {
                 c->peer = opened->peer_name;
-                uncount(*c);
                 // The newest stream to a name wins: libpurple drops its older one
                 // when a new one matches, so ours to it is likely dead already.
                 by_name[name_key(c->peer)] = c;
@@ -427,6 +436,13 @@ struct LinkLocal::Impl {
         apply(c, c->conversation->on_timer(now));
     }
 
+    void discovery_changed() {
+        const auto all = streams;  // applying may drop
+        for (const auto& c : all)
+            if (!c->dropped && !c->finished && c->conversation->state() == Conversation::State::identifying)
+                apply(c, c->conversation->identify_again(mono_now()));
+    }
+
     void stop() {
         stopped = true;
         std::error_code ec;
@@ -510,6 +526,11 @@ std::uint16_t LinkLocal::listen() {
 void LinkLocal::send(const std::string& their_name, const std::vector<tcp::endpoint>& endpoints,
                      OutgoingMessage message) {
     impl_->send(their_name, endpoints, std::move(message));
+}
+
+void LinkLocal::discovery_changed() {
+    Impl& s = *impl_;
+    asio::post(s.io, s.guarded([&s] { s.discovery_changed(); }));
 }
 
 void LinkLocal::stop() { impl_->stop(); }

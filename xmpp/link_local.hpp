@@ -6,7 +6,8 @@
 // a LAN stranger can make us hold (pending streams, buffered and queued bytes).
 // No mDNS here: the caller's identify hook and send() endpoints come from
 // discovery. Everything runs on the thread that runs the io_context; callbacks
-// are invoked on that thread, never from inside a public call.
+// are invoked on that thread, never from inside send() or discovery_changed()
+// (stop() reports the streams it ends at once).
 #include "xmpp/conversation.hpp"
 #include "xmpp/limits.hpp"
 #include "xmpp/stanzas.hpp"
@@ -29,6 +30,9 @@ inline constexpr std::uint16_t kDefaultLinkLocalPort = 5298;
 // Streams accepted whose peer is not identified yet: in total and per source address.
 inline constexpr std::size_t kMaxPendingStreams = 64;
 inline constexpr std::size_t kMaxPendingStreamsPerSource = 8;
+// Streams with both headers out. Checked when accepting and dialing, so
+// pending streams that open may pass it by at most kMaxPendingStreams.
+inline constexpr std::size_t kMaxEstablishedStreams = 128;
 // Dialing one endpoint.
 inline constexpr std::chrono::milliseconds kConnectTimeout{3000};
 // Reads are fed to the parser once this much is buffered, or a read brings a
@@ -84,6 +88,10 @@ public:
     // Failures come back as on_not_sent (and on_ended for the dial).
     void send(const std::string& their_name, const std::vector<asio::ip::tcp::endpoint>& endpoints,
               OutgoingMessage message);
+
+    // Discovery learned something: streams whose header named a peer it did
+    // not know yet ask the identify hook again (else they do at kIdentifyWait).
+    void discovery_changed();
 
     // </stream:stream> on every stream, then each closes when the peer answers
     // or after kLingerTimeout; the listener closes. The io_context can then run out.

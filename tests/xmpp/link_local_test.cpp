@@ -50,6 +50,7 @@ struct Node {
     std::vector<std::pair<std::string, Ended>> ended;
     std::vector<std::string> logs;
     std::map<std::string, std::string> known;  // their from -> instance name we accept
+    bool wait_for_unknown = false;             // the hook answers wait for an unknown from
     std::unique_ptr<LinkLocal> link;
     std::uint16_t port = 0;
 
@@ -62,6 +63,7 @@ struct Node {
                                        const asio::ip::address& source) {
             if (from && known.count(*from) && source.is_loopback())
                 return Identification{Identification::Verdict::accept, name, known[*from]};
+            if (wait_for_unknown) return Identification{Identification::Verdict::wait, name, ""};
             return Identification{Identification::Verdict::unknown_peer, name, ""};
         };
         LinkLocalCallbacks cb;
@@ -230,6 +232,26 @@ TEST_CASE("link_local: an unknown from gets invalid-from and a close") {
     CHECK(purple.got("</stream:stream>"));
     CHECK(bob.messages.empty());
     CHECK(bob.opened.empty());
+}
+
+TEST_CASE("link_local: a header held for discovery opens once discovery_changed() says it knows them") {
+    asio::io_context io;
+    Node bob(io, kBob);
+    bob.wait_for_unknown = true;
+    RawClient purple(io, bob.port);
+    purple.write(kPurpleHeader);
+    REQUIRE(run_until(io, [&] { return bob.link->accepted_count() == 1; }));
+    io.restart();
+    io.run_for(20ms);
+    CHECK(purple.received.empty());  // no header of ours while identifying
+    CHECK(bob.opened.empty());
+    bob.known[kAlice] = kAlice;
+    bob.link->discovery_changed();
+    CHECK(bob.opened.empty());  // from the loop, not from inside the call
+    REQUIRE(run_until(io, [&] { return !bob.opened.empty(); }));
+    CHECK(bob.opened[0] == kAlice);
+    REQUIRE(run_until(io, [&] { return purple.got("to='alice@h1'"); }));
+    CHECK_FALSE(purple.got("invalid-from"));
 }
 
 TEST_CASE("link_local: a client that sends nothing is closed after the header wait") {
