@@ -177,6 +177,25 @@ TEST_CASE("link_local: a refused dial gives the message back and ends closed bef
     CHECK(alice.link->stream_count() == 0);
 }
 
+TEST_CASE("link_local: a dial tries the endpoints in order") {
+    asio::io_context io;
+    Node alice(io, kAlice);
+    Node bob(io, kBob);
+    bob.known[kAlice] = kAlice;
+    std::uint16_t dead_port = 0;
+    {
+        tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+        dead_port = a.local_endpoint().port();
+    }
+    std::vector<tcp::endpoint> endpoints{tcp::endpoint(asio::ip::make_address("127.0.0.1"), dead_port)};
+    endpoints.push_back(bob.endpoints()[0]);
+    alice.link->send(kBob, endpoints, text("hw-1", "second address"));
+    REQUIRE(run_until(io, [&] { return !bob.messages.empty(); }));
+    CHECK(bob.messages[0].second.body == "second address");
+    CHECK(alice.not_sent.empty());
+    CHECK(alice.ended.empty());
+}
+
 TEST_CASE("link_local: libpurple's exact bytes get our header back and the message delivered") {
     asio::io_context io;
     Node bob(io, kBob);
