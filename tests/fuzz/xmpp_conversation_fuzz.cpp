@@ -6,8 +6,10 @@
 // Asserts: exactly one Ended, last in its output, with `finished` first true
 // there; after it no bytes and no event (but the NotSent a later send() gets);
 // no <message or <iq out before Opened, nor before an independent reader saw
-// the peer's header; everything we write parses in our own XmlStream as one
-// well-formed stream prefix with nothing after its </stream:stream>.
+// the peer's header; no stanza event before Opened; everything we write
+// parses in our own XmlStream as one well-formed stream prefix with nothing
+// after its </stream:stream>; every message given to send() is either
+// written once or reported NotSent once, never both, never neither.
 // Not checked: the queue and held-bytes bounds (Conversation exposes no
 // accessor for them; the parser's own budget is xmpp_stream's target).
 #include "xmpp/conversation.hpp"
@@ -16,6 +18,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -37,6 +40,8 @@ struct Checker {
     bool our_stream_closed = false;
     XmlStream their_bytes;           // a second reader of what the peer sent
     XmlStream our_bytes;             // a fresh reader of everything we wrote
+    bool our_bytes_budget_hit = false;
+    std::map<std::string, int> fate;  // send() id -> times written or refused
 
     void peer_sent(std::span<const std::uint8_t> chunk) {
         if (their_header_seen) return;
@@ -53,6 +58,7 @@ struct Checker {
             if (sent == nullptr || out.events.size() != 1) __builtin_trap();
             const auto* refused = std::get_if<NotSent>(&out.events[0]);
             if (refused == nullptr || refused->id != *sent) __builtin_trap();
+            ++fate[refused->id];
             return;
         }
         for (std::size_t i = 0; i < out.events.size(); ++i) {
@@ -60,6 +66,11 @@ struct Checker {
                 if (opened) __builtin_trap();  // opened once
                 opened = true;
             }
+            const auto& e = out.events[i];
+            if (!opened && (std::holds_alternative<Message>(e) || std::holds_alternative<Typing>(e) ||
+                            std::holds_alternative<ReceiptReceived>(e)))
+                __builtin_trap();  // the peer's stanzas count only in an open stream
+            if (const auto* refused = std::get_if<NotSent>(&e)) ++fate[refused->id];
             if (std::holds_alternative<Ended>(out.events[i])) {
                 if (i + 1 != out.events.size()) __builtin_trap();  // nothing after Ended
                 ended = true;
@@ -72,14 +83,23 @@ struct Checker {
         check_wire(out.bytes);
     }
 
+    void check_fates() const {
+        if (our_bytes_budget_hit) return;
+        for (const auto& [id, n] : fate)
+            if (n != 1) __builtin_trap();
+    }
+
     void check_wire(const std::string& bytes) {
-        if (bytes.empty()) return;
+        if (bytes.empty() || our_bytes_budget_hit) return;
         if (our_stream_closed) __builtin_trap();  // nothing after our </stream:stream>
         for (const auto& e : our_bytes.feed({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()})) {
             if (const auto* error = std::get_if<StreamError>(&e)) {
-                if (error->detail == "memory budget exceeded") return;
-                __builtin_trap();
+                if (error->detail != "memory budget exceeded") __builtin_trap();
+                our_bytes_budget_hit = true;
+                return;
             }
+            if (const auto* stanza = std::get_if<Stanza>(&e); stanza && stanza->element.name == "message")
+                if (const std::string* id = stanza->element.attribute("id"); id && fate.count(*id)) ++fate[*id];
             if (std::holds_alternative<StreamClosed>(e)) our_stream_closed = true;
         }
     }
@@ -141,6 +161,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto send = [&](std::uint8_t control) {
         OutgoingMessage m = next_message(sent++, control);
         const std::string id = m.id;
+        checker.fate.emplace(id, 0);
         checker.check(c.send(std::move(m), now), &id);
     };
     if (role == Role::initiator) send(0);  // queued until their header
@@ -178,6 +199,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     checker.check(c.connection_closed(now), nullptr);
     if (!checker.ended || c.state() != Conversation::State::finished) __builtin_trap();
+    checker.check_fates();
 
     // The end is final, whatever comes next.
     const std::uint8_t more[] = {'<', '/', '>'};
