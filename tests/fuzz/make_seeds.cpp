@@ -148,6 +148,51 @@ void file_messages() {
     write_seed("file_messages", "offer", encode_file_message(offer));
 }
 
+// xmpp_conversation input: a role byte (0 initiator, 1 responder that accepts
+// alice@h1, 2 one that does not know her, 3 one that waits first, 4 one that
+// always waits), 16 control bytes (0: feed all at once, no call between), then
+// what the peer sends. The peer is libpurple's bonjour prpl, as captured.
+void xmpp_conversations() {
+    const auto input = [](std::uint8_t role, std::uint8_t control, std::string_view peer) {
+        std::string bytes(1, static_cast<char>(role));
+        bytes.append(16, static_cast<char>(control));
+        bytes.append(peer);
+        return bytes;
+    };
+    const std::string decl = "<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n";
+    const std::string ns = "xmlns=\"jabber:client\" xmlns:stream=\"http://etherx.jabber.org/streams\"";
+    const std::string alice = decl + "<stream:stream " + ns + " from=\"alice@h1\" to=\"bob@h2\">";
+    const std::string bob = decl + "<stream:stream " + ns + " from=\"bob@h2\" to=\"alice@h1\">";
+    const std::string text = "&lt;b&gt; &amp; é✓ ]]&gt;";
+    const auto message = [&](std::string_view from, std::string_view to) {
+        return "<message to='" + std::string(to) + "' from='" + std::string(from) + "' type='chat'><body>" + text +
+               "</body><html xmlns='http://www.w3.org/1999/xhtml'><body><font>" + text +
+               "</font></body></html><x xmlns='jabber:x:event'><composing/></x></message>";
+    };
+    const std::string end = "</stream:stream>";
+    const std::string to_bob = alice + message("alice@h1", "bob@h2") + end;
+    write_seed("xmpp_conversation", "libpurple_responder", input(1, 0, to_bob));
+    write_seed("xmpp_conversation", "libpurple_responder_split7", input(1, 7, to_bob));
+    write_seed("xmpp_conversation", "libpurple_responder_timers", input(1, 0x80 | 9, to_bob));
+    write_seed("xmpp_conversation", "libpurple_unknown", input(2, 0, to_bob));
+    write_seed("xmpp_conversation", "libpurple_wait", input(3, 0xE0 | 20, to_bob));
+    write_seed("xmpp_conversation", "libpurple_always_wait", input(4, 0x80 | 20, to_bob));
+    write_seed("xmpp_conversation", "libpurple_initiator", input(0, 0, bob + message("bob@h2", "alice@h1") + end));
+    write_seed("xmpp_conversation", "libpurple_initiator_send_close",
+               input(0, 0xA0 | 30, bob + message("bob@h2", "alice@h1") + end));
+    write_seed("xmpp_conversation", "iq_get",
+               input(1, 0, alice + "<iq type='get' id='v1' from='alice@h1' to='bob@h2'><query xmlns='jabber:iq:version'/></iq>" + end));
+    write_seed("xmpp_conversation", "receipt_request",
+               input(1, 0, alice + "<message to='bob@h2' from='alice@h1' type='chat' id='r1'><body>hi</body>"
+                                   "<request xmlns='urn:xmpp:receipts'/></message>"
+                                   "<message from='alice@h1' id='r2'><received xmlns='urn:xmpp:receipts' id='m0'/></message>" + end));
+    write_seed("xmpp_conversation", "chat_state",
+               input(1, 0, alice + "<message to='bob@h2' from='alice@h1' type='chat'>"
+                                   "<composing xmlns='http://jabber.org/protocol/chatstates'/></message>"
+                                   "<message to='bob@h2' from='alice@h1' type='chat'>"
+                                   "<paused xmlns='http://jabber.org/protocol/chatstates'/></message>" + end));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -157,5 +202,6 @@ int main(int argc, char** argv) {
         room_entries();
         file_offers();
         file_messages();
+        xmpp_conversations();
     });
 }

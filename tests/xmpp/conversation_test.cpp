@@ -214,6 +214,28 @@ TEST_CASE("initiator against libpurple: nothing before its header, then the queu
     }
 }
 
+TEST_CASE("initiator: the queue holds kMaxQueuedBytes of text, one byte more is NotSent at once, the rest goes at their header") {
+    // A dial that never answers must not let the caller pile up memory (limits.hpp).
+    Conversation alice = Conversation::initiator(kAlice, kBob, 0ms);
+    alice.start(0ms);
+    const std::string quarter(kMaxQueuedBytes / 4, 'q');
+    for (int i = 0; i < 4; ++i) {
+        const auto out = alice.send(outgoing("hw-" + std::to_string(i), quarter), 0ms);
+        CHECK(out.bytes.empty());
+        CHECK(out.events.empty());
+    }
+    auto out = alice.send(outgoing("hw-over", "x"), 0ms);  // one byte over
+    CHECK(out.bytes.empty());
+    CHECK(out.events == std::vector<ConversationEvent>{NotSent{"hw-over"}});
+    out = alice.receive(kPurpleHeader.substr(0, kPurpleHeader.find("from=")) + "from=\"bob@h2\" to=\"alice@h1\">", 1ms);
+    CHECK(events_of<Opened>(out).size() == 1);
+    CHECK(events_of<NotSent>(out).empty());
+    std::size_t messages = 0;
+    for (std::size_t at = out.bytes.find("<message"); at != std::string::npos; at = out.bytes.find("<message", at + 1))
+        ++messages;
+    CHECK(messages == 4);
+}
+
 TEST_CASE("their header does not come: header timeout") {
     SUBCASE("initiator: 5 s, our header closed, queued messages not sent") {
         Conversation alice = Conversation::initiator(kAlice, kBob, 100ms);
