@@ -18,8 +18,24 @@ namespace hallway::core {
 
 // A buddy as the front ends show it: a contact (or a stranger seen on the LAN)
 // merged with its live presence.
+// What a buddy is: a Hallway peer (Noise sessions, a verified key possible),
+// or a link-local XMPP buddy (XEP-0174, Pidgin's "Bonjour"; docs/PROTOCOL.md
+// §15): unencrypted and unauthenticated, named only by what it announces.
+enum class PeerKind { hallway, xmpp_link_local };
+// "hallway" / "xmpp-link-local" (peers --json "kind").
+inline std::string_view to_string(PeerKind kind) {
+    return kind == PeerKind::hallway ? "hallway" : "xmpp-link-local";
+}
+
 struct PeerView {
     PeerKey key{};
+    PeerKind kind = PeerKind::hallway;
+    // False for an xmpp-link-local buddy: anyone on the LAN reads and can
+    // forge what it says. Such a buddy has no fingerprint, trust stays
+    // unverified, and rooms, files and read receipts are refused.
+    bool encrypted = true;
+    // Its _presence._tcp instance (user@host, as announced): xmpp-link-local only.
+    std::string instance;
     std::string fingerprint;             // 40 digits
     std::string nick;
     // Here: a session is up, or its mDNS announcement (authenticated once by
@@ -88,6 +104,11 @@ struct OwnIdentity {
     ShareAddresses share_addresses = ShareAddresses::verified;  // docs/PROTOCOL.md §13
     bool read_receipts = true;  // we send `read` and show the peers' (docs/PROTOCOL.md §14)
     Notifications notifications = Notifications::full;  // what the desktop is told of a message
+    // The link-local XMPP bridge (settings "bonjour", docs/PROTOCOL.md §15) is
+    // switched on; it is not running in private mode even then.
+    bool bonjour = false;
+    // Our registered _presence._tcp instance (user@host) while it runs, else empty.
+    std::string link_local_name{};
 };
 struct Notice {
     enum class Level { info, warning, alert };

@@ -105,7 +105,8 @@ OwnIdentity Node::Impl::own() const {
                        private_mode,
                        share_setting(),
                        settings.read_receipts,
-                       notifications_from(settings.notifications).value_or(Notifications::full)};
+                       notifications_from(settings.notifications).value_or(Notifications::full),
+                       settings.bonjour};
 }
 
 discovery::Announcement Node::Impl::announcement() const {

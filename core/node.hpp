@@ -51,6 +51,13 @@ struct NodeOptions {
     // The keys of a locked profile (core/profile_lock.hpp), required when it is
     // locked: the identity and store key come from here, never a passphrase.
     std::shared_ptr<const UnlockedKeys> unlocked;
+    // --bonjour / --no-bonjour: the link-local XMPP bridge (docs/PROTOCOL.md
+    // §15) runs or not this time; unset, the saved choice (set_bonjour) decides.
+    std::optional<bool> bonjour;
+    // --xmpp-peer "user@host=HOST:PORT": a link-local XMPP buddy given by hand,
+    // for a LAN without mDNS (its side must accept us: libpurple does only
+    // after resolving our record, other clients may not care).
+    std::vector<std::string> link_local_peers;
 };
 
 
@@ -148,6 +155,13 @@ public:
     // "notifications"): saved, then OwnIdentity emitted for front ends to
     // follow. Nothing on the wire. false + error when saving failed.
     bool set_notifications(Notifications what, std::string& error);
+
+    // The link-local XMPP bridge (XEP-0174, docs/PROTOCOL.md §15): saved
+    // (settings "bonjour"), then started or stopped: our _presence._tcp
+    // service published or withdrawn, its buddies listed or gone. It does not
+    // run in private mode (the setting is kept). Emits OwnIdentity.
+    // false + error when saving failed (nothing changed).
+    bool set_bonjour(bool on, std::string& error);
 
     std::string safety_number(const PeerKey& peer) const;
     void set_trust(const PeerKey& peer, Trust trust);

@@ -106,6 +106,7 @@ struct Flag {
 constexpr Flag kFlags[] = {
     {"private", &Settings::private_mode},
     {"read_receipts", &Settings::read_receipts},
+    {"bonjour", &Settings::bonjour},
 };
 
 constexpr Field kFields[] = {

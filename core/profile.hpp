@@ -76,6 +76,9 @@ struct Settings {
     bool read_receipts = true;
     // What a desktop notification of a message says: to_string(Notifications).
     std::string notifications = "full";
+    // "bonjour=1": the link-local XMPP bridge (docs/PROTOCOL.md §15) is on;
+    // absent or "0": off (the default: it is unencrypted).
+    bool bonjour = false;
 };
 
 // Only this much of a settings file is read (ours is a few hundred bytes); the

@@ -748,6 +748,9 @@ void Discovery::resolve_again(const std::string& fingerprint) {
     impl_->post([fingerprint](Avahi& avahi) { avahi.resolve_again(fingerprint); });
 }
 
+// Scaffold so core can link while discovery's side is written (branch xmpp-discovery).
+void Discovery::set_link_local(std::optional<LinkLocalAnnouncement>) {}
+
 void Discovery::stop() { impl_->stop(); }
 
 }  // namespace hallway::discovery

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +47,33 @@ struct Sighting {
     bool operator==(const Sighting&) const = default;
 };
 
+// The link-local XMPP bridge (XEP-0174; docs/PROTOCOL.md §15).
+inline constexpr const char* kLinkLocalServiceType = "_presence._tcp";
+// _presence._tcp instances tracked at once; more are ignored (one notice).
+inline constexpr std::size_t kMaxLinkLocalInstances = 128;
+
+// Our _presence._tcp service: instance "user@<avahi host name>" (renamed by
+// Avahi on a collision: on_link_local_published says the final name), the
+// TXT strings as xmpp::build_txt made them.
+struct LinkLocalAnnouncement {
+    std::string user;
+    std::uint16_t port = 0;
+    std::vector<std::string> txt;
+    bool operator==(const LinkLocalAnnouncement&) const = default;
+};
+
+// A _presence._tcp instance as it stands now, every interface and protocol
+// it was resolved on merged.
+struct LinkLocalSighting {
+    std::string instance;  // as announced (user@host): the buddy's identity
+    // Each resolved address with its SRV port (link-local IPv6 with its scope
+    // id), IPv4 first: where to dial, and where its streams may come from.
+    std::vector<asio::ip::tcp::endpoint> endpoints;
+    std::vector<std::string> txt;         // its current TXT strings, raw
+    std::vector<std::string> interfaces;  // interface names it was seen on, sorted
+    bool operator==(const LinkLocalSighting&) const = default;
+};
+
 enum class DaemonState { connecting, running, missing, failed };
 
 struct DiscoveryCallbacks {
@@ -62,6 +90,12 @@ struct DiscoveryCallbacks {
     // domains (its browse-domains=, resolv.conf's search/domain lines, and
     // b._dns-sd._udp.local PTR records seen by mDNS). Called on every change.
     std::function<void(const std::vector<std::string>& domains)> on_domains;
+    // Link-local XMPP (set_link_local): an instance appeared, or its
+    // addresses or TXT changed; it is gone from every interface; our service
+    // is registered under this name (after renames).
+    std::function<void(const LinkLocalSighting&)> on_link_local;
+    std::function<void(const std::string& instance)> on_link_local_lost;
+    std::function<void(const std::string& instance)> on_link_local_published;
 };
 
 // Wide-area domains browsed at most; more are ignored (with one notice):
@@ -89,6 +123,13 @@ public:
     // when it appears): its port may have changed in place, e.g. after a
     // crash and restart. Changes come through on_found.
     void resolve_again(const std::string& fingerprint);
+    // The link-local XMPP bridge: publishes our _presence._tcp service (or
+    // updates its TXT in place when only that changed) and browses
+    // _presence._tcp in .local, our own instance excepted; nullopt withdraws
+    // the service and stops that browsing (no on_link_local_lost follows).
+    // Independent of start()/browse(): its own entry group, so a collision or
+    // TXT change of one service never touches the other.
+    void set_link_local(std::optional<LinkLocalAnnouncement> announcement);
     // Withdraws the service and stops browsing (mDNS goodbye).
     void stop();
 
