@@ -3,6 +3,7 @@
 #include "core/profile.hpp"
 #include "core/search_query.hpp"
 #include "crypto/identity.hpp"
+#include "text/utf8.hpp"
 
 #include <cinttypes>
 #include <cmath>
@@ -188,7 +189,7 @@ std::string transfer_name(const std::vector<core::TransferFileView>& files, std:
     // A name from a peer can be long: the line stays readable.
     constexpr std::size_t kMaxShown = 60;
     auto shown = [](std::string_view path) {
-        std::string s = sanitize(core::utf8_prefix(path, kMaxShown));
+        std::string s = sanitize(text::cut_at_char_boundary(path, kMaxShown));
         return path.size() > kMaxShown ? s + "..." : s;
     };
     if (count == 1) return shown(files[0].path);
@@ -276,7 +277,7 @@ std::string transfers_table(const nlohmann::json& transfers) {
         const std::string percent = total ? std::to_string(bytes * 100 / total) + "%" : "-";
         std::string state = t.value("state", std::string());
         if (const std::string reason = t.value("reason", std::string()); !reason.empty())
-            state += " (" + sanitize(core::utf8_prefix(reason, 60)) + ")";
+            state += " (" + sanitize(text::cut_at_char_boundary(reason, 60)) + ")";
         rows.push_back({std::to_string(t.value("id", std::uint64_t{0})), t.value("direction", std::string()),
                         sanitize(t.value("nick", std::string())), state,
                         percent + " of " + format_size(total),

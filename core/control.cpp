@@ -9,6 +9,7 @@
 #include "core/node.hpp"
 #include "core/profile.hpp"
 #include "crypto/identity.hpp"
+#include "text/utf8.hpp"
 
 #include <sodium.h>
 
@@ -76,11 +77,11 @@ json cut_to_fit(json item, std::initializer_list<const char*> fields, ReplyBudge
         std::size_t lo = 0, hi = whole.size();  // the prefix of lo bytes fits
         while (lo < hi) {  // binary search: the JSON of a prefix grows with its length
             const std::size_t mid = lo + (hi - lo + 1) / 2;
-            item[field] = std::string(utf8_prefix(whole, mid));
+            item[field] = std::string(text::cut_at_char_boundary(whole, mid));
             if (budget.fits(item)) lo = mid;
             else hi = mid - 1;
         }
-        item[field] = std::string(utf8_prefix(whole, lo));
+        item[field] = std::string(text::cut_at_char_boundary(whole, lo));
         break;
     }
     budget.take(item);

@@ -3,6 +3,7 @@
 #include "crypto/rng.hpp"
 #include "transport/messages.hpp"
 #include "transport/wire.hpp"
+#include "text/utf8.hpp"
 
 #include <fcntl.h>
 #include <sodium.h>
@@ -247,13 +248,6 @@ std::string check_status_message(std::string_view message) {
     return {};
 }
 
-std::string_view utf8_prefix(std::string_view s, std::size_t max) {
-    if (s.size() <= max) return s;
-    std::size_t end = max;
-    while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xc0) == 0x80) --end;
-    return s.substr(0, end);
-}
-
 namespace {
 
 // The settings' associated data: a sealed file of another kind never opens as settings.
@@ -320,7 +314,7 @@ bool load_settings(const std::filesystem::path& dir, Settings& settings, std::st
         for (const Field& f : kFields) {
             if (key_name != f.key) continue;
             // Hand-edited over-long values are cut, not a reason to refuse the profile.
-            const std::string_view value = utf8_prefix(std::string_view(line).substr(eq + 1), f.max_bytes);
+            const std::string_view value = text::cut_at_char_boundary(std::string_view(line).substr(eq + 1), f.max_bytes);
             if (f.check(value).empty()) loaded.*f.value = std::string(value);
         }
     }

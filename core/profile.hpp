@@ -112,8 +112,6 @@ std::string check_share_addresses(std::string_view value);
 // notifications: full, hidden or off.
 std::string check_notifications(std::string_view value);
 
-// The longest prefix of s of at most max bytes that does not split a UTF-8 sequence.
-std::string_view utf8_prefix(std::string_view s, std::size_t max);
 
 // Reads <dir>/settings into settings; with a key (a locked profile), reads
 // <dir>/settings.sealed and opens it with the key instead. A missing file is

@@ -1,6 +1,7 @@
 #include "core/search_query.hpp"
 
 #include "core/profile.hpp"
+#include "text/utf8.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -10,26 +11,8 @@ namespace hallway::core {
 
 namespace {
 
-// One UTF-8 sequence at text[i]: its code point and length; nullopt when
-// invalid (overlong, surrogate, beyond U+10FFFF, cut short).
-std::optional<std::pair<char32_t, std::size_t>> next_code_point(std::string_view text, std::size_t i) {
-    const auto b0 = static_cast<unsigned char>(text[i]);
-    if (b0 < 0x80) return std::pair{char32_t(b0), std::size_t{1}};
-    std::size_t n = 0;
-    char32_t cp = 0, min = 0;
-    if ((b0 & 0xE0) == 0xC0) n = 2, cp = b0 & 0x1F, min = 0x80;
-    else if ((b0 & 0xF0) == 0xE0) n = 3, cp = b0 & 0x0F, min = 0x800;
-    else if ((b0 & 0xF8) == 0xF0) n = 4, cp = b0 & 0x07, min = 0x10000;
-    else return std::nullopt;
-    if (i + n > text.size()) return std::nullopt;
-    for (std::size_t k = 1; k < n; ++k) {
-        const auto b = static_cast<unsigned char>(text[i + k]);
-        if ((b & 0xC0) != 0x80) return std::nullopt;
-        cp = cp << 6 | (b & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return std::nullopt;
-    return std::pair{cp, n};
-}
+using text::decode_utf8;
+using text::Utf8Step;
 
 // Whether unicode61 would split words at cp. Exact for ASCII and Latin-1;
 // beyond, the blocks of punctuation and symbols people type (dashes, quotes,
@@ -54,9 +37,9 @@ bool separates(char32_t cp) {
 
 bool valid_utf8(std::string_view text) {
     for (std::size_t i = 0; i < text.size();) {
-        auto cp = next_code_point(text, i);
-        if (!cp) return false;
-        i += cp->second;
+        const Utf8Step step = decode_utf8(text, i);
+        if (!step.valid) return false;
+        i += step.length;
     }
     return true;
 }
@@ -76,9 +59,9 @@ std::vector<std::string> search_words(std::string_view text) {
     std::vector<std::string> words;
     std::string word;
     for (std::size_t i = 0; i < text.size();) {
-        auto cp = next_code_point(text, i);
-        const std::size_t n = cp ? cp->second : 1;  // an invalid byte separates
-        if (!cp || separates(cp->first)) {
+        const Utf8Step step = decode_utf8(text, i);
+        const std::size_t n = step.length;
+        if (!step.valid || separates(step.code_point)) {  // an invalid sequence separates
             if (!word.empty()) words.push_back(std::move(word));
             word.clear();
         } else {
@@ -143,7 +126,7 @@ std::string search_snippet(std::string_view body, const std::vector<std::string>
     if (!pick.empty() && pick.back() == '\r') pick.remove_suffix(1);
     if (pick.size() <= max_bytes) return std::string(pick);
     constexpr std::string_view kEllipsis = "\xE2\x80\xA6";
-    return std::string(utf8_prefix(pick, max_bytes > kEllipsis.size() ? max_bytes - kEllipsis.size() : 0)) +
+    return std::string(text::cut_at_char_boundary(pick, max_bytes > kEllipsis.size() ? max_bytes - kEllipsis.size() : 0)) +
            std::string(kEllipsis);
 }
 

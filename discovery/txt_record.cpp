@@ -1,69 +1,12 @@
 #include "discovery/txt_record.hpp"
 
+#include "text/utf8.hpp"
+
 #include <algorithm>
 #include <charconv>
 
 namespace hallway::discovery {
 namespace {
-
-constexpr char32_t kReplacement = 0xFFFD;
-
-void append_utf8(std::string& out, char32_t c) {
-    if (c < 0x80) {
-        out += static_cast<char>(c);
-    } else if (c < 0x800) {
-        out += static_cast<char>(0xC0 | (c >> 6));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-        out += static_cast<char>(0xE0 | (c >> 12));
-        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (c >> 18));
-        out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    }
-}
-
-// Decodes one code point at s[i], advancing i. Ill-formed input yields
-// U+FFFD per maximal subpart (Unicode §3.9), so a bad byte never swallows
-// the valid character after it.
-char32_t decode_one(std::string_view s, std::size_t& i) {
-    const auto b0 = static_cast<unsigned char>(s[i++]);
-    if (b0 < 0x80) return b0;
-    std::size_t len = 0;
-    char32_t c = 0;
-    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-    if (b0 >= 0xC2 && b0 <= 0xDF) { len = 2; c = b0 & 0x1F; }
-    else if (b0 >= 0xE0 && b0 <= 0xEF) {
-        len = 3; c = b0 & 0x0F;
-        if (b0 == 0xE0) lo = 0xA0;       // overlong
-        if (b0 == 0xED) hi = 0x9F;       // surrogates
-    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-        len = 4; c = b0 & 0x07;
-        if (b0 == 0xF0) lo = 0x90;       // overlong
-        if (b0 == 0xF4) hi = 0x8F;       // above U+10FFFF
-    } else {
-        return kReplacement;
-    }
-    for (std::size_t k = 1; k < len; ++k) {
-        if (i >= s.size()) return kReplacement;
-        const auto b = static_cast<unsigned char>(s[i]);
-        const unsigned char min = k == 1 ? lo : 0x80, max = k == 1 ? hi : 0xBF;
-        if (b < min || b > max) return kReplacement;
-        c = (c << 6) | (b & 0x3F);
-        ++i;
-    }
-    return c;
-}
-
-bool is_removed(char32_t c) {
-    return c < 0x20 || (c >= 0x7F && c <= 0x9F)  // C0, DEL, C1 controls
-           || c == 0x2028 || c == 0x2029          // line/paragraph separators
-           || (c >= 0x202A && c <= 0x202E)        // bidi embeddings/overrides
-           || (c >= 0x2066 && c <= 0x2069);       // bidi isolates
-}
 
 char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -80,15 +23,6 @@ std::optional<std::uint32_t> parse_decimal(std::string_view s) {
     const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
     if (ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
     return value;
-}
-
-std::string cut_at_char_boundary(std::string s, std::size_t max_bytes) {
-    if (s.size() > max_bytes) {
-        std::size_t cut = max_bytes;
-        while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
-        s.resize(cut);
-    }
-    return s;
 }
 
 }  // namespace
@@ -111,18 +45,10 @@ std::string_view private_tag_of(std::string_view peer_id) {
     return peer_id.starts_with(kPrivateIdPrefix) ? peer_id.substr(kPrivateIdPrefix.size()) : std::string_view();
 }
 
-std::string sanitize_nick(std::string_view nick) {
-    std::string out;
-    out.reserve(nick.size());
-    for (std::size_t i = 0; i < nick.size();) {
-        const char32_t c = decode_one(nick, i);
-        if (!is_removed(c)) append_utf8(out, c);
-    }
-    return cut_at_char_boundary(std::move(out), kMaxNickBytes);
-}
+std::string sanitize_nick(std::string_view nick) { return text::sanitize_label(nick, kMaxNickBytes); }
 
 std::string service_instance_name(std::string_view nick, std::string_view fingerprint) {
-    std::string name = cut_at_char_boundary(sanitize_nick(nick), kMaxServiceNameBytes);
+    std::string name(text::cut_at_char_boundary(sanitize_nick(nick), kMaxServiceNameBytes));
     if (name.empty()) name = "Hallway " + std::string(fingerprint.substr(0, 8));
     return name;
 }

@@ -2,6 +2,7 @@
 
 #include "transport/cbor.hpp"
 #include "transport/wire.hpp"
+#include "text/utf8.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -41,40 +42,6 @@ constexpr std::string_view kLaneFiles = "files";
 // Presence values a receiver shows; any other is shown as the first.
 constexpr std::array<std::string_view, 3> kPresences{"available", "away", "busy"};
 
-// At s[i]: the length of the well-formed UTF-8 sequence there (valid), or else
-// of the maximal subpart of an ill-formed one (Unicode §3.9), at least 1.
-struct Utf8Step {
-    std::size_t len;
-    bool valid;
-};
-Utf8Step utf8_step(std::string_view s, std::size_t i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) return {1, true};
-    std::size_t need = 0;
-    unsigned char lo = 0x80, hi = 0xbf;  // range of the second byte, then of the others
-    if (c >= 0xc2 && c <= 0xdf) {
-        need = 1;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        need = 2;
-        if (c == 0xe0) lo = 0xa0;  // overlong
-        if (c == 0xed) hi = 0x9f;  // surrogates
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        need = 3;
-        if (c == 0xf0) lo = 0x90;  // overlong
-        if (c == 0xf4) hi = 0x8f;  // above U+10FFFF
-    } else {
-        return {1, false};
-    }
-    for (std::size_t k = 1; k <= need; ++k) {
-        if (i + k >= s.size()) return {k, false};
-        const auto b = static_cast<unsigned char>(s[i + k]);
-        if (b < lo || b > hi) return {k, false};
-        lo = 0x80;
-        hi = 0xbf;
-    }
-    return {need + 1, true};
-}
-
 // Index of the first byte of s that does not start a well-formed UTF-8 sequence,
 // or s.size(). ASCII is skipped 32, then eight bytes at a time: bodies are
 // mostly ASCII, and the wide step lets the compiler use vector loads.
@@ -98,9 +65,9 @@ std::size_t first_invalid_utf8(std::string_view s) {
                 continue;
             }
         }
-        const Utf8Step step = utf8_step(s, i);
+        const text::Utf8Step step = text::decode_utf8(s, i);
         if (!step.valid) return i;
-        i += step.len;
+        i += step.length;
     }
     return s.size();
 }
@@ -112,10 +79,7 @@ std::string_view bounded_utf8(std::string_view s, std::size_t max, std::string& 
         store = sanitize_utf8(s);
         s = store;
     }
-    if (s.size() <= max) return s;
-    std::size_t end = max;
-    while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xc0) == 0x80) --end;
-    return s.substr(0, end);
+    return text::cut_at_char_boundary(s, max);
 }
 
 std::string owned_bounded_utf8(std::string_view s, std::size_t max) {
@@ -594,13 +558,13 @@ std::string sanitize_utf8(std::string_view s) {
             i = run;
             continue;
         }
-        const Utf8Step step = utf8_step(s, i);
+        const text::Utf8Step step = text::decode_utf8(s, i);
         if (step.valid) {
-            out.append(s.substr(i, step.len));
+            out.append(s.substr(i, step.length));
         } else {
-            out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER, once per maximal subpart
+            out += text::kReplacementUtf8;  // once per maximal subpart
         }
-        i += step.len;
+        i += step.length;
     }
     return out;
 }

@@ -1,6 +1,8 @@
 // Element tree serializer: escaping and U+FFFD replacement (see element.hpp for why).
 #include "xmpp/element.hpp"
 
+#include "text/utf8.hpp"
+
 #include <cstdint>
 
 namespace hallway::xmpp {
@@ -19,39 +21,9 @@ const std::string* Element::attribute(std::string_view want) const {
 
 namespace {
 
-constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
-
-bool is_xml_char(std::uint32_t c) {
+bool is_xml_char(char32_t c) {
     return c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD) ||
            (c >= 0x10000 && c <= 0x10FFFF);
-}
-
-// Decodes one strict UTF-8 sequence at s[i]; returns its length, or 0 if invalid
-// (overlong, surrogate, beyond U+10FFFF, truncated).
-std::size_t decode(std::string_view s, std::size_t i, std::uint32_t& cp) {
-    const auto b0 = static_cast<std::uint8_t>(s[i]);
-    std::size_t len;
-    std::uint32_t min;
-    if (b0 < 0x80) {
-        cp = b0;
-        return 1;
-    } else if ((b0 & 0xE0) == 0xC0) {
-        len = 2, cp = b0 & 0x1F, min = 0x80;
-    } else if ((b0 & 0xF0) == 0xE0) {
-        len = 3, cp = b0 & 0x0F, min = 0x800;
-    } else if ((b0 & 0xF8) == 0xF0) {
-        len = 4, cp = b0 & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (i + len > s.size()) return 0;
-    for (std::size_t k = 1; k < len; ++k) {
-        const auto b = static_cast<std::uint8_t>(s[i + k]);
-        if ((b & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (b & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    return len;
 }
 
 // Appends sanitized `s`, escaping markup; in attributes also TAB/LF/CR (which
@@ -59,11 +31,11 @@ std::size_t decode(std::string_view s, std::size_t i, std::uint32_t& cp) {
 // end-of-line handling would turn into LF).
 void append_escaped(std::string& out, std::string_view s, bool attribute) {
     for (std::size_t i = 0; i < s.size();) {
-        std::uint32_t cp = 0;
-        const std::size_t len = decode(s, i, cp);
-        if (len == 0 || !is_xml_char(cp)) {
-            out += kReplacement;
-            i += len == 0 ? 1 : len;
+        const text::Utf8Step step = text::decode_utf8(s, i);
+        const char32_t cp = step.code_point;
+        if (!step.valid || !is_xml_char(cp)) {
+            out += text::kReplacementUtf8;
+            i += step.length;
             continue;
         }
         switch (cp) {
@@ -75,9 +47,9 @@ void append_escaped(std::string& out, std::string_view s, bool attribute) {
             case '\r': out += "&#13;"; break;
             case '\t': out += attribute ? "&#9;" : "\t"; break;
             case '\n': out += attribute ? "&#10;" : "\n"; break;
-            default: out.append(s.substr(i, len));
+            default: out.append(s.substr(i, step.length));
         }
-        i += len;
+        i += step.length;
     }
 }
 
@@ -133,13 +105,12 @@ std::string sanitize_xml_text(std::string_view text) {
     std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size();) {
-        std::uint32_t cp = 0;
-        const std::size_t len = decode(text, i, cp);
-        if (len == 0 || !is_xml_char(cp))
-            out += kReplacement;
+        const text::Utf8Step step = text::decode_utf8(text, i);
+        if (!step.valid || !is_xml_char(step.code_point))
+            out += text::kReplacementUtf8;
         else
-            out.append(text.substr(i, len));
-        i += len == 0 ? 1 : len;
+            out.append(text.substr(i, step.length));
+        i += step.length;
     }
     return out;
 }

@@ -2,6 +2,8 @@
 
 #include "xmpp/limits.hpp"
 
+#include "text/utf8.hpp"
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -9,88 +11,7 @@
 namespace hallway::xmpp {
 namespace {
 
-constexpr char32_t kReplacement = 0xFFFD;
-
-void append_utf8(std::string& out, char32_t c) {
-    if (c < 0x80) {
-        out += static_cast<char>(c);
-    } else if (c < 0x800) {
-        out += static_cast<char>(0xC0 | (c >> 6));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-        out += static_cast<char>(0xE0 | (c >> 12));
-        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (c >> 18));
-        out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    }
-}
-
-// Decodes one code point at s[i], advancing i. Ill-formed input yields U+FFFD
-// per maximal subpart (Unicode §3.9), so a bad byte never swallows the valid
-// character after it. (Same rule as discovery/txt_record.cpp; xmpp/ depends on
-// no other layer.)
-char32_t decode_one(std::string_view s, std::size_t& i) {
-    const auto b0 = static_cast<unsigned char>(s[i++]);
-    if (b0 < 0x80) return b0;
-    std::size_t len = 0;
-    char32_t c = 0;
-    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-    if (b0 >= 0xC2 && b0 <= 0xDF) {
-        len = 2, c = b0 & 0x1F;
-    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-        len = 3, c = b0 & 0x0F;
-        if (b0 == 0xE0) lo = 0xA0;  // overlong
-        if (b0 == 0xED) hi = 0x9F;  // surrogates
-    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-        len = 4, c = b0 & 0x07;
-        if (b0 == 0xF0) lo = 0x90;  // overlong
-        if (b0 == 0xF4) hi = 0x8F;  // above U+10FFFF
-    } else {
-        return kReplacement;
-    }
-    for (std::size_t k = 1; k < len; ++k) {
-        if (i >= s.size()) return kReplacement;
-        const auto b = static_cast<unsigned char>(s[i]);
-        const unsigned char min = k == 1 ? lo : 0x80, max = k == 1 ? hi : 0xBF;
-        if (b < min || b > max) return kReplacement;
-        c = (c << 6) | (b & 0x3F);
-        ++i;
-    }
-    return c;
-}
-
-// Removed rather than replaced: they never belong in a one-line label, and bidi
-// overrides and line separators can disguise a name.
-bool is_removed(char32_t c) {
-    return c < 0x20 || (c >= 0x7F && c <= 0x9F)  // C0, DEL, C1 controls
-           || c == 0x2028 || c == 0x2029          // line/paragraph separators
-           || (c >= 0x202A && c <= 0x202E)        // bidi embeddings/overrides
-           || (c >= 0x2066 && c <= 0x2069);       // bidi isolates
-}
-
-// Cuts `s` (valid UTF-8) to at most max_bytes without splitting a character.
-std::string cut_at_char_boundary(std::string s, std::size_t max_bytes) {
-    if (s.size() > max_bytes) {
-        std::size_t cut = max_bytes;
-        while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
-        s.resize(cut);
-    }
-    return s;
-}
-
-std::string sanitize(std::string_view text, std::size_t max_bytes) {
-    std::string out;
-    out.reserve(std::min(text.size(), max_bytes + 4));
-    for (std::size_t i = 0; i < text.size() && out.size() <= max_bytes;) {
-        const char32_t c = decode_one(text, i);
-        if (!is_removed(c)) append_utf8(out, c);
-    }
-    return cut_at_char_boundary(std::move(out), max_bytes);
-}
+using text::sanitize_label;
 
 char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -112,7 +33,7 @@ std::string_view status_word(Presence p) {
 std::string txt_string(std::string_view key, std::string_view value) {
     std::string s(key);
     s += '=';
-    s += sanitize(value, kMaxTxtStringBytes - s.size());
+    s += sanitize_label(value, kMaxTxtStringBytes - s.size());
     return s;
 }
 
@@ -156,11 +77,11 @@ PeerPresence parse_txt(const std::vector<std::string>& strings) {
         }
     }
     PeerPresence peer;
-    const auto text = [&](Key k, std::size_t max) { return values[k] ? sanitize(*values[k], max) : std::string(); };
-    peer.message = text(kMsg, kMaxPresenceMessageBytes);
-    peer.nick = text(kNick, kMaxPresenceNickBytes);
-    peer.first = text(kFirst, kMaxPresenceNameBytes);
-    peer.last = text(kLast, kMaxPresenceNameBytes);
+    const auto field = [&](Key k, std::size_t max) { return values[k] ? sanitize_label(*values[k], max) : std::string(); };
+    peer.message = field(kMsg, kMaxPresenceMessageBytes);
+    peer.nick = field(kNick, kMaxPresenceNickBytes);
+    peer.first = field(kFirst, kMaxPresenceNameBytes);
+    peer.last = field(kLast, kMaxPresenceNameBytes);
     peer.libpurple = values[kNode] && iequals(*values[kNode], "libpurple");
     if (values[kPort]) {
         const std::string_view p = *values[kPort];
@@ -182,8 +103,8 @@ std::string display_name(const PeerPresence& peer, std::string_view instance) {
     if (!peer.nick.empty()) return peer.nick;
     const std::string full = peer.first + ' ' + peer.last;
     if (const auto name = trim(full, " "); !name.empty()) return std::string(name);
-    if (const auto split = split_instance(instance)) return sanitize(split->user, kMaxPresenceNickBytes);
-    return sanitize(instance, kMaxPresenceNickBytes);
+    if (const auto split = split_instance(instance)) return sanitize_label(split->user, kMaxPresenceNickBytes);
+    return sanitize_label(instance, kMaxPresenceNickBytes);
 }
 
 std::string instance_user(std::string_view hallway_nick) {

@@ -1,6 +1,7 @@
 #include "core/files/file_name.hpp"
 
 #include "transport/messages.hpp"
+#include "text/utf8.hpp"
 
 #include <algorithm>
 #include <array>
@@ -63,13 +64,6 @@ std::optional<std::string> safe_component(std::string_view sent) {
     return out;
 }
 
-// s cut to at most max bytes at a UTF-8 character boundary.
-std::string_view cut_utf8(std::string_view s, std::size_t max) {
-    if (s.size() <= max) return s;
-    while (max > 0 && (static_cast<unsigned char>(s[max]) & 0xc0) == 0x80) --max;
-    return s.substr(0, max);
-}
-
 }  // namespace
 
 std::optional<std::string> safe_relative_path(std::string_view peer_path) {
@@ -102,9 +96,9 @@ std::optional<std::string> unique_name(std::string_view name, const std::functio
         // An extension too long to keep is cut with the rest.
         std::string candidate;
         if (number.size() + ext.size() < room)
-            candidate = std::string(cut_utf8(stem, room - number.size() - ext.size())) + number + std::string(ext);
+            candidate = std::string(text::cut_at_char_boundary(stem, room - number.size() - ext.size())) + number + std::string(ext);
         else
-            candidate = std::string(cut_utf8(name, room - number.size())) + number;
+            candidate = std::string(text::cut_at_char_boundary(name, room - number.size())) + number;
         if (!exists(candidate)) return candidate;
     }
     return std::nullopt;

@@ -4,6 +4,7 @@
 #include "core/profile.hpp"
 #include "transport/messages.hpp"
 #include "transport/wire.hpp"
+#include "text/utf8.hpp"
 
 #include <algorithm>
 #include <array>
@@ -98,7 +99,7 @@ struct Encoder {
         Bytes out = open_map(3, transport::wire::kMaxCloseReason);
         key(out, "reason");
         const std::string valid = transport::sanitize_utf8(reason);
-        cbor::put_text(out, utf8_prefix(valid, transport::wire::kMaxCloseReason));
+        cbor::put_text(out, text::cut_at_char_boundary(valid, transport::wire::kMaxCloseReason));
         return close_map(std::move(out), type, id);
     }
 };
@@ -198,7 +199,7 @@ std::optional<FileMessage> decode_with_reason(std::span<const std::uint8_t> byte
         !f[0]->string(Major::text, transport::wire::kMaxCloseReason, reason))
         return std::nullopt;
     // Replacement can lengthen it: cut back to the bound.
-    m.reason = std::string(utf8_prefix(transport::sanitize_utf8(reason), transport::wire::kMaxCloseReason));
+    m.reason = std::string(text::cut_at_char_boundary(transport::sanitize_utf8(reason), transport::wire::kMaxCloseReason));
     return m;
 }
 

@@ -3,6 +3,7 @@
 #include "transport/cbor.hpp"
 #include "transport/messages.hpp"
 #include "transport/wire.hpp"
+#include "text/utf8.hpp"
 
 #include <sodium.h>
 
@@ -90,9 +91,7 @@ struct Item {
         const auto s = string(Major::text, scratch);
         if (!s || s->size() > max) return false;
         out = transport::sanitize_utf8(*s);
-        std::size_t end = std::min(out.size(), max);
-        while (end < out.size() && end > 0 && (static_cast<unsigned char>(out[end]) & 0xc0) == 0x80) --end;
-        out.resize(end);
+        out.resize(text::cut_at_char_boundary(out, max).size());
         return true;
     }
 };

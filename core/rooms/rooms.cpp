@@ -4,6 +4,7 @@
 #include "core/profile.hpp"
 #include "crypto/identity.hpp"
 #include "transport/wire.hpp"
+#include "text/utf8.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -213,7 +214,7 @@ bool Rooms::invite(const RoomId& id, const PeerKey& peer, std::string& error) {
     Entry e = room->state->next_entry(me_, Kind::add, port_.now_ms());
     e.member = peer;
     e.sign_key = *sign_key;
-    e.member_nick = std::string(utf8_prefix(port_.member_view(peer).nick, kMaxRoomName));
+    e.member_nick = std::string(text::cut_at_char_boundary(port_.member_view(peer).nick, kMaxRoomName));
     if (!write(*room, std::move(e), error)) return false;
     invites_to_send_[peer].insert(id);
     if (port_.has_session(peer)) on_session_up(peer);
@@ -643,7 +644,7 @@ void Rooms::handle(const PeerKey& from, const transport::RoomJoin& m) {
         Entry e = room->state->next_entry(me_, Kind::add, port_.now_ms());
         e.member = from;
         e.sign_key = *sign_key;
-        e.member_nick = std::string(utf8_prefix(port_.member_view(from).nick, kMaxRoomName));
+        e.member_nick = std::string(text::cut_at_char_boundary(port_.member_view(from).nick, kMaxRoomName));
         std::string error;
         if (!write(*room, std::move(e), error)) return;
     }
