@@ -5,40 +5,16 @@
 # see each other's Away with its message, and see a quit as a sign-off. The
 # bridge's own tests stand on this: if it fails, they would prove nothing.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/purple_lib.sh"
 e2e_init
 need_root
-[ -n "${PURPLE_PEER:-}" ] && [ -x "$PURPLE_PEER" ] ||
-    { echo "SKIP: purple_peer was not built (needs libpurple-dev: scripts/deps.sh test)"; exit 77; }
+need_purple_peer
 vlan_up 2
 
 # Text that breaks naive HTML or XML handling: a tag, a bare &, non-ASCII, a CDATA end.
 TEXT='<b> & é✓ ]]>'
 # An escaped entity: arrives as typed only if nobody decodes twice.
 ENTITY_TEXT='&amp; &lt;'
-
-declare -A PEER_PID PEER_FD
-# start_peer NAME HOST: purple_peer on vlan host HOST, account NAME; commands
-# go to its stdin through a FIFO held open here, events to $E2E_DIR/NAME.out.
-start_peer() {
-    local name=$1 host=$2 fifo="$E2E_DIR/$1.in" fd
-    mkfifo "$fifo"
-    exec {fd}<>"$fifo"  # read-write: opening does not block, and it never sees EOF
-    PEER_FD[$name]=$fd
-    mkdir "$E2E_DIR/$name.purple"
-    # Not through on_host: $! must be the process that becomes purple_peer (vlan.sh execs).
-    "$VLAN_SH" exec "$E2E_VLAN" "$host" "$PURPLE_PEER" --dir "$E2E_DIR/$name.purple" --name "$name" --debug \
-        <"$fifo" >"$E2E_DIR/$name.out" 2>"$E2E_DIR/$name.log" &
-    PEER_PID[$name]=$!
-    E2E_PIDS+=($!)
-}
-# tell NAME LINE: a command to NAME's purple_peer.
-tell() { printf '%s\n' "$2" >&"${PEER_FD[$1]}"; }
-# events NAME FILTER: NAME's events that match the jq FILTER, one JSON a line.
-events() { jq -c "select($2)" "$E2E_DIR/$1.out" 2>/dev/null; }
-seen() { [ -n "$(events "$1" "$2")" ]; }
-# ts NAME FILTER: the stamp (ms) of NAME's first event that matches FILTER.
-ts() { events "$1" "$2" | head -n1 | jq -r .ts; }
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 # PURPLE_PAIR_PCAP=FILE: keep the XMPP streams (TCP 5298, seen from host 2) for
 # the bridge's parser seeds and a look at libpurple's exact bytes.
@@ -67,9 +43,6 @@ note "instance names: $ALICE, $BOB"
 signon_ab=$(( $(ts bob ".event == \"signed_on\" and .buddy == \"$ALICE\"") - $(ts alice '.event == "ready"') ))
 signon_ba=$(( $(ts alice ".event == \"signed_on\" and .buddy == \"$BOB\"") - $(ts bob '.event == "ready"') ))
 
-# im_from NAME FROM TEXT: NAME got TEXT from FROM, exactly as sent.
-im_from() { seen "$1" ".event == \"im\" and .from == $(jq -n --arg s "$2" '$s') and .text == $(jq -n --arg s "$3" '$s')"; }
-count_im() { events "$1" '.event == "im"' | wc -l; }
 
 # A message each way. alice dials (bob's stream accepts her: she is in his
 # buddy list); bob's reply may reuse that stream.
