@@ -207,11 +207,12 @@ bool LinkLocalPresence::is_own(const std::string& instance) const {
 
 void LinkLocalPresence::browse_callback(AvahiServiceBrowser* b, AvahiIfIndex interface, AvahiProtocol protocol,
                                         AvahiBrowserEvent event, const char* name, const char*, const char*,
-                                        AvahiLookupResultFlags, void* userdata) {
+                                        AvahiLookupResultFlags flags, void* userdata) {
     auto* self = static_cast<LinkLocalPresence*>(userdata);
     switch (event) {
     case AVAHI_BROWSER_NEW:
-        self->on_new(avahi_service_browser_get_client(b), Key{name, interface, protocol});
+        self->on_new(avahi_service_browser_get_client(b), Key{name, interface, protocol},
+                     (flags & AVAHI_LOOKUP_RESULT_OUR_OWN) != 0);
         break;
     case AVAHI_BROWSER_REMOVE:
         self->on_remove(Key{name, interface, protocol});
@@ -227,11 +228,11 @@ void LinkLocalPresence::browse_callback(AvahiServiceBrowser* b, AvahiIfIndex int
     }
 }
 
-void LinkLocalPresence::on_new(AvahiClient* c, const Key& key) {
+void LinkLocalPresence::on_new(AvahiClient* c, const Key& key, bool from_this_host) {
     // By name only, not AVAHI_LOOKUP_RESULT_OUR_OWN: a Pidgin on this host
     // shares our avahi-daemon, and it is a buddy.
     if (is_own(key.instance)) {
-        own_named_.insert(key);
+        own_named_[key] = from_this_host;
         return;
     }
     if (!sightings_.tracks(key.instance) && sightings_.instance_count() >= kMaxLinkLocalInstances) {
@@ -267,13 +268,17 @@ void LinkLocalPresence::on_remove(const Key& key) {
 void LinkLocalPresence::own_name_changed(AvahiClient* c) {
     // Instances hidden as ours that another host holds (we were renamed away
     // from their name) are theirs: report them now, the browser will not again.
+    // Those from this host are our old record (its REMOVE follows).
     std::vector<Key> theirs;
-    for (const auto& key : own_named_)
-        if (!is_own(key.instance)) theirs.push_back(key);
-    for (const auto& key : theirs) {
-        own_named_.erase(key);
-        on_new(c, key);
+    for (auto it = own_named_.begin(); it != own_named_.end();) {
+        if (is_own(it->first.instance)) {
+            ++it;
+            continue;
+        }
+        if (!it->second) theirs.push_back(it->first);
+        it = own_named_.erase(it);
     }
+    for (const auto& key : theirs) on_new(c, key, false);
 }
 
 void LinkLocalPresence::resolve_callback(AvahiServiceResolver*, AvahiIfIndex, AvahiProtocol,

@@ -14,7 +14,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -71,7 +70,7 @@ private:
     void browse(AvahiClient* c);
     void stop_browsing();
     bool is_own(const std::string& instance) const;
-    void on_new(AvahiClient* c, const Key& key);
+    void on_new(AvahiClient* c, const Key& key, bool from_this_host);
     void on_remove(const Key& key);
     void own_name_changed(AvahiClient* c);
     static void group_callback(AvahiEntryGroup* g, AvahiEntryGroupState state, void* userdata);
@@ -93,8 +92,10 @@ private:
     // One resolver per (instance, interface, protocol), kept while the browser
     // sees it: it reports again when the TXT (presence) or an address changes.
     std::map<Key, std::unique_ptr<Resolve>> resolvers_;
-    // Browsed under our own name: not ours any more after a rename.
-    std::set<Key> own_named_;
+    // Browsed under our own name, and whether from this host's daemon
+    // (AVAHI_LOOKUP_RESULT_OUR_OWN): after a rename, the others are another
+    // host's, ours are our old record going away.
+    std::map<Key, bool> own_named_;
     LinkLocalSightings sightings_;
     bool cap_reported_ = false;
 };

@@ -4,7 +4,7 @@
 # real avahi-daemons: each side lists the other with its TXT, presence (TXT)
 # changes cross both ways, a libpurple on the probe's own host (same daemon)
 # is seen, a withdraw signs the probe off, a daemon restart publishes again,
-# and a quit purple is lost. Needs root and purple_peer; exits 77 otherwise.
+# a quit purple is lost, and a name taken on the same host is renamed. Needs root and purple_peer; exits 77 otherwise.
 # usage: PURPLE_PEER=PATH vlan_presence_test.sh PATH/TO/discovery_probe PATH/TO/vlan.sh
 set -uo pipefail
 
@@ -67,14 +67,14 @@ start_purple() {  # NAME HOST
 }
 
 readonly TXT_AVAIL='txtvers=1|port.p2pj=5298|status=avail|msg=hello there|nick=Probe'
-start_probe() {  # HOST
-  open_fifo probe
+start_probe() {  # NAME HOST USER
+  open_fifo "$1"
   local args=() t
   IFS='|' read -r -a t <<<"$TXT_AVAIL"
   for s in "${t[@]}"; do args+=(--ll-txt "$s"); done
-  "$VLAN" exec "$NAME" "$1" "$PROBE" --ll-user hallway --ll-port 5298 "${args[@]}" --stdin yes --seconds 300 \
-    <"$WORK/probe.in" >"$WORK/probe.log" 2>&1 &
-  PIDS[probe]=$!
+  "$VLAN" exec "$NAME" "$2" "$PROBE" --ll-user "$3" --ll-port 5298 "${args[@]}" --stdin yes --seconds 300 \
+    <"$WORK/$1.in" >"$WORK/$1.log" 2>&1 &
+  PIDS[$1]=$!
 }
 
 "$VLAN" up "$NAME" 2 >"$WORK/vlan-up.log" 2>&1
@@ -85,7 +85,7 @@ if (( rc == 77 )); then cat "$WORK/vlan-up.log"; exit 77; fi
 log "1. the probe (h1) and libpurple (alice on h2, carol on h1: same avahi-daemon) see each other"
 start_purple alice 2
 start_purple carol 1
-start_probe 1
+start_probe probe 1 hallway
 wait_for "the probe is published as hallway@h1" has_line probe '^link_local_published hallway@h1$'
 wait_for "the probe sees alice with her TXT" \
   has_line probe '^link_local alice@h2 endpoints=10\.213\.0\.2:[0-9]+.* interfaces=eth0 txt .*"status=avail"'
@@ -134,6 +134,16 @@ lost_before=$(count probe '^link_local_lost alice@h2$')
 tell alice quit
 wait_for "the probe loses alice" at_least probe '^link_local_lost alice@h2$' "$((lost_before + 1))"
 kill -0 "${PIDS[carol]}" || fail "carol's purple_peer died"
+
+log "7. a name collision on the same host (dave's libpurple on h1 holds dave@h1): renamed, both seen"
+# (A fresh libpurple: carol's stays unpublished after step 5's daemon restart; libpurple does not re-register.)
+start_purple dave 1
+wait_for "the probe sees dave" has_line probe '^link_local dave@h1 endpoints='
+start_probe twin 1 dave
+wait_for "the twin is renamed and says so" has_line twin '^link_local_published dave@h1 #2$'
+wait_for "the twin sees libpurple's dave@h1" has_line twin '^link_local dave@h1 endpoints='
+wait_for "the first probe sees the renamed twin" has_line probe '^link_local dave@h1 #2 endpoints='
+(( $(count twin '^link_local dave@h1 #2 ') == 0 )) || fail "the twin reported itself after the rename"
 
 kill -TERM "${PIDS[probe]}"
 wait_for "the probe exits" has_line probe '^exit$'
