@@ -50,7 +50,7 @@ TEST_CASE("link-local: a TXT change is reported, interfaces are sorted") {
     CHECK(away->endpoints.size() == 2);
 }
 
-TEST_CASE("link-local: lost only when the last (interface, protocol) goes; fewer endpoints before that") {
+TEST_CASE("link-local: lost only when the last (interface, protocol) goes, fewer endpoints before that") {
     LinkLocalSightings s;
     s.browsed(kPurple, {2, kInet});
     s.browsed(kPurple, {2, kInet6});
