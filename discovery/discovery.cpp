@@ -652,8 +652,8 @@ struct Avahi {
     void start(Announcement a) {
         const bool running = announcement.has_value();
         if (!adopt(std::move(a))) return;
+        if (running && group != nullptr) avahi_entry_group_reset(group);
         if (!ensure_client()) return;  // S_RUNNING publishes and browses
-        if (group != nullptr) avahi_entry_group_reset(group);
         publish(client);
         if (!running) browse(client);
     }
