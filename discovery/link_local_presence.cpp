@@ -235,14 +235,14 @@ void LinkLocalPresence::on_new(AvahiClient* c, const Key& key, bool from_this_ho
         own_named_[key] = from_this_host;
         return;
     }
-    if (!sightings_.tracks(key.instance) && sightings_.instance_count() >= kMaxLinkLocalInstances) {
+    // Anyone on the LAN can announce thousands; each costs resolvers here and in avahi-daemon.
+    if (!sightings_.browsed(key.instance, {key.interface, key.protocol})) {
         if (!cap_reported_)
             hooks_.report(DaemonState::running, "more than " + std::to_string(kMaxLinkLocalInstances) + " " +
                                                     kLinkLocalServiceType + " instances: ignoring the others");
         cap_reported_ = true;
         return;
     }
-    sightings_.browsed(key.instance, {key.interface, key.protocol});
     if (resolvers_.count(key) != 0) return;
     // Kept while the browser sees the instance: unlike a one-shot resolve it
     // reports again when the TXT (the buddy's presence) or an address changes.

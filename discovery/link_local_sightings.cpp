@@ -13,9 +13,11 @@ std::vector<std::string> bounded_link_local_txt(std::vector<std::string> txt) {
     return txt;
 }
 
-void LinkLocalSightings::browsed(const std::string& instance, Source source) {
+bool LinkLocalSightings::browsed(const std::string& instance, Source source) {
+    if (instances_.count(instance) == 0 && instances_.size() >= kMaxLinkLocalInstances) return false;
     auto& sources = instances_[instance].sources;
     if (std::find(sources.begin(), sources.end(), source) == sources.end()) sources.push_back(source);
+    return true;
 }
 
 std::optional<LinkLocalSighting> LinkLocalSightings::resolved(const std::string& instance, Source source,

@@ -34,8 +34,9 @@ class LinkLocalSightings {
 public:
     using Source = std::pair<int, int>;  // (interface, protocol)
 
-    // The instance is browsed on `source` (maybe not resolved yet).
-    void browsed(const std::string& instance, Source source);
+    // The instance is browsed on `source` (maybe not resolved yet). False,
+    // and nothing tracked, for a new instance while kMaxLinkLocalInstances are.
+    bool browsed(const std::string& instance, Source source);
     // The resolver on `source` reports (again): the merged sighting when it
     // is new or changed (an address, port, interface or the TXT), else nullopt.
     // The TXT of an instance is the one reported last, on whichever source.

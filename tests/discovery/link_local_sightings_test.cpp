@@ -86,3 +86,14 @@ TEST_CASE("link-local: received TXT is bounded, clear() names what was reported"
     CHECK(s.clear() == std::vector<std::string>{kPurple});
     CHECK(s.instance_count() == 0);
 }
+
+TEST_CASE("link-local: at most kMaxLinkLocalInstances instances are tracked, known ones keep their sources") {
+    LinkLocalSightings s;
+    for (std::size_t i = 0; i < kMaxLinkLocalInstances; ++i) CHECK(s.browsed("u" + std::to_string(i) + "@h", {2, kInet}));
+    CHECK_FALSE(s.browsed("one-more@h", {2, kInet}));
+    CHECK_FALSE(s.tracks("one-more@h"));
+    CHECK(s.browsed("u0@h", {2, kInet6}));  // a known instance on another protocol
+    CHECK(s.instance_count() == kMaxLinkLocalInstances);
+    s.removed("u1@h", {2, kInet});
+    CHECK(s.browsed("one-more@h", {2, kInet}));
+}
