@@ -1,6 +1,8 @@
 #include "discovery/discovery.hpp"
 
 #include "discovery/avahi_poll.hpp"
+#include "discovery/avahi_values.hpp"
+#include "discovery/link_local_presence.hpp"
 #include "discovery/peer_sightings.hpp"
 #include "discovery/txt_record.hpp"
 
@@ -62,37 +64,6 @@ std::string normalized_domain(const char* domain) {
     return d;
 }
 
-asio::ip::tcp::endpoint to_endpoint(const AvahiAddress& a, AvahiIfIndex interface, std::uint16_t port) {
-    if (a.proto == AVAHI_PROTO_INET) {
-        asio::ip::address_v4::bytes_type bytes;
-        std::memcpy(bytes.data(), &a.data.ipv4.address, bytes.size());  // network order
-        return {asio::ip::address_v4(bytes), port};
-    }
-    asio::ip::address_v6::bytes_type bytes;
-    std::memcpy(bytes.data(), a.data.ipv6.address, bytes.size());
-    asio::ip::address_v6 v6(bytes);
-    // A link-local address means nothing without the interface it is on.
-    if (v6.is_link_local() && interface > 0) v6.scope_id(static_cast<unsigned long>(interface));
-    return {v6, port};
-}
-
-std::vector<std::string> to_strings(AvahiStringList* txt) {
-    std::vector<std::string> out;
-    for (AvahiStringList* l = txt; l != nullptr; l = avahi_string_list_get_next(l))
-        out.emplace_back(reinterpret_cast<const char*>(avahi_string_list_get_text(l)),
-                         avahi_string_list_get_size(l));
-    return out;
-}
-
-AvahiStringList* to_string_list(const std::vector<std::string>& strings) {
-    AvahiStringList* list = nullptr;
-    // avahi_string_list_add prepends; add in reverse to keep our order on the wire.
-    for (auto it = strings.rbegin(); it != strings.rend(); ++it)
-        list = avahi_string_list_add_arbitrary(list, reinterpret_cast<const std::uint8_t*>(it->data()),
-                                               it->size());
-    return list;
-}
-
 }  // namespace
 
 // Avahi's state and callbacks; everything here runs on the discovery thread.
@@ -113,7 +84,7 @@ struct DomainBrowse {
 struct Avahi {
     Avahi(asio::io_context& io_context, DiscoveryCallbacks cb)
         : io(io_context), callbacks(std::move(cb)), poll(io_context), retry_timer(io_context),
-          refresh_timer(io_context) {}
+          refresh_timer(io_context), link_local(link_local_hooks()) {}
 
     asio::io_context& io;
     DiscoveryCallbacks callbacks;
@@ -127,7 +98,12 @@ struct Avahi {
     std::optional<Announcement> announcement;
     // browse(): watching only, nothing published, nothing filtered out.
     bool watching = false;
-    bool active() const { return announcement || watching; }
+    // _hallway._tcp is published or browsed.
+    bool hallway_active() const { return announcement || watching; }
+    // The client is needed (for _hallway._tcp or the link-local bridge).
+    bool active() const { return hallway_active() || link_local.wanted(); }
+    // A reconnect is scheduled (retry_timer): no client until then.
+    bool reconnect_pending = false;
     std::string service_name;
     AvahiClient* client = nullptr;
     AvahiEntryGroup* group = nullptr;
@@ -157,6 +133,23 @@ struct Avahi {
     std::set<InstanceKey> twins_unresolved;
     PeerSightings sightings;
     bool missing_reported = false;
+    // _presence._tcp: its own entry group, browser and resolvers on our client.
+    LinkLocalPresence link_local;
+
+    LinkLocalPresence::Hooks link_local_hooks() {
+        LinkLocalPresence::Hooks hooks;
+        hooks.report = [this](DaemonState state, std::string_view message) { report(state, message); };
+        hooks.found = [this](const LinkLocalSighting& s) {
+            if (callbacks.on_link_local) callbacks.on_link_local(s);
+        };
+        hooks.lost = [this](const std::string& instance) {
+            if (callbacks.on_link_local_lost) callbacks.on_link_local_lost(instance);
+        };
+        hooks.published = [this](const std::string& instance) {
+            if (callbacks.on_link_local_published) callbacks.on_link_local_published(instance);
+        };
+        return hooks;
+    }
 
     void report(DaemonState state, std::string_view message) {
         if (callbacks.on_daemon) callbacks.on_daemon(state, message);
@@ -207,9 +200,12 @@ struct Avahi {
     }
 
     void schedule_reconnect() {
+        reconnect_pending = true;
         retry_timer.expires_after(kReconnectInterval);
         retry_timer.async_wait([this, weak = std::weak_ptr<int>(alive)](const asio::error_code& ec) {
-            if (ec || !weak.lock() || !active() || client != nullptr) return;
+            if (!weak.lock()) return;
+            reconnect_pending = false;
+            if (ec || !active() || client != nullptr) return;
             connect();
         });
     }
@@ -223,6 +219,7 @@ struct Avahi {
         too_many_domains_reported = false;
         resolvers.clear();
         twins_unresolved.clear();
+        link_local.client_freed();
         report_domains();
     }
 
@@ -237,6 +234,7 @@ struct Avahi {
     void reconnect_after_failure() {
         free_client();
         for (const LostPeer& lost : sightings.clear()) report_lost(lost);
+        link_local.report_all_lost();
         if (active()) connect();
     }
 
@@ -249,8 +247,11 @@ struct Avahi {
         case AVAHI_CLIENT_S_RUNNING:
             missing_reported = false;
             report(DaemonState::running, "avahi-daemon is running");
-            publish(c);
-            browse(c);
+            if (hallway_active()) {
+                publish(c);
+                browse(c);
+            }
+            link_local.client_running(c);
             break;
         case AVAHI_CLIENT_S_COLLISION:
             report(DaemonState::running, "host name collision: avahi-daemon is picking another host name");
@@ -258,6 +259,7 @@ struct Avahi {
         case AVAHI_CLIENT_S_REGISTERING:
             // Our records go away with the old host name; S_RUNNING publishes again.
             if (group != nullptr) avahi_entry_group_reset(group);
+            link_local.client_registering();
             break;
         case AVAHI_CLIENT_CONNECTING:
             report_missing();
@@ -274,6 +276,7 @@ struct Avahi {
                 post_guarded([this] {
                     free_client();
                     for (const LostPeer& lost : sightings.clear()) report_lost(lost);
+                    link_local.report_all_lost();
                     if (active()) schedule_reconnect();
                 });
             }
@@ -636,27 +639,43 @@ struct Avahi {
         if (update.lost) report_lost(*update.lost);
         if (update.change != PeerSightings::Change::none && callbacks.on_found) callbacks.on_found(sighting);
     }
+    // Connects unless a client exists or is about to (the link-local side
+    // may have made one already); true when it exists and runs now.
+    bool ensure_client() {
+        if (client == nullptr) {
+            if (!reconnect_pending) connect();
+            return false;
+        }
+        return avahi_client_get_state(client) == AVAHI_CLIENT_S_RUNNING;
+    }
+
     void start(Announcement a) {
         const bool running = announcement.has_value();
         if (!adopt(std::move(a))) return;
-        if (!running) {
-            connect();
-            return;
-        }
-        if (group != nullptr) avahi_entry_group_reset(group);
-        if (client != nullptr) publish(client);
+        if (running && group != nullptr) avahi_entry_group_reset(group);
+        if (!ensure_client()) return;  // S_RUNNING publishes and browses
+        publish(client);
+        if (!running) browse(client);
     }
 
     void browse() {
-        if (active()) return;
+        if (hallway_active()) return;
         watching = true;
-        connect();
+        if (ensure_client()) browse(client);
+    }
+
+    void set_link_local(std::optional<LinkLocalAnnouncement> a) {
+        const bool wanted = a.has_value();
+        link_local.set(std::move(a), client);
+        if (wanted) ensure_client();
     }
 
     void stop() {
+        link_local.set(std::nullopt, client);
         announcement.reset();
         watching = false;
         retry_timer.cancel();
+        reconnect_pending = false;
         refresh_timer.cancel();
         free_client();
         sightings.clear();
@@ -685,6 +704,9 @@ struct Discovery::Impl {
         relayed.on_daemon = on_caller(caller, std::move(cb.on_daemon));
         relayed.on_published = on_caller(caller, std::move(cb.on_published));
         relayed.on_domains = on_caller(caller, std::move(cb.on_domains));
+        relayed.on_link_local = on_caller(caller, std::move(cb.on_link_local));
+        relayed.on_link_local_lost = on_caller(caller, std::move(cb.on_link_local_lost));
+        relayed.on_link_local_published = on_caller(caller, std::move(cb.on_link_local_published));
         avahi = std::make_unique<Avahi>(own_io, std::move(relayed));
         thread = std::thread([this] { own_io.run(); });
     }
@@ -748,8 +770,9 @@ void Discovery::resolve_again(const std::string& fingerprint) {
     impl_->post([fingerprint](Avahi& avahi) { avahi.resolve_again(fingerprint); });
 }
 
-// Scaffold so core can link while discovery's side is written (branch xmpp-discovery).
-void Discovery::set_link_local(std::optional<LinkLocalAnnouncement>) {}
+void Discovery::set_link_local(std::optional<LinkLocalAnnouncement> announcement) {
+    impl_->post([a = std::move(announcement)](Avahi& avahi) mutable { avahi.set_link_local(std::move(a)); });
+}
 
 void Discovery::stop() { impl_->stop(); }
 

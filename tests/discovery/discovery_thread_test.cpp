@@ -49,3 +49,35 @@ TEST_CASE("discovery: callbacks arrive on the caller's io_context, calls from it
     io.run_for(std::chrono::milliseconds(100));
     CHECK(on_caller_thread);
 }
+
+TEST_CASE("discovery: the link-local side alone connects, and mixes with start/stop while avahi is away") {
+    ::setenv("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/hallway-test-bus", 1);
+    asio::io_context io;
+    int missing = 0;
+    DiscoveryCallbacks cb;
+    cb.on_daemon = [&](DaemonState state, std::string_view) {
+        if (state == DaemonState::missing) ++missing;
+    };
+    cb.on_link_local = [&](const LinkLocalSighting&) { FAIL("nothing can be found without a daemon"); };
+    cb.on_link_local_published = [&](const std::string&) { FAIL("nothing is published without a daemon"); };
+    {
+        Discovery d(io, cb);
+        const auto work = asio::make_work_guard(io);
+        LinkLocalAnnouncement ll{"ana", 5298, {"txtvers=1", "port.p2pj=5298", "status=avail"}};
+        d.set_link_local(ll);  // no start(): the client is needed for this alone
+        const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (missing == 0 && std::chrono::steady_clock::now() < end) io.run_for(std::chrono::milliseconds(20));
+        REQUIRE(missing == 1);
+        for (int i = 0; i < 20; ++i) {
+            ll.txt[2] = i % 2 ? "status=away" : "status=avail";
+            d.set_link_local(ll);
+            d.start(Announcement{"ana", std::string(40, '1'), 4000, ""});
+            if (i % 5 == 0) d.set_link_local(std::nullopt);
+        }
+        d.stop();
+        d.set_link_local(ll);
+        io.run_for(std::chrono::milliseconds(100));
+    }
+    io.restart();
+    io.run_for(std::chrono::milliseconds(100));
+}
