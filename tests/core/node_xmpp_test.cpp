@@ -275,3 +275,35 @@ TEST_CASE("node xmpp: the bridge stops in private mode and when turned off, and 
     CHECK(n.node->own().bonjour);
     CHECK(!n.node->own().link_local_name.empty());
 }
+
+TEST_CASE("node xmpp: a Hallway contact of the same name is never merged with the buddy") {
+    asio::io_context io;
+    BridgedNode n(io, free_port());
+    transport::test::Node hallway_purple(io, 41, "purple");
+    hallway_purple.transport->set_hello(transport::Hello{1, "purple", {"text"}});
+    hallway_purple.transport->dial({asio::ip::make_address("127.0.0.1"), n.node->port()});
+    REQUIRE(run_until(io, [&] { return !hallway_purple.ups.empty(); }));
+    REQUIRE(run_until(io, [&] {
+        auto v = n.view(hallway_purple.key.public_key);
+        return v && v->nick == "purple";
+    }));
+    auto contact = n.view(hallway_purple.key.public_key);
+    auto buddy = n.view(core::link_local_key(kPurple));
+    REQUIRE(contact);
+    REQUIRE(buddy);
+    CHECK(contact->kind == core::PeerKind::hallway);
+    CHECK(contact->encrypted);
+    CHECK(buddy->kind == core::PeerKind::xmpp_link_local);
+    CHECK(buddy->nick == contact->nick);
+    std::string error;
+    CHECK(!n.node->resolve("purple", error));
+    CHECK(error.find("ambiguous") != std::string::npos);
+    CHECK(error.find(kPurple + " (link-local XMPP, unencrypted)") != std::string::npos);
+    CHECK(n.node->resolve(kPurple, error) == core::link_local_key(kPurple));
+    // A text to the buddy never reaches the Hallway contact's session.
+    REQUIRE(n.node->send_text(core::link_local_key(kPurple), "to the xmpp one", error));
+    io.restart();
+    io.run_for(std::chrono::milliseconds(200));
+    CHECK(hallway_purple.texts_received == 0);
+    CHECK(n.node->history(hallway_purple.key.public_key).empty());
+}
