@@ -307,3 +307,25 @@ TEST_CASE("node xmpp: a Hallway contact of the same name is never merged with th
     CHECK(hallway_purple.texts_received == 0);
     CHECK(n.node->history(hallway_purple.key.public_key).empty());
 }
+
+TEST_CASE("node xmpp: the buddy's composing shows as typing, its next text ends it") {
+    asio::io_context io;
+    const std::uint16_t port = free_port();
+    Purple purple(io, port);
+    BridgedNode n(io, port);
+    purple.node_name = n.node->own().link_local_name;
+    const auto key = core::link_local_key(kPurple);
+    xmpp::OutgoingMessage composing;
+    composing.from = kPurple;
+    composing.to = purple.node_name;
+    composing.id = "c1";
+    composing.chat_state = xmpp::ChatState::Composing;
+    purple.link->send(purple.node_name,
+                      {asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), n.node->link_local_port())},
+                      composing);
+    REQUIRE(run_until(io, [&] { return n.view(key) && n.view(key)->typing; }));
+    CHECK(n.node->history(key).empty());  // typing only, nothing stored
+    purple.say(n.node->link_local_port(), "c2", "done typing");
+    REQUIRE(run_until(io, [&] { return n.node->history(key).size() == 1; }));
+    CHECK(!n.view(key)->typing);
+}
