@@ -100,7 +100,7 @@ void Node::Impl::XmppBridge::start() {
     };
     cb.on_receipt = [this](const std::string& peer, const xmpp::ReceiptReceived& r) { on_receipt(peer, r); };
     cb.on_not_sent = [this](const std::string& peer, const xmpp::NotSent& n) { on_not_sent(peer, n); };
-    cb.on_ended = [this](const std::string& peer, const xmpp::Ended&) { open.erase(peer); };
+    cb.on_ended = [this](const std::string& peer, const xmpp::Ended&) { on_ended(peer); };
     retired.reset();
     io = std::make_unique<xmpp::LinkLocal>(node.io, std::move(config), std::move(cb));
     try {
@@ -165,6 +165,8 @@ void Node::Impl::XmppBridge::on_published(const std::string& name) {
 void Node::Impl::XmppBridge::on_sighting(const discovery::LinkLocalSighting& s) {
     if (!io || !roster.sighted(s)) return;
     const PeerKey key = link_local_key(s.instance);
+    // Talked to before: its row keeps the name it shows now.
+    if (stored.count(key)) remember(key, s.instance, roster.find(key)->display_name);
     io->discovery_changed();
     node.peer_changed(key);
     // It is back (or changed): what waits for it goes now.
@@ -294,8 +296,16 @@ void Node::Impl::XmppBridge::mark(const PeerKey& key, const MessageId& id, Messa
     node.emit(MessageStateChanged{id, key, state});
 }
 
+void Node::Impl::XmppBridge::on_ended(const std::string& peer) {
+    // A dial that never opened ends too; it was made only with none open.
+    auto it = open.find(peer);
+    if (it == open.end()) return;
+    if (--it->second == 0) open.erase(it);
+    node.peer_changed(link_local_key(peer));
+}
+
 void Node::Impl::XmppBridge::on_opened(const std::string& peer) {
-    open.insert(peer);
+    ++open[peer];
     const PeerKey key = link_local_key(peer);
     retries.erase(key);
     // What was given for it before the stream opened is written now.

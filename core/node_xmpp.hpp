@@ -38,8 +38,9 @@ struct Node::Impl::XmppBridge {
     bool published = false;  // our_name is what discovery registered (not a guess)
     std::optional<discovery::LinkLocalAnnouncement> announced;
     std::map<PeerKey, std::uint32_t> unread;
-    // Instances with a stream open now: a message given to it is written.
-    std::set<std::string> open;
+    // Streams open now per instance (both directions; libpurple keeps one):
+    // a message given to io for such an instance is written at once.
+    std::map<std::string, std::size_t> open;
     // Messages given to io and not yet known written or refused.
     std::set<std::pair<PeerKey, MessageId>> handed;
     struct Retry {
@@ -76,6 +77,7 @@ struct Node::Impl::XmppBridge {
 
 private:
     void on_opened(const std::string& peer);
+    void on_ended(const std::string& peer);
     void on_message(const std::string& peer, const xmpp::Message& m);
     void on_not_sent(const std::string& peer, const xmpp::NotSent& n);
     void on_receipt(const std::string& peer, const xmpp::ReceiptReceived& r);

@@ -58,7 +58,7 @@ TEST_CASE("link-local buddies: a manual peer parses as user@host=HOST:PORT") {
     CHECK(!parse_manual_link_local_peer("a@b=somehost:5298"));  // an address, not a name
 }
 
-TEST_CASE("link-local buddies: sightings give endpoints, presence and a display name; lost removes them") {
+TEST_CASE("link-local buddies: sightings give endpoints, presence and a display name, and lost removes them") {
     LinkLocalBuddies roster;
     CHECK(roster.sighted(sighting("anna@laptop", {ep("10.0.0.2")}, {"txtvers=1", "status=dnd", "nick=Anna K",
                                                                     "msg=lunch"})));

@@ -1533,7 +1533,7 @@ INSERT INTO room_entries VALUES(x'01010101010101010101010101010101', x'020202020
     CHECK(store->search("RESUME", std::nullopt, 10, more, error)->size() == 3);
 }
 
-TEST_CASE("store: migration 9 adds link-local buddies to a version 8 file; their rows stay bounded") {
+TEST_CASE("store: migration 9 adds link-local buddies to a version 8 file, and its rows stay bounded") {
     TempDir dir;
     const auto path = dir / "hallway.db";
     const PeerKey bob = peer_key(2);
