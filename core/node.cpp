@@ -3,6 +3,7 @@
 
 #include "core/node_conversation.hpp"
 #include "core/node_files.hpp"
+#include "core/node_xmpp.hpp"
 #include "core/address_sharing.hpp"
 #include "core/private_mode.hpp"
 
@@ -92,6 +93,7 @@ PeerView Node::Impl::view(const PeerKey& key, const Contact* c, bool name_clash)
 }
 
 PeerView Node::Impl::view(const PeerKey& key) const {
+    if (is_link_local(key)) return bridge->view(key);
     auto c = store->contact(key);
     return view(key, c ? &*c : nullptr, c && verified_namesake(key, c->nick));
 }
@@ -106,7 +108,8 @@ OwnIdentity Node::Impl::own() const {
                        share_setting(),
                        settings.read_receipts,
                        notifications_from(settings.notifications).value_or(Notifications::full),
-                       settings.bonjour};
+                       settings.bonjour,
+                       bridge && bridge->running() ? bridge->our_name : std::string()};
 }
 
 discovery::Announcement Node::Impl::announcement() const {
@@ -126,6 +129,7 @@ void Node::Impl::apply_private_mode(bool on) {
         transport->set_hello(hello());  // no "addresses" in private mode
     }
     if (discovery) discovery->update(announcement());
+    if (bridge) bridge->apply();  // the bridge does not run in private mode
 }
 
 transport::Status Node::Impl::status_message() const {
@@ -283,6 +287,7 @@ std::unique_ptr<Node> Node::create(asio::io_context& io, NodeOptions options, st
     impl->rooms->load();
     impl->files = std::make_unique<Impl::Files>(*impl);
     impl->conversation = std::make_unique<Impl::Conversation>(*impl);
+    impl->bridge = std::make_unique<Impl::XmppBridge>(*impl);
     auto node = std::unique_ptr<Node>(new Node());
     node->impl_ = std::move(impl);
     return node;
@@ -334,15 +339,21 @@ void Node::start() {
         };
         dc.on_published = [&d](const std::string& name) { d.service_name = name; };
         dc.on_domains = [&d](const std::vector<std::string>& domains) { d.browse_domains = domains; };
+        dc.on_link_local = [&d](const discovery::LinkLocalSighting& s) { d.bridge->on_sighting(s); };
+        dc.on_link_local_lost = [&d](const std::string& instance) { d.bridge->on_lost(instance); };
+        dc.on_link_local_published = [&d](const std::string& name) { d.bridge->on_published(name); };
         d.discovery = std::make_unique<discovery::Discovery>(d.io, dc);
         d.discovery->start(d.announcement());
     }
     for (auto& p : d.options.manual_peers) d.add_manual_peer(p);
-    for (auto& peer : d.store->outbox_peers()) d.presence->set_pending(peer, true);
+    for (auto& peer : d.store->outbox_peers())
+        if (!d.is_link_local(peer)) d.presence->set_pending(peer, true);
     for (auto& peer : d.rooms->pending_peers()) d.presence->set_pending(peer, true);
     for (auto& t : transfers())
         if (d.files->busy(t.peer)) d.presence->set_pending(t.peer, true);
     d.maintain();
+    d.bridge->started = true;
+    d.bridge->apply();
     d.emit(d.own());
 }
 
@@ -370,6 +381,8 @@ void Node::stop(std::string_view reason) {
     d.stopped = true;
     d.maintenance.cancel();
     d.rooms->save();
+    d.bridge->stop();  // </stream:stream> on its streams, its service withdrawn
+    d.bridge->started = false;
     if (d.discovery) d.discovery->stop();
     if (d.control) d.control->stop();
     if (d.transport) d.transport->shutdown(reason);
@@ -414,6 +427,8 @@ std::vector<PeerView> Node::peers() const {
     for (auto& c : contacts) out.push_back(d.view(c.key, &c, clashes(c)));
     for (auto& [k, l] : d.live)
         if (!by_key.count(k)) out.push_back(d.view(k, nullptr, false));
+    // Link-local XMPP buddies: another key space, never merged with a contact of the same name.
+    for (auto& v : d.bridge->views()) out.push_back(std::move(v));
     std::stable_sort(out.begin(), out.end(), [](const PeerView& a, const PeerView& b) {
         if (a.online != b.online) return a.online;
         return lower(a.nick) < lower(b.nick);
@@ -426,6 +441,7 @@ std::optional<PeerKey> Node::resolve(std::string_view query, std::string& error)
     error.clear();
     std::vector<PeerView> by_name, by_fp;
     for (auto& c : d.store->contacts_named(query)) by_name.push_back(d.view(c.key));
+    for (auto& k : d.bridge->named(query)) by_name.push_back(d.view(k));
     std::string digits;
     for (char c : query)
         if (c != ' ') digits += c;
@@ -447,8 +463,10 @@ std::optional<PeerKey> Node::resolve(std::string_view query, std::string& error)
     }
     error = "\"" + std::string(query) + "\" is ambiguous; use a fingerprint prefix:";
     for (auto& p : hits)
-        error += "\n  " + crypto::format_digits(p.fingerprint) + "  " + p.nick + (p.online ? " (online)" : "") +
-                 (p.trust == Trust::verified ? " [verified]" : "");
+        error += "\n  " +
+                 (p.kind == PeerKind::xmpp_link_local ? p.instance + " (link-local XMPP, unencrypted)"
+                                                      : crypto::format_digits(p.fingerprint)) +
+                 "  " + p.nick + (p.online ? " (online)" : "") + (p.trust == Trust::verified ? " [verified]" : "");
     return std::nullopt;
 }
 
@@ -457,6 +475,7 @@ std::optional<MessageId> Node::send_text(const PeerKey& peer, std::string_view b
     error.clear();
     auto text = outgoing_text(body, error);
     if (!text) return std::nullopt;
+    if (d.is_link_local(peer)) return d.bridge->send_text(peer, std::move(*text), error);
     auto c = d.store->contact(peer);
     if (!c) {
         error = "unknown peer";
@@ -525,6 +544,8 @@ void Node::request_history(const PeerKey& peer, std::size_t limit) {
 
 void Node::set_focus(std::optional<PeerKey> peer) {
     Impl& d = *impl_;
+    // A link-local XMPP buddy has no session to watch: never a transport key.
+    if (peer && d.is_link_local(*peer)) peer.reset();
     d.presence->set_focus(peer);
     if (!d.transport) return;
     if (peer && d.presence->online(*peer)) d.dial_on_need(*peer);
@@ -532,6 +553,7 @@ void Node::set_focus(std::optional<PeerKey> peer) {
 }
 
 void Node::mark_read(const PeerKey& peer) {
+    if (impl_->is_link_local(peer)) return impl_->bridge->mark_read(peer);
     if (auto it = impl_->live.find(peer); it != impl_->live.end() && it->second.unread != 0) {
         it->second.unread = 0;
         impl_->peer_changed(peer);
@@ -553,6 +575,7 @@ bool Node::set_nick(std::string_view nick, std::string& error) {
         for (auto& s : d.transport->sessions()) d.transport->send(s.peer, d.status_message());
     }
     if (d.discovery) d.discovery->update(d.announcement());
+    d.bridge->announce();
     d.emit(d.own());
     return true;
 }
@@ -569,6 +592,7 @@ bool Node::set_presence(std::string_view presence, std::string_view message, std
     d.settings = std::move(next);
     if (d.transport)
         for (auto& s : d.transport->sessions()) d.transport->send(s.peer, d.status_message());
+    d.bridge->announce();
     d.emit(d.own());
     return true;
 }
@@ -612,11 +636,16 @@ bool Node::set_notifications(Notifications what, std::string& error) {
 }
 
 std::string Node::safety_number(const PeerKey& peer) const {
+    if (impl_->is_link_local(peer)) return {};
     return crypto::safety_number(impl_->identity.public_key, peer);
 }
 
 void Node::set_trust(const PeerKey& peer, Trust trust) {
     Impl& d = *impl_;
+    if (d.is_link_local(peer)) {
+        d.notice(Notice::Level::warning, link_local_refusal(d.bridge->view(peer).nick, "its trust cannot be set"));
+        return;
+    }
     if (!d.store->contact(peer) || d.store->set_trust(peer, trust) != StoreError::ok) return;
     if (trust == Trust::blocked && d.transport && d.transport->has_session(peer)) d.transport->close(peer, "closed");
     d.peer_changed(peer);

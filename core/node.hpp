@@ -58,6 +58,9 @@ struct NodeOptions {
     // for a LAN without mDNS (its side must accept us: libpurple does only
     // after resolving our record, other clients may not care).
     std::vector<std::string> link_local_peers;
+    // The bridge's port (XEP-0174's default, 5298), or any free one when it
+    // is taken; tests give 0.
+    std::uint16_t link_local_default_port = 5298;
 };
 
 
@@ -163,7 +166,12 @@ public:
     // false + error when saving failed (nothing changed).
     bool set_bonjour(bool on, std::string& error);
 
+    // Where the bridge listens while it runs (the port we announce), else 0.
+    std::uint16_t link_local_port() const;
+
+    // Empty for a link-local XMPP buddy: it has no key to compare.
     std::string safety_number(const PeerKey& peer) const;
+    // A link-local XMPP buddy's trust stays unverified: refused with a warning notice.
     void set_trust(const PeerKey& peer, Trust trust);
 
     // Rooms (docs/PROTOCOL.md §11). Each returns false / nullopt with a

@@ -1,6 +1,7 @@
 // The files service's port on the node (node_files.hpp) and the Node
 // commands that go to it.
 #include "core/node_files.hpp"
+#include "core/node_xmpp.hpp"
 
 #include "core/files/download_dir.hpp"
 
@@ -379,6 +380,10 @@ std::vector<files::SavedIncoming> Node::Impl::Files::load() {
 
 std::optional<std::uint64_t> Node::send_files(const PeerKey& peer, const std::vector<fs::path>& paths,
                                               std::string& error) {
+    if (impl_->is_link_local(peer)) {
+        error = link_local_refusal(impl_->bridge->view(peer).nick, "files cannot be sent to it");
+        return std::nullopt;
+    }
     return impl_->files->send_files(peer, paths, error);
 }
 bool Node::accept_transfer(std::uint64_t id, const fs::path& dir, std::string& error) {
@@ -396,6 +401,10 @@ std::vector<TransferView> Node::transfers() const {
 
 bool Node::set_auto_accept_files(const PeerKey& peer, bool on, std::string& error) {
     Impl& d = *impl_;
+    if (d.is_link_local(peer)) {
+        error = link_local_refusal(d.bridge->view(peer).nick, "its files cannot be accepted unasked");
+        return false;
+    }
     auto c = d.store->contact(peer);
     if (!c) {
         error = "unknown peer";

@@ -155,6 +155,10 @@ struct Node::Impl : core::rooms::RoomsPort {
     std::unique_ptr<ControlServer> control;
     std::unique_ptr<Files> files;  // after transport: gone before it
     std::unique_ptr<Conversation> conversation;  // read receipts and typing (§14)
+    struct XmppBridge;  // core/node_xmpp.hpp: the link-local XMPP bridge (§15)
+    std::unique_ptr<XmppBridge> bridge;  // always made: it knows the stored buddies; runs when on
+    // A link-local XMPP buddy's synthetic key: never given to Transport, dials or presence.
+    bool is_link_local(const PeerKey& key) const;
     asio::steady_timer maintenance{io};
     std::chrono::steady_clock::time_point maintenance_due{};
     std::vector<std::function<void(const Event&)>> sinks;

@@ -1,6 +1,7 @@
 // The rooms service's port on the node (sessions, dials on need, peer views,
 // events) and the Node commands that go to the rooms service.
 #include "core/node_files.hpp"
+#include "core/node_xmpp.hpp"
 
 namespace hallway::core {
 
@@ -49,6 +50,10 @@ std::optional<RoomId> Node::create_room(std::string_view name, bool open, std::s
     return impl_->rooms->create(name, open, topic, error);
 }
 bool Node::invite(const RoomId& room, const PeerKey& peer, std::string& error) {
+    if (impl_->is_link_local(peer)) {
+        error = link_local_refusal(impl_->bridge->view(peer).nick, "it cannot be invited to rooms");
+        return false;
+    }
     return impl_->rooms->invite(room, peer, error);
 }
 bool Node::join_room(const RoomId& room, std::string& error) { return impl_->rooms->join(room, error); }

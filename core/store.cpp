@@ -210,6 +210,10 @@ std::string store_detail::statement_sql(Stmt s) {
     case entry_release_stmt:
     case entry_rollback_to_stmt:
         return search_statement_sql(s);
+    case touch_link_local_stmt:
+    case trim_link_local_stmt:
+    case list_link_local_stmt:
+        return link_local_statement_sql(s);
     case begin_stmt:
         return "BEGIN IMMEDIATE";
     case commit_stmt:

@@ -152,6 +152,18 @@ struct StoredTransfer {
     bool operator==(const StoredTransfer&) const = default;
 };
 
+// A link-local XMPP buddy we exchanged a message with (core/link_local_buddies.hpp).
+struct LinkLocalBuddyRow {
+    PeerKey key{};         // link_local_key(instance)
+    std::string instance;  // user@host, as announced
+    std::string nick;      // its display name when last seen
+    std::int64_t last_seen_ms = 0;
+    bool operator==(const LinkLocalBuddyRow&) const = default;
+};
+// Rows of link_local_buddies kept: a LAN holds far fewer, and a flood of
+// announced names cannot grow the store without bound.
+inline constexpr std::size_t kMaxLinkLocalBuddies = 256;
+
 enum class StoreError {
     ok,
     cannot_open,      // path unreadable / not creatable
@@ -305,6 +317,13 @@ public:
     // ids, in the order given; ids we did not send peer change nothing.
     StoreError apply_peer_read(const PeerKey& peer, std::span<const MessageId> ids, std::int64_t now_ms,
                                std::vector<MessageId>& changed);
+
+    // Link-local XMPP buddies (docs/PROTOCOL.md §15) ---------------------------
+    // Makes or refreshes the buddy's row (its messages use the messages table
+    // under the same synthetic key), then keeps at most kMaxLinkLocalBuddies
+    // rows: the least recently seen without messages are forgotten first.
+    StoreError touch_link_local_buddy(const LinkLocalBuddyRow& buddy);
+    std::vector<LinkLocalBuddyRow> link_local_buddies() const;
 
     // Rooms ----------------------------------------------------------------
     // Inserts or replaces the room's row.

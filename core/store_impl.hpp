@@ -85,6 +85,9 @@ enum Stmt {
     entry_savepoint_stmt,
     entry_release_stmt,
     entry_rollback_to_stmt,
+    touch_link_local_stmt,
+    trim_link_local_stmt,
+    list_link_local_stmt,
     begin_stmt,
     commit_stmt,
     rollback_stmt,
@@ -99,6 +102,8 @@ std::string transfer_statement_sql(Stmt s);
 std::string receipts_statement_sql(Stmt s);
 // store_search.cpp: the search's statements and the room index's.
 std::string search_statement_sql(Stmt s);
+// store_link_local.cpp: the link-local XMPP buddies'.
+std::string link_local_statement_sql(Stmt s);
 
 template <class E, std::size_t N>
 std::optional<E> parse_enum(std::string_view text, const E (&all)[N]) {

@@ -231,6 +231,19 @@ CREATE TRIGGER room_entries_unsearch AFTER DELETE ON room_entries WHEN old.text 
     DELETE FROM room_texts_search WHERE rowid = old.rowid;
 END;
 )sql",
+    // 9: link-local XMPP buddies (docs/PROTOCOL.md §15). A row is made on the
+    // first message either way (a sighting alone is not kept) and names the
+    // synthetic key its messages are stored under in messages (which has no
+    // foreign key to contacts): the instance and the nick it last showed, so
+    // history stays labelled while it is away. Bounded by the store code.
+    R"sql(
+CREATE TABLE link_local_buddies(
+    key BLOB PRIMARY KEY CHECK(length(key) = 32),
+    instance TEXT UNIQUE NOT NULL,
+    nick TEXT,
+    last_seen_ms INTEGER
+);
+)sql",
 };
 
 // The fixed 100-byte header at the start of every SQLite 3 file (fileformat2 §1.3).

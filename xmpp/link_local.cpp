@@ -533,6 +533,8 @@ void LinkLocal::discovery_changed() {
     asio::post(s.io, s.guarded([&s] { s.discovery_changed(); }));
 }
 
+void LinkLocal::set_our_name(std::string our_name) { impl_->config.our_name = std::move(our_name); }
+
 void LinkLocal::stop() { impl_->stop(); }
 
 std::size_t LinkLocal::stream_count() const { return impl_->streams.size(); }

@@ -89,6 +89,10 @@ public:
     void send(const std::string& their_name, const std::vector<asio::ip::tcp::endpoint>& endpoints,
               OutgoingMessage message);
 
+    // Our registered name changed (Avahi renamed our service, or our nick and
+    // so its user part did): the `from` of streams we dial from now on.
+    void set_our_name(std::string our_name);
+
     // Discovery learned something: streams whose header named a peer it did
     // not know yet ask the identify hook again (else they do at kIdentifyWait).
     void discovery_changed();

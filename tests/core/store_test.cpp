@@ -95,14 +95,14 @@ int raw_exec(const std::filesystem::path& path, const std::string& sql, std::str
     sqlite3_close(db);
     return rc;
 }
-// What migrations 7 (read receipts) and 8 (search) added, dropped again: a
+// What migrations 7 (read receipts), 8 (search) and 9 (link-local buddies) added, dropped again: a
 // test then makes an older file from a current one.
-constexpr const char* kUndoMigrations7And8 =
+constexpr const char* kUndoMigrations7To9 =
     "DROP TRIGGER messages_search_insert; DROP TRIGGER messages_search_delete;"
     "DROP TRIGGER messages_search_update; DROP TRIGGER room_entries_unsearch;"
     "DROP TABLE messages_search; DROP TABLE room_texts_search;"
     "DROP INDEX messages_receipts; ALTER TABLE messages DROP COLUMN read_sent;"
-    "ALTER TABLE messages DROP COLUMN read_at_ms;";
+    "ALTER TABLE messages DROP COLUMN read_at_ms; DROP TABLE link_local_buddies;";
 
 void raw_sql(const std::filesystem::path& path, const std::string& sql) {
     std::string error;
@@ -648,7 +648,7 @@ TEST_CASE("store: a version-4 file gets its texts wrongly failed as too large qu
                   "UPDATE messages SET state = 'failed', failure = 'x' WHERE body = 'really failed';"
                   "UPDATE messages SET body = replace(hex(zeroblob(40000)), '0', 'x') WHERE body = 'big';"
                   // Back to version 4: without what migrations 6, 7 and 8 added.
-                  + std::string(kUndoMigrations7And8) +
+                  + std::string(kUndoMigrations7To9) +
                   "DROP TRIGGER contacts_forget_addresses; DROP TRIGGER contacts_block_addresses;"
                   "DROP TABLE contact_addresses; ALTER TABLE contacts DROP COLUMN shares_addresses;"
                   "PRAGMA user_version = 4;");
@@ -1403,7 +1403,7 @@ TEST_CASE("store: a version-6 file gains read times, its old texts read and owin
         REQUIRE(store->add_outgoing(text(2, bob, "old out")) == StoreError::ok);
     }
     // Back to version 6: without what migrations 7 and 8 (search) added.
-    raw_sql(path, std::string(kUndoMigrations7And8) + "PRAGMA user_version = 6;");
+    raw_sql(path, std::string(kUndoMigrations7To9) + "PRAGMA user_version = 6;");
     {
         auto store = open_ok(path);
         auto h = store->history(bob);
@@ -1531,4 +1531,52 @@ INSERT INTO room_entries VALUES(x'01010101010101010101010101010101', x'020202020
     m.body = "a fresh résumé";
     REQUIRE(store->add_outgoing(m) == StoreError::ok);
     CHECK(store->search("RESUME", std::nullopt, 10, more, error)->size() == 3);
+}
+
+TEST_CASE("store: migration 9 adds link-local buddies to a version 8 file, and its rows stay bounded") {
+    TempDir dir;
+    const auto path = dir / "hallway.db";
+    const PeerKey bob = peer_key(2);
+    {
+        auto store = open_ok(path);
+        CHECK(store->add_outgoing(text(1, bob, "before 9")) == StoreError::ok);
+    }
+    raw_sql(path, "DROP TABLE link_local_buddies; PRAGMA user_version = 8;");
+    auto store = open_ok(path);
+    CHECK(raw_int(path, "PRAGMA user_version") == kSchemaVersion);
+    CHECK(store->history(bob).size() == 1);
+    CHECK(store->link_local_buddies().empty());
+    // The key's length is checked, as every key column's.
+    std::string error;
+    CHECK(raw_exec(path, "INSERT INTO link_local_buddies(key, instance) VALUES(x'01', 'a@b')", error) != SQLITE_OK);
+
+    // A buddy with a message is kept however long ago it was seen; those
+    // without go, least recently seen first.
+    const PeerKey talker = peer_key(200);
+    REQUIRE(store->add_outgoing(text(2, talker, "hi")) == StoreError::ok);
+    REQUIRE(store->touch_link_local_buddy({talker, "talker@host", "Talker", 1}) == StoreError::ok);
+    for (std::size_t i = 0; i < kMaxLinkLocalBuddies + 4; ++i) {
+        PeerKey k{};
+        k[0] = 7;
+        k[1] = static_cast<std::uint8_t>(i);
+        k[2] = static_cast<std::uint8_t>(i >> 8);
+        REQUIRE(store->touch_link_local_buddy(
+                    {k, "user" + std::to_string(i) + "@host", "", static_cast<std::int64_t>(1000 + i)}) ==
+                StoreError::ok);
+    }
+    auto rows = store->link_local_buddies();
+    CHECK(rows.size() == kMaxLinkLocalBuddies);
+    auto has = [&](std::string_view instance) {
+        return std::any_of(rows.begin(), rows.end(), [&](const auto& r) { return r.instance == instance; });
+    };
+    CHECK(has("talker@host"));
+    CHECK(!has("user0@host"));  // the oldest without messages went
+    CHECK(has("user" + std::to_string(kMaxLinkLocalBuddies + 3) + "@host"));
+    // A touch without a nick keeps the one known; last seen only moves forward.
+    REQUIRE(store->touch_link_local_buddy({talker, "talker@host", "", 0}) == StoreError::ok);
+    rows = store->link_local_buddies();
+    auto t = std::find_if(rows.begin(), rows.end(), [](const auto& r) { return r.instance == "talker@host"; });
+    REQUIRE(t != rows.end());
+    CHECK(t->nick == "Talker");
+    CHECK(t->last_seen_ms == 1);
 }
