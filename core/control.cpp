@@ -1,8 +1,10 @@
 #include "core/control.hpp"
 
+#include "core/control_bonjour.hpp"
 #include "core/control_conversation.hpp"
 #include "core/control_files.hpp"
 #include "core/control_json.hpp"
+#include "core/control_peers.hpp"
 #include "core/control_rooms.hpp"
 #include "core/control_search.hpp"
 
@@ -26,29 +28,13 @@ using namespace control_json;
 
 namespace {
 
+// verify and trust "verified" for a link-local XMPP buddy (docs/PROTOCOL.md §15).
+constexpr const char* kNoKeyToVerify =
+    "a link-local XMPP (Bonjour) buddy has no key to verify: it is unencrypted and unauthenticated, anyone on "
+    "the network can use its name";
+
 // A client that stops reading must not make the node buffer without end.
 constexpr std::size_t kMaxControlBacklog = 8 * 1024 * 1024;
-
-json peer_json(const PeerView& p) {
-    const auto listed = std::min(p.addresses.size(), kMaxListedAddresses);
-    return json{{"nick", p.nick},
-                {"id", p.fingerprint},
-                {"online", p.online},
-                {"session", p.session},
-                {"addresses", std::vector<std::string>(p.addresses.begin(), p.addresses.begin() + listed)},
-                {"trust", std::string(to_string(p.trust))},
-                {"known", p.known},
-                {"presence", p.presence},
-                {"status", p.status_message},
-                {"unread", p.unread},
-                {"name_clash", p.name_clash},
-                {"rooms", p.rooms},
-                {"files", p.files},
-                {"auto_accept_files", p.auto_accept_files},
-                {"private", p.private_mode},
-                {"found_by", p.found_by},
-                {"typing", p.typing}};
-}
 
 json message_json(const StoredMessage& m) {
     return json{{"id", to_hex(m.id)},
@@ -350,6 +336,7 @@ json ControlServer::handle(const json& req, std::uint64_t connection_id) {
     }
     if (auto reply = conversation_request(node_, req, cmd)) return *reply;
     if (auto reply = search_request(node_, req, cmd)) return *reply;
+    if (auto reply = bonjour_request(node_, req, cmd)) return *reply;
     auto peer_arg = [&](PeerKey& key) { return peer_field(node_, req, key); };
 
     if (cmd == "id") {
@@ -359,7 +346,8 @@ json ControlServer::handle(const json& req, std::uint64_t connection_id) {
                     {"private", o.private_mode}, {"share_addresses", to_string(o.share_addresses)},
                     {"notifications", to_string(o.notifications)},
                     {"domains", node_.browse_domains()}, {"remembered", node_.remembered_contacts()},
-                    {"read_receipts", o.read_receipts}};
+                    {"read_receipts", o.read_receipts}, {"bonjour", o.bonjour},
+                    {"link_local_name", o.link_local_name}};
     }
     if (cmd == "peers") {
         auto offset = uint_field(req, "offset", 0);
@@ -379,13 +367,16 @@ json ControlServer::handle(const json& req, std::uint64_t connection_id) {
         auto view = node_.peers();
         bool online = false;
         std::string nick;
+        PeerKind kind = PeerKind::hallway;
         for (auto& p : view)
-            if (p.key == key) online = p.online, nick = p.nick;
+            if (p.key == key) online = p.online, nick = p.nick, kind = p.kind;
         auto stored = node_.message(key, Direction::out, *id);
         std::string state(to_string(stored ? stored->state : MessageState::queued));
         if (bool_field(req, "wait") && state != "delivered") waiting_[{key, *id}].insert(connection_id);
         if (bool_field(req, "wait")) read_waiting_[{key, *id}].insert(connection_id);
-        return json{{"ok", true}, {"id", hex}, {"state", state}, {"online", online}, {"nick", nick}};
+        // kind: a link-local XMPP buddy never confirms (no receipts in XEP-0174): "sent" is final.
+        return json{{"ok", true}, {"id", hex}, {"state", state}, {"online", online}, {"nick", nick},
+                    {"kind", std::string(to_string(kind))}};
     }
     if (cmd == "history") {
         if (auto e = peer_arg(key)) return *e;
@@ -397,6 +388,8 @@ json ControlServer::handle(const json& req, std::uint64_t connection_id) {
     }
     if (cmd == "verify") {
         if (auto e = peer_arg(key)) return *e;
+        for (auto& p : node_.peers())
+            if (p.key == key && p.kind != PeerKind::hallway) return error_json("refused", kNoKeyToVerify);
         if (bool_field(req, "confirm")) node_.set_trust(key, Trust::verified);
         for (auto& p : node_.peers())
             if (p.key == key)
@@ -411,6 +404,9 @@ json ControlServer::handle(const json& req, std::uint64_t connection_id) {
     if (cmd == "trust") {
         if (auto e = peer_arg(key)) return *e;
         std::string t = string_field(req, "trust");
+        if (t == "verified")
+            for (auto& p : node_.peers())
+                if (p.key == key && p.kind != PeerKind::hallway) return error_json("refused", kNoKeyToVerify);
         if (t == "verified") node_.set_trust(key, Trust::verified);
         else if (t == "unverified") node_.set_trust(key, Trust::unverified);
         else if (t == "blocked") node_.set_trust(key, Trust::blocked);
