@@ -86,7 +86,7 @@ int cmd_peers(const Args& a) {
             return true;
         },
         [&](const json& p) {
-            if (seen.insert(p.value("id", "")).second) peers.push_back(p);
+            if (seen.insert(peer_identity(p)).second) peers.push_back(p);
         });
     if (rc) return rc;
     if (a.json) {
@@ -95,19 +95,7 @@ int cmd_peers(const Args& a) {
     }
     if (peers.empty()) std::cout << "No buddies yet.\n";
     for (auto& p : peers) {
-        core::PeerView v;
-        v.nick = p.value("nick", "");
-        v.fingerprint = p.value("id", "");
-        v.online = p.value("online", false);
-        v.presence = p.value("presence", "");
-        v.status_message = p.value("status", "");
-        v.unread = p.value("unread", 0u);
-        v.name_clash = p.value("name_clash", false);
-        if (auto how = p.find("found_by"); how != p.end() && how->is_array())
-            for (auto& h : *how)
-                if (h.is_string() && v.found_by.size() < core::kMaxListedFoundBy) v.found_by.push_back(h.get<std::string>());
-        std::string t = p.value("trust", "unverified");
-        v.trust = t == "verified" ? core::Trust::verified : t == "blocked" ? core::Trust::blocked : core::Trust::unverified;
+        const core::PeerView v = peer_from_json(p);
         std::cout << describe_peer(v) << "\n";
     }
     return kExitOk;
@@ -124,6 +112,11 @@ int cmd_send(const Args& a) {
         return rc;
     std::string nick = sanitize(reply.value("nick", a.peer));
     std::string state = reply.value("state", "queued");
+    // A link-local XMPP buddy never confirms (XEP-0174 has no receipts): sent is all there is.
+    if (reply.value("kind", "hallway") != "hallway" && state == "sent") {
+        std::cout << "sent, unconfirmed, to " << nick << " [" << kUnencryptedBadge << "]\n";
+        return kExitOk;
+    }
     if (!wait) {
         std::cout << (state == "queued" ? "queued for " : "sent to ") << nick
                   << (reply.value("online", false) ? "" : " (offline: delivered when they are back)") << "\n";
