@@ -53,6 +53,8 @@ constexpr const char* kHelp =
     "  /quit              leave (peers see you go at once)\n"
     "Your peer sees when you type and which of its texts you saw (read receipts: 'hallway read-receipts off'\n"
     "stops them both ways); \"(seen)\" says a peer saw yours.\n"
+    "Buddies marked [unencrypted \u00b7 not verified] are link-local XMPP (Pidgin/Adium Bonjour, 'hallway bonjour'):\n"
+    "anyone on the network can read that conversation and use that name.\n"
     "Anything else is sent to the current conversation.";
 
 // Runs f on the network thread and waits for its result.

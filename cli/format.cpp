@@ -147,7 +147,10 @@ std::string EventPrinter::line(const core::Event& event) {
     if (auto* t = std::get_if<core::TransferChanged>(&event)) return transfer_line(t->transfer);
     if (auto* o = std::get_if<core::OwnIdentity>(&event))
         return "* you are " + sanitize(o->nick) + " (" + crypto::format_digits(o->fingerprint) + "), port " +
-               std::to_string(o->port) + (o->private_mode ? ", private mode: only contacts can find you" : "");
+               std::to_string(o->port) + (o->private_mode ? ", private mode: only contacts can find you" : "") +
+               (o->link_local_name.empty() ? std::string()
+                                           : "; link-local XMPP as " + sanitize(o->link_local_name) +
+                                                 " (unencrypted, unauthenticated)");
     if (auto* n = std::get_if<core::Notice>(&event)) {
         switch (n->level) {
         case core::Notice::Level::alert: return "!!! " + sanitize(n->text);

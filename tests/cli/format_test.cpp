@@ -230,6 +230,15 @@ TEST_CASE("format: a link-local XMPP buddy is marked unencrypted and not verifie
     m.received_at_ms = 0;
     const std::string text = printer.line(core::MessageAdded{m});
     CHECK(text.find("<Carol> " + badge + " [end-to-end encrypted] hi") != std::string::npos);
+    // Our own line says the bridge runs, and what it costs.
+    core::OwnIdentity own;
+    own.nick = "me";
+    own.fingerprint = std::string(40, '3');
+    own.port = 49100;
+    CHECK(printer.line(own).find("link-local") == std::string::npos);
+    own.bonjour = true;
+    own.link_local_name = "me@host";
+    CHECK(printer.line(own).ends_with(", port 49100; link-local XMPP as me@host (unencrypted, unauthenticated)"));
     // A Hallway peer's lines do not.
     core::PeerView bob = h;
     bob.key[0] = 8;
