@@ -113,7 +113,8 @@ int cmd_send(const Args& a) {
     std::string nick = sanitize(reply.value("nick", a.peer));
     std::string state = reply.value("state", "queued");
     // A link-local XMPP buddy never confirms (XEP-0174 has no receipts): sent is all there is.
-    if (reply.value("kind", "hallway") != "hallway" && state == "sent") {
+    const bool unconfirmed = reply.value("kind", "hallway") != "hallway";
+    if (unconfirmed && state == "sent") {
         std::cout << "sent, unconfirmed, to " << nick << " [" << kUnencryptedBadge << "]\n";
         return kExitOk;
     }
@@ -123,11 +124,15 @@ int cmd_send(const Args& a) {
         return kExitOk;
     }
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<long>(a.timeout * 1000));
-    while (state != "delivered") {
+    while (state != "delivered" && !(unconfirmed && state == "sent")) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         json ev;
         if (left.count() <= 0 || !client.receive(ev, left, error)) break;
         if (ev.value("id", "") == reply.value("id", "")) state = ev.value("state", state);
+    }
+    if (unconfirmed && state == "sent") {
+        std::cout << "sent, unconfirmed, to " << nick << " [" << kUnencryptedBadge << "]\n";
+        return kExitOk;
     }
     if (state == "delivered") {
         std::cout << "delivered to " << nick << "\n";

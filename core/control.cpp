@@ -266,11 +266,13 @@ void ControlServer::accept() {
 
 void ControlServer::connection_closed(std::uint64_t id) {
     connections_.erase(id);
-    // A text may never be read: what the connection waited for goes with it.
-    for (auto it = read_waiting_.begin(); it != read_waiting_.end();) {
-        it->second.erase(id);
-        it = it->second.empty() ? read_waiting_.erase(it) : std::next(it);
-    }
+    // A text may never be read, or (to a link-local XMPP buddy) never
+    // delivered: what the connection waited for goes with it.
+    for (auto* waits : {&read_waiting_, &waiting_})
+        for (auto it = waits->begin(); it != waits->end();) {
+            it->second.erase(id);
+            it = it->second.empty() ? waits->erase(it) : std::next(it);
+        }
     // A client's foreground conversation ends with the client.
     // Not while the server is destroyed: the node is going away too.
     if (focus_owner_ == id && *alive_) {
@@ -372,8 +374,10 @@ json ControlServer::handle(const json& req, std::uint64_t connection_id) {
             if (p.key == key) online = p.online, nick = p.nick, kind = p.kind;
         auto stored = node_.message(key, Direction::out, *id);
         std::string state(to_string(stored ? stored->state : MessageState::queued));
-        if (bool_field(req, "wait") && state != "delivered") waiting_[{key, *id}].insert(connection_id);
-        if (bool_field(req, "wait")) read_waiting_[{key, *id}].insert(connection_id);
+        // To a link-local XMPP buddy "sent" is final and nobody reads receipts: nothing to wait for.
+        const bool final_state = state == "delivered" || (kind != PeerKind::hallway && state == "sent");
+        if (bool_field(req, "wait") && !final_state) waiting_[{key, *id}].insert(connection_id);
+        if (bool_field(req, "wait") && kind == PeerKind::hallway) read_waiting_[{key, *id}].insert(connection_id);
         // kind: a link-local XMPP buddy never confirms (no receipts in XEP-0174): "sent" is final.
         return json{{"ok", true}, {"id", hex}, {"state", state}, {"online", online}, {"nick", nick},
                     {"kind", std::string(to_string(kind))}};
