@@ -478,7 +478,7 @@ TEST_CASE("control: read marks a conversation read, typing and read_receipts tak
     CHECK_FALSE(saved.read_receipts);
 }
 
-TEST_CASE("control: a peer says its kind and whether it is encrypted; a link-local XMPP buddy its instance (§15)") {
+TEST_CASE("control: a peer says its kind and whether it is encrypted, a link-local XMPP buddy its instance (§15)") {
     PeerView hallway_peer;
     hallway_peer.nick = "bob";
     hallway_peer.fingerprint = std::string(40, '1');

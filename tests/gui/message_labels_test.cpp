@@ -133,7 +133,7 @@ TEST_CASE("message labels: a failure shows its reason, cut short on the bubble a
     CHECK(delivery_details(m) == "Not delivered: bad\tbyte\x1b[31m");
 }
 
-TEST_CASE("message labels: a link-local XMPP buddy wears the badge; its texts stay sent, unconfirmed (§15)") {
+TEST_CASE("message labels: a link-local XMPP buddy wears the badge, its texts stay sent, unconfirmed (§15)") {
     core::PeerView hallway_peer;
     CHECK(security_badge(hallway_peer).empty());
     core::PeerView xmpp;
