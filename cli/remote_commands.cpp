@@ -7,6 +7,7 @@
 #include "core/profile.hpp"
 #include "crypto/identity.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <iostream>
@@ -171,13 +172,29 @@ int cmd_history(const Args& a) {
         std::cout << core::dump_json(messages) << "\n";
         return kExitOk;
     }
+    // To a link-local XMPP buddy "sent" is "sent, unconfirmed": the reply says
+    // the peer's kind; asked once more only when a text of ours is at "sent".
+    core::PeerKind kind = core::PeerKind::hallway;
+    if (std::any_of(messages.begin(), messages.end(), [](const json& m) { return m.value("state", "") == "sent"; })) {
+        json reply;
+        if (ask(a, {{"cmd", "history"}, {"peer", a.peer}, {"limit", 1}}, reply) == kExitOk &&
+            reply.value("kind", "hallway") != "hallway")
+            kind = core::PeerKind::xmpp_link_local;
+    }
     for (auto& m : messages) {
         bool out = m.value("direction", "") == "out";
         std::cout << "[" << format_time(out ? m.value("sent_at", 0ll) : m.value("received_at", 0ll)) << "] "
                   << (out ? "me" : sanitize(a.peer)) << ": " << sanitize(m.value("body", ""));
         if (m.value("truncated", false)) std::cout << " [cut: too long to show whole]";
         // "seen": the peer showed it (docs/PROTOCOL.md §14); else the delivery state.
-        if (out) std::cout << "  (" << (m.value("read_at", 0ll) > 0 ? std::string("seen") : m.value("state", "")) << ")";
+        if (out) {
+            const std::string state = m.value("state", "");
+            std::cout << "  ("
+                      << (m.value("read_at", 0ll) > 0 ? std::string("seen")
+                          : state == "sent"           ? delivery_word(core::MessageState::sent, kind)
+                                                      : state)
+                      << ")";
+        }
         std::cout << "\n";
     }
     return kExitOk;

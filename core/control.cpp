@@ -100,9 +100,11 @@ namespace {
 constexpr std::size_t kHistoryBatch = 64;
 
 // The newest messages before "before", newest first while filling, as many as
-// "limit" and the reply line allow; sent oldest first.
-json history_page(const Node& node, const PeerKey& key, std::uint64_t limit, std::int64_t before) {
-    ReplyBudget budget(json{{"ok", true}, {"messages", json::array()}, {"more", true}, {"before", INT64_MAX}});
+// "limit" and the reply line allow; sent oldest first. kind: the peer's
+// (docs/CONTROL.md: to a link-local XMPP buddy "sent" is final).
+json history_page(const Node& node, const PeerKey& key, std::uint64_t limit, std::int64_t before, PeerKind kind) {
+    const std::string kind_name(to_string(kind));
+    ReplyBudget budget(json{{"ok", true}, {"messages", json::array()}, {"more", true}, {"before", INT64_MAX}, {"kind", kind_name}});
     std::vector<json> newest_first;
     bool more = false;  // stopped at a message not sent: older ones remain
     std::size_t got = 0;
@@ -128,7 +130,7 @@ json history_page(const Node& node, const PeerKey& key, std::uint64_t limit, std
     } while (!more && got == kHistoryBatch);
     json messages = json::array();
     for (auto it = newest_first.rbegin(); it != newest_first.rend(); ++it) messages.push_back(std::move(*it));
-    json reply{{"ok", true}, {"messages", std::move(messages)}, {"more", more}};
+    json reply{{"ok", true}, {"messages", std::move(messages)}, {"more", more}, {"kind", kind_name}};
     if (more) reply["before"] = before;
     return reply;
 }
@@ -388,7 +390,10 @@ json ControlServer::handle(const json& req, std::uint64_t connection_id) {
         if (!limit) return error_json("bad_request", "limit must be a positive integer");
         auto before = uint_field(req, "before", INT64_MAX);
         if (!before) return error_json("bad_request", "before must be a non-negative integer (a seq)");
-        return history_page(node_, key, *limit, static_cast<std::int64_t>(std::min<std::uint64_t>(*before, INT64_MAX)));
+        PeerKind kind = PeerKind::hallway;
+        for (auto& p : node_.peers())
+            if (p.key == key) kind = p.kind;
+        return history_page(node_, key, *limit, static_cast<std::int64_t>(std::min<std::uint64_t>(*before, INT64_MAX)), kind);
     }
     if (cmd == "verify") {
         if (auto e = peer_arg(key)) return *e;

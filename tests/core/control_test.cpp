@@ -457,6 +457,8 @@ TEST_CASE("control: read marks a conversation read, typing and read_receipts tak
     ControlServer server(io, *node, dir.path() / "test.sock");
     auto history = [&] { return checked(server.handle({{"cmd", "history"}, {"peer", "bob"}}, 1))["messages"]; };
     CHECK(history()[0]["read_at"] == 0);
+    // The reply says the peer's kind: to a link-local XMPP buddy "sent" is final (§15).
+    CHECK(checked(server.handle({{"cmd", "history"}, {"peer", "bob"}}, 1))["kind"] == "hallway");
     CHECK(checked(server.handle({{"cmd", "read"}, {"peer", "bob"}}, 1))["ok"] == true);
     CHECK(history()[0]["read_at"].get<std::int64_t>() > 0);
     CHECK(checked(server.handle({{"cmd", "read"}, {"peer", "nobody"}}, 1))["code"] == "no_peer");
