@@ -53,6 +53,8 @@ constexpr const char* kHelp =
     "  /quit              leave (peers see you go at once)\n"
     "Your peer sees when you type and which of its texts you saw (read receipts: 'hallway read-receipts off'\n"
     "stops them both ways); \"(seen)\" says a peer saw yours.\n"
+    "Buddies marked [unencrypted \u00b7 not verified] are link-local XMPP (Pidgin/Adium Bonjour, 'hallway bonjour'):\n"
+    "anyone on the network can read that conversation and use that name.\n"
     "Anything else is sent to the current conversation.";
 
 // Runs f on the network thread and waits for its result.
@@ -79,6 +81,8 @@ private:
     void transfer_command(const std::string& cmd, const std::string& id, const std::string& dir);
     std::optional<core::PeerKey> resolve(const std::string& name);
     std::optional<core::RoomId> resolve_room(const std::string& name);
+    // What the peer is: a link-local XMPP buddy is unencrypted (docs/PROTOCOL.md §15).
+    core::PeerKind kind_of(const core::PeerKey& key);
     void drain_events();
     // Read receipts and typing (docs/PROTOCOL.md §14).
     void shown(const core::PeerKey& peer);
@@ -148,6 +152,14 @@ std::optional<core::PeerKey> Chat::resolve(const std::string& name) {
     return key;
 }
 
+core::PeerKind Chat::kind_of(const core::PeerKey& key) {
+    return on_net(io_, [&] {
+        for (auto& p : node_.peers())
+            if (p.key == key) return p.encrypted ? p.kind : core::PeerKind::xmpp_link_local;
+        return core::PeerKind::hallway;
+    });
+}
+
 void Chat::send(const std::string& text) {
     if (room_) {
         std::string error;
@@ -165,9 +177,10 @@ void Chat::send(const std::string& text) {
     }
     std::string error;
     bool online = false;
+    bool plain = false;
     auto id = on_net(io_, [&] {
         for (auto& p : node_.peers())
-            if (p.key == *target_) online = p.online;
+            if (p.key == *target_) online = p.online, plain = !p.encrypted || p.kind != core::PeerKind::hallway;
         return node_.send_text(*target_, text, error);
     });
     if (id) {
@@ -178,7 +191,8 @@ void Chat::send(const std::string& text) {
     else print("[" + format_time(std::chrono::duration_cast<std::chrono::milliseconds>(
                                      std::chrono::system_clock::now().time_since_epoch())
                                      .count()) +
-               "] <me -> " + target_name_ + "> " + sanitize(text) + (online ? "" : "  (queued: offline)"));
+               "] <me -> " + target_name_ + "> " + (plain ? std::string("[") + kUnencryptedBadge + "] " : std::string()) +
+               sanitize(text) + (online ? "" : "  (queued: offline)"));
 }
 
 void Chat::send_files(std::istringstream& rest) {
@@ -279,18 +293,24 @@ void Chat::command(const std::string& cmd, std::istringstream& rest) {
         target_name_ = printer_.nick(*key);
         on_net(io_, [&] { node_.set_focus(*key); return true; });  // the conversation in the foreground
         shown(*key);  // its texts were printed as they came: opening it reads them
+        // Said whenever the conversation is picked: it is not a Hallway session.
+        if (kind_of(*key) != core::PeerKind::hallway)
+            print("* " + target_name_ + " is a link-local XMPP (Bonjour) buddy [" + kUnencryptedBadge +
+                  "]: anyone on the network can read this conversation and write as this name; texts are \"sent, "
+                  "unconfirmed\" (no receipts), no files or rooms");
         if (!tail.empty()) send(tail);
         else print("* talking to " + target_name_);
     } else if (cmd == "/history") {
         auto key = arg.empty() ? target_ : resolve(arg);
         if (!key) return print("! usage: /history NAME");
         auto msgs = on_net(io_, [&] { return node_.history(*key, 50); });
+        const core::PeerKind kind = kind_of(*key);
+        const std::string badge =
+            kind == core::PeerKind::hallway ? std::string() : std::string("[") + kUnencryptedBadge + "] ";
         for (auto& m : msgs)
             print("[" + format_time(m.received_at_ms) + "] " +
-                  (m.direction == core::Direction::out ? "me" : printer_.nick(*key)) + ": " + sanitize(m.body) +
-                  (m.direction == core::Direction::out
-                       ? "  (" + (m.read_at_ms > 0 ? std::string("seen") : std::string(core::to_string(m.state))) + ")"
-                       : ""));
+                  (m.direction == core::Direction::out ? "me" : printer_.nick(*key)) + ": " + badge + sanitize(m.body) +
+                  (m.direction == core::Direction::out ? "  (" + delivery_word(m.state, kind, m.read_at_ms > 0) + ")" : ""));
         shown(*key);
     } else if (cmd == "/search") {
         const std::string text = tail.empty() ? arg : arg + " " + tail;
@@ -305,6 +325,9 @@ void Chat::command(const std::string& cmd, std::istringstream& rest) {
     } else if (cmd == "/verify") {
         auto key = resolve(arg);
         if (!key) return;
+        if (kind_of(*key) != core::PeerKind::hallway)
+            return print("! " + printer_.nick(*key) + " is a link-local XMPP (Bonjour) buddy: it has no key to verify [" +
+                         kUnencryptedBadge + "]");
         if (tail == "confirm") on_net(io_, [&] { node_.set_trust(*key, core::Trust::verified); });
         auto number = on_net(io_, [&] { return node_.safety_number(*key); });
         print("Safety number with " + printer_.nick(*key) + " (compare it with theirs):");

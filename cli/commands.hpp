@@ -35,6 +35,9 @@ struct Args {
     bool no_mdns = false;
     bool private_mode = false;     // daemon, chat: --private
     bool no_private_mode = false;  // daemon, chat: --no-private
+    bool bonjour = false;          // daemon, chat: --bonjour (the link-local XMPP bridge this run)
+    bool no_bonjour = false;       // daemon, chat: --no-bonjour
+    std::vector<std::string> xmpp_peers;  // daemon, chat: --xmpp-peer user@host=HOST:PORT
     bool json = false;
     bool confirm = false;
     std::string peer;
@@ -55,7 +58,7 @@ struct Args {
     std::vector<std::string> paths;  // send-file
     std::uint64_t transfer = 0;      // accept, decline, cancel, resume: a transfer's id
     std::string to;                  // accept --to
-    std::string setting;             // auto-accept: "on" or "off"; read-receipts: "on", "off" or empty (print)
+    std::string setting;             // auto-accept: "on" or "off"; read-receipts, bonjour: "on", "off" or empty (print)
     bool stop = false;               // typing --stop
     std::optional<int> passphrase_fd;  // a locked profile's passphrase (one line each) from this fd
     bool remove = false;               // lock --remove
@@ -100,6 +103,8 @@ int cmd_auto_accept(const Args& a);
 int cmd_read(const Args& a);
 int cmd_typing(const Args& a);
 int cmd_read_receipts(const Args& a);
+// The link-local XMPP bridge's setting (cli/conversation_commands.cpp).
+int cmd_bonjour(const Args& a);
 // The profile lock (cli/lock_commands.cpp).
 int cmd_lock(const Args& a);    // lock, lock --remove
 int cmd_passwd(const Args& a);

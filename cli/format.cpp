@@ -1,5 +1,6 @@
 #include "cli/format.hpp"
 
+#include "core/control.hpp"
 #include "core/profile.hpp"
 #include "core/search_query.hpp"
 #include "crypto/identity.hpp"
@@ -39,15 +40,55 @@ std::string format_time(std::int64_t ms, std::int64_t now_ms) {
     return buf;
 }
 
+std::string trust_tag(const core::PeerView& p) {
+    if (!p.encrypted || p.kind != core::PeerKind::hallway) return std::string("[") + kUnencryptedBadge + "]";
+    return "[" + std::string(core::to_string(p.trust)) + "]";
+}
+
+std::string delivery_word(core::MessageState state, core::PeerKind kind, bool seen) {
+    if (seen) return "seen";
+    if (state == core::MessageState::sent && kind == core::PeerKind::xmpp_link_local) return "sent, unconfirmed";
+    return std::string(core::to_string(state));
+}
+
+core::PeerView peer_from_json(const nlohmann::json& p) {
+    core::PeerView v;
+    if (!p.is_object()) return v;
+    v.nick = p.value("nick", "");
+    v.fingerprint = p.value("id", "");
+    v.online = p.value("online", false);
+    v.presence = p.value("presence", "");
+    v.status_message = p.value("status", "");
+    v.unread = p.value("unread", 0u);
+    v.name_clash = p.value("name_clash", false);
+    if (auto how = p.find("found_by"); how != p.end() && how->is_array())
+        for (auto& h : *how)
+            if (h.is_string() && v.found_by.size() < core::kMaxListedFoundBy) v.found_by.push_back(h.get<std::string>());
+    std::string t = p.value("trust", "unverified");
+    v.trust = t == "verified" ? core::Trust::verified : t == "blocked" ? core::Trust::blocked : core::Trust::unverified;
+    // Anything but a Hallway peer that says it is encrypted is shown as not:
+    // a kind this client does not know is no reason to trust it.
+    v.kind = p.value("kind", "hallway") == "hallway" ? core::PeerKind::hallway : core::PeerKind::xmpp_link_local;
+    v.encrypted = v.kind == core::PeerKind::hallway && p.value("encrypted", true);
+    v.instance = p.value("instance", "");
+    return v;
+}
+
+std::string peer_identity(const nlohmann::json& p) {
+    if (!p.is_object()) return {};
+    return p.value("kind", "hallway") + " " + p.value("id", "") + " " + p.value("instance", "");
+}
+
 std::string describe_peer(const core::PeerView& p) {
-    std::string line = sanitize(p.nick);
+    std::string line = sanitize(p.nick.empty() ? p.instance : p.nick);
     line += p.online ? "  online" : "  offline";
     if (p.online && !p.presence.empty() && p.presence != "available") line += " (" + p.presence + ")";
     if (!p.status_message.empty()) line += " \"" + sanitize(p.status_message) + "\"";
-    line += "  [" + std::string(core::to_string(p.trust)) + "]";
+    line += "  " + trust_tag(p);
     if (p.name_clash) line += " [NOT the verified contact of that name]";
     if (p.unread) line += "  " + std::to_string(p.unread) + " unread";
-    line += "\n    " + crypto::format_digits(p.fingerprint);
+    if (p.kind == core::PeerKind::hallway) line += "\n    " + crypto::format_digits(p.fingerprint);
+    else line += "\n    link-local XMPP (Bonjour) " + sanitize(p.instance) + ": anyone on the network can read it and use this name";
     for (std::size_t i = 0; i < p.found_by.size(); ++i)
         line += (i == 0 ? "\n    found by: " : ", ") + sanitize(p.found_by[i]);
     return line;
@@ -65,11 +106,15 @@ std::string EventPrinter::room_name(const core::RoomId& id) const {
 
 std::string EventPrinter::line(const core::Event& event) {
     if (auto* e = std::get_if<core::PeerChanged>(&event)) {
-        nicks_[e->peer.key] = sanitize(e->peer.nick);
+        const bool plain = !e->peer.encrypted || e->peer.kind != core::PeerKind::hallway;
+        nicks_[e->peer.key] = sanitize(e->peer.nick.empty() ? e->peer.instance : e->peer.nick);
+        if (plain) unencrypted_.insert(e->peer.key);
+        else unencrypted_.erase(e->peer.key);
         bool& was = online_[e->peer.key];
         if (was == e->peer.online) return "";  // presence or unread changes: not worth a line
         was = e->peer.online;
-        return (e->peer.online ? "* online: " : "* offline: ") + sanitize(e->peer.nick) +
+        return (e->peer.online ? "* online: " : "* offline: ") + nicks_[e->peer.key] +
+               (plain ? " (link-local XMPP) " + trust_tag(e->peer) : std::string()) +
                (e->peer.name_clash ? " [NOT your verified contact of that name]" : "");
     }
     if (auto* e = std::get_if<core::MessageAdded>(&event)) {
@@ -81,6 +126,8 @@ std::string EventPrinter::line(const core::Event& event) {
         line += "] <";
         line += nick(m.peer);
         line += "> ";
+        // Before the body, so no text can fake its absence.
+        if (unencrypted(m.peer)) line += std::string("[") + kUnencryptedBadge + "] ";
         line += sanitize(m.body);
         return line;
     }
@@ -101,7 +148,10 @@ std::string EventPrinter::line(const core::Event& event) {
     if (auto* t = std::get_if<core::TransferChanged>(&event)) return transfer_line(t->transfer);
     if (auto* o = std::get_if<core::OwnIdentity>(&event))
         return "* you are " + sanitize(o->nick) + " (" + crypto::format_digits(o->fingerprint) + "), port " +
-               std::to_string(o->port) + (o->private_mode ? ", private mode: only contacts can find you" : "");
+               std::to_string(o->port) + (o->private_mode ? ", private mode: only contacts can find you" : "") +
+               (o->link_local_name.empty() ? std::string()
+                                           : "; link-local XMPP as " + sanitize(o->link_local_name) +
+                                                 " (unencrypted, unauthenticated)");
     if (auto* n = std::get_if<core::Notice>(&event)) {
         switch (n->level) {
         case core::Notice::Level::alert: return "!!! " + sanitize(n->text);

@@ -7,6 +7,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -27,6 +28,8 @@ public:
     std::string line(const core::Event& e);
     std::string nick(const core::PeerKey& key) const;
     std::string room_name(const core::RoomId& id) const;
+    // The peer was announced as unencrypted (a link-local XMPP buddy).
+    bool unencrypted(const core::PeerKey& key) const { return unencrypted_.count(key) != 0; }
 
 private:
     std::string transfer_line(const core::TransferView& t);
@@ -41,7 +44,22 @@ private:
     std::map<core::RoomId, std::string> rooms_;
     std::map<core::PeerKey, std::string> nicks_;
     std::map<core::PeerKey, bool> online_;
+    std::set<core::PeerKey> unencrypted_;  // link-local XMPP buddies seen: their lines say so
 };
+// What every line about a link-local XMPP buddy (XEP-0174, PeerView::encrypted
+// false) says of it: anyone on the LAN reads it and can use its name.
+inline constexpr const char* kUnencryptedBadge = "unencrypted \u00b7 not verified";
+// "[unencrypted · not verified]" for such a buddy, else "[TRUST]".
+std::string trust_tag(const core::PeerView& p);
+// How far one of our texts got, in a word or two: the state, but "sent,
+// unconfirmed" for "sent" to a link-local XMPP buddy (it never confirms:
+// XEP-0174 has no receipts), "seen" once read.
+std::string delivery_word(core::MessageState state, core::PeerKind kind, bool seen = false);
+// A PeerView from a control "peers" item (docs/CONTROL.md), as hallway peers prints it.
+core::PeerView peer_from_json(const nlohmann::json& p);
+// Two rows of a peers listing are the same buddy: the same id, and for
+// link-local XMPP buddies (no id) the same instance.
+std::string peer_identity(const nlohmann::json& p);
 std::string describe_peer(const core::PeerView& p);
 // One line for a search hit: "[time] CONVERSATION  AUTHOR: the body's line
 // with a word" ("#name" for a room, "me" for ours; control characters removed).

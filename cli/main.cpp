@@ -29,6 +29,24 @@ const std::string kPrivateHelp =
     "Private mode for this run: the mDNS record names nothing (a random name, no nick, no fingerprint) and only "
     "contacts are answered. The cost: strangers cannot find you or reach you; someone must first exchange keys "
     "with you (once, in normal mode) to see you. The setting (the window's switch) makes it last";
+const std::string kBonjourHelp =
+    "Link-local XMPP for this run (XEP-0174: Pidgin's, Adium's and other clients' \"Bonjour\" accounts on the LAN "
+    "see you and can chat with you). UNENCRYPTED and UNAUTHENTICATED: anyone on the network can read those messages "
+    "and use any name; such buddies are marked 'unencrypted \u00b7 not verified'. Off in private mode. "
+    "'hallway bonjour on' makes it last";
+const std::string kXmppPeerHelp =
+    "USER@HOST=HOST:PORT of a link-local XMPP buddy to reach without mDNS (repeatable; with the bridge on). "
+    "Its side may still refuse us: Pidgin accepts only a peer whose mDNS record it resolved";
+// --xmpp-peer: "user@host=HOST:PORT" in shape (the node says what else is wrong with it).
+std::string check_xmpp_peer(const std::string& value) {
+    const auto eq = value.find('=');
+    const auto at = value.find('@');
+    const auto colon = value.rfind(':');
+    if (eq == std::string::npos || at == std::string::npos || at == 0 || at + 1 >= eq || colon == std::string::npos ||
+        colon < eq + 2 || colon + 1 == value.size())
+        return "expected USER@HOST=HOST:PORT, e.g. carol@laptop=192.168.1.20:5298";
+    return {};
+}
 const std::string kStatusHelp = "Status message, one line of at most " + std::to_string(wire::kMaxStatusMessage) +
                                 " bytes (shown to peers only inside sessions)";
 
@@ -64,6 +82,10 @@ int main(int argc, char** argv) {
         sc->add_flag("--private", args.private_mode, kPrivateHelp)
             ->excludes(sc->add_flag("--no-private", args.no_private_mode,
                                     "Normal mode for this run, even if the window's switch saved private mode"));
+        sc->add_flag("--bonjour", args.bonjour, kBonjourHelp)
+            ->excludes(sc->add_flag("--no-bonjour", args.no_bonjour,
+                                    "No link-local XMPP this run, even if 'hallway bonjour on' saved it"));
+        sc->add_option("--xmpp-peer", args.xmpp_peers, kXmppPeerHelp)->check(check_xmpp_peer);
     }
 
     auto* dns_sd = app.add_subcommand(
@@ -134,6 +156,11 @@ int main(int argc, char** argv) {
     auto* read_receipts = app.add_subcommand(
         "read-receipts", "Print or set whether you send read receipts (\"seen\"); off: you send none and are sent none");
     read_receipts->add_option("SETTING", args.setting, "on (default) or off")->check(CLI::IsMember({"on", "off"}));
+    auto* bonjour = app.add_subcommand(
+        "bonjour", "Print or set whether link-local XMPP runs (Pidgin/Adium \"Bonjour\" users on the LAN can chat with "
+                   "you): UNENCRYPTED and UNAUTHENTICATED, anyone on the network can read it and use any name; "
+                   "never in private mode");
+    bonjour->add_option("SETTING", args.setting, "on or off (default)")->check(CLI::IsMember({"on", "off"}));
     auto* search = app.add_subcommand(
         "search", "Find stored messages (one-to-one and rooms) holding every word of TEXT, newest first");
     search->add_option("TEXT", args.text,
@@ -243,6 +270,7 @@ int main(int argc, char** argv) {
     if (*read) return cli::cmd_read(args);
     if (*typing) return cli::cmd_typing(args);
     if (*read_receipts) return cli::cmd_read_receipts(args);
+    if (*bonjour) return cli::cmd_bonjour(args);
     if (*search) return cli::cmd_search(args);
     if (*verify) return cli::cmd_verify(args);
     if (*block) return cli::cmd_trust(args, "blocked");

@@ -26,6 +26,9 @@ core::NodeOptions node_options(const Args& a) {
     o.mdns = !a.no_mdns;
     if (a.private_mode) o.private_mode = true;
     if (a.no_private_mode) o.private_mode = false;
+    if (a.bonjour) o.bonjour = true;
+    if (a.no_bonjour) o.bonjour = false;
+    o.link_local_peers = a.xmpp_peers;
     return o;
 }
 

@@ -7,6 +7,7 @@
 #include "core/profile.hpp"
 #include "crypto/identity.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <iostream>
@@ -86,7 +87,7 @@ int cmd_peers(const Args& a) {
             return true;
         },
         [&](const json& p) {
-            if (seen.insert(p.value("id", "")).second) peers.push_back(p);
+            if (seen.insert(peer_identity(p)).second) peers.push_back(p);
         });
     if (rc) return rc;
     if (a.json) {
@@ -95,19 +96,7 @@ int cmd_peers(const Args& a) {
     }
     if (peers.empty()) std::cout << "No buddies yet.\n";
     for (auto& p : peers) {
-        core::PeerView v;
-        v.nick = p.value("nick", "");
-        v.fingerprint = p.value("id", "");
-        v.online = p.value("online", false);
-        v.presence = p.value("presence", "");
-        v.status_message = p.value("status", "");
-        v.unread = p.value("unread", 0u);
-        v.name_clash = p.value("name_clash", false);
-        if (auto how = p.find("found_by"); how != p.end() && how->is_array())
-            for (auto& h : *how)
-                if (h.is_string() && v.found_by.size() < core::kMaxListedFoundBy) v.found_by.push_back(h.get<std::string>());
-        std::string t = p.value("trust", "unverified");
-        v.trust = t == "verified" ? core::Trust::verified : t == "blocked" ? core::Trust::blocked : core::Trust::unverified;
+        const core::PeerView v = peer_from_json(p);
         std::cout << describe_peer(v) << "\n";
     }
     return kExitOk;
@@ -124,17 +113,27 @@ int cmd_send(const Args& a) {
         return rc;
     std::string nick = sanitize(reply.value("nick", a.peer));
     std::string state = reply.value("state", "queued");
+    // A link-local XMPP buddy never confirms (XEP-0174 has no receipts): sent is all there is.
+    const bool unconfirmed = reply.value("kind", "hallway") != "hallway";
+    if (unconfirmed && state == "sent") {
+        std::cout << "sent, unconfirmed, to " << nick << " [" << kUnencryptedBadge << "]\n";
+        return kExitOk;
+    }
     if (!wait) {
         std::cout << (state == "queued" ? "queued for " : "sent to ") << nick
                   << (reply.value("online", false) ? "" : " (offline: delivered when they are back)") << "\n";
         return kExitOk;
     }
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<long>(a.timeout * 1000));
-    while (state != "delivered") {
+    while (state != "delivered" && !(unconfirmed && state == "sent")) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         json ev;
         if (left.count() <= 0 || !client.receive(ev, left, error)) break;
         if (ev.value("id", "") == reply.value("id", "")) state = ev.value("state", state);
+    }
+    if (unconfirmed && state == "sent") {
+        std::cout << "sent, unconfirmed, to " << nick << " [" << kUnencryptedBadge << "]\n";
+        return kExitOk;
     }
     if (state == "delivered") {
         std::cout << "delivered to " << nick << "\n";
@@ -173,13 +172,29 @@ int cmd_history(const Args& a) {
         std::cout << core::dump_json(messages) << "\n";
         return kExitOk;
     }
+    // To a link-local XMPP buddy "sent" is "sent, unconfirmed": the reply says
+    // the peer's kind; asked once more only when a text of ours is at "sent".
+    core::PeerKind kind = core::PeerKind::hallway;
+    if (std::any_of(messages.begin(), messages.end(), [](const json& m) { return m.value("state", "") == "sent"; })) {
+        json reply;
+        if (ask(a, {{"cmd", "history"}, {"peer", a.peer}, {"limit", 1}}, reply) == kExitOk &&
+            reply.value("kind", "hallway") != "hallway")
+            kind = core::PeerKind::xmpp_link_local;
+    }
     for (auto& m : messages) {
         bool out = m.value("direction", "") == "out";
         std::cout << "[" << format_time(out ? m.value("sent_at", 0ll) : m.value("received_at", 0ll)) << "] "
                   << (out ? "me" : sanitize(a.peer)) << ": " << sanitize(m.value("body", ""));
         if (m.value("truncated", false)) std::cout << " [cut: too long to show whole]";
         // "seen": the peer showed it (docs/PROTOCOL.md §14); else the delivery state.
-        if (out) std::cout << "  (" << (m.value("read_at", 0ll) > 0 ? std::string("seen") : m.value("state", "")) << ")";
+        if (out) {
+            const std::string state = m.value("state", "");
+            std::cout << "  ("
+                      << (m.value("read_at", 0ll) > 0 ? std::string("seen")
+                          : state == "sent"           ? delivery_word(core::MessageState::sent, kind)
+                                                      : state)
+                      << ")";
+        }
         std::cout << "\n";
     }
     return kExitOk;

@@ -1,8 +1,10 @@
 #include "core/control.hpp"
 
+#include "core/control_bonjour.hpp"
 #include "core/control_conversation.hpp"
 #include "core/control_files.hpp"
 #include "core/control_json.hpp"
+#include "core/control_peers.hpp"
 #include "core/control_rooms.hpp"
 #include "core/control_search.hpp"
 
@@ -27,29 +29,13 @@ using namespace control_json;
 
 namespace {
 
+// verify and trust "verified" for a link-local XMPP buddy (docs/PROTOCOL.md §15).
+constexpr const char* kNoKeyToVerify =
+    "a link-local XMPP (Bonjour) buddy has no key to verify: it is unencrypted and unauthenticated, anyone on "
+    "the network can use its name";
+
 // A client that stops reading must not make the node buffer without end.
 constexpr std::size_t kMaxControlBacklog = 8 * 1024 * 1024;
-
-json peer_json(const PeerView& p) {
-    const auto listed = std::min(p.addresses.size(), kMaxListedAddresses);
-    return json{{"nick", p.nick},
-                {"id", p.fingerprint},
-                {"online", p.online},
-                {"session", p.session},
-                {"addresses", std::vector<std::string>(p.addresses.begin(), p.addresses.begin() + listed)},
-                {"trust", std::string(to_string(p.trust))},
-                {"known", p.known},
-                {"presence", p.presence},
-                {"status", p.status_message},
-                {"unread", p.unread},
-                {"name_clash", p.name_clash},
-                {"rooms", p.rooms},
-                {"files", p.files},
-                {"auto_accept_files", p.auto_accept_files},
-                {"private", p.private_mode},
-                {"found_by", p.found_by},
-                {"typing", p.typing}};
-}
 
 json message_json(const StoredMessage& m) {
     return json{{"id", to_hex(m.id)},
@@ -115,9 +101,11 @@ namespace {
 constexpr std::size_t kHistoryBatch = 64;
 
 // The newest messages before "before", newest first while filling, as many as
-// "limit" and the reply line allow; sent oldest first.
-json history_page(const Node& node, const PeerKey& key, std::uint64_t limit, std::int64_t before) {
-    ReplyBudget budget(json{{"ok", true}, {"messages", json::array()}, {"more", true}, {"before", INT64_MAX}});
+// "limit" and the reply line allow; sent oldest first. kind: the peer's
+// (docs/CONTROL.md: to a link-local XMPP buddy "sent" is final).
+json history_page(const Node& node, const PeerKey& key, std::uint64_t limit, std::int64_t before, PeerKind kind) {
+    const std::string kind_name(to_string(kind));
+    ReplyBudget budget(json{{"ok", true}, {"messages", json::array()}, {"more", true}, {"before", INT64_MAX}, {"kind", kind_name}});
     std::vector<json> newest_first;
     bool more = false;  // stopped at a message not sent: older ones remain
     std::size_t got = 0;
@@ -143,7 +131,7 @@ json history_page(const Node& node, const PeerKey& key, std::uint64_t limit, std
     } while (!more && got == kHistoryBatch);
     json messages = json::array();
     for (auto it = newest_first.rbegin(); it != newest_first.rend(); ++it) messages.push_back(std::move(*it));
-    json reply{{"ok", true}, {"messages", std::move(messages)}, {"more", more}};
+    json reply{{"ok", true}, {"messages", std::move(messages)}, {"more", more}, {"kind", kind_name}};
     if (more) reply["before"] = before;
     return reply;
 }
@@ -281,11 +269,13 @@ void ControlServer::accept() {
 
 void ControlServer::connection_closed(std::uint64_t id) {
     connections_.erase(id);
-    // A text may never be read: what the connection waited for goes with it.
-    for (auto it = read_waiting_.begin(); it != read_waiting_.end();) {
-        it->second.erase(id);
-        it = it->second.empty() ? read_waiting_.erase(it) : std::next(it);
-    }
+    // A text may never be read, or (to a link-local XMPP buddy) never
+    // delivered: what the connection waited for goes with it.
+    for (auto* waits : {&read_waiting_, &waiting_})
+        for (auto it = waits->begin(); it != waits->end();) {
+            it->second.erase(id);
+            it = it->second.empty() ? waits->erase(it) : std::next(it);
+        }
     // A client's foreground conversation ends with the client.
     // Not while the server is destroyed: the node is going away too.
     if (focus_owner_ == id && *alive_) {
@@ -351,6 +341,7 @@ json ControlServer::handle(const json& req, std::uint64_t connection_id) {
     }
     if (auto reply = conversation_request(node_, req, cmd)) return *reply;
     if (auto reply = search_request(node_, req, cmd)) return *reply;
+    if (auto reply = bonjour_request(node_, req, cmd)) return *reply;
     auto peer_arg = [&](PeerKey& key) { return peer_field(node_, req, key); };
 
     if (cmd == "id") {
@@ -360,7 +351,8 @@ json ControlServer::handle(const json& req, std::uint64_t connection_id) {
                     {"private", o.private_mode}, {"share_addresses", to_string(o.share_addresses)},
                     {"notifications", to_string(o.notifications)},
                     {"domains", node_.browse_domains()}, {"remembered", node_.remembered_contacts()},
-                    {"read_receipts", o.read_receipts}};
+                    {"read_receipts", o.read_receipts}, {"bonjour", o.bonjour},
+                    {"link_local_name", o.link_local_name}};
     }
     if (cmd == "peers") {
         auto offset = uint_field(req, "offset", 0);
@@ -380,13 +372,18 @@ json ControlServer::handle(const json& req, std::uint64_t connection_id) {
         auto view = node_.peers();
         bool online = false;
         std::string nick;
+        PeerKind kind = PeerKind::hallway;
         for (auto& p : view)
-            if (p.key == key) online = p.online, nick = p.nick;
+            if (p.key == key) online = p.online, nick = p.nick, kind = p.kind;
         auto stored = node_.message(key, Direction::out, *id);
         std::string state(to_string(stored ? stored->state : MessageState::queued));
-        if (bool_field(req, "wait") && state != "delivered") waiting_[{key, *id}].insert(connection_id);
-        if (bool_field(req, "wait")) read_waiting_[{key, *id}].insert(connection_id);
-        return json{{"ok", true}, {"id", hex}, {"state", state}, {"online", online}, {"nick", nick}};
+        // To a link-local XMPP buddy "sent" is final and nobody reads receipts: nothing to wait for.
+        const bool final_state = state == "delivered" || (kind != PeerKind::hallway && state == "sent");
+        if (bool_field(req, "wait") && !final_state) waiting_[{key, *id}].insert(connection_id);
+        if (bool_field(req, "wait") && kind == PeerKind::hallway) read_waiting_[{key, *id}].insert(connection_id);
+        // kind: a link-local XMPP buddy never confirms (no receipts in XEP-0174): "sent" is final.
+        return json{{"ok", true}, {"id", hex}, {"state", state}, {"online", online}, {"nick", nick},
+                    {"kind", std::string(to_string(kind))}};
     }
     if (cmd == "history") {
         if (auto e = peer_arg(key)) return *e;
@@ -394,10 +391,15 @@ json ControlServer::handle(const json& req, std::uint64_t connection_id) {
         if (!limit) return error_json("bad_request", "limit must be a positive integer");
         auto before = uint_field(req, "before", INT64_MAX);
         if (!before) return error_json("bad_request", "before must be a non-negative integer (a seq)");
-        return history_page(node_, key, *limit, static_cast<std::int64_t>(std::min<std::uint64_t>(*before, INT64_MAX)));
+        PeerKind kind = PeerKind::hallway;
+        for (auto& p : node_.peers())
+            if (p.key == key) kind = p.kind;
+        return history_page(node_, key, *limit, static_cast<std::int64_t>(std::min<std::uint64_t>(*before, INT64_MAX)), kind);
     }
     if (cmd == "verify") {
         if (auto e = peer_arg(key)) return *e;
+        for (auto& p : node_.peers())
+            if (p.key == key && p.kind != PeerKind::hallway) return error_json("refused", kNoKeyToVerify);
         if (bool_field(req, "confirm")) node_.set_trust(key, Trust::verified);
         for (auto& p : node_.peers())
             if (p.key == key)
@@ -412,6 +414,9 @@ json ControlServer::handle(const json& req, std::uint64_t connection_id) {
     if (cmd == "trust") {
         if (auto e = peer_arg(key)) return *e;
         std::string t = string_field(req, "trust");
+        if (t == "verified")
+            for (auto& p : node_.peers())
+                if (p.key == key && p.kind != PeerKind::hallway) return error_json("refused", kNoKeyToVerify);
         if (t == "verified") node_.set_trust(key, Trust::verified);
         else if (t == "unverified") node_.set_trust(key, Trust::unverified);
         else if (t == "blocked") node_.set_trust(key, Trust::blocked);

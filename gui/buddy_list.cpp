@@ -1,3 +1,4 @@
+#include "gui/message_labels.hpp"
 #include "gui/panels.hpp"
 
 #include <imgui.h>
@@ -21,18 +22,26 @@ void found_by_lines(const core::PeerView& peer) {
 void context_menu(const core::PeerView& peer, ConversationsState& conversations, VerifyDialogState& verify, Commands& out) {
     if (!ImGui::BeginPopupContextItem("buddy menu")) return;
     if (ImGui::MenuItem("Open conversation")) open_conversation(conversations, peer.key, out);
-    if (ImGui::MenuItem("Verify...")) open_verify(verify, peer.key, out);
+    // A link-local XMPP buddy has no key to verify, takes no files, joins no rooms.
+    const bool plain = !security_badge(peer).empty();
+    if (!plain && ImGui::MenuItem("Verify...")) open_verify(verify, peer.key, out);
     if (peer.trust == core::Trust::blocked) {
         if (ImGui::MenuItem("Unblock")) out.push_back(SetTrust{peer.key, core::Trust::unverified});
     } else if (ImGui::MenuItem("Block")) {
         out.push_back(SetTrust{peer.key, core::Trust::blocked});
     }
-    auto_accept_checkbox(peer, out);
+    if (!plain) auto_accept_checkbox(peer, out);
     ImGui::Separator();
-    if (!peer.rooms) ImGui::TextDisabled("%s", kCannotJoinRooms);
-    ImGui::TextDisabled("Fingerprint");
-    const std::string fp = group_digits(peer.fingerprint);
-    ImGui::TextUnformatted(fp.c_str());
+    if (plain) {
+        unencrypted_badge_text(peer);
+        ImGui::TextDisabled("Link-local XMPP (Bonjour)");
+        ImGui::TextUnformatted(peer.instance.c_str());
+    } else {
+        if (!peer.rooms) ImGui::TextDisabled("%s", kCannotJoinRooms);
+        ImGui::TextDisabled("Fingerprint");
+        const std::string fp = group_digits(peer.fingerprint);
+        ImGui::TextUnformatted(fp.c_str());
+    }
     for (const auto& a : peer.addresses) ImGui::TextUnformatted(a.c_str());
     found_by_lines(peer);
     ImGui::EndPopup();
@@ -40,15 +49,23 @@ void context_menu(const core::PeerView& peer, ConversationsState& conversations,
 
 void row(const Model& model, const core::PeerView& peer, ConversationsState& conversations, VerifyDialogState& verify,
          Commands& out) {
-    ImGui::PushID(peer.fingerprint.c_str());
+    push_id(peer.key);  // not the fingerprint: link-local XMPP buddies have none
     const bool selected = conversations.active && *conversations.active == peer.key;
     const ImVec2 start = ImGui::GetCursorPos();
     const float row_h = ImGui::GetTextLineHeightWithSpacing() * 2.0f;
     if (ImGui::Selectable("##row", selected, ImGuiSelectableFlags_AllowItemOverlap, ImVec2(0, row_h - ImGui::GetStyle().ItemSpacing.y)))
         open_conversation(conversations, peer.key, out);
-    if (ImGui::IsItemHovered() && (!peer.rooms || !peer.found_by.empty())) {
+    const bool plain = !security_badge(peer).empty();
+    if (ImGui::IsItemHovered() && (plain || !peer.rooms || !peer.found_by.empty())) {
         ImGui::BeginTooltip();
-        if (!peer.rooms) ImGui::TextUnformatted(kCannotJoinRooms);
+        if (plain) {
+            ImGui::PushTextWrapPos(ImGui::GetFontSize() * 24.0f);
+            ImGui::TextUnformatted(kUnencryptedDetails);
+            ImGui::PopTextWrapPos();
+            ImGui::TextUnformatted(peer.instance.c_str());
+        } else if (!peer.rooms) {
+            ImGui::TextUnformatted(kCannotJoinRooms);
+        }
         found_by_lines(peer);
         ImGui::EndTooltip();
     }
@@ -70,7 +87,7 @@ void row(const Model& model, const core::PeerView& peer, ConversationsState& con
     }
     // Second line: trust badge, then the status message (peer text, unformatted).
     ImGui::SetCursorPosX(start.x + ImGui::GetTextLineHeight() + ImGui::GetStyle().ItemSpacing.x);
-    badge_text(badge(peer));
+    peer_badge_text(peer);
     if (!peer.status_message.empty() && peer.online) {
         ImGui::SameLine();
         ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));

@@ -31,6 +31,10 @@ struct SetTyping {
 struct SetReadReceipts {
     bool on = true;
 };
+// -> Node::set_bonjour (the link-local XMPP bridge); a refusal comes back as a Notice.
+struct SetBonjour {
+    bool on = false;
+};
 struct SetNick {
     std::string nick;
 };
@@ -137,7 +141,7 @@ struct OpenLink {
     std::string url;
 };
 
-using Command = std::variant<OpenConversation, MarkRead, SendText, SetTyping, SetReadReceipts, SetNick, SetPresence, SetPrivateMode, SetShareAddresses, SetNotifications, SetTrust, RequestSafetyNumber,
+using Command = std::variant<OpenConversation, MarkRead, SendText, SetTyping, SetReadReceipts, SetBonjour, SetNick, SetPresence, SetPrivateMode, SetShareAddresses, SetNotifications, SetTrust, RequestSafetyNumber,
                              CreateRoom, OpenRoomConversation, MarkRoomRead, SendRoomText, Invite, JoinRoom, LeaveRoom,
                              RemoveMember, MakeAdmin, SetRoom, QueryOpenRooms, SendFiles, AcceptTransfer, DeclineTransfer,
                              CancelTransfer, ResumeTransfer, SetAutoAcceptFiles, OpenFolder, SearchMessages, OpenLink>;

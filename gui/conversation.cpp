@@ -19,6 +19,7 @@ const ImVec4 kTheirsColour{0.22f, 0.22f, 0.25f, 1.0f};
 
 const ImVec4 kSeenColour{0.50f, 0.75f, 1.00f, 1.0f};
 const ImVec4 kNewColour{1.00f, 0.60f, 0.35f, 1.0f};
+const ImVec4 kUnencryptedColour{1.00f, 0.55f, 0.15f, 1.0f};  // as the warning badge
 
 ImVec4 state_colour(const core::StoredMessage& m) {
     if (m.read_at_ms > 0) return kSeenColour;
@@ -120,8 +121,10 @@ void tooltip_if(bool show, const std::string& text) {
 // One bubble: time (and for ours how far it got) on its first line, the body
 // under it with its links; the right-click menu. Hovering the time shows the
 // full timestamp, hovering the state what it means.
-void draw_message(const core::StoredMessage& m, const MessageLayout& layout, bool day, bool marker, float y, float avail_width,
-                  std::int64_t now_ms, const Metrics& mx, MessageMenuState& menu, Commands& out) {
+// peer: the conversation's buddy (null when gone from the model); a
+// link-local XMPP buddy's bubbles each say "unencrypted · not verified".
+void draw_message(const core::StoredMessage& m, const core::PeerView* peer, const MessageLayout& layout, bool day, bool marker,
+                  float y, float avail_width, std::int64_t now_ms, const Metrics& mx, MessageMenuState& menu, Commands& out) {
     const ImVec4 dim = ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled);
     if (day) {
         separator_row(day_label(m.received_at_ms, now_ms), dim, false, y, avail_width);
@@ -132,11 +135,14 @@ void draw_message(const core::StoredMessage& m, const MessageLayout& layout, boo
         y += mx.separator;
     }
     const bool ours = m.direction == core::Direction::out;
+    const core::PeerKind kind = peer ? peer->kind : core::PeerKind::hallway;
+    const std::string_view plain = peer ? security_badge(*peer) : std::string_view();
     const std::string time = time_label(m.received_at_ms, now_ms);
-    const std::string state = ours ? delivery_label(m) : std::string();
+    const std::string state = ours ? delivery_label(m, kind) : std::string();
     const float spacing = ImGui::CalcTextSize("  ").x;
     float meta_w = ImGui::CalcTextSize(time.c_str()).x;
     if (ours) meta_w += spacing + ImGui::CalcTextSize(state.c_str()).x;
+    if (!plain.empty()) meta_w += spacing + ImGui::CalcTextSize(plain.data(), plain.data() + plain.size()).x;
     const float bubble_w = std::min(std::max(layout.body_width, meta_w) + 2 * mx.pad, avail_width);
     const float x = ours ? avail_width - bubble_w : 0.0f;
     const float h = layout.height - (day ? mx.separator : 0.0f) - (marker ? mx.separator : 0.0f) - mx.gap;
@@ -159,10 +165,16 @@ void draw_message(const core::StoredMessage& m, const MessageLayout& layout, boo
     ImGui::SetCursorPos(ImVec2(x + mx.pad, y + mx.pad));
     coloured_text(dim, time);
     tooltip_if(hover && ImGui::IsMouseHoveringRect(ImGui::GetItemRectMin(), ImGui::GetItemRectMax()), time_details(m));
+    if (!plain.empty()) {
+        ImGui::SameLine(0.0f, spacing);
+        coloured_text(kUnencryptedColour, plain);
+        tooltip_if(hover && ImGui::IsMouseHoveringRect(ImGui::GetItemRectMin(), ImGui::GetItemRectMax()), kUnencryptedDetails);
+    }
     if (ours) {
         ImGui::SameLine(0.0f, spacing);
         coloured_text(state_colour(m), state);
-        tooltip_if(hover && ImGui::IsMouseHoveringRect(ImGui::GetItemRectMin(), ImGui::GetItemRectMax()), delivery_details(m));
+        tooltip_if(hover && ImGui::IsMouseHoveringRect(ImGui::GetItemRectMin(), ImGui::GetItemRectMax()),
+                   delivery_details(m, kind));
     }
 }
 
@@ -215,7 +227,7 @@ void draw_messages(const Conversation* conv, const core::PeerView* peer, Convers
         if (at_marker) marker_y = y + (new_day(msgs, i) ? mx.separator : 0.0f);
         if (y + h >= top && y <= bottom) {
             ImGui::PushID(static_cast<int>(i));
-            draw_message(msgs[i], view.layout[i], new_day(msgs, i), at_marker, y, avail, now_ms, mx, menu, out);
+            draw_message(msgs[i], peer, view.layout[i], new_day(msgs, i), at_marker, y, avail, now_ms, mx, menu, out);
             ImGui::PopID();
         }
         search_jump_hook(view, msgs[i].seq, y, h, now_ms);  // gui/search_panel.cpp
@@ -240,9 +252,12 @@ void draw_header(const Model& model, const core::PeerView& peer, VerifyDialogSta
     const std::string name = display_name(model, peer);
     ImGui::TextUnformatted(name.c_str());
     ImGui::SameLine();
-    badge_text(badge(peer));
-    ImGui::SameLine();
-    if (ImGui::SmallButton("Verify...")) open_verify(verify, peer.key, out);
+    peer_badge_text(peer);
+    const bool plain = !security_badge(peer).empty();
+    if (!plain) {  // a link-local XMPP buddy has no key to verify
+        ImGui::SameLine();
+        if (ImGui::SmallButton("Verify...")) open_verify(verify, peer.key, out);
+    }
     if (peer.online && !peer.status_message.empty()) {
         ImGui::SameLine();
         ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
@@ -250,6 +265,13 @@ void draw_header(const Model& model, const core::PeerView& peer, VerifyDialogSta
         ImGui::PopStyleColor();
     }
     const Badge b = badge(peer);
+    if (plain) {
+        ImGui::PushStyleColor(ImGuiCol_Text, kUnencryptedColour);
+        ImGui::PushTextWrapPos(0.0f);
+        ImGui::TextUnformatted(kUnencryptedDetails);
+        ImGui::PopTextWrapPos();
+        ImGui::PopStyleColor();
+    }
     if (b == Badge::warning) {
         ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.6f, 0.2f, 1.0f));
         ImGui::TextWrapped("%s", "A verified contact has this name with a different key. This may be an impostor: "

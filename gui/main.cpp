@@ -74,6 +74,9 @@ struct Options {
     std::vector<std::string> peers;
     bool no_mdns = false;
     bool private_mode = false;
+    bool bonjour = false;     // --bonjour: the link-local XMPP bridge this run
+    bool no_bonjour = false;  // --no-bonjour
+    std::vector<std::string> xmpp_peers;  // --xmpp-peer user@host=HOST:PORT
     std::string screenshot;
     std::optional<int> passphrase_fd;  // a locked profile's passphrase, one line
 };
@@ -183,6 +186,9 @@ void dispatch(hg::Command cmd, asio::io_context& io, core::Node& node, core::Eve
             } else if constexpr (std::is_same_v<T, hg::SetReadReceipts>) {
                 post_refusable(io, queue, "Read receipts not changed",
                                [&node, c](std::string& e) { return node.set_read_receipts(c.on, e); });
+            } else if constexpr (std::is_same_v<T, hg::SetBonjour>) {
+                post_refusable(io, queue, "Link-local XMPP not changed",
+                               [&node, c](std::string& e) { return node.set_bonjour(c.on, e); });
             } else if constexpr (std::is_same_v<T, hg::SetNick>) {
                 post_refusable(io, queue, "Name not changed", [&node, c](std::string& e) { return node.set_nick(c.nick, e); });
             } else if constexpr (std::is_same_v<T, hg::SetPresence>) {
@@ -514,6 +520,13 @@ int main(int argc, char** argv) {
     cli.add_flag("--private", opt.private_mode,
                  "Private mode for this run: the mDNS record names nothing and only contacts are answered; "
                  "strangers cannot find you (someone must first exchange keys with you, once, in normal mode)");
+    cli.add_flag("--bonjour", opt.bonjour,
+                 "Link-local XMPP for this run: Pidgin/Adium \"Bonjour\" users on the LAN see you and can chat with you. "
+                 "UNENCRYPTED and UNAUTHENTICATED (such buddies are marked so); off in private mode. The Settings "
+                 "switch makes it last")
+        ->excludes(cli.add_flag("--no-bonjour", opt.no_bonjour, "No link-local XMPP this run, whatever the setting"));
+    cli.add_option("--xmpp-peer", opt.xmpp_peers,
+                   "USER@HOST=HOST:PORT of a link-local XMPP buddy to reach without mDNS (repeatable)");
     cli.add_option("--screenshot", opt.screenshot,
                    "Write a PNG of the window to FILE once it is up, and again on each SIGUSR1");
     cli.add_option("--passphrase-fd", opt.passphrase_fd,
@@ -538,6 +551,9 @@ int main(int argc, char** argv) {
     node_options.manual_peers = opt.peers;
     node_options.mdns = !opt.no_mdns;
     if (opt.private_mode) node_options.private_mode = true;
+    if (opt.bonjour) node_options.bonjour = true;
+    if (opt.no_bonjour) node_options.bonjour = false;
+    node_options.link_local_peers = opt.xmpp_peers;
     if (opt.passphrase_fd && core::profile_is_locked(node_options.profile_dir)) {
         hallway::crypto::Passphrase pass;
         auto keys = std::make_shared<core::UnlockedKeys>();

@@ -82,22 +82,29 @@ std::string time_details(bool incoming, std::int64_t received_at_ms, std::int64_
     return out;
 }
 
-std::string delivery_label(const core::StoredMessage& m) {
+std::string_view security_badge(const core::PeerView& peer) {
+    return peer.encrypted && peer.kind == core::PeerKind::hallway ? std::string_view() : kUnencryptedBadge;
+}
+
+std::string delivery_label(const core::StoredMessage& m, core::PeerKind kind) {
     if (m.read_at_ms > 0) return "seen";
     switch (m.state) {
         case core::MessageState::queued: return "sending";
-        case core::MessageState::sent: return "sent";
+        case core::MessageState::sent: return kind == core::PeerKind::hallway ? "sent" : "sent, unconfirmed";
         case core::MessageState::delivered: return "delivered";
         case core::MessageState::failed: return m.failure.empty() ? "failed" : "failed: " + first_line_cut(m.failure, kShortReasonBytes);
     }
     return "?";
 }
 
-std::string delivery_details(const core::StoredMessage& m) {
+std::string delivery_details(const core::StoredMessage& m, core::PeerKind kind) {
     if (m.read_at_ms > 0) return "Seen " + full_timestamp(m.read_at_ms);
     switch (m.state) {
         case core::MessageState::queued: return "Waiting to go out: it is sent when the peer can be reached.";
-        case core::MessageState::sent: return "Sent; the peer has not confirmed it yet.";
+        case core::MessageState::sent:
+            if (kind != core::PeerKind::hallway)
+                return "Sent, unencrypted. Link-local XMPP has no receipts: it is never confirmed.";
+            return "Sent; the peer has not confirmed it yet.";
         case core::MessageState::delivered: return "Delivered: the peer's device has it.";
         case core::MessageState::failed: return "Not delivered" + (m.failure.empty() ? std::string(".") : ": " + m.failure);
     }

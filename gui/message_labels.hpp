@@ -2,6 +2,7 @@
 // The words on a message's first line and in its tooltips: when (local time)
 // and, for ours, how far it got. Pure: the caller passes now_ms; the local
 // time zone is the process's (TZ), as everywhere in the window.
+#include "core/events.hpp"
 #include "core/store.hpp"
 
 #include <cstdint>
@@ -27,9 +28,22 @@ std::string time_details(const core::StoredMessage& m);
 std::string time_details(bool incoming, std::int64_t received_at_ms, std::int64_t sent_at_ms);
 // How far one of our messages got: "sending", "sent", "delivered", "seen"
 // (read_at_ms > 0), "failed: REASON" (first line, cut at kShortReasonBytes).
-std::string delivery_label(const core::StoredMessage& m);
+// To a link-local XMPP buddy "sent" is "sent, unconfirmed": XEP-0174 has no
+// receipts, it never becomes delivered.
+std::string delivery_label(const core::StoredMessage& m, core::PeerKind kind = core::PeerKind::hallway);
 // Its tooltip, in a sentence: what the state means, when it was seen, the
 // whole failure reason.
-std::string delivery_details(const core::StoredMessage& m);
+std::string delivery_details(const core::StoredMessage& m, core::PeerKind kind = core::PeerKind::hallway);
+
+// The words a link-local XMPP buddy (docs/PROTOCOL.md §15) wears on its row,
+// its conversation's header and every bubble of it.
+inline constexpr const char* kUnencryptedBadge = "unencrypted \u00b7 not verified";
+// kUnencryptedBadge for a buddy that is not encrypted (a link-local XMPP
+// one, or any not a Hallway peer), else empty: nothing to warn of.
+std::string_view security_badge(const core::PeerView& peer);
+// The badge's tooltip, in a sentence.
+inline constexpr const char* kUnencryptedDetails =
+    "Link-local XMPP (Pidgin/Adium \"Bonjour\"): not encrypted and not authenticated. Anyone on this network can "
+    "read these messages and write as this name. No read or delivery receipts, no files, no rooms.";
 
 }  // namespace hallway::gui

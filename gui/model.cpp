@@ -260,6 +260,8 @@ InviteChoices invite_choices(const Model& model, const core::RoomId& room) {
     auto r = model.rooms.find(room);
     for (const core::PeerView* p : ordered_buddies(model, "")) {
         if (p->trust == core::Trust::blocked) continue;
+        // A link-local XMPP buddy can never be in a room: not offered at all.
+        if (p->kind != core::PeerKind::hallway) continue;
         if (r != model.rooms.end() && std::any_of(r->second.members.begin(), r->second.members.end(),
                                                   [&](const auto& m) { return m.key == p->key; }))
             continue;
@@ -284,6 +286,7 @@ std::string room_form_error(std::string_view name, std::string_view topic) {
 bool matches_filter(const core::PeerView& peer, std::string_view filter) {
     if (filter.empty()) return true;
     if (lower(peer.nick).find(lower(filter)) != std::string::npos) return true;
+    if (lower(peer.instance).find(lower(filter)) != std::string::npos) return true;  // user@host: XMPP only
     std::string digits;
     for (char c : filter)
         if (c != ' ') digits += c;
@@ -295,7 +298,8 @@ std::vector<const core::PeerView*> ordered_buddies(const Model& model, std::stri
     for (const auto& [key, peer] : model.peers)
         if ((peer.online || peer.known) && matches_filter(peer, filter)) out.push_back(&peer);
     std::sort(out.begin(), out.end(), [](const core::PeerView* a, const core::PeerView* b) {
-        return std::tuple(!a->online, lower(a->nick), a->fingerprint) < std::tuple(!b->online, lower(b->nick), b->fingerprint);
+        return std::tuple(!a->online, lower(a->nick), a->fingerprint, a->instance) <
+               std::tuple(!b->online, lower(b->nick), b->fingerprint, b->instance);
     });
     return out;
 }
@@ -336,7 +340,8 @@ bool nick_shared(const Model& model, const core::PeerView& peer) {
 }
 
 std::string display_name(const Model& model, const core::PeerView& peer) {
-    const std::string prefix = peer.fingerprint.substr(0, 5);
+    // A link-local XMPP buddy has no fingerprint: its instance (user@host) tells it apart.
+    const std::string prefix = peer.kind == core::PeerKind::hallway ? peer.fingerprint.substr(0, 5) : peer.instance;
     if (peer.nick.empty()) return prefix;
     if (nick_shared(model, peer)) return peer.nick + " (" + prefix + ")";
     return peer.nick;
@@ -527,6 +532,8 @@ DropTarget drop_target(const Model& model, const std::optional<PeerKey>& convers
     const std::string name = display_name(model, p->second);
     if (p->second.trust == core::Trust::blocked)
         out.why = name + " is blocked: nothing is sent to them.";
+    else if (p->second.kind != core::PeerKind::hallway)
+        out.why = name + " is a link-local XMPP (Bonjour) buddy: it cannot take files.";
     else if (!p->second.files)
         out.why = name + "'s Hallway cannot receive files (an older Hallway, or not met since it could).";
     else

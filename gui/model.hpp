@@ -166,7 +166,8 @@ std::string_view to_string(Badge b);
 // adds a fingerprint prefix so the two can be told apart.
 bool nick_shared(const Model& model, const core::PeerView& peer);
 // Nick, or "nick (12345)" when nick_shared, or the fingerprint's first group
-// when the nick is empty.
+// when the nick is empty; for a link-local XMPP buddy its instance (user@host)
+// in place of the fingerprint.
 std::string display_name(const Model& model, const core::PeerView& peer);
 
 // Unread messages in conversations and joined rooms.

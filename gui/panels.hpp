@@ -175,7 +175,7 @@ void open_conversation(ConversationsState& state, const PeerKey& peer, Commands&
 void draw_identity_panel(const Model& model, IdentityPanelState& state, SettingsDialogState& settings, Commands& out);
 // The "Settings..." button, on the current row's right end (settings_dialog.cpp).
 void settings_button(SettingsDialogState& state);
-// Notifications (and, later, read receipts).
+// Notifications, read receipts, link-local XMPP.
 void draw_settings_dialog(const Model& model, SettingsDialogState& state, Commands& out);
 // bottom: height left free under the list (the Transfers button).
 void draw_buddy_list(const Model& model, BuddyListState& state, ConversationsState& conversations,
@@ -253,5 +253,11 @@ bool begin_modal(const char* name, ImGuiWindowFlags flags = ImGuiWindowFlags_Alw
 // Text of a given colour, unformatted (peer text is data).
 void coloured_text(const ImVec4& colour, std::string_view text);
 void badge_text(Badge b);
+// The trust badge, or for a buddy that is not encrypted (link-local XMPP)
+// "unencrypted · not verified" in the warning colour, its tooltip saying what
+// that means.
+void peer_badge_text(const core::PeerView& peer);
+// security_badge(peer) alone, same colour and tooltip; nothing for an encrypted peer.
+void unencrypted_badge_text(const core::PeerView& peer);
 
 }  // namespace hallway::gui

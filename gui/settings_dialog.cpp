@@ -20,6 +20,11 @@ constexpr const char* kNotificationsHelp =
 constexpr const char* kReadReceiptsHelp =
     "People see \"seen\" under the messages you have read. Off: you tell no one, and you see no one's either.";
 
+constexpr const char* kBonjourLabel = "Link-local XMPP (Pidgin/Adium Bonjour)";
+constexpr const char* kBonjourHelp =
+    "Unencrypted and unauthenticated: anyone on this network can read those chats and use any name. "
+    "Off in private mode.";
+
 }  // namespace
 
 void settings_button(SettingsDialogState& state) {
@@ -53,6 +58,19 @@ void draw_settings_dialog(const Model& model, SettingsDialogState& state, Comman
         if (ImGui::Checkbox("Send read receipts", &receipts)) out.push_back(SetReadReceipts{receipts});
         ImGui::PushTextWrapPos(ImGui::GetFontSize() * 24.0f);
         ImGui::TextDisabled("%s", kReadReceiptsHelp);
+        ImGui::PopTextWrapPos();
+        ImGui::Separator();
+        // Shows the node's value (OwnIdentity), as above.
+        bool bonjour = own.bonjour;
+        if (ImGui::Checkbox(kBonjourLabel, &bonjour)) out.push_back(SetBonjour{bonjour});
+        ImGui::PushTextWrapPos(ImGui::GetFontSize() * 24.0f);
+        ImGui::TextDisabled("%s", kBonjourHelp);
+        if (own.bonjour && !own.link_local_name.empty()) {
+            const std::string as = "Seen as " + own.link_local_name;  // our user@host
+            ImGui::TextDisabled("%s", as.c_str());
+        } else if (own.bonjour && own.private_mode) {
+            ImGui::TextDisabled("%s", "Not running now: private mode is on.");
+        }
         ImGui::PopTextWrapPos();
     }
     if (ImGui::Button("Close")) ImGui::CloseCurrentPopup();

@@ -13,7 +13,7 @@ void open_verify(VerifyDialogState& state, const PeerKey& peer, Commands& out) {
 
 void auto_accept_checkbox(const core::PeerView& peer, Commands& out) {
     // The node refuses it for anyone else: a stranger's files are always asked about.
-    if (peer.trust != core::Trust::verified) return;
+    if (peer.trust != core::Trust::verified || peer.kind != core::PeerKind::hallway) return;
     bool on = peer.auto_accept_files;
     if (ImGui::Checkbox("Accept files automatically", &on)) out.push_back(SetAutoAcceptFiles{peer.key, on});
 }
@@ -29,6 +29,13 @@ void draw_verify_dialog(const Model& model, VerifyDialogState& state, Commands& 
         return;
     }
     const core::PeerView& p = peer->second;
+    if (p.kind != core::PeerKind::hallway) {  // no key: nothing to compare, nothing to mark verified
+        unencrypted_badge_text(p);
+        ImGui::TextDisabled("A link-local XMPP buddy has no key to verify.");
+        if (ImGui::Button("Close")) ImGui::CloseCurrentPopup();
+        ImGui::EndPopup();
+        return;
+    }
     const std::string name = display_name(model, p);
     ImGui::TextUnformatted(name.c_str());
     ImGui::SameLine();

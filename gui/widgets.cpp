@@ -1,3 +1,4 @@
+#include "gui/message_labels.hpp"
 #include "gui/panels.hpp"
 
 #include <imgui.h>
@@ -70,5 +71,23 @@ void coloured_text(const ImVec4& colour, std::string_view text) {
 }
 
 void badge_text(Badge b) { coloured_text(badge_colour(b), to_string(b)); }
+
+void unencrypted_badge_text(const core::PeerView& peer) {
+    const std::string_view badge = security_badge(peer);
+    if (badge.empty()) return;
+    coloured_text(badge_colour(Badge::warning), badge);
+    if (ImGui::IsItemHovered()) {
+        ImGui::BeginTooltip();
+        ImGui::PushTextWrapPos(ImGui::GetFontSize() * 24.0f);
+        ImGui::TextUnformatted(kUnencryptedDetails);
+        ImGui::PopTextWrapPos();
+        ImGui::EndTooltip();
+    }
+}
+
+void peer_badge_text(const core::PeerView& peer) {
+    if (security_badge(peer).empty()) badge_text(badge(peer));
+    else unencrypted_badge_text(peer);
+}
 
 }  // namespace hallway::gui

@@ -188,3 +188,62 @@ TEST_CASE("format: a search hit is one line: where, who, the body's line with a 
     const std::string mine = search_hit_line(search_hit_from_json(peer_hit), {"nothing"});
     CHECK(mine.substr(mine.find(']')) == "] bob  me: see you");
 }
+
+TEST_CASE("format: a link-local XMPP buddy is marked unencrypted and not verified wherever it shows (§15)") {
+    const std::string badge = "[unencrypted \u00b7 not verified]";
+    // As the control socket lists it: kind, encrypted, instance, no id.
+    const json item{{"nick", "Carol"}, {"id", ""}, {"online", true}, {"trust", "unverified"},
+                    {"kind", "xmpp-link-local"}, {"encrypted", false}, {"instance", "carol@\x1b[2Jlaptop"}};
+    const core::PeerView v = peer_from_json(item);
+    CHECK(v.kind == core::PeerKind::xmpp_link_local);
+    CHECK_FALSE(v.encrypted);
+    const std::string line = describe_peer(v);
+    CHECK(line.find("Carol  online  " + badge) == 0);
+    CHECK(line.find("[unverified]") == std::string::npos);
+    CHECK(line.find("link-local XMPP (Bonjour) carol@?[2Jlaptop") != std::string::npos);
+    CHECK(line.find('\x1b') == std::string::npos);
+    // A Hallway peer keeps its trust and fingerprint; an unknown kind is not trusted to be encrypted.
+    core::PeerView h = peer_from_json(json{{"nick", "bob"}, {"id", std::string(40, '2')}, {"trust", "verified"}});
+    CHECK(h.encrypted);
+    CHECK(describe_peer(h).find("[verified]\n    22222") != std::string::npos);
+    CHECK_FALSE(peer_from_json(json{{"kind", "irc"}, {"encrypted", true}}).encrypted);
+    // Two XMPP buddies have no id: told apart by their instance, one buddy listed twice is one.
+    CHECK(peer_identity(item) != peer_identity(json{{"kind", "xmpp-link-local"}, {"id", ""}, {"instance", "dave@pc"}}));
+    CHECK(peer_identity(item) == peer_identity(item));
+
+    // Its texts: "sent, unconfirmed" (no receipts), for a Hallway peer just "sent".
+    CHECK(delivery_word(core::MessageState::sent, core::PeerKind::xmpp_link_local) == "sent, unconfirmed");
+    CHECK(delivery_word(core::MessageState::sent, core::PeerKind::hallway) == "sent");
+    CHECK(delivery_word(core::MessageState::queued, core::PeerKind::xmpp_link_local) == "queued");
+    CHECK(delivery_word(core::MessageState::delivered, core::PeerKind::hallway, true) == "seen");
+
+    // Chat: its coming online and every text it sends carry the badge, before the body.
+    EventPrinter printer("/");
+    core::PeerView peer = v;
+    peer.key[0] = 7;
+    const std::string online = printer.line(core::PeerChanged{peer});
+    CHECK(online == "* online: Carol (link-local XMPP) " + badge);
+    core::StoredMessage m;
+    m.peer = peer.key;
+    m.direction = core::Direction::in;
+    m.body = "[end-to-end encrypted] hi";
+    m.received_at_ms = 0;
+    const std::string text = printer.line(core::MessageAdded{m});
+    CHECK(text.find("<Carol> " + badge + " [end-to-end encrypted] hi") != std::string::npos);
+    // Our own line says the bridge runs, and what it costs.
+    core::OwnIdentity own;
+    own.nick = "me";
+    own.fingerprint = std::string(40, '3');
+    own.port = 49100;
+    CHECK(printer.line(own).find("link-local") == std::string::npos);
+    own.bonjour = true;
+    own.link_local_name = "me@host";
+    CHECK(printer.line(own).ends_with(", port 49100; link-local XMPP as me@host (unencrypted, unauthenticated)"));
+    // A Hallway peer's lines do not.
+    core::PeerView bob = h;
+    bob.key[0] = 8;
+    bob.online = true;
+    CHECK(printer.line(core::PeerChanged{bob}) == "* online: bob");
+    m.peer = bob.key;
+    CHECK(printer.line(core::MessageAdded{m}).find(badge) == std::string::npos);
+}

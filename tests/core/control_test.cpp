@@ -3,6 +3,7 @@
 // load back (nick, presence, status) and texts within the one text limit.
 #include "core/control.hpp"
 #include "core/control_files.hpp"
+#include "core/control_peers.hpp"
 #include "core/files/file_name.hpp"
 #include "core/node.hpp"
 #include "core/profile.hpp"
@@ -456,6 +457,8 @@ TEST_CASE("control: read marks a conversation read, typing and read_receipts tak
     ControlServer server(io, *node, dir.path() / "test.sock");
     auto history = [&] { return checked(server.handle({{"cmd", "history"}, {"peer", "bob"}}, 1))["messages"]; };
     CHECK(history()[0]["read_at"] == 0);
+    // The reply says the peer's kind: to a link-local XMPP buddy "sent" is final (§15).
+    CHECK(checked(server.handle({{"cmd", "history"}, {"peer", "bob"}}, 1))["kind"] == "hallway");
     CHECK(checked(server.handle({{"cmd", "read"}, {"peer", "bob"}}, 1))["ok"] == true);
     CHECK(history()[0]["read_at"].get<std::int64_t>() > 0);
     CHECK(checked(server.handle({{"cmd", "read"}, {"peer", "nobody"}}, 1))["code"] == "no_peer");
@@ -475,4 +478,61 @@ TEST_CASE("control: read marks a conversation read, typing and read_receipts tak
     std::string message;
     REQUIRE(load_settings(dir.path(), saved, message));
     CHECK_FALSE(saved.read_receipts);
+}
+
+TEST_CASE("control: a peer says its kind and whether it is encrypted, a link-local XMPP buddy its instance (§15)") {
+    PeerView hallway_peer;
+    hallway_peer.nick = "bob";
+    hallway_peer.fingerprint = std::string(40, '1');
+    const json h = peer_json(hallway_peer);
+    CHECK(h["kind"] == "hallway");
+    CHECK(h["encrypted"] == true);
+    CHECK_FALSE(h.contains("instance"));
+
+    PeerView xmpp;
+    xmpp.kind = PeerKind::xmpp_link_local;
+    xmpp.encrypted = false;
+    xmpp.nick = "Carol";
+    xmpp.instance = "carol@laptop";
+    const json x = peer_json(xmpp);
+    CHECK(x["kind"] == "xmpp-link-local");
+    CHECK(x["encrypted"] == false);
+    CHECK(x["instance"] == "carol@laptop");
+    CHECK(x["id"] == "");
+    CHECK(x["trust"] == "unverified");
+    // Peer text: an instance that is not UTF-8 still makes a valid line.
+    xmpp.instance = "bad\xff@host";
+    CHECK(json::parse(dump_json(peer_json(xmpp)))["instance"] == "bad\xef\xbf\xbd@host");
+}
+
+TEST_CASE("control: bonjour reads and sets the link-local XMPP setting, saved, OwnIdentity emitted (§15)") {
+    TempDir dir;
+    asio::io_context io;
+    auto node = open_node(io, dir.path());
+    std::vector<bool> told;
+    node->subscribe([&](const Event& e) {
+        if (auto* own = std::get_if<OwnIdentity>(&e)) told.push_back(own->bonjour);
+    });
+    node->start();
+    ControlServer server(io, *node, dir.path() / "test.sock");
+    // Off by default: it is unencrypted.
+    const json off = checked(server.handle({{"cmd", "bonjour"}}, 1));
+    CHECK(off["bonjour"] == false);
+    CHECK(off["link_local_name"] == "");
+    const json id = checked(server.handle({{"cmd", "id"}}, 1));
+    CHECK(id["bonjour"] == false);
+    CHECK(id["link_local_name"] == "");
+    CHECK(checked(server.handle({{"cmd", "bonjour"}, {"value", "on"}}, 1))["code"] == "bad_request");
+    CHECK(checked(server.handle({{"cmd", "bonjour"}, {"value", 1}}, 1))["code"] == "bad_request");
+    CHECK_FALSE(node->own().bonjour);
+    told.clear();
+    CHECK(checked(server.handle({{"cmd", "bonjour"}, {"value", true}}, 1))["bonjour"] == true);
+    REQUIRE(!told.empty());
+    CHECK(told.back());
+    CHECK(checked(server.handle({{"cmd", "id"}}, 1))["bonjour"] == true);
+    node->stop("test over");
+    Settings saved;
+    std::string message;
+    REQUIRE(load_settings(dir.path(), saved, message));
+    CHECK(saved.bonjour);
 }

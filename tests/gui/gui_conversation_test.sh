@@ -137,19 +137,27 @@ cli_sends_and_notes() {
 xdotool windowfocus --sync "$win" || true
 click 236 174
 # The modal is centred: "Hide name and text" sets the node's setting.
-click 326 341
+click 326 300
 notifications_are() { [ "$(hw gui notifications)" = "$1" ]; }
 wait_for 5 "the dialog set notifications hidden" notifications_are hidden
 screenshot 19_settings
-click 326 315  # Show name and text
+click 326 274  # Show name and text
 wait_for 5 "the dialog set notifications full" notifications_are full
 # "Send read receipts" turns them off and on again.
 receipts_are() { [ "$(hw gui read-receipts)" = "$1" ]; }
-click 326 397
+click 326 356
 wait_for 5 "the dialog turned read receipts off" receipts_are off
-click 326 397
+click 326 356
 wait_for 5 "the dialog turned read receipts on" receipts_are on
-click 338 475  # Close
+# "Link-local XMPP (Pidgin/Adium Bonjour)" sets the bridge's setting (with
+# --no-mdns nothing is published) and back off.
+bonjour_is() { [ "$(hw gui bonjour 2>/dev/null)" = "$1" ]; }
+bonjour_is off || fail "link-local XMPP is on by default"
+click 326 438
+wait_for 5 "the dialog turned link-local XMPP on" bonjour_is on
+click 326 438
+wait_for 5 "the dialog turned link-local XMPP off" bonjour_is off
+click 338 516  # Close
 
 # Focused, with the conversation on screen: the window says nothing (the text
 # is read there: its unread count clears, which needs a focused frame).

@@ -132,3 +132,27 @@ TEST_CASE("message labels: a failure shows its reason, cut short on the bubble a
     CHECK(delivery_label(m) == "failed: bad?byte?[31m");
     CHECK(delivery_details(m) == "Not delivered: bad\tbyte\x1b[31m");
 }
+
+TEST_CASE("message labels: a link-local XMPP buddy wears the badge, its texts stay sent, unconfirmed (§15)") {
+    core::PeerView hallway_peer;
+    CHECK(security_badge(hallway_peer).empty());
+    core::PeerView xmpp;
+    xmpp.kind = core::PeerKind::xmpp_link_local;
+    xmpp.encrypted = false;
+    CHECK(security_badge(xmpp) == "unencrypted \u00b7 not verified");
+    // Whatever the kind, a buddy not encrypted is marked.
+    core::PeerView odd;
+    odd.encrypted = false;
+    CHECK(security_badge(odd) == kUnencryptedBadge);
+
+    core::StoredMessage m = message(core::Direction::out, kMon1405, kMon1405);
+    m.state = core::MessageState::sent;
+    CHECK(delivery_label(m, core::PeerKind::xmpp_link_local) == "sent, unconfirmed");
+    CHECK(delivery_details(m, core::PeerKind::xmpp_link_local).find("never confirmed") != std::string::npos);
+    CHECK(delivery_label(m) == "sent");
+    m.state = core::MessageState::queued;
+    CHECK(delivery_label(m, core::PeerKind::xmpp_link_local) == "sending");
+    m.state = core::MessageState::failed;
+    m.failure = "refused";
+    CHECK(delivery_label(m, core::PeerKind::xmpp_link_local) == "failed: refused");
+}

@@ -623,3 +623,42 @@ TEST_CASE("transfers: dropped files go to the open conversation's peer, or say w
     CHECK(gui::drop_target(m, key(3), false).why == "mal is blocked: nothing is sent to them.");
     CHECK_FALSE(gui::drop_target(m, key(9), false).peer);  // not in the model
 }
+
+TEST_CASE("link-local XMPP buddies: named by instance, found by it, never offered rooms or files (§15)") {
+    Model m;
+    auto xmpp = [](std::uint8_t n, std::string nick, std::string instance) {
+        core::PeerView p = peer(n, std::move(nick), true, false);
+        p.kind = core::PeerKind::xmpp_link_local;
+        p.encrypted = false;
+        p.fingerprint.clear();  // it has no key to print
+        p.instance = std::move(instance);
+        return p;
+    };
+    gui::apply(m, core::PeerChanged{xmpp(1, "Carol", "carol@laptop")});
+    gui::apply(m, core::PeerChanged{xmpp(2, "carol", "carol@desktop")});
+    gui::apply(m, core::PeerChanged{xmpp(3, "", "dave@pc")});
+    gui::apply(m, core::PeerChanged{peer(4, "bob", true)});
+    // No fingerprint to tell two of a name apart: the instance does.
+    CHECK(gui::display_name(m, m.peers[key(1)]) == "Carol (carol@laptop)");
+    CHECK(gui::display_name(m, m.peers[key(2)]) == "carol (carol@desktop)");
+    CHECK(gui::display_name(m, m.peers[key(3)]) == "dave@pc");
+    CHECK(nicks(gui::ordered_buddies(m, "desktop")) == std::vector<std::string>{"carol"});
+    CHECK(gui::ordered_buddies(m, "").size() == 4);  // strangers online, listed
+
+    // Rooms: not even in the "cannot" list.
+    m.rooms[room_id(1)] = room(1, "team", core::RoomMembership::joined);
+    auto can = m.peers[key(4)];
+    can.rooms = true;
+    gui::apply(m, core::PeerChanged{can});
+    const auto choices = gui::invite_choices(m, room_id(1));
+    CHECK(nicks(choices.can) == std::vector<std::string>{"bob"});
+    CHECK(choices.cannot.empty());
+
+    // Files: refused with the reason, even if a view said otherwise.
+    auto odd = m.peers[key(3)];
+    odd.files = true;
+    gui::apply(m, core::PeerChanged{odd});
+    const auto drop = gui::drop_target(m, key(3), false);
+    CHECK_FALSE(drop.peer);
+    CHECK(drop.why == "dave@pc is a link-local XMPP (Bonjour) buddy: it cannot take files.");
+}
