@@ -134,12 +134,12 @@ void Node::Impl::XmppBridge::stop() {
     retries.clear();
     open.clear();
     handed.clear();
-    std::vector<PeerKey> gone;
-    for (auto& [instance, b] : roster.all()) gone.push_back(b.key);
+    std::vector<PeerView> gone;
+    for (auto& [instance, b] : roster.all()) gone.push_back(gone_view(b.key));
     roster.clear();
     our_name.clear();
     port = 0;
-    for (auto& k : gone) node.emit(PeerChanged{view(k)});
+    for (auto& v : gone) node.emit(PeerChanged{std::move(v)});
 }
 
 void Node::Impl::XmppBridge::announce() {
@@ -160,6 +160,7 @@ void Node::Impl::XmppBridge::on_published(const std::string& name) {
     our_name = name;
     io->set_our_name(name);
     node.emit(node.own());
+    for (auto& [instance, b] : roster.all()) flush(b.key);
 }
 
 void Node::Impl::XmppBridge::on_sighting(const discovery::LinkLocalSighting& s) {
@@ -175,8 +176,20 @@ void Node::Impl::XmppBridge::on_sighting(const discovery::LinkLocalSighting& s) 
 }
 
 void Node::Impl::XmppBridge::on_lost(const std::string& instance) {
-    if (!io || !roster.lost(instance)) return;
-    node.peer_changed(link_local_key(instance));
+    if (!io) return;
+    const PeerKey key = link_local_key(instance);
+    PeerView before = gone_view(key);
+    if (!roster.lost(instance)) return;
+    if (roster.find(key)) node.peer_changed(key);
+    else node.emit(PeerChanged{std::move(before)});
+}
+
+PeerView Node::Impl::XmppBridge::gone_view(const PeerKey& key) const {
+    PeerView v = view(key);
+    v.online = v.session = v.typing = false;
+    v.presence.clear();
+    v.status_message.clear();
+    return v;
 }
 
 PeerView Node::Impl::XmppBridge::view(const PeerKey& key) const {
@@ -268,7 +281,11 @@ std::optional<MessageId> Node::Impl::XmppBridge::send_text(const PeerKey& key, s
 
 void Node::Impl::XmppBridge::flush(const PeerKey& key) {
     const LinkLocalBuddy* b = roster.find(key);
-    if (!io || !b || !b->online()) return;
+    // A buddy found by mDNS is not dialed before avahi-daemon registered our
+    // name: it could not know us yet, and libpurple may crash on a stream
+    // from a name it has not resolved (docs/PROTOCOL.md §15.3). A buddy given
+    // by hand is dialed with the name we guess.
+    if (!io || !b || !b->online() || (b->sighted && !b->manual && !published)) return;
     for (const auto& m : node.store->outbox(key)) {
         // `sent` was written once: resending could show it twice (no acks here).
         if (m.state != MessageState::queued || handed.count({key, m.id})) continue;

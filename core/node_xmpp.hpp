@@ -63,6 +63,9 @@ struct Node::Impl::XmppBridge {
     void announce();
 
     PeerView view(const PeerKey& key) const;
+    // view(key) as it was, now offline: for a buddy the roster forgets (lost
+    // from mDNS, or the bridge stopped), so front ends still know its name.
+    PeerView gone_view(const PeerKey& key) const;
     std::vector<PeerView> views() const;
     std::vector<PeerKey> named(std::string_view name) const;
 

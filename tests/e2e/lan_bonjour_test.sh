@@ -33,9 +33,9 @@ start_node alice 2 --bonjour
 wait_for 20 "alice lists pidgin as an online link-local buddy" buddy_is alice $PIDGIN '.online'
 t_alice_sees=$(now_ms)
 wait_for 20 "pidgin lists alice" seen pidgin ".event == \"signed_on\" and .buddy == \"$ALICE\""
-buddy_is alice $PIDGIN '.kind == "xmpp-link-local" and .encrypted == false and .trust == "unverified" and .fingerprint == ""' ||
+buddy_is alice $PIDGIN '.kind == "xmpp-link-local" and .encrypted == false and .trust == "unverified" and .id == ""' ||
     fail "pidgin is not marked unencrypted and unverified: $(xmpp_buddy alice $PIDGIN)"
-hw alice peers | grep -F "$PIDGIN" | grep -q "unencrypted · not verified" || fail "peers does not badge pidgin: $(hw alice peers)"
+hw alice peers | grep -A1 -F "[unencrypted · not verified]" | grep -qF "$PIDGIN" || fail "peers does not badge pidgin: $(hw alice peers)"
 ! hw alice verify $PIDGIN --confirm >/dev/null 2>&1 || fail "a link-local buddy was marked verified"
 buddy_is alice $PIDGIN '.trust == "unverified"' || fail "trust changed: $(xmpp_buddy alice $PIDGIN)"
 # Nothing of the Hallway identity is in the _presence._tcp record.
@@ -66,7 +66,7 @@ wait_for 10 "pidgin sees alice available again" \
     seen pidgin ".event == \"status\" and .buddy == \"$ALICE\" and .status == \"available\" and (.message // \"\") == \"\""
 tell pidgin "status away gone fishing"
 wait_for 10 "alice sees pidgin away with its message" \
-    buddy_is alice $PIDGIN '.presence == "away" and .status_message == "gone fishing"'
+    buddy_is alice $PIDGIN '.presence == "away" and .status == "gone fishing"'
 tell pidgin "status avail"
 wait_for 10 "alice sees pidgin available" buddy_is alice $PIDGIN '.presence == "available"'
 
