@@ -4,6 +4,7 @@
 // show each id once), and a raw client that speaks through a hand-fed Session.
 #include "transport/session.hpp"
 #include "transport/transport.hpp"
+#include "tests/support/run_until.hpp"
 
 #include <doctest/doctest.h>
 
@@ -13,17 +14,7 @@
 
 namespace hallway::transport::test {
 
-// Runs the io_context until pred holds or a generous deadline passes (a hang bound, not a timing check).
-template <class Pred>
-bool run_until(asio::io_context& io, Pred pred, std::chrono::milliseconds limit = std::chrono::seconds(20)) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (!pred()) {
-        if (std::chrono::steady_clock::now() > end) return false;
-        io.restart();
-        io.run_for(std::chrono::milliseconds(5));
-    }
-    return true;
-}
+using hallway::test::run_until;
 
 inline crypto::KeyPair fixed_key(std::uint8_t seed) {
     std::array<std::uint8_t, 32> priv{};

@@ -2,6 +2,7 @@
 // mDNS): two instances talking, and raw TCP clients speaking libpurple's bytes.
 #include "xmpp/link_local.hpp"
 #include "xmpp/limits.hpp"
+#include "tests/support/run_until.hpp"
 
 #include <doctest/doctest.h>
 
@@ -17,17 +18,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Runs the io_context until pred holds or a generous deadline passes (a hang bound, not a timing check).
-template <class Pred>
-bool run_until(asio::io_context& io, Pred pred, std::chrono::milliseconds limit = std::chrono::seconds(20)) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (!pred()) {
-        if (std::chrono::steady_clock::now() > end) return false;
-        io.restart();
-        io.run_for(std::chrono::milliseconds(5));
-    }
-    return true;
-}
+using hallway::test::run_until;
 
 const std::string kAlice = "alice@h1";
 const std::string kBob = "bob@h2";
