@@ -4,7 +4,7 @@
 
 #include <chrono>
 
-namespace hallway::test {
+namespace hallway::test_io {
 
 // Runs the io_context until pred holds or a generous deadline passes (a hang bound, not a timing check).
 template <class Pred>
@@ -18,4 +18,4 @@ bool run_until(asio::io_context& io, Pred pred, std::chrono::milliseconds limit 
     return true;
 }
 
-}  // namespace hallway::test
+}  // namespace hallway::test_io

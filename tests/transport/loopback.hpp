@@ -14,7 +14,7 @@
 
 namespace hallway::transport::test {
 
-using hallway::test::run_until;
+using hallway::test_io::run_until;
 
 inline crypto::KeyPair fixed_key(std::uint8_t seed) {
     std::array<std::uint8_t, 32> priv{};

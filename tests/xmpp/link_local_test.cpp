@@ -18,7 +18,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-using hallway::test::run_until;
+using hallway::test_io::run_until;
 
 const std::string kAlice = "alice@h1";
 const std::string kBob = "bob@h2";
