@@ -1,8 +1,10 @@
 // Checks docs/PROTOCOL.md §15.8's worked example against the code: Hallway's two
 // blocks are what stream_header() and chat_message() write, byte for byte
 // (HALLWAY_REGENERATE_PROTOCOL=1 rewrites them in place), and libpurple's two
-// blocks read the way the prose says.
+// blocks read the way the prose says; and §7's XMPP rows state xmpp/'s limits.
 #include "stream_test_support.hpp"
+#include "xmpp/limits.hpp"
+#include "xmpp/link_local.hpp"
 #include "xmpp/stanzas.hpp"
 
 #include <doctest/doctest.h>
@@ -80,7 +82,51 @@ std::string attribute(const StreamOpened& opened, const std::string& name) {
     return {};
 }
 
+// The line of a table of doc that starts with "| name".
+std::string table_row(const std::string& doc, const std::string& name) {
+    const std::size_t at = doc.find("\n| " + name);
+    INFO("row " << name);
+    REQUIRE(at != std::string::npos);
+    return doc.substr(at + 1, doc.find('\n', at + 1) - at - 1);
+}
+
+std::string n(std::size_t v) { return std::to_string(v); }
+std::string s_of(std::chrono::milliseconds ms) { return n(static_cast<std::size_t>(ms.count() / 1000)) + " s"; }
+
 }  // namespace
+
+TEST_CASE("protocol doc: §7's XMPP rows are the limits xmpp/ enforces") {
+    const std::string doc = read_doc();
+    REQUIRE_FALSE(doc.empty());
+    const auto has = [&](const std::string& row, const std::string& value) {
+        INFO(row << " should hold " << value);
+        CHECK(table_row(doc, row).find("| " + value) != std::string::npos);
+    };
+    has("XMPP stream header", n(kMaxHeaderBytes) + " bytes");
+    has("XMPP stanza (", n(kMaxStanzaBytes) + " bytes");
+    has("XMPP element depth", n(kMaxDepth));
+    has("XMPP attributes per element", n(kMaxAttributes));
+    has("XMPP local name", n(kMaxNameBytes) + " bytes");
+    has("XMPP attribute value", n(kMaxAttributeValueBytes) + " bytes");
+    has("XMPP `<body>` text", n(kMaxBodyBytes) + " bytes");
+    has("XMPP parser memory per stream", n(kMaxParserMemory / (1024 * 1024)) + " MiB");
+    has("XMPP queued outgoing bytes per stream", n(kMaxQueuedBytes / (1024 * 1024)) + " MiB");
+    has("XMPP stanzas per stream", "burst of " + n(kStanzaBurst) + ", then " + n(kStanzasPerSecond) + " per second");
+    has("XMPP streams without the peer's header yet / established",
+        n(kMaxPendingStreams) + " total and " + n(kMaxPendingStreamsPerSource) + " per source address / " +
+            n(kMaxEstablishedStreams));
+    has("XMPP wait for the peer's header: as responder / as initiator",
+        s_of(kAcceptHeaderTimeout) + " / " + s_of(kDialHeaderTimeout));
+    has("XMPP TCP connect", s_of(kConnectTimeout));
+    has("XMPP wait for discovery to see an unknown `from`", s_of(kIdentifyWait) + ", " + n(kMaxHeldBytes) + " bytes");
+    has("XMPP idle stream", s_of(kIdleStreamTimeout));
+    has("XMPP linger", s_of(kLingerTimeout));
+    has("XEP-0174 TXT string we publish", n(kMaxTxtStringBytes) + " bytes");
+    has("XEP-0174 peer `msg` / `nick`, `1st`, `last`",
+        n(kMaxPresenceMessageBytes) + " / " + n(kMaxPresenceNickBytes) + " bytes");
+    has("XEP-0174 user part of our instance name", n(kMaxInstanceUserBytes) + " bytes");
+    CHECK(kMaxPresenceNameBytes == kMaxPresenceNickBytes);  // `1st`, `last` share the nick's row
+}
 
 TEST_CASE("protocol doc: §15.8's Hallway header and message are the bytes the code writes") {
     const auto generated = generate();
