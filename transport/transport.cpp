@@ -5,7 +5,6 @@
 // Session::tick.
 #include "transport/transport.hpp"
 
-#include "transport/rate_limit.hpp"
 #include "transport/session.hpp"
 #include "transport/wire.hpp"
 
@@ -93,7 +92,7 @@ struct Transport::Impl {
     std::map<SessionKey, std::shared_ptr<Connection>> active;
     std::size_t unauthenticated = 0;
     std::map<asio::ip::address, std::size_t> unauthenticated_by_address;
-    HandshakeRateLimiter handshake_rate;
+    rate_limit::SourceRateLimiter handshake_rate{wire::kHandshakeRateLimits};
     bool stopped = false;
     // Handlers hold a weak reference: once the Transport is gone they do nothing.
     std::shared_ptr<Impl*> alive = std::make_shared<Impl*>(this);

@@ -2,6 +2,8 @@
 // The whole Hallway/1 wire format in one place: every size, timeout and limit
 // the transport enforces, each with the reason for its value. docs/PROTOCOL.md
 // is the normative description; keep the two in step.
+#include "rate_limit/source_rate_limiter.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -175,6 +177,9 @@ inline constexpr std::size_t kHandshakesPerSecondPerAddress = 5;
 // (fail closed) after forgetting those whose bucket has refilled (idle ones).
 // Bounds the limiter's memory against a LAN attacker with many addresses.
 inline constexpr std::size_t kMaxRateTrackedAddresses = 4096;
+// The three as the listener's limiter takes them.
+inline constexpr rate_limit::SourceRateLimits kHandshakeRateLimits{
+    kHandshakeBurstPerAddress, kHandshakesPerSecondPerAddress, kMaxRateTrackedAddresses};
 
 // Bytes queued for writing on one session before send() refuses (back-pressure):
 // a few reassembled messages' worth, so a stalled peer cannot grow us without bound.

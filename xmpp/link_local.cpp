@@ -3,14 +3,14 @@
 // most one read in flight (none while its write queue is at the cap), one
 // write in flight, and one timer at the next deadline.
 //
-// Accept limits: pending (unidentified) streams are counted in total and per
-// source here. transport/rate_limit's per-source token bucket (burst 20, then
-// 5/s, PROTOCOL §7) is not reused: it lives in transport and reads wire::
-// constants, and xmpp/ must not depend on transport. TODO: move it to a shared
-// place and take one token per accept here too.
+// Accept limits: a token bucket per source address (rate_limit/, shared with
+// transport's listener), and pending (unidentified) streams counted in total
+// and per source here.
 #include "xmpp/link_local.hpp"
 
 #include "xmpp/limits.hpp"
+
+#include "rate_limit/source_rate_limiter.hpp"
 
 #include <algorithm>
 #include <array>
@@ -99,6 +99,8 @@ struct LinkLocal::Impl {
     std::size_t pending = 0;
     std::size_t established = 0;
     std::map<asio::ip::address, std::size_t> pending_by_source;
+    rate_limit::SourceRateLimiter accept_rate{
+        {kStreamBurstPerSource, kStreamsPerSecondPerSource, kMaxRateTrackedSources}};
     std::size_t accepted = 0;
     std::size_t dialed = 0;
     bool stopped = false;
@@ -131,6 +133,11 @@ struct LinkLocal::Impl {
         const auto remote = socket.remote_endpoint(ec);
         if (ec) return;
         const auto source = unmapped(remote.address());
+        if (!accept_rate.allow(source.to_string(), mono_now())) {
+            log("refused XMPP stream from " + source.to_string() + ": too many streams from it");
+            socket.close(ec);
+            return;
+        }
         if (pending >= kMaxPendingStreams || pending_by_source[source] >= kMaxPendingStreamsPerSource ||
             established >= kMaxEstablishedStreams) {
             if (pending_by_source[source] == 0) pending_by_source.erase(source);

@@ -30,6 +30,13 @@ inline constexpr std::uint16_t kDefaultLinkLocalPort = 5298;
 // Streams accepted whose peer is not identified yet: in total and per source address.
 inline constexpr std::size_t kMaxPendingStreams = 64;
 inline constexpr std::size_t kMaxPendingStreamsPerSource = 8;
+// Streams accepted per source address: a burst, then a steady rate, with
+// this many sources tracked (a full table refuses new ones). As the Hallway
+// listener's handshakes (docs/PROTOCOL.md §7): far above any honest client,
+// which opens one stream per buddy and reuses it.
+inline constexpr std::size_t kStreamBurstPerSource = 20;
+inline constexpr std::size_t kStreamsPerSecondPerSource = 5;
+inline constexpr std::size_t kMaxRateTrackedSources = 4096;
 // Streams with both headers out. Checked when accepting and dialing, so
 // pending streams that open may pass it by at most kMaxPendingStreams.
 inline constexpr std::size_t kMaxEstablishedStreams = 128;

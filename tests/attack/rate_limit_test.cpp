@@ -1,5 +1,6 @@
-// The per-source handshake rate limit as pure bookkeeping (transport/rate_limit.hpp).
-#include "transport/rate_limit.hpp"
+// The per-source handshake rate limit as pure bookkeeping (rate_limit/source_rate_limiter.hpp
+// with transport/wire.hpp's limits).
+#include "rate_limit/source_rate_limiter.hpp"
 #include "transport/wire.hpp"
 
 #include <doctest/doctest.h>
@@ -10,7 +11,7 @@ using namespace hallway::transport;
 using std::chrono::milliseconds;
 
 TEST_CASE("rate limit: a burst per source, then the steady rate, sources independent") {
-    HandshakeRateLimiter limiter;
+    hallway::rate_limit::SourceRateLimiter limiter{wire::kHandshakeRateLimits};
     const milliseconds t0{1000};
     for (std::size_t i = 0; i < wire::kHandshakeBurstPerAddress; ++i) CHECK(limiter.allow("10.0.0.1", t0));
     CHECK_FALSE(limiter.allow("10.0.0.1", t0));
@@ -25,7 +26,7 @@ TEST_CASE("rate limit: a burst per source, then the steady rate, sources indepen
 }
 
 TEST_CASE("rate limit: the table of sources is bounded, idle sources are forgotten, a full table refuses") {
-    HandshakeRateLimiter limiter;
+    hallway::rate_limit::SourceRateLimiter limiter{wire::kHandshakeRateLimits};
     const milliseconds t0{0};
     for (std::size_t i = 0; i < wire::kMaxRateTrackedAddresses; ++i) REQUIRE(limiter.allow(std::to_string(i), t0));
     CHECK(limiter.tracked() == wire::kMaxRateTrackedAddresses);

@@ -305,6 +305,36 @@ TEST_CASE("link_local: pending streams are limited per source and in total") {
     CHECK_FALSE(after.eof);
 }
 
+TEST_CASE("link_local: streams from one source are rate-limited, other sources are not") {
+    asio::io_context io;
+    Node bob(io, kBob);
+    const auto start = std::chrono::steady_clock::now();
+    // Each stream closes before the next opens, so only the rate can refuse one.
+    std::size_t accepted = 0;
+    bool refused = false;
+    for (std::size_t i = 0; i < 10 * kStreamBurstPerSource && !refused; ++i) {
+        RawClient c(io, bob.port, "127.0.0.1");
+        REQUIRE(run_until(io, [&] { return c.eof || bob.link->accepted_count() > accepted; }));
+        if (bob.link->accepted_count() == accepted) {
+            refused = true;  // closed without being taken
+            break;
+        }
+        accepted = bob.link->accepted_count();
+        c.socket.close();
+        REQUIRE(run_until(io, [&] { return bob.link->stream_count() == 0; }));
+    }
+    CHECK(refused);
+    // The burst, plus what refilled while the loop ran (it may run slowly).
+    const auto elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    CHECK(accepted >= kStreamBurstPerSource);
+    CHECK(accepted <= kStreamBurstPerSource + static_cast<std::size_t>(elapsed_s * kStreamsPerSecondPerSource) + 1);
+    CHECK(bob.logs.back().find("too many streams from it") != std::string::npos);
+    // Another address has a bucket of its own.
+    RawClient other(io, bob.port, "127.0.0.2");
+    REQUIRE(run_until(io, [&] { return other.eof || bob.link->accepted_count() > accepted; }));
+    CHECK(bob.link->accepted_count() == accepted + 1);
+}
+
 TEST_CASE("link_local: stop() closes open streams with </stream:stream>") {
     asio::io_context io;
     Node bob(io, kBob);

@@ -115,6 +115,9 @@ TEST_CASE("protocol doc: §7's XMPP rows are the limits xmpp/ enforces") {
     has("XMPP streams without the peer's header yet / established",
         n(kMaxPendingStreams) + " total and " + n(kMaxPendingStreamsPerSource) + " per source address / " +
             n(kMaxEstablishedStreams));
+    has("XMPP streams accepted per source address", "burst of " + n(kStreamBurstPerSource) + ", then " +
+                                                        n(kStreamsPerSecondPerSource) + " per second, " +
+                                                        n(kMaxRateTrackedSources) + " sources tracked");
     has("XMPP wait for the peer's header: as responder / as initiator",
         s_of(kAcceptHeaderTimeout) + " / " + s_of(kDialHeaderTimeout));
     has("XMPP TCP connect", s_of(kConnectTimeout));
