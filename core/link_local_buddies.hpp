@@ -1,6 +1,6 @@
 #pragma once
 // The roster of link-local XMPP buddies (XEP-0174, docs/PROTOCOL.md §15;
-// XMPP_BRIDGE.md §4.3, §4.4): who is on the LAN now, from discovery's
+// docs/XMPP-BRIDGE-DESIGN.md §4.3, §4.4): who is on the LAN now, from discovery's
 // _presence._tcp sightings and the buddies given by hand (--xmpp-peer), each
 // under a synthetic PeerKey so the node's store and front ends need no second
 // key space. Pure: no I/O, no clock; the node feeds it and asks it.

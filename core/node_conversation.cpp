@@ -140,7 +140,7 @@ void Node::Impl::handle(const PeerKey& from, const transport::Read& read) { conv
 void Node::Impl::handle(const PeerKey& from, const transport::Typing& typing) { conversation->handle(from, typing); }
 
 void Node::set_typing(const PeerKey& peer, bool typing) {
-    // Link-local XMPP: libpurple sends no standalone chat states, so neither do we (XMPP_BRIDGE.md §4.3).
+    // Link-local XMPP: libpurple sends no standalone chat states, so neither do we (docs/XMPP-BRIDGE-DESIGN.md §4.3).
     if (impl_->is_link_local(peer)) return;
     impl_->conversation->set_typing(peer, typing);
 }

@@ -1,6 +1,6 @@
 #pragma once
 // Private to core/node*.cpp: the link-local XMPP bridge on the node
-// (XEP-0174, Pidgin's "Bonjour"; docs/PROTOCOL.md §15, XMPP_BRIDGE.md §4.3,
+// (XEP-0174, Pidgin's "Bonjour"; docs/PROTOCOL.md §15, docs/XMPP-BRIDGE-DESIGN.md §4.3,
 // §4.4). core/link_local_buddies decides who is who; xmpp::LinkLocal moves
 // the bytes; this wires them to discovery, the store (messages and outbox
 // under each buddy's synthetic key), the retry timer and the front ends.
@@ -17,7 +17,7 @@
 namespace hallway::core {
 
 // A message that was not written is tried again after this, doubling up to
-// the maximum, while its buddy is here (XMPP_BRIDGE.md §4.3: libpurple closes
+// the maximum, while its buddy is here (docs/XMPP-BRIDGE-DESIGN.md §4.3: libpurple closes
 // a stream it cannot match to a record yet, so the first tries may fail).
 inline constexpr auto kLinkLocalRetryMin = std::chrono::seconds(1);
 inline constexpr auto kLinkLocalRetryMax = std::chrono::seconds(30);

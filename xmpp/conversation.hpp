@@ -4,7 +4,7 @@
 // touches a socket or a clock: the caller passes the monotonic time to every
 // call and calls on_timer() at next_deadline(). Single-threaded.
 //
-// The rules it enforces come from libpurple's bonjour prpl (XMPP_BRIDGE.md §2,
+// The rules it enforces come from libpurple's bonjour prpl (docs/XMPP-BRIDGE-DESIGN.md §2,
 // §4.3): no stanza before the peer's header (libpurple can crash on one), our
 // header's from/to exactly the registered names, a stanza whose `from` is not
 // the stream's peer dropped, iq get/set answered with service-unavailable, and

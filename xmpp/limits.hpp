@@ -1,5 +1,5 @@
 #pragma once
-// Limits on what a link-local XMPP peer may make us parse (XMPP_BRIDGE.md §4.5).
+// Limits on what a link-local XMPP peer may make us parse (docs/XMPP-BRIDGE-DESIGN.md §4.5).
 // Anyone on the LAN can open a stream, so every byte they send is bounded: one
 // place for the numbers so the parser, the tests and the docs agree.
 #include <chrono>

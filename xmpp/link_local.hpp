@@ -1,6 +1,6 @@
 #pragma once
 // The thin Asio I/O shell of the link-local XMPP bridge (XEP-0174,
-// XMPP_BRIDGE.md §4.3): a listener, dialers, and one Conversation per TCP
+// docs/XMPP-BRIDGE-DESIGN.md §4.3): a listener, dialers, and one Conversation per TCP
 // stream. All protocol decisions are Conversation's; this only moves bytes,
 // keeps one timer per stream at Conversation::next_deadline(), and bounds what
 // a LAN stranger can make us hold (pending streams, buffered and queued bytes).

@@ -1,6 +1,6 @@
 #pragma once
 // XEP-0174 presence in the TXT record of a _presence._tcp service: pure build
-// and parse, no Avahi (XMPP_BRIDGE.md §4.2, §4.4). Link-local XMPP has no
+// and parse, no Avahi (docs/XMPP-BRIDGE-DESIGN.md §4.2, §4.4). Link-local XMPP has no
 // <presence/> stanzas; a TXT change is the presence change.
 #include <cstdint>
 #include <optional>

@@ -1,6 +1,6 @@
 #pragma once
 // Pure builders and readers of what Hallway sends and accepts on a link-local
-// XMPP stream (XMPP_BRIDGE.md §4.3): bytes out, Element in, no I/O, no state.
+// XMPP stream (docs/XMPP-BRIDGE-DESIGN.md §4.3): bytes out, Element in, no I/O, no state.
 // Everything written goes through xmpp/element.hpp's serializer, so peer text
 // is always escaped and sanitized in one place.
 #include "xmpp/element.hpp"
@@ -39,7 +39,7 @@ struct OutgoingMessage {
     std::string id;
     std::string text;
     // Add the XHTML-IM copy: libpurple renders a plain <body> as unescaped HTML
-    // (XMPP_BRIDGE.md §2), so for it the escaped text goes into <font> too.
+    // (docs/XMPP-BRIDGE-DESIGN.md §2), so for it the escaped text goes into <font> too.
     bool libpurple_html = false;
     std::optional<ChatState> chat_state;
     bool request_receipt = false;  // XEP-0184

@@ -104,7 +104,7 @@ TEST_CASE("link-local buddies: a manual buddy stays when its sighting goes") {
     CHECK(b->endpoints == std::vector{ep("127.0.0.1", 6000)});
 }
 
-TEST_CASE("link-local buddies: identify per XMPP_BRIDGE.md 4.3") {
+TEST_CASE("link-local buddies: identify per docs/XMPP-BRIDGE-DESIGN.md 4.3") {
     LinkLocalBuddies roster;
     roster.sighted(sighting("anna@laptop", {ep("10.0.0.2"), ep("fe80::2%2")}));
     roster.sighted(sighting("bo@pc", {ep("10.0.0.3")}));

@@ -1,6 +1,6 @@
 /* purple_peer: a headless libpurple Bonjour (XEP-0174) client that e2e tests
  * drive through stdin and read through stdout, so Hallway's bridge can be
- * tested against the real thing (docs: /work/wt/XMPP_BRIDGE.md §5).
+ * tested against the real thing (docs: /work/wt/docs/XMPP-BRIDGE-DESIGN.md §5).
  *
  * Usage: purple_peer --dir TMPDIR --name NAME [--debug]
  *   TMPDIR  libpurple's user dir (accounts.xml, prefs.xml...): a fresh one per run.

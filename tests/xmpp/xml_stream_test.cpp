@@ -1,5 +1,5 @@
 // xmpp/xml_stream: real client headers, split invariance, and every hostile
-// input of XMPP_BRIDGE.md §5 cut off with the right stream error condition.
+// input of docs/XMPP-BRIDGE-DESIGN.md §5 cut off with the right stream error condition.
 // Every input goes through events_of: fed whole, byte by byte (up to 20 kB) and
 // in three random splits, all of which must give the same events.
 #include "stream_test_support.hpp"
