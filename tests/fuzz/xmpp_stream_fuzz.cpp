@@ -1,12 +1,14 @@
 // The link-local XMPP stream reader on bytes a stranger on the LAN sends
 // (xmpp/xml_stream). The first input byte picks a chunk size; the rest is the
 // stream. Asserts: feeding it whole and in chunks gives the same events (unless
-// the memory budget, which depends on expat's buffering, cut one off); nothing
+// the memory budget, which depends on expat's buffering, cut one off; or but
+// for an error one of them has not met yet, see same_events); nothing
 // follows an error; the stream opens first; every stanza within the limits
 // survives serialize -> parse unchanged.
 #include "xmpp/limits.hpp"
 #include "xmpp/xml_stream.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <span>
@@ -55,6 +57,18 @@ void check_round_trip(const Element& e) {
     if (!(std::get<Stanza>(more[0]).element == e)) std::abort();
 }
 
+// Whole and split runs give the same events, but for an error that only one
+// of them has met yet: expat holds an unfinished token until more bytes come,
+// so "0\0r" fed at once waits while fed byte by byte it already fails at the
+// NUL. Nothing may differ before that error, and nothing follows it.
+bool same_events(const std::vector<StreamEvent>& a, const std::vector<StreamEvent>& b) {
+    if (a == b) return true;
+    const auto& longer = a.size() > b.size() ? a : b;
+    const auto& shorter = a.size() > b.size() ? b : a;
+    return longer.size() == shorter.size() + 1 && std::holds_alternative<StreamError>(longer.back()) &&
+           std::equal(shorter.begin(), shorter.end(), longer.begin());
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -65,7 +79,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto split = feed_chunks(input, chunk);
     check_shape(whole);
     check_shape(split);
-    if (!budget_hit(whole) && !budget_hit(split) && whole != split) std::abort();
+    if (!budget_hit(whole) && !budget_hit(split) && !same_events(whole, split)) std::abort();
     for (const auto& e : whole)
         if (const auto* s = std::get_if<Stanza>(&e)) check_round_trip(s->element);
     return 0;
