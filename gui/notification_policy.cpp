@@ -1,5 +1,7 @@
 #include "gui/notification_policy.hpp"
 
+#include "gui/message_labels.hpp"
+
 #include <algorithm>
 
 namespace hallway::gui {
@@ -114,6 +116,9 @@ std::optional<Notification> notification_for(const Model& model, const Notificat
         summary = display_name(model, it->second);
         // A name a verified contact also has, from another key: say so.
         if (badge(it->second) == Badge::warning) summary += " (not your verified contact)";
+        // A link-local XMPP buddy: the notification is where a person may read it first.
+        if (const auto security = security_badge(it->second); !security.empty())
+            summary += " (" + std::string(security) + ")";
     }
     return Notification{message.peer, one_line_utf8(summary), first_line(message.body, kNotificationBodyBytes)};
 }

@@ -39,7 +39,8 @@ struct NotificationContext {
 
 // A new incoming one-to-one message: nothing while the window is focused,
 // the setting is off, our presence is busy ("do not disturb"), or the peer is
-// blocked; else a notification (hidden: no name, no text).
+// blocked; else a notification (hidden: no name, no text). A link-local XMPP
+// buddy's name carries the unencrypted badge.
 std::optional<Notification> notification_for(const Model& model, const NotificationContext& context,
                                              const core::StoredMessage& message);
 // A room text from another member, by the same rules (a blocked author: none).

@@ -1,5 +1,6 @@
 // What the desktop is told of a new message (gui/notification_policy.hpp).
 #include "gui/notification_policy.hpp"
+#include "gui/message_labels.hpp"
 
 #include <doctest/doctest.h>
 
@@ -85,6 +86,20 @@ TEST_CASE("notification: hidden says neither name nor text") {
     CHECK(n->body == "New message");
     CHECK(n->summary.find("alice") == std::string::npos);
     CHECK(std::get<core::PeerKey>(n->conversation) == key(1));
+}
+
+TEST_CASE("notification: a link-local XMPP buddy's name carries the unencrypted badge") {
+    Model m = model_with();
+    m.peers[key(1)].kind = core::PeerKind::xmpp_link_local;
+    m.peers[key(1)].encrypted = false;
+    auto n = gui::notification_for(m, unfocused, incoming("hello"));
+    REQUIRE(n);
+    CHECK(n->summary == "alice (" + std::string(gui::kUnencryptedBadge) + ")");
+    CHECK(n->body == "hello");
+    // A Hallway peer's does not.
+    n = gui::notification_for(model_with(), unfocused, incoming("hello"));
+    REQUIRE(n);
+    CHECK(n->summary == "alice");
 }
 
 TEST_CASE("notification: a peer the model does not know yet, and an impostor's name") {
