@@ -8,6 +8,8 @@
 #include "transport/session.hpp"
 #include "transport/wire.hpp"
 
+#include "tests/support/protocol_doc.hpp"
+
 #include <doctest/doctest.h>
 #include <sodium.h>
 
@@ -21,7 +23,6 @@ using namespace hallway::transport;
 
 namespace {
 
-const std::string kDocPath = std::string(HALLWAY_SOURCE_DIR) + "/docs/PROTOCOL.md";
 
 // The example's keys: 32 consecutive byte values starting at `first` (documented in PROTOCOL.md).
 crypto::KeyPair counting_key(std::uint8_t first) {
@@ -174,37 +175,6 @@ std::map<std::string, std::string> generate() {
     return b;
 }
 
-std::string read_doc() {
-    std::ifstream in(kDocPath);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-// Fenced blocks opened by "```<lang> example-<label>".
-std::map<std::string, std::pair<std::size_t, std::size_t>> find_blocks(const std::string& doc) {
-    std::map<std::string, std::pair<std::size_t, std::size_t>> out;
-    const std::string marker = " example-";
-    for (std::size_t pos = doc.find("```"); pos != std::string::npos; pos = doc.find("```", pos + 3)) {
-        const std::size_t eol = doc.find('\n', pos);
-        if (eol == std::string::npos) break;
-        const std::string opener = doc.substr(pos, eol - pos);
-        const std::size_t m = opener.find(marker);
-        const std::size_t close = doc.find("```", eol);
-        if (close == std::string::npos) break;
-        if (m != std::string::npos) out[opener.substr(m + marker.size())] = {eol + 1, close};
-        pos = close;
-    }
-    return out;
-}
-
-// The line of a table of doc that starts with "| name".
-std::string table_row(const std::string& doc, const std::string& name) {
-    const std::size_t at = doc.find("\n| " + name);
-    REQUIRE(at != std::string::npos);
-    return doc.substr(at + 1, doc.find('\n', at + 1) - at - 1);
-}
-
 std::string squeeze(std::string s) {
     std::erase_if(s, [](char c) { return c == ' ' || c == '\n'; });
     return s;
@@ -214,21 +184,21 @@ std::string squeeze(std::string s) {
 
 TEST_CASE("the worked example in docs/PROTOCOL.md matches the code") {
     const auto generated = generate();
-    std::string doc = read_doc();
+    std::string doc = test_doc::read_protocol_doc();
     REQUIRE_FALSE(doc.empty());
     if (std::getenv("HALLWAY_REGENERATE_PROTOCOL")) {
         // Back to front so earlier offsets stay valid.
-        auto blocks = find_blocks(doc);
+        auto blocks = test_doc::find_blocks(doc);
         std::vector<std::pair<std::size_t, std::pair<std::size_t, std::string>>> edits;
         for (const auto& [label, range] : blocks) {
             if (generated.count(label)) edits.push_back({range.first, {range.second, generated.at(label) + "\n"}});
         }
         std::sort(edits.rbegin(), edits.rend());
         for (const auto& [begin, rest] : edits) doc.replace(begin, rest.first - begin, rest.second);
-        std::ofstream(kDocPath) << doc;
-        MESSAGE("rewrote " << kDocPath);
+        std::ofstream(test_doc::kProtocolDocPath) << doc;
+        MESSAGE("rewrote " << test_doc::kProtocolDocPath);
     }
-    const auto blocks = find_blocks(doc);
+    const auto blocks = test_doc::find_blocks(doc);
     for (const auto& entry : generated) {
         const auto& label = entry.first;
         const auto& text = entry.second;
@@ -241,8 +211,8 @@ TEST_CASE("the worked example in docs/PROTOCOL.md matches the code") {
 
 // The connection rules a peer meets, as §4.2 and §7 state them, are the code's.
 TEST_CASE("the connection limits in docs/PROTOCOL.md are the ones transport/wire.hpp enforces") {
-    const std::string doc = read_doc();
-    const auto row = [&](const std::string& name) { return table_row(doc, name); };
+    const std::string doc = test_doc::read_protocol_doc();
+    const auto row = [&](const std::string& name) { return test_doc::table_row(doc, name); };
     const auto n = [](std::size_t v) { return std::to_string(v); };
     CHECK(row("incoming connections per source address (rate)").find(
               "burst of " + n(wire::kHandshakeBurstPerAddress) + ", then " + n(wire::kHandshakesPerSecondPerAddress) +
@@ -269,8 +239,8 @@ TEST_CASE("the connection limits in docs/PROTOCOL.md are the ones transport/wire
 
 // §7's room rows and §6's table are the bounds the decoder enforces.
 TEST_CASE("the room limits in docs/PROTOCOL.md are the ones transport/wire.hpp enforces") {
-    const std::string doc = read_doc();
-    const auto row = [&](const std::string& name) { return table_row(doc, name); };
+    const std::string doc = test_doc::read_protocol_doc();
+    const auto row = [&](const std::string& name) { return test_doc::table_row(doc, name); };
     const auto n = [](std::size_t v) { return std::to_string(v); };
     CHECK(row("room entry (`room_entry` `e`)").find("| " + n(wire::kMaxRoomEntry) + " bytes") != std::string::npos);
     CHECK(row("authors in a room's log").find("| " + n(wire::kMaxRoomAuthors) + " ") != std::string::npos);
@@ -284,8 +254,8 @@ TEST_CASE("the room limits in docs/PROTOCOL.md are the ones transport/wire.hpp e
 
 // §7's and §6's rows for where and here (§13) are the bounds the decoder enforces.
 TEST_CASE("the address-sharing limits in docs/PROTOCOL.md are the ones transport/wire.hpp enforces") {
-    const std::string doc = read_doc();
-    const auto row = [&](const std::string& name) { return table_row(doc, name); };
+    const std::string doc = test_doc::read_protocol_doc();
+    const auto row = [&](const std::string& name) { return test_doc::table_row(doc, name); };
     const auto n = [](std::size_t v) { return std::to_string(v); };
     CHECK(row("tags in a `where`").find("| " + n(wire::kMaxWhereKeys) + " ") != std::string::npos);
     CHECK(row("addresses per peer in a `here`").find("| " + n(wire::kMaxSharedAddresses) + " ") != std::string::npos);
@@ -299,8 +269,8 @@ TEST_CASE("the address-sharing limits in docs/PROTOCOL.md are the ones transport
 
 // §7's and §6's rows for read and typing (§14) are the bounds and pace the code keeps.
 TEST_CASE("the read-receipt and typing limits in docs/PROTOCOL.md are the ones transport/wire.hpp holds") {
-    const std::string doc = read_doc();
-    const auto row = [&](const std::string& name) { return table_row(doc, name); };
+    const std::string doc = test_doc::read_protocol_doc();
+    const auto row = [&](const std::string& name) { return test_doc::table_row(doc, name); };
     const auto n = [](std::size_t v) { return std::to_string(v); };
     CHECK(row("ids in a `read`").find("| 1 .. " + n(wire::kMaxReadIds) + " ") != std::string::npos);
     // §6's rows (the capability registry has rows named the same, listed first).

@@ -7,6 +7,8 @@
 #include "xmpp/link_local.hpp"
 #include "xmpp/stanzas.hpp"
 
+#include "tests/support/protocol_doc.hpp"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -19,40 +21,16 @@
 
 using namespace hallway::xmpp;
 using namespace hallway::xmpp::test;
+namespace test_doc = hallway::test_doc;
 
 namespace {
 
-const std::string kDocPath = std::string(HALLWAY_SOURCE_DIR) + "/docs/PROTOCOL.md";
 const std::string kNasty = "<b> & \xC3\xA9\xE2\x9C\x93 ]]>";  // <b> & é✓ ]]>, as Alice typed it
-
-std::string read_doc() {
-    std::ifstream in(kDocPath);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-// Fenced blocks opened by "```<lang> example-<label>": label -> [first byte, closing fence).
-std::map<std::string, std::pair<std::size_t, std::size_t>> find_blocks(const std::string& doc) {
-    std::map<std::string, std::pair<std::size_t, std::size_t>> out;
-    const std::string marker = " example-";
-    for (std::size_t pos = doc.find("```"); pos != std::string::npos; pos = doc.find("```", pos + 3)) {
-        const std::size_t eol = doc.find('\n', pos);
-        if (eol == std::string::npos) break;
-        const std::string opener = doc.substr(pos, eol - pos);
-        const std::size_t m = opener.find(marker);
-        const std::size_t close = doc.find("```", eol);
-        if (close == std::string::npos) break;
-        if (m != std::string::npos) out[opener.substr(m + marker.size())] = {eol + 1, close};
-        pos = close;
-    }
-    return out;
-}
 
 // A block's bytes without the line break that ends it before the closing fence
 // (§15.8: the only other LF in these blocks is the one after libpurple's `?>`).
 std::string block(const std::string& doc, const std::string& label) {
-    const auto blocks = find_blocks(doc);
+    const auto blocks = test_doc::find_blocks(doc);
     INFO("block example-" << label);
     REQUIRE(blocks.count(label) == 1);
     const auto [begin, end] = blocks.at(label);
@@ -82,25 +60,17 @@ std::string attribute(const StreamOpened& opened, const std::string& name) {
     return {};
 }
 
-// The line of a table of doc that starts with "| name".
-std::string table_row(const std::string& doc, const std::string& name) {
-    const std::size_t at = doc.find("\n| " + name);
-    INFO("row " << name);
-    REQUIRE(at != std::string::npos);
-    return doc.substr(at + 1, doc.find('\n', at + 1) - at - 1);
-}
-
 std::string n(std::size_t v) { return std::to_string(v); }
 std::string s_of(std::chrono::milliseconds ms) { return n(static_cast<std::size_t>(ms.count() / 1000)) + " s"; }
 
 }  // namespace
 
 TEST_CASE("protocol doc: §7's XMPP rows are the limits xmpp/ enforces") {
-    const std::string doc = read_doc();
+    const std::string doc = test_doc::read_protocol_doc();
     REQUIRE_FALSE(doc.empty());
     const auto has = [&](const std::string& row, const std::string& value) {
         INFO(row << " should hold " << value);
-        CHECK(table_row(doc, row).find("| " + value) != std::string::npos);
+        CHECK(test_doc::table_row(doc, row).find("| " + value) != std::string::npos);
     };
     has("XMPP stream header", n(kMaxHeaderBytes) + " bytes");
     has("XMPP stanza (", n(kMaxStanzaBytes) + " bytes");
@@ -133,18 +103,18 @@ TEST_CASE("protocol doc: §7's XMPP rows are the limits xmpp/ enforces") {
 
 TEST_CASE("protocol doc: §15.8's Hallway header and message are the bytes the code writes") {
     const auto generated = generate();
-    std::string doc = read_doc();
+    std::string doc = test_doc::read_protocol_doc();
     REQUIRE_FALSE(doc.empty());
     if (std::getenv("HALLWAY_REGENERATE_PROTOCOL")) {
         // Back to front so earlier offsets stay valid.
-        const auto blocks = find_blocks(doc);
+        const auto blocks = test_doc::find_blocks(doc);
         std::vector<std::pair<std::size_t, std::pair<std::size_t, std::string>>> edits;
         for (const auto& [label, range] : blocks)
             if (generated.count(label)) edits.push_back({range.first, {range.second, generated.at(label) + "\n"}});
         std::sort(edits.rbegin(), edits.rend());
         for (const auto& [begin, rest] : edits) doc.replace(begin, rest.first - begin, rest.second);
-        std::ofstream(kDocPath) << doc;
-        MESSAGE("rewrote " << kDocPath);
+        std::ofstream(test_doc::kProtocolDocPath) << doc;
+        MESSAGE("rewrote " << test_doc::kProtocolDocPath);
     }
     for (const auto& entry : generated) {  // not a structured binding: clang 14 cannot capture one in INFO
         INFO("block example-" << entry.first);
@@ -153,7 +123,7 @@ TEST_CASE("protocol doc: §15.8's Hallway header and message are the bytes the c
 }
 
 TEST_CASE("protocol doc: §15.8's libpurple header and message read as the prose says") {
-    const std::string doc = read_doc();
+    const std::string doc = test_doc::read_protocol_doc();
     REQUIRE_FALSE(doc.empty());
     const std::string header = block(doc, "xmpp-libpurple-header");
     const std::string message = block(doc, "xmpp-libpurple-message");
@@ -187,7 +157,7 @@ TEST_CASE("protocol doc: §15.8's libpurple header and message read as the prose
 }
 
 TEST_CASE("protocol doc: §15.8's Hallway message reads back as the text Alice typed") {
-    const std::string doc = read_doc();
+    const std::string doc = test_doc::read_protocol_doc();
     REQUIRE_FALSE(doc.empty());
     // Bob's stanza as Alice's side of the stream would parse it (behind a header to Alice).
     const auto events = feed_whole(stream_header("alice@h1", "bob@h2") + block(doc, "xmpp-hallway-message"));
