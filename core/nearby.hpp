@@ -14,6 +14,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <span>
 #include <vector>
@@ -55,6 +56,11 @@ public:
     std::vector<Lead> heard(const PeerKey& from, const transport::Nearby& nearby, const PeerKey& own,
                             std::span<const LinkPrefix> links,
                             const std::function<bool(const PeerKey&)>& worth_dialing);
+    // Where the peer listens, as met on our link.
+    std::optional<asio::ip::tcp::endpoint> place(const PeerKey& key) const {
+        const auto it = places_.find(key);
+        return it == places_.end() ? std::nullopt : std::optional(it->second);
+    }
     // Its session ended: its next session may tell again.
     void session_down(const PeerKey& peer) { heard_from_.erase(peer); }
 

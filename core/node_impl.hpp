@@ -79,9 +79,10 @@ struct DialTarget {
 struct Live {
     std::string presence;
     std::string status_message;
-    // Listening addresses we dialed and got a session at, most recent first
-    // (at most kMaxAddresses): where a session on need is dialed. Never an
-    // inbound session's source port: it is ephemeral and nothing listens there.
+    // Listening addresses we dialed and got a session at, or where a peer
+    // announced by its own word listens (§6.5), most recent first (at most
+    // kMaxAddresses): where a session on need is dialed. Never an inbound
+    // session's source port: it is ephemeral and nothing listens there.
     std::deque<asio::ip::tcp::endpoint> addresses;
     std::uint32_t unread = 0;
     // Dials on need in flight, and when the next may start.
@@ -152,7 +153,9 @@ struct Node::Impl : core::rooms::RoomsPort {
     std::set<std::string> browsed;
     std::map<PeerKey, std::string> claimed;
     std::set<PeerKey> announced_by_word;
-    void match_claim(const PeerKey& key);
+    // The one peer that claims a browsed instance is announced by its word;
+    // an instance two claim, or none, is resolved instead.
+    void settle_claims(const std::string& instance);
     std::map<PeerKey, transport::Where> wheres_waiting;
     // Who told us where a key is (PeerView::found_by "shared by <nick>" once
     // a dial there reaches it): at most kMaxSharedBy keys.

@@ -1,5 +1,7 @@
 // Nearby (docs/PROTOCOL.md §6.5): the node's side of core/nearby, which
 // decides; here it is given our links, the sessions and who may be told of.
+// And a peer's word for its own record: the instance its status names counts
+// as its announcement while browsed, until a resolve of it says otherwise.
 #include "core/nearby.hpp"
 #include "core/node_impl.hpp"
 
@@ -14,28 +16,31 @@ namespace hallway::core {
 
 namespace {
 
-// The networks of our interfaces that are up (loopback's too: peers on this host).
+// One interface address and its netmask, as raw bytes of the family's size.
+template <class Address>
+LinkPrefix prefix_of(const void* address, const void* netmask) {
+    typename Address::bytes_type a, m;
+    std::memcpy(a.data(), address, a.size());
+    std::memcpy(m.data(), netmask, m.size());
+    unsigned bits = 0;
+    for (auto b : m) bits += static_cast<unsigned>(std::popcount(b));
+    return {Address(a), bits};
+}
+
+// The networks of our interfaces (loopback's too: peers on this host).
 std::vector<LinkPrefix> local_links() {
     std::vector<LinkPrefix> out;
     ifaddrs* all = nullptr;
     if (getifaddrs(&all) != 0) return out;
     for (const ifaddrs* i = all; i != nullptr; i = i->ifa_next) {
         if (i->ifa_addr == nullptr || i->ifa_netmask == nullptr) continue;
-        if (i->ifa_addr->sa_family == AF_INET) {
-            asio::ip::address_v4::bytes_type a, m;
-            std::memcpy(a.data(), &reinterpret_cast<const sockaddr_in*>(i->ifa_addr)->sin_addr, 4);
-            std::memcpy(m.data(), &reinterpret_cast<const sockaddr_in*>(i->ifa_netmask)->sin_addr, 4);
-            unsigned bits = 0;
-            for (auto b : m) bits += static_cast<unsigned>(std::popcount(b));
-            out.push_back({asio::ip::address_v4(a), bits});
-        } else if (i->ifa_addr->sa_family == AF_INET6) {
-            asio::ip::address_v6::bytes_type a, m;
-            std::memcpy(a.data(), &reinterpret_cast<const sockaddr_in6*>(i->ifa_addr)->sin6_addr, 16);
-            std::memcpy(m.data(), &reinterpret_cast<const sockaddr_in6*>(i->ifa_netmask)->sin6_addr, 16);
-            unsigned bits = 0;
-            for (auto b : m) bits += static_cast<unsigned>(std::popcount(b));
-            out.push_back({asio::ip::address_v6(a), bits});
-        }
+        if (i->ifa_addr->sa_family == AF_INET)
+            out.push_back(prefix_of<asio::ip::address_v4>(&reinterpret_cast<const sockaddr_in*>(i->ifa_addr)->sin_addr,
+                                                           &reinterpret_cast<const sockaddr_in*>(i->ifa_netmask)->sin_addr));
+        else if (i->ifa_addr->sa_family == AF_INET6)
+            out.push_back(prefix_of<asio::ip::address_v6>(
+                &reinterpret_cast<const sockaddr_in6*>(i->ifa_addr)->sin6_addr,
+                &reinterpret_cast<const sockaddr_in6*>(i->ifa_netmask)->sin6_addr));
     }
     freeifaddrs(all);
     return out;
@@ -79,10 +84,6 @@ void Node::Impl::handle(const PeerKey& from, const transport::Nearby& n) {
     }
 }
 
-}  // namespace hallway::core
-
-namespace hallway::core {
-
 void Node::Impl::claim_instance(const PeerKey& key, const std::string& instance) {
     const auto it = claimed.find(key);
     const std::string before = it == claimed.end() ? std::string() : it->second;
@@ -93,60 +94,68 @@ void Node::Impl::claim_instance(const PeerKey& key, const std::string& instance)
         claimed[key] = instance;
     }
     if (announced_by_word.erase(key) != 0) presence->set_announced(key, false);
-    // A name two peers claim belongs to neither until its record is resolved.
-    for (const auto& [other, name] : claimed) {
-        if (other == key) continue;
-        if (!before.empty() && name == before) match_claim(other);
-        if (name == instance && announced_by_word.erase(other) != 0) {
-            presence->set_announced(other, false);
-            peer_changed(other);
-        }
-    }
-    match_claim(key);
+    if (!before.empty()) settle_claims(before);
+    if (claimed.count(key)) settle_claims(instance);
     peer_changed(key);
     refresh_sessions();
 }
 
-void Node::Impl::match_claim(const PeerKey& key) {
-    const auto it = claimed.find(key);
-    if (it == claimed.end() || !browsed.count(it->second)) return;
-    const auto claimants = std::count_if(claimed.begin(), claimed.end(), [&](const auto& c) { return c.second == it->second; });
-    if (claimants != 1 || announced_by_word.count(key) || presence->announced(key)) return;
-    announced_by_word.insert(key);
-    presence->set_announced(key, true);
-    if (discovery) discovery->defer(it->second);  // resolved last, to check the word
+void Node::Impl::settle_claims(const std::string& instance) {
+    std::vector<PeerKey> claimants;
+    for (const auto& [key, name] : claimed)
+        if (name == instance) claimants.push_back(key);
+    if (claimants.size() == 1) {
+        const PeerKey& key = claimants.front();
+        if (!browsed.count(instance) || announced_by_word.count(key) || presence->announced(key)) return;
+        announced_by_word.insert(key);
+        presence->set_announced(key, true);
+        // Where it listens, as a resolve would have said: a text or the
+        // conversation opened dials it there (expecting its key).
+        if (const auto at = nearby.place(key)) live[key].add_address(*at);
+        if (discovery) discovery->set_known(instance, true);  // the word stands for a resolve
+        return;
+    }
+    // Nobody's, or two peers': its record is resolved and decides.
+    for (const PeerKey& key : claimants)
+        if (announced_by_word.erase(key) != 0) {
+            presence->set_announced(key, false);
+            peer_changed(key);
+        }
+    if (discovery) discovery->set_known(instance, false);
 }
 
 void Node::Impl::on_browsed(const std::string& instance, bool present) {
     if (present ? !browsed.insert(instance).second : browsed.erase(instance) == 0) return;
-    std::vector<PeerKey> claimants;
-    for (const auto& [key, name] : claimed)
-        if (name == instance) claimants.push_back(key);
-    for (const PeerKey& key : claimants) {
-        if (present) {
-            match_claim(key);
-        } else {
-            // Its record is withdrawn (the goodbye). The name may be someone
-            // else's next time: only a new word (or a resolve) counts then.
-            claimed.erase(key);
+    if (present) {
+        settle_claims(instance);
+    } else {
+        // Its record is withdrawn (the goodbye). The name may be someone
+        // else's next time: only a new word (or a resolve) counts then.
+        for (auto c = claimed.begin(); c != claimed.end();) {
+            if (c->second != instance) {
+                ++c;
+                continue;
+            }
+            const PeerKey key = c->first;
+            c = claimed.erase(c);
             if (announced_by_word.erase(key) != 0) presence->set_announced(key, false);
+            peer_changed(key);
         }
-        peer_changed(key);
     }
     refresh_sessions();
 }
 
 void Node::Impl::check_claims(const std::string& instance, const std::string& fp) {
-    for (const auto& [key, name] : claimed) {
-        if (name != instance || fingerprint_of(key) == fp) continue;
-        notice(Notice::Level::alert, "A peer (" + crypto::format_digits(fingerprint_of(key)) + ") said it publishes \"" +
+    std::vector<PeerKey> liars;
+    for (const auto& [key, name] : claimed)
+        if (name == instance && fingerprint_of(key) != fp) liars.push_back(key);
+    for (const PeerKey& liar : liars) {
+        notice(Notice::Level::alert, "A peer (" + crypto::format_digits(fingerprint_of(liar)) + ") said it publishes \"" +
                                          instance + "\", whose record announces another fingerprint (" +
                                          crypto::format_digits(fp) + ")");
-        const PeerKey liar = key;
         claimed.erase(liar);
         if (announced_by_word.erase(liar) != 0) presence->set_announced(liar, false);
         peer_changed(liar);
-        return;  // the record is then taken as any other
     }
 }
 

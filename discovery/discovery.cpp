@@ -57,9 +57,6 @@ constexpr auto kWideAreaRefresh = std::chrono::seconds(60);
 // crowd meets its first peers within a few resolves and hears of the rest
 // from them (docs/PROTOCOL.md §6.5), while the crowd's daemons stay free.
 constexpr std::size_t kLocalResolvesAtOnce = 1;
-// Between two checks of a peer's word (deferred resolves, resolve_queue.hpp):
-// a crowd checking 40 records each spreads them over a minute or so.
-constexpr auto kCheckPause = std::chrono::seconds(2);
 // Sighting::domain of mDNS.
 const std::string kLocalDomain = "local";
 
@@ -93,7 +90,7 @@ struct DomainBrowse {
 struct Avahi {
     Avahi(asio::io_context& io_context, DiscoveryCallbacks cb)
         : io(io_context), callbacks(std::move(cb)), poll(io_context), retry_timer(io_context),
-          refresh_timer(io_context), check_timer(io_context), link_local(link_local_hooks()) {}
+          refresh_timer(io_context), link_local(link_local_hooks()) {}
 
     asio::io_context& io;
     DiscoveryCallbacks callbacks;
@@ -142,8 +139,7 @@ struct Avahi {
     std::set<InstanceKey> twins_unresolved;
     // mDNS records found and waiting for their turn to be resolved, or
     // resolving in their turn (wide-area ones are resolved at once: unicast).
-    ResolveQueue queue{kLocalResolvesAtOnce, kCheckPause, std::random_device{}()};
-    asio::steady_timer check_timer;  // the next deferred resolve
+    ResolveQueue queue{kLocalResolvesAtOnce, std::random_device{}()};
     // .local instances browsed now (resolved or not), for on_browsed.
     std::set<InstanceKey> browsed;
     bool reported_busy = false;
@@ -193,22 +189,15 @@ struct Avahi {
     }
     // Starts the queued resolves that fit, and says whether records wait.
     void pump() {
-        const auto now = std::chrono::steady_clock::now();
         while (client != nullptr) {
-            const auto key = queue.next(now);
+            const auto key = queue.next();
             if (!key) break;
             if (resolvers.count(*key) != 0 || sightings.contains(*key)) {
-                queue.done(*key, now);  // resolved meanwhile (resolve_again, a twin's failure)
+                queue.done(*key);  // resolved meanwhile (resolve_again, a twin's failure)
                 continue;
             }
             resolve(client, *key);
-            if (resolvers.count(*key) == 0) queue.done(*key, now);  // avahi refused it
-        }
-        if (const auto at = queue.wake_at(); at && client != nullptr) {
-            check_timer.expires_at(*at);
-            check_timer.async_wait([this, weak = std::weak_ptr<int>(alive)](const asio::error_code& ec) {
-                if (!ec && weak.lock()) pump();
-            });
+            if (resolvers.count(*key) == 0) queue.done(*key);  // avahi refused it
         }
         report_resolving();
     }
@@ -641,7 +630,7 @@ struct Avahi {
 
     void on_removed_instance(const InstanceKey& key) {
         twins_unresolved.erase(key);
-        queue.done(key, std::chrono::steady_clock::now());
+        queue.done(key);
         if (const auto it = resolvers.find(key); it != resolvers.end()) {
             avahi_service_resolver_free(it->second);
             resolvers.erase(it);
@@ -665,7 +654,7 @@ struct Avahi {
         if (it == self->resolvers.end()) return;
         const InstanceKey key = it->first;
         // Its turn is over either way: a failed one waits on, outside the queue.
-        self->queue.done(key, std::chrono::steady_clock::now());
+        self->queue.done(key);
         self->pump();
         // A FAILURE (timeout) keeps the resolver: it reports FOUND if the
         // records show up later, and the browser's REMOVE ends it. Its twins
@@ -753,7 +742,6 @@ struct Avahi {
         retry_timer.cancel();
         reconnect_pending = false;
         refresh_timer.cancel();
-        check_timer.cancel();
         free_client();
         sightings.clear();
         missing_reported = false;
@@ -849,9 +837,9 @@ void Discovery::resolve_again(const std::string& fingerprint) {
     impl_->post([fingerprint](Avahi& avahi) { avahi.resolve_again(fingerprint); });
 }
 
-void Discovery::defer(const std::string& service_name) {
-    impl_->post([service_name](Avahi& avahi) {
-        avahi.queue.defer(service_name);
+void Discovery::set_known(const std::string& service_name, bool known) {
+    impl_->post([service_name, known](Avahi& avahi) {
+        avahi.queue.set_known(service_name, known);
         avahi.pump();
     });
 }

@@ -131,9 +131,9 @@ public:
     // crash and restart. Changes come through on_found.
     void resolve_again(const std::string& fingerprint);
     // The .local records under this instance name are known by their peer's
-    // own word: they are resolved after every other, one at a time, to check
-    // it (resolve_queue.hpp).
-    void defer(const std::string& service_name);
+    // own word (true): not resolved unless that changes (false: two peers
+    // claim the name, or the claim was taken back). resolve_queue.hpp.
+    void set_known(const std::string& service_name, bool known);
     // The link-local XMPP bridge: publishes our _presence._tcp service (or
     // updates its TXT in place when only that changed) and browses
     // _presence._tcp in .local, our own instance excepted; nullopt withdraws
