@@ -33,8 +33,12 @@ bool on_link(const asio::ip::address& a, std::span<const LinkPrefix> links) {
 
 void NearbyPeers::met(const PeerKey& key, const asio::ip::tcp::endpoint& at) {
     if (at.port() == 0) return;
+    const auto link_local = [](const asio::ip::tcp::endpoint& e) {
+        return e.address().is_v6() && e.address().to_v6().is_link_local();
+    };
     if (auto it = places_.find(key); it != places_.end()) {
-        it->second = at;
+        // A link-local place never replaces another: that one can be told of.
+        if (!link_local(at) || link_local(it->second)) it->second = at;
     } else if (places_.size() < kMaxPlaces) {
         places_.emplace(key, at);
     }

@@ -39,7 +39,8 @@ public:
     static constexpr std::size_t kMaxPlaces = 1024;
 
     // A session with key came up; it listens at `at` (where we dialed it, or
-    // its session's address with its Hello's port).
+    // its session's address with its Hello's port): where to dial it, and,
+    // if on one of our links, what to tell of it.
     void met(const PeerKey& key, const asio::ip::tcp::endpoint& at);
     // The nearby for `to`: the peers met at a place on one of links that
     // tellable allows (at most transport::wire::kMaxNearbyPeers), `to` left out.

@@ -46,6 +46,12 @@ std::vector<LinkPrefix> local_links() {
     return out;
 }
 
+// A session's address is on our link: within one of its prefixes, or IPv6
+// link-local (its zone is one of our interfaces).
+bool same_link(const asio::ip::address& remote, std::span<const LinkPrefix> links) {
+    return on_link(remote, links) || (remote.is_v6() && remote.to_v6().is_link_local());
+}
+
 bool offers(const transport::Hello& hello, std::string_view capability) {
     return std::find(hello.capabilities.begin(), hello.capabilities.end(), capability) != hello.capabilities.end();
 }
@@ -56,9 +62,10 @@ bool Node::Impl::tells_nearby() const { return !private_mode; }
 
 void Node::Impl::nearby_session_up(const transport::SessionInfo& info) {
     if (!tells_nearby() || is_private_peer(info.peer)) return;
-    const auto links = local_links();
-    if (!on_link(info.remote.address(), links)) return;  // a contact met across a router is told nothing
+    // Where it listens (told to others only when on one of our links).
     nearby.met(info.peer, info.we_dialed ? info.remote : asio::ip::tcp::endpoint(info.remote.address(), info.hello.port));
+    const auto links = local_links();
+    if (!same_link(info.remote.address(), links)) return;  // a contact met across a router is told nothing
     if (discovery_resolving) presence->set_awaiting_record(info.peer);
     if (!offers(info.hello, kNearbyCapability)) return;
     auto told = nearby.tell(info.peer, links, [this](const PeerKey& k) {
@@ -72,7 +79,7 @@ void Node::Impl::handle(const PeerKey& from, const transport::Nearby& n) {
     const auto sessions = transport->sessions();
     const auto s = std::find_if(sessions.begin(), sessions.end(), [&](const auto& i) { return i.peer == from; });
     const auto links = local_links();
-    if (s == sessions.end() || !on_link(s->remote.address(), links)) return;
+    if (s == sessions.end() || !same_link(s->remote.address(), links)) return;
     // Only peers we do not list yet: one we list is met already, and a dial
     // per session start to each would undo every idle close (§6.4).
     const auto worth_dialing = [this](const PeerKey& k) {
@@ -104,18 +111,20 @@ void Node::Impl::settle_claims(const std::string& instance) {
     std::vector<PeerKey> claimants;
     for (const auto& [key, name] : claimed)
         if (name == instance) claimants.push_back(key);
-    if (claimants.size() == 1) {
+    // Where it listens, as a resolve would have said: a text or the
+    // conversation opened dials it there (expecting its key). Without it (a
+    // Hello without a port), the record is resolved instead.
+    const auto place = claimants.size() == 1 ? nearby.place(claimants.front()) : std::nullopt;
+    if (place) {
         const PeerKey& key = claimants.front();
         if (!browsed.count(instance) || announced_by_word.count(key) || presence->announced(key)) return;
         announced_by_word.insert(key);
         presence->set_announced(key, true);
-        // Where it listens, as a resolve would have said: a text or the
-        // conversation opened dials it there (expecting its key).
-        if (const auto at = nearby.place(key)) live[key].add_address(*at);
+        live[key].add_address(*place);
         if (discovery) discovery->set_known(instance, true);  // the word stands for a resolve
         return;
     }
-    // Nobody's, or two peers': its record is resolved and decides.
+    // Nobody's, two peers', or a peer's we cannot dial: its record is resolved and decides.
     for (const PeerKey& key : claimants)
         if (announced_by_word.erase(key) != 0) {
             presence->set_announced(key, false);
