@@ -37,14 +37,6 @@ std::string default_nick() {
 
 }  // namespace
 
-std::string node_detail::endpoint_text(const asio::ip::tcp::endpoint& ep) {
-    if (ep.address().is_v6() && !ep.address().to_v6().is_v4_mapped())
-        return "[" + ep.address().to_string() + "]:" + std::to_string(ep.port());
-    auto a = ep.address().is_v6() ? asio::ip::address(asio::ip::make_address_v4(asio::ip::v4_mapped, ep.address().to_v6()))
-                                  : ep.address();
-    return a.to_string() + ":" + std::to_string(ep.port());
-}
-
 void Node::Impl::emit(const Event& e) {
     // A front end that subscribes later (after start(), or a window opened
     // later) still learns that avahi-daemon is missing or who tried to spoof.
@@ -133,7 +125,9 @@ void Node::Impl::apply_private_mode(bool on) {
 }
 
 transport::Status Node::Impl::status_message() const {
-    return transport::Status{settings.presence, settings.status_message, settings.nick};
+    // Our instance name lets a peer see our record without resolving it (§6.5).
+    return transport::Status{settings.presence, settings.status_message, settings.nick,
+                             tells_nearby() ? service_name : std::string()};
 }
 
 transport::Hello Node::Impl::hello() const {
@@ -142,6 +136,7 @@ transport::Hello Node::Impl::hello() const {
     // §14.1: "read" only while we send read receipts ourselves.
     if (settings.read_receipts) h.capabilities.emplace_back(kReadCapability);
     h.capabilities.emplace_back(kTypingCapability);
+    if (tells_nearby()) h.capabilities.emplace_back(kNearbyCapability);
     h.port = port;  // 0 until listening
     return h;
 }
@@ -230,6 +225,7 @@ void Node::Impl::handle(const PeerKey& key, const transport::Status& s) {
         auto c = store->contact(key);
         if (c && c->nick != s.nick) store->touch_contact(key, s.nick, now_ms());
     }
+    claim_instance(key, s.instance);
     peer_changed(key);
 }
 
@@ -337,11 +333,22 @@ void Node::start() {
             d.notice(st == discovery::DaemonState::running ? Notice::Level::info : Notice::Level::warning,
                      std::string(msg));
         };
-        dc.on_published = [&d](const std::string& name) { d.service_name = name; };
+        dc.on_published = [&d](const std::string& name) {
+            if (name == d.service_name) return;
+            d.service_name = name;
+            for (auto& s : d.transport->sessions()) d.transport->send(s.peer, d.status_message());
+        };
+        dc.on_browsed = [&d](const std::string& name, bool present) { d.on_browsed(name, present); };
         dc.on_domains = [&d](const std::vector<std::string>& domains) { d.browse_domains = domains; };
         dc.on_link_local = [&d](const discovery::LinkLocalSighting& s) { d.bridge->on_sighting(s); };
         dc.on_link_local_lost = [&d](const std::string& instance) { d.bridge->on_lost(instance); };
         dc.on_link_local_published = [&d](const std::string& name) { d.bridge->on_published(name); };
+        dc.on_resolving = [&d](bool waiting) {
+            d.discovery_resolving = waiting;
+            if (waiting) return;
+            d.presence->stop_awaiting();  // sessions kept for a record now close when idle
+            d.refresh_sessions();
+        };
         d.discovery = std::make_unique<discovery::Discovery>(d.io, dc);
         d.discovery->start(d.announcement());
     }

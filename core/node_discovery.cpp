@@ -34,6 +34,7 @@ void Node::Impl::on_found(const discovery::Sighting& s) {
         private_key = record->second;
         fp = fingerprint_of(*private_key);
     }
+    check_claims(s.service_name, fp);
     sighted.insert(fp);
     std::string id = fp + "|" + endpoint_text(s.endpoint);
     const std::string how = s.domain != "local" && !s.domain.empty() ? "wide-area " + s.domain

@@ -10,6 +10,7 @@
 
 #include "core/address_sharing.hpp"
 #include "core/control.hpp"
+#include "core/nearby.hpp"
 #include "core/outbox.hpp"
 #include "core/presence.hpp"
 #include "core/remembered_addresses.hpp"
@@ -58,8 +59,6 @@ inline std::int64_t now_ms() {
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-// "host:port" as the user sees it ("[v6]:port"; a v4-mapped address as v4).
-std::string endpoint_text(const asio::ip::tcp::endpoint& ep);
 
 }  // namespace node_detail
 
@@ -80,9 +79,10 @@ struct DialTarget {
 struct Live {
     std::string presence;
     std::string status_message;
-    // Listening addresses we dialed and got a session at, most recent first
-    // (at most kMaxAddresses): where a session on need is dialed. Never an
-    // inbound session's source port: it is ephemeral and nothing listens there.
+    // Listening addresses we dialed and got a session at, or where a peer
+    // announced by its own word listens (§6.5), most recent first (at most
+    // kMaxAddresses): where a session on need is dialed. Never an inbound
+    // session's source port: it is ephemeral and nothing listens there.
     std::deque<asio::ip::tcp::endpoint> addresses;
     std::uint32_t unread = 0;
     // Dials on need in flight, and when the next may start.
@@ -143,6 +143,19 @@ struct Node::Impl : core::rooms::RoomsPort {
     // Sharing addresses (docs/PROTOCOL.md §13, node_addresses.cpp): what was
     // asked and answered, and wheres waiting for a session to their peer.
     AddressSharing sharing{rng};
+    // Nearby (§6.5, node_nearby.cpp): where the peers met on our link listen.
+    NearbyPeers nearby;
+    // discovery has mDNS records waiting to be resolved (on_resolving).
+    bool discovery_resolving = false;
+    // .local instance names browsed now; the instance each peer says it
+    // publishes (its last status, while its session lasts); the peers shown
+    // announced by such a word, not (yet) by a resolved record.
+    std::set<std::string> browsed;
+    std::map<PeerKey, std::string> claimed;
+    std::set<PeerKey> announced_by_word;
+    // The one peer that claims a browsed instance is announced by its word;
+    // an instance two claim, or none, is resolved instead.
+    void settle_claims(const std::string& instance);
     std::map<PeerKey, transport::Where> wheres_waiting;
     // Who told us where a key is (PeerView::found_by "shared by <nick>" once
     // a dial there reaches it): at most kMaxSharedBy keys.
@@ -367,6 +380,24 @@ struct Node::Impl : core::rooms::RoomsPort {
     void addresses_session_up(const transport::SessionInfo& info);
     void handle(const PeerKey& from, const transport::Where& w);
     void handle(const PeerKey& from, const transport::Here& h);
+
+    // ---- nearby (node_nearby.cpp) -------------------------------------------------
+
+    // We tell and hear nearby (§6.5): not in private mode.
+    bool tells_nearby() const;
+    // Keeps where the peer listens if it is on our link, keeps its session
+    // while its record may still be resolved, and tells it whom we met.
+    void nearby_session_up(const transport::SessionInfo& info);
+    // Dials the peers it told of that we have no session with.
+    void handle(const PeerKey& from, const transport::Nearby& n);
+    // A peer in session says which instance name it publishes (Status "svc"),
+    // or discovery says a .local instance name is browsed or gone: the peer
+    // whose word names a browsed instance is announced (§6.5).
+    void claim_instance(const PeerKey& key, const std::string& instance);
+    void on_browsed(const std::string& instance, bool present);
+    // A record under an instance a peer claimed is resolved: a claimant of
+    // another fingerprint loses its claim, with an alert.
+    void check_claims(const std::string& instance, const std::string& fingerprint);
 
     // ---- read receipts and typing (node_conversation.cpp) ---------------------
 

@@ -146,6 +146,7 @@ void Node::Impl::on_session_up(const transport::SessionInfo& info) {
     flush_outbox(key);
     rooms->on_session_up(key);
     addresses_session_up(info);
+    nearby_session_up(info);
     if (!info.we_dialed && info.hello.port) files->dial_back[key] = {info.remote.address(), info.hello.port};
     if (files->busy(key)) files->reach(key);
     refresh_sessions();
@@ -163,6 +164,7 @@ void Node::Impl::forget_surplus_strangers() {
 void Node::Impl::on_session_down(const PeerKey& key, std::string_view reason, transport::CloseKind kind) {
     backlogged.erase(key);
     resends.forget(key);
+    nearby.session_down(key);
     conversation->session_down(key);
     SessionEnd end = SessionEnd::lost;
     if (kind == transport::CloseKind::local_close || kind == transport::CloseKind::refused ||

@@ -42,6 +42,7 @@ bool Presence::session_down(const PeerKey& peer, SessionEnd end) {
 void Presence::set_announced(const PeerKey& peer, bool announced) {
     State& s = peers_[peer];
     s.announced = announced;
+    if (announced) s.awaiting_record = false;
     if (!announced) s.checking = false;
     update_ring(peer);
 }
@@ -53,6 +54,15 @@ void Presence::set_manual(const PeerKey& peer) { peers_[peer].manual = true; }
 void Presence::set_remembered(const PeerKey& peer, bool remembered) { peers_[peer].remembered = remembered; }
 
 void Presence::set_focus(std::optional<PeerKey> peer) { focus_ = peer; }
+
+void Presence::set_awaiting_record(const PeerKey& peer) {
+    State& s = peers_[peer];
+    s.awaiting_record = !s.announced;
+}
+
+void Presence::stop_awaiting() {
+    for (auto& [key, s] : peers_) s.awaiting_record = false;
+}
 
 bool Presence::claim_gone(const PeerKey& peer) {
     if (peer == own_) return false;
@@ -104,7 +114,8 @@ std::optional<PeerKey> Presence::predecessor() const {
 transport::Liveness Presence::liveness(const PeerKey& peer) const {
     const State* s = find(peer);
     if (s && urgent(peer, *s)) return {transport::Keepalive::fast, false};
-    if (successor() == peer || predecessor() == peer || (s && s->remembered && !s->announced))
+    if (successor() == peer || predecessor() == peer || (s && s->remembered && !s->announced) ||
+        (s && s->awaiting_record))
         return {transport::Keepalive::slow, false};
     return {transport::Keepalive::slow, true};
 }

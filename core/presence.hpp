@@ -53,6 +53,14 @@ public:
     void set_remembered(const PeerKey& peer, bool remembered);
     // The conversation in the foreground (at most one).
     void set_focus(std::optional<PeerKey> peer);
+    // A session came up with a peer on our link whose mDNS record we have not
+    // resolved yet, while records still wait their turn (discovery/
+    // resolve_queue.hpp): its session is kept, watched slowly, until its
+    // record is authenticated (set_announced) or none waits any more
+    // (stop_awaiting). Closed as idle before, it would show the peer gone
+    // while it is here.
+    void set_awaiting_record(const PeerKey& peer);
+    void stop_awaiting();
 
     // ---- a Gone claim -------------------------------------------------------
     // Another node says peer vanished. True when we should check (dial it)
@@ -92,6 +100,7 @@ private:
         bool pending = false;
         bool manual = false;
         bool remembered = false;
+        bool awaiting_record = false;
     };
     const State* find(const PeerKey& peer) const;
     // Online: a session, or an announcement nobody saw vanish (one being

@@ -6,6 +6,14 @@
 
 namespace hallway::core {
 
+std::string endpoint_text(const asio::ip::tcp::endpoint& ep) {
+    if (ep.address().is_v6() && !ep.address().to_v6().is_v4_mapped())
+        return "[" + ep.address().to_string() + "]:" + std::to_string(ep.port());
+    auto a = ep.address().is_v6() ? asio::ip::address(asio::ip::make_address_v4(asio::ip::v4_mapped, ep.address().to_v6()))
+                                  : ep.address();
+    return a.to_string() + ":" + std::to_string(ep.port());
+}
+
 std::optional<asio::ip::tcp::endpoint> parse_address_text(std::string_view text) {
     const auto colon = text.rfind(':');
     if (colon == std::string_view::npos || text.size() > transport::wire::kMaxAddressText) return std::nullopt;

@@ -18,7 +18,11 @@
 
 namespace hallway::core {
 
-// "a.b.c.d:port" or "[v6]:port" (node_detail::endpoint_text's form) back to
+// "host:port" as the user sees it and the wire carries it ("[v6]:port"; a
+// v4-mapped address as v4).
+std::string endpoint_text(const asio::ip::tcp::endpoint& ep);
+
+// "a.b.c.d:port" or "[v6]:port" (endpoint_text's form) back to
 // an endpoint; nullopt for anything else (a scope id, port 0, a name, junk):
 // the text comes from a file or from a peer.
 std::optional<asio::ip::tcp::endpoint> parse_address_text(std::string_view text);

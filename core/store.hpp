@@ -55,7 +55,7 @@ std::string_view to_string(AddressSource s);
 std::optional<AddressSource> address_source_from_string(std::string_view text);
 inline constexpr std::size_t kMaxAddressesPerKey = 8;
 struct KnownAddress {
-    std::string address;  // "host:port" as node_detail::endpoint_text writes it ("[v6]:port")
+    std::string address;  // "host:port" as core::endpoint_text writes it ("[v6]:port")
     AddressSource source = AddressSource::dialed;
     std::int64_t last_ok_ms = 0;
     bool operator==(const KnownAddress&) const = default;

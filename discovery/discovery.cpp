@@ -4,6 +4,7 @@
 #include "discovery/avahi_values.hpp"
 #include "discovery/link_local_presence.hpp"
 #include "discovery/peer_sightings.hpp"
+#include "discovery/resolve_queue.hpp"
 #include "discovery/txt_record.hpp"
 
 #include <avahi-client/client.h>
@@ -24,6 +25,7 @@
 #include <map>
 #include <set>
 #include <optional>
+#include <random>
 
 namespace hallway::discovery {
 namespace {
@@ -51,6 +53,10 @@ constexpr std::size_t kMaxResolvedInstances = 1024;
 // (once the daemon's cached answer is older than its TTL), and instances the
 // new answer lacks are removed.
 constexpr auto kWideAreaRefresh = std::chrono::seconds(60);
+// mDNS records resolved at once (resolve_queue.hpp): a node starting in a
+// crowd meets its first peers within a few resolves and hears of the rest
+// from them (docs/PROTOCOL.md §6.5), while the crowd's daemons stay free.
+constexpr std::size_t kLocalResolvesAtOnce = 1;
 // Sighting::domain of mDNS.
 const std::string kLocalDomain = "local";
 
@@ -131,6 +137,12 @@ struct Avahi {
     // every daemon busy with what the whole LAN asks. Resolved when the twin
     // goes away, its resolve times out or its address fails (resolve_again).
     std::set<InstanceKey> twins_unresolved;
+    // mDNS records found and waiting for their turn to be resolved, or
+    // resolving in their turn (wide-area ones are resolved at once: unicast).
+    ResolveQueue queue{kLocalResolvesAtOnce, std::random_device{}()};
+    // .local instances browsed now (resolved or not), for on_browsed.
+    std::set<InstanceKey> browsed;
+    bool reported_busy = false;
     PeerSightings sightings;
     bool missing_reported = false;
     // _presence._tcp: its own entry group, browser and resolvers on our client.
@@ -175,6 +187,32 @@ struct Avahi {
         missing_reported = true;
         report(DaemonState::missing, kMissingMessage);
     }
+    // Starts the queued resolves that fit, and says whether records wait.
+    void pump() {
+        while (client != nullptr) {
+            const auto key = queue.next();
+            if (!key) break;
+            if (resolvers.count(*key) != 0 || sightings.contains(*key)) {
+                queue.done(*key);  // resolved meanwhile (resolve_again, a twin's failure)
+                continue;
+            }
+            resolve(client, *key);
+            if (resolvers.count(*key) == 0) queue.done(*key);  // avahi refused it
+        }
+        report_resolving();
+    }
+    // Says whether name is browsed on any interface, when that just changed.
+    void report_browsed(const std::string& name) {
+        const auto any = std::find_if(browsed.begin(), browsed.end(),
+                                      [&](const InstanceKey& k) { return k.service_name == name; });
+        if (callbacks.on_browsed) callbacks.on_browsed(name, any != browsed.end());
+    }
+    void report_resolving() {
+        if (queue.busy() == reported_busy) return;
+        reported_busy = queue.busy();
+        if (callbacks.on_resolving) callbacks.on_resolving(reported_busy);
+    }
+
     void report_lost(const LostPeer& lost) {
         if (callbacks.on_lost) callbacks.on_lost(lost.service_name, lost.fingerprint);
     }
@@ -219,6 +257,12 @@ struct Avahi {
         too_many_domains_reported = false;
         resolvers.clear();
         twins_unresolved.clear();
+        queue.clear();
+        report_resolving();
+        std::set<std::string> names;
+        for (const auto& k : browsed) names.insert(k.service_name);
+        browsed.clear();
+        for (const auto& name : names) report_browsed(name);
         link_local.client_freed();
         report_domains();
     }
@@ -490,11 +534,17 @@ struct Avahi {
         case AVAHI_BROWSER_NEW: {
             const InstanceKey key{name, interface, protocol, entry->domain};
             entry->unconfirmed.erase(key);
+            if (!wide_area && self->browsed.size() < kMaxResolvedInstances && self->browsed.insert(key).second &&
+                self->browsed_named(name) == 1)
+                self->report_browsed(name);
             self->on_new_instance(avahi_service_browser_get_client(b), key);
             break;
         }
         case AVAHI_BROWSER_REMOVE:
             self->on_removed_instance({name, interface, protocol, entry->domain});
+            if (!wide_area && self->browsed.erase({name, interface, protocol, entry->domain}) != 0 &&
+                self->browsed_named(name) == 0)
+                self->report_browsed(name);
             break;
         case AVAHI_BROWSER_FAILURE: {
             const int error = avahi_client_errno(avahi_service_browser_get_client(b));
@@ -524,18 +574,28 @@ struct Avahi {
         }
     }
 
+    std::size_t browsed_named(const std::string& name) const {
+        return static_cast<std::size_t>(std::count_if(browsed.begin(), browsed.end(),
+                                                      [&](const InstanceKey& k) { return k.service_name == name; }));
+    }
+
     void on_new_instance(AvahiClient* c, const InstanceKey& key) {
         // Known already (a wide-area browser made anew reports it again).
         if (sightings.contains(key) || twins_unresolved.count(key) != 0) return;
         // Resolving, resolved or waiting for its twin, each counts against the cap.
-        if (resolvers.count(key) != 0 ||
-            resolvers.size() + sightings.instance_count() + twins_unresolved.size() >= kMaxResolvedInstances)
+        if (resolvers.count(key) != 0 || resolvers.size() + sightings.instance_count() + twins_unresolved.size() +
+                                                 queue.queued() >= kMaxResolvedInstances)
             return;
         if (has_twin(key)) {
             twins_unresolved.insert(key);
             return;
         }
-        resolve(c, key);
+        if (key.domain != kLocalDomain) {
+            resolve(c, key);
+            return;
+        }
+        queue.add(key);
+        pump();
     }
 
     bool has_twin(const InstanceKey& key) const {
@@ -543,7 +603,7 @@ struct Avahi {
             if (other.service_name == key.service_name && other.interface == key.interface &&
                 other.domain == key.domain)
                 return true;
-        return sightings.has_instance_named(key.service_name, key.interface, key.domain);
+        return queue.queued_named(key) || sightings.has_instance_named(key.service_name, key.interface, key.domain);
     }
 
     void resolve(AvahiClient* c, const InstanceKey& key) {
@@ -570,6 +630,7 @@ struct Avahi {
 
     void on_removed_instance(const InstanceKey& key) {
         twins_unresolved.erase(key);
+        queue.done(key);
         if (const auto it = resolvers.find(key); it != resolvers.end()) {
             avahi_service_resolver_free(it->second);
             resolvers.erase(it);
@@ -579,6 +640,7 @@ struct Avahi {
         // goodbye its removal follows at once and ends this resolver too).
         if (client != nullptr && !has_twin(key))
             for (const auto& twin : unresolved_twins_of(key)) resolve(client, twin);
+        pump();
     }
 
     static void resolve_callback(AvahiServiceResolver* r, AvahiIfIndex, AvahiProtocol, AvahiResolverEvent event,
@@ -591,6 +653,9 @@ struct Avahi {
                                      [r](const auto& entry) { return entry.second == r; });
         if (it == self->resolvers.end()) return;
         const InstanceKey key = it->first;
+        // Its turn is over either way: a failed one waits on, outside the queue.
+        self->queue.done(key);
+        self->pump();
         // A FAILURE (timeout) keeps the resolver: it reports FOUND if the
         // records show up later, and the browser's REMOVE ends it. Its twins
         // are resolved now: the other protocol may well answer (an mDNS
@@ -707,6 +772,8 @@ struct Discovery::Impl {
         relayed.on_link_local = on_caller(caller, std::move(cb.on_link_local));
         relayed.on_link_local_lost = on_caller(caller, std::move(cb.on_link_local_lost));
         relayed.on_link_local_published = on_caller(caller, std::move(cb.on_link_local_published));
+        relayed.on_resolving = on_caller(caller, std::move(cb.on_resolving));
+        relayed.on_browsed = on_caller(caller, std::move(cb.on_browsed));
         avahi = std::make_unique<Avahi>(own_io, std::move(relayed));
         thread = std::thread([this] { own_io.run(); });
     }
@@ -768,6 +835,13 @@ void Discovery::update(Announcement announcement) { start(std::move(announcement
 
 void Discovery::resolve_again(const std::string& fingerprint) {
     impl_->post([fingerprint](Avahi& avahi) { avahi.resolve_again(fingerprint); });
+}
+
+void Discovery::set_known(const std::string& service_name, bool known) {
+    impl_->post([service_name, known](Avahi& avahi) {
+        avahi.queue.set_known(service_name, known);
+        avahi.pump();
+    });
 }
 
 void Discovery::set_link_local(std::optional<LinkLocalAnnouncement> announcement) {

@@ -96,6 +96,13 @@ struct DiscoveryCallbacks {
     std::function<void(const LinkLocalSighting&)> on_link_local;
     std::function<void(const std::string& instance)> on_link_local_lost;
     std::function<void(const std::string& instance)> on_link_local_published;
+    // mDNS records found and not resolved yet (resolve_queue.hpp): true when
+    // some start to wait, false when none is left waiting or resolving.
+    std::function<void(bool waiting)> on_resolving;
+    // An mDNS (.local) instance name is browsed on some interface (present),
+    // or on none any more, resolved or not: what a peer's own word of its
+    // instance name (docs/PROTOCOL.md §6.5) is matched against. Our own too.
+    std::function<void(const std::string& service_name, bool present)> on_browsed;
 };
 
 // Wide-area domains browsed at most; more are ignored (with one notice):
@@ -123,6 +130,10 @@ public:
     // when it appears): its port may have changed in place, e.g. after a
     // crash and restart. Changes come through on_found.
     void resolve_again(const std::string& fingerprint);
+    // The .local records under this instance name are known by their peer's
+    // own word (true): not resolved unless that changes (false: two peers
+    // claim the name, or the claim was taken back). resolve_queue.hpp.
+    void set_known(const std::string& service_name, bool known);
     // The link-local XMPP bridge: publishes our _presence._tcp service (or
     // updates its TXT in place when only that changed) and browses
     // _presence._tcp in .local, our own instance excepted; nullopt withdraws

@@ -33,6 +33,7 @@ constexpr std::string_view kRoomsQuery = "rooms_query";
 constexpr std::string_view kRoomsList = "rooms_list";
 constexpr std::string_view kWhere = "where";
 constexpr std::string_view kHere = "here";
+constexpr std::string_view kNearby = "nearby";
 constexpr std::string_view kRead = "read";
 constexpr std::string_view kTyping = "typing";
 // Every type with this prefix is a file message (§12), passed up as its bytes.
@@ -153,12 +154,16 @@ struct Encoder {
     }
     Bytes operator()(const Ack& x) const { return MapWriter(2).id(x.id).type(kAck).out; }
     Bytes operator()(const Status& x) const {
-        return MapWriter(4)
-            .text("msg", x.message, wire::kMaxStatusMessage)
+        // An instance name over its bound is left out, never cut: cut, it
+        // would name another record.
+        const bool svc = !x.instance.empty() && x.instance.size() <= wire::kMaxInstanceName &&
+                         first_invalid_utf8(x.instance) == x.instance.size();
+        MapWriter w(svc ? 5 : 4);
+        w.text("msg", x.message, wire::kMaxStatusMessage)
             .text("nick", x.nick, wire::kMaxNick)
-            .text("presence", x.presence, wire::kMaxPresence)
-            .type(kStatus)
-            .out;
+            .text("presence", x.presence, wire::kMaxPresence);
+        if (svc) w.valid_text("svc", x.instance);
+        return w.type(kStatus).out;
     }
     Bytes operator()(const Gone& x) const { return MapWriter(2).bytes("key", x.key).type(kGone).out; }
     Bytes operator()(const Ping& x) const { return MapWriter(2).uint("n", x.nonce).type(kPing).out; }
@@ -211,22 +216,31 @@ struct Encoder {
         return w.bytes("s", x.salt).type(kWhere).out;
     }
     Bytes operator()(const Here& x) const {
-        const std::size_t n = std::min(x.peers.size(), wire::kMaxWhereKeys);
-        MapWriter w(3, n * 128);
+        MapWriter w(3, std::min(x.peers.size(), wire::kMaxWhereKeys) * 128);
+        put_peers(w, x.peers, wire::kMaxWhereKeys);
+        return w.bytes("s", x.salt).type(kHere).out;
+    }
+    Bytes operator()(const Nearby& x) const {
+        MapWriter w(2, std::min(x.peers.size(), wire::kMaxNearbyPeers) * 64);
+        put_peers(w, x.peers, wire::kMaxNearbyPeers);
+        return w.type(kNearby).out;
+    }
+    // here's and nearby's "peers": maps {a, key}, at most max of them.
+    static void put_peers(MapWriter& w, const std::vector<SharedPeer>& peers, std::size_t max) {
+        const std::size_t n = std::min(peers.size(), max);
         w.array("peers", n);
         for (std::size_t i = 0; i < n; ++i) {
             // An address is never cut (that would name another place): one that
             // does not fit is left out.
             std::vector<std::string_view> fit;
-            for (const auto& a : x.peers[i].addresses)
+            for (const auto& a : peers[i].addresses)
                 if (fit.size() < wire::kMaxSharedAddresses && a.size() <= wire::kMaxAddressText &&
                     first_invalid_utf8(a) == a.size())
                     fit.push_back(a);
             w.inner_map(2).array("a", fit.size());
             for (const auto a : fit) cbor::put_text(w.out, a);
-            w.bytes("key", x.peers[i].key);
+            w.bytes("key", peers[i].key);
         }
-        return w.bytes("s", x.salt).type(kHere).out;
     }
     Bytes operator()(const Read& x) const {
         const std::size_t n = std::min(x.ids.size(), wire::kMaxReadIds);
@@ -248,11 +262,12 @@ struct Encoder {
 // Every key a message or Hello defines; any other key is skipped unread.
 enum Key : std::size_t {
     kT, kId, kTs, kBody, kPresence, kMsg, kNick, kN, kReason, kV, kCaps, kPeerKey, kSig,
-    kE, kS, kR, kHave, kA, kName, kRooms, kTopic, kCount, kLane, kPort, kQ, kPeers, kIds, kOn, kKeyCount
+    kE, kS, kR, kHave, kA, kName, kRooms, kTopic, kCount, kLane, kPort, kQ, kPeers, kIds, kOn, kSvc, kKeyCount
 };
 constexpr std::array<std::string_view, kKeyCount> kKeyNames{
     "t", "id", "ts", "body", "presence", "msg", "nick", "n", "reason", "v", "caps", "key", "sig",
-    "e", "s", "r", "have", "a", "name", "rooms", "topic", "count", "lane", "port", "q", "peers", "ids", "on"};
+    "e", "s", "r", "have", "a", "name", "rooms", "topic", "count", "lane", "port", "q", "peers", "ids", "on",
+    "svc"};
 
 // The values of the defined keys of one map, as the bytes of one item each.
 struct Fields {
@@ -407,10 +422,11 @@ std::optional<std::vector<WhereTag>> tags_field(const Fields& f) {
     return array_field<WhereTag>(f, kQ, wire::kMaxWhereKeys, fixed_bytes_item<WhereTag{}.size()>);
 }
 
-// here "peers": maps {a, key}, read by the rules of a message's map; each
-// address a text of at most kMaxAddressText bytes, at most kMaxSharedAddresses.
-std::optional<std::vector<SharedPeer>> peers_field(const Fields& f) {
-    return array_field<SharedPeer>(f, kPeers, wire::kMaxWhereKeys, [](std::span<const std::uint8_t> item) {
+// here's and nearby's "peers": at most max maps {a, key}, read by the rules of
+// a message's map; each address a text of at most kMaxAddressText bytes, at
+// most kMaxSharedAddresses.
+std::optional<std::vector<SharedPeer>> peers_field(const Fields& f, std::size_t max) {
+    return array_field<SharedPeer>(f, kPeers, max, [](std::span<const std::uint8_t> item) {
         Fields inner;
         if (!read_map(item, inner)) return std::optional<SharedPeer>();
         auto key = fixed_bytes_field<KeyBytes{}.size()>(inner, kPeerKey);
@@ -443,9 +459,11 @@ std::optional<Message> from_fields(const Fields& f, std::string_view type) {
         auto presence = text_field(f, kPresence, wire::kMaxPresence);
         auto msg = text_field(f, kMsg, wire::kMaxStatusMessage);
         auto nick = text_field(f, kNick, wire::kMaxNick);
-        if (!presence || !msg || !nick) return std::nullopt;
+        // Optional: absent from a peer without mDNS or from before it (§6.5).
+        auto svc = f.seen[kSvc] != 0 ? text_field(f, kSvc, wire::kMaxInstanceName) : std::string();
+        if (!presence || !msg || !nick || !svc) return std::nullopt;
         if (std::find(kPresences.begin(), kPresences.end(), *presence) == kPresences.end()) *presence = kPresences[0];
-        return Status{std::move(*presence), std::move(*msg), std::move(*nick)};
+        return Status{std::move(*presence), std::move(*msg), std::move(*nick), std::move(*svc)};
     }
     if (type == kGone) {
         auto key = fixed_bytes_field<Gone{}.key.size()>(f, kPeerKey);
@@ -507,9 +525,14 @@ std::optional<Message> from_fields(const Fields& f, std::string_view type) {
     }
     if (type == kHere) {
         auto salt = salt_field(f);
-        auto peers = peers_field(f);
+        auto peers = peers_field(f, wire::kMaxWhereKeys);
         if (!salt || !peers) return std::nullopt;
         return Here{*salt, std::move(*peers)};
+    }
+    if (type == kNearby) {
+        auto peers = peers_field(f, wire::kMaxNearbyPeers);
+        if (!peers) return std::nullopt;
+        return Nearby{std::move(*peers)};
     }
     if (type == kRead) {
         // read "ids": 1 .. kMaxReadIds message ids of 16 bytes.

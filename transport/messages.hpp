@@ -59,6 +59,9 @@ struct Status {
     std::string presence;  // "available", "away", "busy"
     std::string message;
     std::string nick;
+    // "svc": the DNS-SD instance name the sender publishes its _hallway._tcp
+    // service under (docs/PROTOCOL.md §6.5); empty when it publishes none.
+    std::string instance;
 };
 // "This peer vanished": sent along the presence ring by the neighbour that
 // watched it (docs/PROTOCOL.md §6.4). A claim, not a proof: a receiver checks.
@@ -134,6 +137,12 @@ struct Here {
     std::vector<SharedPeer> peers;  // at most wire::kMaxWhereKeys
 };
 
+// Nearby (docs/PROTOCOL.md §6.5): peers the sender met on its link, each
+// with where it listens. A hint: the receiver dials them expecting each key.
+struct Nearby {
+    std::vector<SharedPeer> peers;  // at most wire::kMaxNearbyPeers
+};
+
 // Read receipts and typing (docs/PROTOCOL.md §14). The transport checks
 // shapes and bounds only; who may send what is core's.
 // "I showed my person these texts of yours" (ids as the receiver sent them).
@@ -154,12 +163,12 @@ struct FileData {
 // Everything a session can carry. Unknown types decode to std::nullopt and are skipped.
 // Status.presence decodes to one of the three values named above.
 using Message = std::variant<Text, Ack, Status, Gone, Ping, Pong, Close, RoomEntry, RoomSync, RoomAck, RoomInvite,
-                             RoomJoin, RoomsQuery, RoomsList, Where, Here, Read, Typing, FileData>;
+                             RoomJoin, RoomsQuery, RoomsList, Where, Here, Read, Typing, FileData, Nearby>;
 // What the transport hands to the layer above on the chat lane (ping/pong/close
 // stay inside; FileData travels on the files lane, handed up as bytes).
 using AppMessage =
     std::variant<Text, Ack, Status, Gone, RoomEntry, RoomSync, RoomAck, RoomInvite, RoomJoin, RoomsQuery, RoomsList,
-                 Where, Here, Read, Typing>;
+                 Where, Here, Read, Typing, Nearby>;
 
 // CBOR as senders write it (definite lengths, shortest heads, keys sorted as
 // text strings); every text field is valid UTF-8 within its wire.hpp bound:
@@ -167,9 +176,9 @@ using AppMessage =
 // is never cut (that would change what the person wrote): empty when the body,
 // made valid UTF-8, is over wire::kMaxTextBody, and the message is not sent.
 // Likewise a room entry over wire::kMaxRoomEntry (cutting breaks its signature);
-// room_sync, rooms_list, where, here and read lists are cut to their bounds (a
+// room_sync, rooms_list, where, here, nearby and read lists are cut to their bounds (a
 // read of no ids is empty: not sent), and an
-// address of a here over wire::kMaxAddressText or not valid UTF-8 is left out. FileData is written
+// address of a here or nearby over wire::kMaxAddressText or not valid UTF-8 is left out. FileData is written
 // as it is (it is already a map): empty when over wire::kMaxMessage.
 std::vector<std::uint8_t> encode(const Message& m);
 // encode() of what the layer above sends, without copying it into a Message first.

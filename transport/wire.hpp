@@ -117,6 +117,12 @@ inline constexpr std::size_t kMaxWhereKeys = 32;
 inline constexpr std::size_t kMaxSharedAddresses = 8;
 // One address, "host:port" or "[v6]:port": 47 bytes for the longest v6 form.
 inline constexpr std::size_t kMaxAddressText = 64;
+// Nearby (docs/PROTOCOL.md §6.5): peers in one nearby, as many as a hall's
+// crowd a node has met on its link (a larger crowd is told in part; mDNS
+// finds the rest).
+inline constexpr std::size_t kMaxNearbyPeers = 256;
+// A status's "svc": one DNS label, the most an instance name can be (RFC 6763 §4.1.1).
+inline constexpr std::size_t kMaxInstanceName = 63;
 // Read receipts and typing (docs/PROTOCOL.md §14).
 // Ids in one read: a screenful of texts shown at once; more go in several reads.
 inline constexpr std::size_t kMaxReadIds = 64;

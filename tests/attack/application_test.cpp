@@ -260,7 +260,7 @@ TEST_CASE("attack 22.4: a status with a megabyte message is skipped, a later val
     CHECK(seen->status_message.empty());
     CHECK(seen->presence != "busy");
 
-    attacker.send(Status{"away", "back at 3", "attacker"});
+    attacker.send(Status{"away", "back at 3", "attacker", ""});
     REQUIRE(attacker.round_trip(2));
     seen = victim.view(attacker.key.public_key);
     REQUIRE(seen);

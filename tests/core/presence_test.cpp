@@ -189,3 +189,25 @@ TEST_CASE("a contact no mDNS shows keeps its session (slow keepalive) until mDNS
     p.set_remembered(key(7), false);
     CHECK(p.liveness(key(7)).close_when_idle);
 }
+
+TEST_CASE("awaiting its record: a peer met before its mDNS record is resolved keeps its session until it is") {
+    Presence p = hall(50, {60, 40});
+    p.session_up(key(90));  // it dialed us (or a nearby told of it); its record waits in our queue
+    CHECK(p.liveness(key(90)).close_when_idle);
+    p.set_awaiting_record(key(90));
+    CHECK_FALSE(p.liveness(key(90)).close_when_idle);  // closed now, it would show gone while here
+    CHECK(p.liveness(key(90)).keepalive == Keepalive::slow);
+    p.set_announced(key(90), true);  // resolved and authenticated: the record shows it from now on
+    CHECK(p.liveness(key(90)).close_when_idle);
+
+    p.session_up(key(95));
+    p.set_awaiting_record(key(95));
+    CHECK_FALSE(p.liveness(key(95)).close_when_idle);
+    p.stop_awaiting();  // no record waits any more: a peer without one is shown by its session alone
+    CHECK(p.liveness(key(95)).close_when_idle);
+    p.set_awaiting_record(key(60));  // already announced: nothing to wait for
+    CHECK_FALSE(p.liveness(key(60)).close_when_idle);  // (a ring neighbour)
+    p.set_awaiting_record(key(70));
+    p.set_announced(key(70), true);
+    CHECK(p.liveness(key(70)).close_when_idle);
+}

@@ -30,7 +30,7 @@ std::vector<transport::Message> sample_messages() {
     const auto room = protocol_cases::the_room();
     return {transport::Text{id, 1700000000000, "hi bob"},
             transport::Ack{id},
-            transport::Status{"away", "lunch", "alice"},
+            transport::Status{"away", "lunch", "alice", "alice"},
             transport::Ping{42},
             transport::Pong{42},
             transport::Close{"bye"},
@@ -112,6 +112,9 @@ void messages() {
     i = 0;
     for (const auto& c : protocol_cases::address_cases())
         write_seed("messages", "address_case" + std::to_string(i++), c.message);
+    i = 0;
+    for (const auto& c : protocol_cases::nearby_cases())
+        write_seed("messages", "nearby_case" + std::to_string(i++), c.message);
     i = 0;
     for (const auto& c : protocol_cases::conversation_cases())
         write_seed("messages", "conversation_case" + std::to_string(i++), c.message);

@@ -377,6 +377,42 @@ inline std::vector<MessageCase> address_cases() {
     };
 }
 
+// --- Nearby and the status's instance name (§6.5).
+inline Bytes nearby(std::size_t n, const Bytes& items) {
+    return cat({map(2), T("peers"), head(Major::array, n), items, T("t"), T("nearby")});
+}
+inline transport::Nearby nearby_of(std::size_t n, std::size_t addresses, const std::string& address = "10.214.0.3:49100") {
+    return {here_of(n, addresses, address).peers};
+}
+inline Bytes status_svc(const Bytes& svc) {
+    return cat({map(5), T("msg"), T(""), T("nick"), T("ana"), T("presence"), T("available"), T("svc"), svc, T("t"),
+                T("status")});
+}
+
+inline std::vector<MessageCase> nearby_cases() {
+    using namespace transport;
+    using wire::kMaxNearbyPeers, wire::kMaxInstanceName;
+    return {
+        {"§6.5 nearby: received", nearby(2, shared_peers(2, 1)), Outcome::received, nearby_of(2, 1)},
+        {"§6.5 nearby telling nothing: received", nearby(0, {}), Outcome::received, nearby_of(0, 0)},
+        {"§6.5 nearby of 256 peers: received", nearby(kMaxNearbyPeers, shared_peers(kMaxNearbyPeers, 1)),
+         Outcome::received, nearby_of(kMaxNearbyPeers, 1)},
+        {"§6.5 nearby of 257 peers: skipped", nearby(kMaxNearbyPeers + 1, shared_peers(kMaxNearbyPeers + 1, 1)),
+         Outcome::skipped},
+        {"§6.5 nearby peer of 9 addresses: skipped", nearby(1, shared(0, wire::kMaxSharedAddresses + 1)),
+         Outcome::skipped},
+        {"§6.5 nearby peer without key: skipped", nearby(1, cat({map(1), T("a"), hex("80")})), Outcome::skipped},
+        {"§6.5 nearby without peers: skipped", cat({map(1), T("t"), T("nearby")}), Outcome::skipped},
+        {"§6.5 status with svc: received", status_svc(T("ana (2)")), Outcome::received,
+         Status{"available", "", "ana", "ana (2)"}},
+        {"§6.5 status svc of 63 bytes: received", status_svc(T(std::string(kMaxInstanceName, 's'))),
+         Outcome::received, Status{"available", "", "ana", std::string(kMaxInstanceName, 's')}},
+        {"§6.5 status svc of 64 bytes: skipped", status_svc(T(std::string(kMaxInstanceName + 1, 's'))),
+         Outcome::skipped},
+        {"§6.5 status svc as bytes: skipped", status_svc(B(Bytes(3, 's'))), Outcome::skipped},
+    };
+}
+
 // --- Read receipts and typing (§14).
 // A distinct 16-byte id per i (i = 0 is the_id()'s bytes with a first byte of 0).
 inline transport::MessageId read_id(std::size_t i) {
@@ -461,7 +497,7 @@ inline std::vector<MessageCase> message_cases() {
         {"§6 gone with the key as text: skipped", cat({map(2), T("key"), T(std::string(32, 'k')), T("t"), T("gone")}),
          Outcome::skipped},
         {"§6 status: received", status("busy", "in a meeting", "ana"), Outcome::received,
-         Status{"busy", "in a meeting", "ana"}},
+         Status{"busy", "in a meeting", "ana", ""}},
         {"§6 keys in any order: received",
          cat({map(4), T("ts"), U(5), T("t"), T("text"), T("id"), id16(), T("body"), T("hi")}), Outcome::received, hi()},
         {"§6 unknown type: skipped", cat({map(2), T("t"), T("file"), T("x"), U(1)}), Outcome::skipped},
@@ -543,7 +579,7 @@ inline std::vector<MessageCase> message_cases() {
                                                           T("close")}),
          Outcome::skipped},
         {"§6 unknown presence: shown as available", status("dnd", "", "ana"), Outcome::received,
-         Status{"available", "", "ana"}},
+         Status{"available", "", "ana", ""}},
         {"§6 invalid UTF-8: one U+FFFD per maximal subpart", cat({map(4), text_entries(T("a\xe2\x82" "b\xff\xf0\x9f\x98"))}),
          Outcome::received, Text{the_id(), 5, "a" + fffd + "b" + fffd + fffd}},
     };

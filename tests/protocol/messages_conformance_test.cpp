@@ -80,6 +80,12 @@ TEST_CASE("conformance: where and here (§13, §7)") {
     }
 }
 
+TEST_CASE("conformance: nearby and the status's instance name (§6.5)") {
+    for (const auto& c : nearby_cases()) {
+        SUBCASE(c.name.c_str()) { run(c); }
+    }
+}
+
 TEST_CASE("conformance: read and typing (§14, §7)") {
     for (const auto& c : conversation_cases()) {
         SUBCASE(c.name.c_str()) { run(c); }

@@ -38,7 +38,8 @@ TEST_CASE("every message type round-trips through CBOR") {
     const std::vector<Message> all{
         Text{some_id(), 1700000000123ull, "héllo 👋"},
         Ack{some_id()},
-        Status{"away", "at lunch", "ana"},
+        Status{"away", "at lunch", "ana", ""},
+        Status{"available", "", "ana", "ana (2)"},
         Gone{{1, 2, 3}},
         Ping{42},
         Pong{UINT64_MAX},
@@ -54,6 +55,8 @@ TEST_CASE("every message type round-trips through CBOR") {
         Where{filled<16>(0x5a), {filled<16>(1), filled<16>(2)}},
         Where{filled<16>(0x5a), {}},
         Here{filled<16>(0x5a), {{kAuthor, {"10.214.0.3:49100", "[fe80::1]:49100"}}, {filled<32>(0xb2), {}}}},
+        Nearby{{{kAuthor, {"10.213.0.3:49100"}}, {filled<32>(0xb2), {"10.213.0.4:4000", "[fd00::4]:4000"}}}},
+        Nearby{{}},
         Read{{some_id(), filled<16>(0x01)}},
         Typing{true},
         Typing{false},
@@ -309,7 +312,7 @@ TEST_CASE("encode writes shortest heads and keys sorted as text strings") {
         CHECK(encode(Pong{v}) == cbor({{"t", "pong"}, {"n", v}}));
     }
     CHECK(encode(Ack{some_id()}) == cbor({{"t", "ack"}, {"id", id}}));
-    CHECK(encode(Status{"away", "lunch", "ana"}) ==
+    CHECK(encode(Status{"away", "lunch", "ana", ""}) ==
           cbor({{"t", "status"}, {"presence", "away"}, {"msg", "lunch"}, {"nick", "ana"}}));
     CHECK(encode(Close{"bye"}) == cbor({{"t", "close"}, {"reason", "bye"}}));
     CHECK(encode_hello(Hello{1, "ana", {"text", "files"}}) ==
@@ -373,7 +376,7 @@ TEST_CASE("senders never exceed a room bound: lists and names are cut, an entry 
 
 TEST_CASE("senders never exceed a field bound: names and reasons are cut, a text body is refused") {
     const std::string nick = std::string(63, 'n') + "é";
-    const auto s = std::get<Status>(*decode(encode(Status{"away", std::string(300, 'm'), nick})));
+    const auto s = std::get<Status>(*decode(encode(Status{"away", std::string(300, 'm'), nick, ""})));
     CHECK(s.message == std::string(wire::kMaxStatusMessage, 'm'));
     CHECK(s.nick == std::string(63, 'n'));
     CHECK(std::get<Close>(*decode(encode(Close{std::string(1000, 'r')}))).reason.size() == wire::kMaxCloseReason);

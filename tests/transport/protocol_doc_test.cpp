@@ -267,6 +267,20 @@ TEST_CASE("the address-sharing limits in docs/PROTOCOL.md are the ones transport
           std::string::npos);
 }
 
+// §7's and §6's rows for nearby and the status's instance name (§6.5) are the bounds the code keeps.
+TEST_CASE("the nearby limits in docs/PROTOCOL.md are the ones transport/wire.hpp holds") {
+    const std::string doc = test_doc::read_protocol_doc();
+    const auto row = [&](const std::string& name) { return test_doc::table_row(doc, name); };
+    const auto n = [](std::size_t v) { return std::to_string(v); };
+    CHECK(row("peers in a `nearby`").find("| " + n(wire::kMaxNearbyPeers) + " ") != std::string::npos);
+    CHECK(row("`status` `svc`").find("| " + n(wire::kMaxInstanceName) + " bytes") != std::string::npos);
+    // §6's rows (the capability registry has a row named `nearby` too, listed first).
+    CHECK(doc.find("| `nearby`      | `peers`: array (≤ " + n(wire::kMaxNearbyPeers) + ") of {`key`: bytes(32), `a`: array (≤ " +
+                   n(wire::kMaxSharedAddresses) + ") of text (≤ " + n(wire::kMaxAddressText) + " bytes)}") !=
+          std::string::npos);
+    CHECK(row("`status`").find("`svc`: text (≤ " + n(wire::kMaxInstanceName) + " bytes, optional)") != std::string::npos);
+}
+
 // §7's and §6's rows for read and typing (§14) are the bounds and pace the code keeps.
 TEST_CASE("the read-receipt and typing limits in docs/PROTOCOL.md are the ones transport/wire.hpp holds") {
     const std::string doc = test_doc::read_protocol_doc();

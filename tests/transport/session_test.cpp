@@ -481,7 +481,7 @@ TEST_CASE("the chat lane skips file messages and the files lane skips everything
         REQUIRE(raw.connect_with(bob, encode_hello(hello), now));
         raw.send_message(bob, encode(text(1, "hi")), now);
         raw.send_message(bob, file_map, now);
-        raw.send_message(bob, encode(Status{"away", "", "raw"}), now);
+        raw.send_message(bob, encode(Status{"away", "", "raw", ""}), now);
         raw.send_message(bob, encode(Ping{9}), now);
         CHECK_FALSE(bob.closed());
         if (lane == Lane::chat) {
