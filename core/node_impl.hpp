@@ -59,7 +59,6 @@ inline std::int64_t now_ms() {
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-
 }  // namespace node_detail
 
 // A place to dial: from --peer or from a resolved mDNS sighting.
@@ -148,8 +147,8 @@ struct Node::Impl : core::rooms::RoomsPort {
     // discovery has mDNS records waiting to be resolved (on_resolving).
     bool discovery_resolving = false;
     // .local instance names browsed now; the instance each peer says it
-    // publishes (its last status, while its session lasts); the peers shown
-    // announced by such a word, not (yet) by a resolved record.
+    // publishes (its last status, until that instance is withdrawn); the
+    // peers shown announced by such a word, not by a resolved record.
     std::set<std::string> browsed;
     std::map<PeerKey, std::string> claimed;
     std::set<PeerKey> announced_by_word;

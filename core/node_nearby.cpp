@@ -83,7 +83,9 @@ void Node::Impl::handle(const PeerKey& from, const transport::Nearby& n) {
     // Only peers we do not list yet: one we list is met already, and a dial
     // per session start to each would undo every idle close (§6.4).
     const auto worth_dialing = [this](const PeerKey& k) {
-        return accept_peer(k) && !presence->online(k) && !transport->has_session(k) && live[k].dials == 0;
+        const auto l = live.find(k);
+        return accept_peer(k) && !presence->online(k) && !transport->has_session(k) &&
+               (l == live.end() || l->second.dials == 0);
     };
     for (auto& lead : nearby.heard(from, n, identity.public_key, links, worth_dialing)) {
         live[lead.key].found("nearby");

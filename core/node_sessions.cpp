@@ -304,6 +304,9 @@ void Node::Impl::on_dial_failed(const asio::ip::tcp::endpoint& ep) {
         peer_changed(key);
         refresh_sessions();
     }
+    // A key never met (a nearby's hint that led nowhere) keeps no state here:
+    // a teller of made-up keys, session after session, must not grow it.
+    if (!presence->online(key) && !store->contact(key)) live.erase(key);
 }
 
 void Node::Impl::pass_gone(const PeerKey& key, const PeerKey& from) {

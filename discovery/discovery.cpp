@@ -201,11 +201,8 @@ struct Avahi {
         }
         report_resolving();
     }
-    // Says whether name is browsed on any interface, when that just changed.
-    void report_browsed(const std::string& name) {
-        const auto any = std::find_if(browsed.begin(), browsed.end(),
-                                      [&](const InstanceKey& k) { return k.service_name == name; });
-        if (callbacks.on_browsed) callbacks.on_browsed(name, any != browsed.end());
+    void report_browsed(const std::string& name, bool present) {
+        if (callbacks.on_browsed) callbacks.on_browsed(name, present);
     }
     void report_resolving() {
         if (queue.busy() == reported_busy) return;
@@ -262,7 +259,7 @@ struct Avahi {
         std::set<std::string> names;
         for (const auto& k : browsed) names.insert(k.service_name);
         browsed.clear();
-        for (const auto& name : names) report_browsed(name);
+        for (const auto& name : names) report_browsed(name, false);
         link_local.client_freed();
         report_domains();
     }
@@ -536,7 +533,7 @@ struct Avahi {
             entry->unconfirmed.erase(key);
             if (!wide_area && self->browsed.size() < kMaxResolvedInstances && self->browsed.insert(key).second &&
                 self->browsed_named(name) == 1)
-                self->report_browsed(name);
+                self->report_browsed(name, true);
             self->on_new_instance(avahi_service_browser_get_client(b), key);
             break;
         }
@@ -544,7 +541,7 @@ struct Avahi {
             self->on_removed_instance({name, interface, protocol, entry->domain});
             if (!wide_area && self->browsed.erase({name, interface, protocol, entry->domain}) != 0 &&
                 self->browsed_named(name) == 0)
-                self->report_browsed(name);
+                self->report_browsed(name, false);
             break;
         case AVAHI_BROWSER_FAILURE: {
             const int error = avahi_client_errno(avahi_service_browser_get_client(b));

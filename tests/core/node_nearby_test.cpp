@@ -140,3 +140,27 @@ TEST_CASE("nearby: only addresses on one of our links are told or dialed") {
     nearby.session_down(mallory);
     CHECK(nearby.heard(mallory, heard, own, links, [&](const core::PeerKey& k) { return k != bob; }).size() == 1);
 }
+
+TEST_CASE("node: a key a nearby names that answers nowhere leaves no trace in its peer list") {
+    asio::io_context io;
+    Running n(io);
+    Peer b(io, 47, "bob");
+    listen_nearby(b, "bob");
+    const auto node_key = connect(io, b, n);
+    std::uint16_t closed_port = 0;
+    {
+        asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
+        closed_port = a.local_endpoint().port();
+    }
+    core::PeerKey made_up{};
+    made_up.fill(0x6d);
+    b.transport->send(node_key, transport::Nearby{{{made_up, {loopback(closed_port)}}}});
+    b.say(node_key, 9, 1);  // its ack comes after the nearby is handled
+    REQUIRE(run_until(io, [&] { return b.unacked.empty(); }));
+    const auto listed = [&] {
+        const auto peers = n.node->peers();
+        return std::any_of(peers.begin(), peers.end(), [&](const core::PeerView& p) { return p.key == made_up; });
+    };
+    // Dialed, refused, forgotten: a teller of made-up keys cannot grow the node's state.
+    CHECK(run_until(io, [&] { return !listed(); }));
+}
