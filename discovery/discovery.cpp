@@ -584,6 +584,15 @@ struct Avahi {
                                                  queue.queued() >= kMaxResolvedInstances)
             return;
         if (has_twin(key)) {
+            // The IPv4 record goes first while its twin still waits its turn:
+            // an IPv6 link-local answer is good on this link only, so it
+            // would cost a second resolve (and a second dial) for the address
+            // a node can remember (resolve_callback).
+            if (key.protocol == AVAHI_PROTO_INET)
+                if (auto waiting = queue.replace_twin(key)) {
+                    twins_unresolved.insert(*waiting);
+                    return;
+                }
             twins_unresolved.insert(key);
             return;
         }

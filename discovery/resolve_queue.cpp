@@ -1,6 +1,7 @@
 #include "discovery/resolve_queue.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace hallway::discovery {
 
@@ -27,6 +28,15 @@ void move_named(std::vector<InstanceKey>& from, std::vector<InstanceKey>& to, co
 void ResolveQueue::add(const InstanceKey& key) {
     if (in_flight_.count(key) != 0 || contains(queued_, key) || contains(aside_, key)) return;
     queued_.push_back(key);
+}
+
+std::optional<InstanceKey> ResolveQueue::replace_twin(const InstanceKey& key) {
+    for (auto& q : queued_)
+        if (q.service_name == key.service_name && q.interface == key.interface && q.domain == key.domain &&
+            q.protocol != key.protocol) {
+            return std::exchange(q, key);
+        }
+    return std::nullopt;
 }
 
 void ResolveQueue::done(const InstanceKey& key) {

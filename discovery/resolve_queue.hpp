@@ -33,6 +33,10 @@ public:
     // more (false: two peers claim the name, or the claim was taken back):
     // back in the queue.
     void set_known(const std::string& service_name, bool known);
+    // key takes the place of a twin (same name, interface and domain, another
+    // protocol) that waits in the queue, which it returns; nothing when no
+    // twin waits there (one in flight or set aside keeps its place).
+    std::optional<InstanceKey> replace_twin(const InstanceKey& key);
     // The next record to resolve, now in flight; nullopt while the slots are
     // full or nothing waits.
     std::optional<InstanceKey> next();

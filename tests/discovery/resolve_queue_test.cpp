@@ -111,3 +111,25 @@ TEST_CASE("resolve queue: a record known by its peer's word is set aside, and ba
     q.done(local("claimed", 0));
     CHECK(q.queued() == 0);
 }
+
+TEST_CASE("resolve queue: a twin over another protocol takes the place of one that waits, not of one resolving") {
+    ResolveQueue q(1, 3);
+    q.add(local("a", 1));
+    q.add(local("b", 1));
+    const auto first = q.next();  // a or b, now resolving
+    REQUIRE(first);
+    const std::string waiting = first->service_name == "a" ? "b" : "a";
+    // The waiting one gives its place; the resolving one keeps it.
+    const auto displaced = q.replace_twin(local(waiting, 0));
+    REQUIRE(displaced);
+    CHECK(*displaced == local(waiting, 1));
+    CHECK_FALSE(q.replace_twin(local(first->service_name, 0)));
+    CHECK_FALSE(q.replace_twin(local("c", 0)));  // no twin at all
+    CHECK(q.queued() == 1);
+    q.done(*first);
+    CHECK(q.next() == local(waiting, 0));
+    // Set aside (known by its peer's word): it stays aside.
+    q.add(local("d", 1));
+    q.set_known("d", true);
+    CHECK_FALSE(q.replace_twin(local("d", 0)));
+}
