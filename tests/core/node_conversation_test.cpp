@@ -225,7 +225,10 @@ TEST_CASE("node: a peer typing is shown until its text, its off, or its session'
     Peer peer(io, 35, "peer");
     offer(peer, {"text", "typing"});
     const auto node_key = connect(io, peer, n);
-    const auto typing = [&] { return n.view(peer.key.public_key)->typing; };
+    const auto typing = [&] {  // the dialer is up before the node lists it
+        const auto v = n.view(peer.key.public_key);
+        return v && v->typing;
+    };
     const auto shown = [&] { return events.of<core::TypingChanged>().size(); };
 
     peer.transport->send(node_key, transport::Typing{true});

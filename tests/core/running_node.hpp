@@ -64,6 +64,11 @@ struct Running {
             if (p.key == key) return p;
         return std::nullopt;
     }
+    // False for a peer the node does not list, as for one it lists offline.
+    bool online(const transport::PeerKey& key) const {
+        const auto v = view(key);
+        return v && v->online;
+    }
 };
 
 
