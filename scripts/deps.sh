@@ -12,7 +12,7 @@ gui=(libimgui-dev libstb-dev libglfw3-dev libgl-dev libsystemd-dev fonts-dejavu-
 runtime=(avahi-daemon)
 tests=(doctest-dev avahi-utils dbus iproute2 procps xvfb xauth xdotool xclip x11-utils
        jq python3 clang libclang-rt-14-dev dpkg-dev lintian desktop-file-utils appstream man-db bash-completion libxml2-utils
-       nftables tcpdump dnsmasq-base libpurple-dev)
+       nftables tcpdump dnsmasq-base libpurple-dev strace)
 
 case "${1:-}" in
   run)  want=("${build[@]}" "${gui[@]}" "${runtime[@]}") ;;

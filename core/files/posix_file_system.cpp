@@ -113,7 +113,14 @@ public:
         }
         return WriteResult::ok;
     }
-    bool sync() override { return true; }
+    // The data itself must be on the disk before the file takes its final
+    // name and the sender forgets it: a power loss then loses nothing.
+    bool sync() override {
+        int rc;
+        do rc = ::fdatasync(fd_.get());
+        while (rc != 0 && errno == EINTR);
+        return rc == 0;
+    }
 
 private:
     Fd fd_;

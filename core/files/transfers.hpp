@@ -31,9 +31,6 @@ inline constexpr std::size_t kMaxPending = 16;
 inline constexpr std::size_t kMaxActivePerPeer = 4;
 // Chunks that fail their hash before the receiver gives up on the sender.
 inline constexpr std::uint64_t kMaxCorrupt = 8;
-// A file being received is fdatasync'ed after this many bytes (and before its
-// final hash): what a power loss can cost, not what a crash of the process can.
-inline constexpr std::uint64_t kSyncBytes = 64 * 1024 * 1024;
 // Small messages (accept, decline, cancel, pause, done) held per peer while
 // its files lane is down.
 inline constexpr std::size_t kMaxQueuedPerPeer = 64;

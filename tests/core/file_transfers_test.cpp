@@ -32,6 +32,8 @@ struct MemFs : FileSystem {
     std::uint64_t space = std::numeric_limits<std::uint64_t>::max();  // bytes it may still grow by
 
     std::set<std::string> failing;  // open, but every read fails
+    bool sync_fails = false;        // fdatasync reports an error (EIO)
+    unsigned syncs = 0;
 
     struct Reader : ReadFile {
         const Bytes& b;
@@ -59,6 +61,8 @@ struct MemFs : FileSystem {
             return WriteResult::ok;
         }
         bool sync() override {
+            ++fs.syncs;
+            if (fs.sync_fails) return false;
             fs.synced[path] = fs.files.at(path);
             return true;
         }
@@ -101,6 +105,10 @@ struct MemFs : FileSystem {
     bool rename_noreplace(const std::string& dir, const std::string& from_rel, const std::string& to_rel) override {
         const std::string from = at(dir, from_rel), to = at(dir, to_rel);
         if (files.count(to) || dirs.count(to) || !files.count(from)) return false;
+        // Named only once its bytes are on the disk: a power loss after the
+        // rename must not leave the final name without its data.
+        CHECK(synced.count(from));
+        CHECK(synced[from] == files[from]);
         files[to] = std::move(files[from]);
         synced[to] = files[to];
         files.erase(from);
@@ -663,6 +671,25 @@ TEST_CASE("file transfers: the receiver's last hash runs off the network thread,
     f.net.run();
     CHECK_FALSE(f.arrived());
     f.bob.run_later();
+    f.net.run();
+    CHECK(f.arrived());
+    CHECK(f.alice.count(Kind::done) == 1);
+}
+
+TEST_CASE("file transfers: a sync that fails before the final name pauses with a reason, and a resume completes") {
+    OneFile f(3, false);
+    f.bob.disk.sync_fails = true;
+    f.bob.accept(f.in);
+    f.net.run();
+    CHECK(f.bob.disk.syncs == 1);  // only the last one: nothing is synced on the way
+    REQUIRE(f.bob.last(Kind::paused));
+    CHECK(f.bob.last(Kind::paused)->reason.find("cannot write to /dl") != std::string::npos);
+    REQUIRE(f.alice.last(Kind::paused));
+    CHECK_FALSE(f.arrived());
+    CHECK(f.bob.disk.parts() == 1);  // kept for the resume
+    f.bob.disk.sync_fails = false;
+    std::string error;
+    REQUIRE_MESSAGE(f.bob.t->resume(f.in, error), error);
     f.net.run();
     CHECK(f.arrived());
     CHECK(f.alice.count(Kind::done) == 1);

@@ -56,12 +56,39 @@ done
 [ "$(state_in bob "$ID")" = done ] || fail "folder: bob's side is not done"
 
 # 20 MiB, absolute path, plain output (not a terminal: a few lines, no bar).
+# strace watches bob meanwhile: the .part's data must reach the disk
+# (fdatasync) before it takes its final name, or a power loss just after the
+# sender forgot the transfer would leave a named file without its bytes.
+strace -f -qq -y -e trace=fdatasync,rename,renameat,renameat2,linkat -o "$E2E_DIR/bob.strace" \
+    -p "${NODE_PID[bob]}" 2>"$E2E_DIR/strace.err" &
+strace_pid=$!
+E2E_PIDS+=($strace_pid)
+# Attached: every thread of bob's has a tracer (or strace gave up).
+traced() {
+    kill -0 $strace_pid 2>/dev/null || return 0
+    ! grep -q '^TracerPid:[[:space:]]*0$' /proc/"${NODE_PID[bob]}"/task/*/status
+}
+wait_for 5 "strace attaches to bob" traced
+watching=1
+if ! kill -0 $strace_pid 2>/dev/null; then
+    # Root may always trace; a user only where ptrace_scope allows a sibling.
+    [ "$(id -u)" -ne 0 ] || fail "strace could not attach to bob: $(cat "$E2E_DIR/strace.err")"
+    note "skipped the fdatasync check: strace cannot attach here without root ($(cat "$E2E_DIR/strace.err"))"
+    watching=0
+fi
 send_and_answer accept "$out/big.bin"
 [ $SEND_RC -eq 0 ] || fail "big: send-file exited $SEND_RC: $(cat "$SEND_OUT.err")"
 grep -q "delivered to bob" "$SEND_OUT" || fail "big: no 'delivered' line: $(cat "$SEND_OUT")"
 [ "$(wc -l <"$SEND_OUT")" -le 8 ] || fail "big: too many lines for a pipe: $(cat "$SEND_OUT")"
 folder=$(hw bob files --json | jq -r --argjson id "$ID" '.[] | select(.id == $id) | .folder')
 cmp "$out/big.bin" "$folder/big.bin" || fail "big: bytes differ"
+if [ $watching = 1 ]; then
+    kill $strace_pid; wait $strace_pid 2>/dev/null || true
+    synced=$(grep -n 'fdatasync(.*big\.bin\.part>) = 0' "$E2E_DIR/bob.strace" | head -n1 | cut -d: -f1 || true)
+    renamed=$(grep -n '"big\.bin\.part", .*"big\.bin".*= 0$' "$E2E_DIR/bob.strace" | head -n1 | cut -d: -f1 || true)
+    [ -n "$synced" ] && [ -n "$renamed" ] && [ "$synced" -lt "$renamed" ] \
+        || fail "big: the .part was not fdatasync'ed before its rename: $(cat "$E2E_DIR/bob.strace")"
+fi
 
 # Declined: send-file fails with the reason; nothing is written.
 before=$(find "$inbox" | wc -l)
