@@ -194,6 +194,16 @@ def cpu_seconds(pid):
     return total / 1e9
 
 
+def machine_busy_seconds():
+    """CPU time the whole machine spent not idle, summed over its cores: the
+    kernel's share of a transfer (TCP over veth, the page cache) shows here
+    and in no process's counters."""
+    with open("/proc/stat") as f:
+        ticks = [int(x) for x in f.readline().split()[1:9]]
+    idle, iowait = ticks[3], ticks[4]
+    return (sum(ticks) - idle - iowait) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mib(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
