@@ -348,7 +348,7 @@ std::unique_ptr<Store> Store::open(const std::string& path, StoreError& err, std
     // commits on power loss). Neither pragma writes the file.
     std::int64_t ignored = 0;
     const std::string size_limit = "PRAGMA journal_size_limit = " + std::to_string(kWalSizeLimitBytes);
-    rc = sqlite3_exec(db, "PRAGMA synchronous = NORMAL", nullptr, nullptr, nullptr);
+    rc = sqlite3_exec(db, "PRAGMA synchronous = FULL", nullptr, nullptr, nullptr);
     if (rc == SQLITE_OK) rc = query_int(db, size_limit.c_str(), ignored);
     if (rc != SQLITE_OK) return failed(from_sqlite_open_error(rc));
 

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <array>
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -1170,6 +1171,83 @@ TEST_CASE("store: a transfer saved inside a batch is written with it, or not at 
         CHECK(batch.commit() == StoreError::ok);
     }
     CHECK(store->transfers().size() == 1);
+}
+
+// The default VFS with every xSync counted: what a power loss would keep.
+class SyncCountingVfs {
+public:
+    SyncCountingVfs() {
+        current_ = this;
+        real_ = sqlite3_vfs_find(nullptr);
+        REQUIRE(real_);
+        vfs_ = *real_;
+        vfs_.zName = "hallway-test-sync-counting";
+        vfs_.xOpen = &SyncCountingVfs::open;
+        REQUIRE(sqlite3_vfs_register(&vfs_, 1) == SQLITE_OK);
+    }
+    ~SyncCountingVfs() {
+        sqlite3_vfs_unregister(&vfs_);
+        sqlite3_vfs_register(real_, 1);
+        current_ = nullptr;
+    }
+    int syncs = 0;
+
+private:
+    // The real file, its methods swapped for a copy whose xSync counts first.
+    // The unix VFS gives a database and its journals different methods.
+    struct Methods {
+        const sqlite3_io_methods* real = nullptr;
+        sqlite3_io_methods counting{};
+    };
+    static int open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, int* out_flags) {
+        SyncCountingVfs& self = *current_;
+        const int rc = self.real_->xOpen(self.real_, name, file, flags, out_flags);
+        if (rc != SQLITE_OK || !file->pMethods) return rc;
+        auto m = std::find_if(self.methods_.begin(), self.methods_.end(),
+                              [&](const Methods& m) { return !m.real || m.real == file->pMethods; });
+        REQUIRE(m != self.methods_.end());
+        if (!m->real) {
+            m->real = file->pMethods;
+            m->counting = *file->pMethods;
+            m->counting.xSync = &SyncCountingVfs::sync;
+        }
+        file->pMethods = &m->counting;
+        return rc;
+    }
+    static int sync(sqlite3_file* file, int flags) {
+        SyncCountingVfs& self = *current_;
+        ++self.syncs;
+        for (const Methods& m : self.methods_)
+            if (file->pMethods == &m.counting) return m.real->xSync(file, flags);
+        return SQLITE_IOERR_FSYNC;
+    }
+    static inline SyncCountingVfs* current_ = nullptr;
+    sqlite3_vfs* real_ = nullptr;
+    sqlite3_vfs vfs_{};
+    std::array<Methods, 4> methods_{};
+};
+
+TEST_CASE("store: every message commit is synced to disk, before and after a transfer's unsynced progress") {
+    SyncCountingVfs vfs;
+    TempDir dir;
+    auto store = open_ok(dir / "hallway.db");
+    const PeerKey bob = peer_key(2);
+    bool inserted = false;
+    auto syncs_of = [&](auto&& write) {
+        vfs.syncs = 0;
+        CHECK(write() == StoreError::ok);
+        return vfs.syncs;
+    };
+    // Several: SQLite syncs a new WAL's header even when it syncs no commit.
+    for (std::uint32_t n = 1; n <= 3; ++n) {
+        CAPTURE(n);
+        CHECK(syncs_of([&] { return store->add_outgoing(text(n, bob, "sent before any transfer")); }) >= 1);
+        CHECK(syncs_of([&] { return store->add_incoming(incoming(n, bob, "acknowledged once durable"), inserted); }) >= 1);
+    }
+    // A transfer's progress is the one write that skips the sync (PROTOCOL §12.3).
+    CHECK(syncs_of([&] { return store->save_transfer(incoming_transfer(1), 1000); }) == 0);
+    CHECK(syncs_of([&] { return store->save_transfer(incoming_transfer(1), 1001); }) == 0);
+    CHECK(syncs_of([&] { return store->add_incoming(incoming(9, bob, "after the transfer's save"), inserted); }) >= 1);
 }
 
 TEST_CASE("store: a contact's files capability and auto-accept") {
