@@ -15,9 +15,11 @@ struct Transfers::In {
     struct File {
         std::string target;              // under dir
         std::optional<ReceiveState> rs;  // files only
-        std::unique_ptr<PartFile> part;  // open while the file arrives
+        std::shared_ptr<PartFile> part;  // open while the file arrives
         Bytes bitmap;                    // rs->save() at the last save
         std::size_t unsaved = 0;         // chunks written since the last save
+        // The bytes written since the last write-back: [dirty_from, dirty_to).
+        std::uint64_t dirty_from = UINT64_MAX, dirty_to = 0;
         bool verifying = false;          // complete; synced (and hashed again) in background
         // Chunks of it were written by an earlier run: its saves may name
         // chunks a power loss took, so the whole file is hashed again.
@@ -573,8 +575,10 @@ void Transfers::pull(In& t) {
 // fdatasync'ed on the way, only each file before its final name (verify):
 // a sync forces a journal commit that every fsync of the message store then
 // waits behind (texts during a transfer: p99 47-91 ms with a sync every
-// 64 MiB, 16-17 ms without, scripts/bench_files), and the kernel writes the
-// data back within 30 s anyway. A power loss may leave saved chunks
+// 64 MiB, 16-17 ms without, scripts/bench_files). The window is written
+// back in background instead, which commits nothing: otherwise a 1 GiB file
+// is still all in the page cache at its final sync, and the texts committed
+// during that sync wait for all of it. A power loss may leave saved chunks
 // unwritten: a restored file is hashed whole before its rename, and what is
 // wrong is fetched again.
 void Transfers::checkpoint(In& t) {
@@ -582,6 +586,12 @@ void Transfers::checkpoint(In& t) {
         if (!f.part || f.unsaved == 0) continue;
         f.unsaved = 0;
         f.bitmap = f.rs->save();
+        if (f.dirty_to > f.dirty_from)
+            port_.background([part = f.part, from = f.dirty_from,
+                              to = f.dirty_to] { part->write_back(from, to - from); },
+                             [] {});
+        f.dirty_from = UINT64_MAX;
+        f.dirty_to = 0;
     }
     persist(t);
     emit(Kind::progress, t.handle, t.peer, Direction::in);
@@ -702,6 +712,8 @@ void Transfers::on_chunk(const PeerKey& from, const ChunkView& m) {
         return pause(*t, "cannot write to " + t->dir);
     }
     f.rs->commit(m.index);
+    f.dirty_from = std::min(f.dirty_from, m.index * t->offer.chunk_size);
+    f.dirty_to = std::max(f.dirty_to, m.index * t->offer.chunk_size + m.data.size());
     if (++f.unsaved >= kDefaultWindow || f.rs->complete()) {
         checkpoint(*t);
         if (t->state != State::active) return;

@@ -56,6 +56,11 @@ class PartFile {
 public:
     virtual ~PartFile() = default;
     virtual WriteResult write(std::uint64_t offset, std::span<const std::uint8_t> data) = 0;
+    // Writes the range's pages to the disk now and waits for them
+    // (sync_file_range): no metadata, no cache flush, so nothing durable; it
+    // keeps the dirty data small so that sync() has little left to write.
+    // Errors are left for sync() to report.
+    virtual void write_back(std::uint64_t offset, std::uint64_t length) = 0;
     virtual bool sync() = 0;  // fdatasync
 };
 
