@@ -10,6 +10,7 @@
 // Usage: transport_bench [--mib 256] [--netns-a NS --netns-b NS --addr-b IP] [--json]
 //                        [--node HOST:PORT --count N --window W] [--transfer-only]
 // --transfer-only: just (a)'s session part, e.g. under perf record.
+#include "bench/one_core_speed.hpp"
 #include "transport/session.hpp"
 #include "transport/transport.hpp"
 #include "transport/wire.hpp"
@@ -171,24 +172,6 @@ double tcp_throughput(std::size_t mib) {
     for (std::size_t done = 0; done < total; done += chunk.size()) asio::write(c, asio::buffer(chunk));
     reader.join();
     return static_cast<double>(mib) / seconds_since(t0);
-}
-
-double aead_throughput() {
-    std::vector<std::uint8_t> msg(65519, 0x11), out(msg.size() + 16);
-    std::array<std::uint8_t, 32> key{};
-    std::array<std::uint8_t, 12> nonce{};
-    const auto t0 = Clock::now();
-    std::size_t bytes = 0;
-    while (seconds_since(t0) < 1.0) {
-        for (int i = 0; i < 64; ++i) {
-            unsigned long long n = 0;
-            crypto_aead_chacha20poly1305_ietf_encrypt(out.data(), &n, msg.data(), msg.size(), nullptr, 0, nullptr,
-                                                      nonce.data(), key.data());
-            nonce[0]++;
-            bytes += msg.size();
-        }
-    }
-    return static_cast<double>(bytes) / (1024.0 * 1024.0) / seconds_since(t0);
 }
 
 struct Percentiles {
@@ -381,7 +364,7 @@ int main(int argc, char** argv) {
         return 0;
     }
     const double t_tp = tcp_throughput(mib);
-    const double aead = aead_throughput();
+    const double aead = bench::aead_mib_per_second();
     const auto s_rtt = session_rtt();
     const std::size_t small_frame = 2 + 16 + 1 + encode(Text{id_of(0), 0, kSmallBody}).size();
     const auto t_rtt = tcp_rtt(small_frame);
