@@ -116,10 +116,9 @@ public:
     void write_back(std::uint64_t offset, std::uint64_t length) override {
         constexpr unsigned kWriteAndWait =
             SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER;
-        while (::sync_file_range(fd_.get(), static_cast<off_t>(offset), static_cast<off_t>(length), kWriteAndWait) !=
-                   0 &&
-               errno == EINTR) {
-        }
+        int rc;
+        do rc = ::sync_file_range(fd_.get(), static_cast<off_t>(offset), static_cast<off_t>(length), kWriteAndWait);
+        while (rc != 0 && errno == EINTR);
     }
     // The data itself must be on the disk before the file takes its final
     // name and the sender forgets it: a power loss then loses nothing.
