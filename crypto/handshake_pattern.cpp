@@ -9,7 +9,11 @@ namespace hallway::crypto::detail {
 namespace {
 
 constexpr std::string_view kPrefix = "Noise_";
-constexpr std::string_view kSuite = "_25519_ChaChaPoly_BLAKE2b";
+constexpr std::string_view kDh = "_25519_";
+constexpr std::string_view kHash = "_BLAKE2b";
+constexpr std::array<std::pair<std::string_view, Cipher>, 2> kCiphers{{
+    {"ChaChaPoly", Cipher::chachapoly}, {"AESGCM", Cipher::aesgcm},
+}};
 constexpr std::string_view kPskModifier = "psk";
 
 struct NamedPattern {
@@ -113,8 +117,13 @@ void insert_psk(std::size_t n, HandshakePattern& pattern) {
 }  // namespace
 
 std::optional<HandshakePattern> parse_protocol_name(std::string_view protocol_name) {
-    if (!protocol_name.starts_with(kPrefix) || !protocol_name.ends_with(kSuite)) return std::nullopt;
-    std::string_view name = protocol_name.substr(kPrefix.size(), protocol_name.size() - kPrefix.size() - kSuite.size());
+    if (!protocol_name.starts_with(kPrefix) || !protocol_name.ends_with(kHash)) return std::nullopt;
+    std::string_view name = protocol_name.substr(kPrefix.size(), protocol_name.size() - kPrefix.size() - kHash.size());
+    const auto cipher = std::find_if(kCiphers.begin(), kCiphers.end(), [&](const auto& c) {
+        return name.ends_with(c.first) && name.substr(0, name.size() - c.first.size()).ends_with(kDh);
+    });
+    if (cipher == kCiphers.end()) return std::nullopt;
+    name.remove_suffix(cipher->first.size() + kDh.size());
 
     const std::size_t modifiers_at = std::min(name.find(kPskModifier), name.size());
     const std::string_view base = name.substr(0, modifiers_at);
@@ -136,6 +145,7 @@ std::optional<HandshakePattern> parse_protocol_name(std::string_view protocol_na
         modifiers = plus == std::string_view::npos ? std::string_view{} : modifiers.substr(plus + 1);
         if (plus != std::string_view::npos && modifiers.empty()) return std::nullopt;  // trailing '+'
     }
+    pattern->cipher = cipher->second;
     return pattern;
 }
 

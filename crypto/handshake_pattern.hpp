@@ -23,9 +23,10 @@ struct HandshakePattern {
     bool responder_static_known = false;
     std::vector<MessagePattern> messages;      // psk tokens already inserted
     std::size_t psk_count = 0;                 // psk tokens, i.e. psks the caller must give
+    Cipher cipher = Cipher::chachapoly;        // the suite's AEAD
 };
 
-// Parses "Noise_<pattern>[psk modifiers]_25519_ChaChaPoly_BLAKE2b". nullopt
+// Parses "Noise_<pattern>[psk modifiers]_25519_{ChaChaPoly,AESGCM}_BLAKE2b". nullopt
 // for another suite, an unknown pattern, or a modifier other than pskN with
 // N <= number of messages, in ascending order.
 std::optional<HandshakePattern> parse_protocol_name(std::string_view protocol_name);

@@ -53,10 +53,14 @@ namespace {
 // The maximum nonce is reserved for rekey (§5.1, §11.3).
 constexpr std::uint64_t kMaxNonce = std::numeric_limits<std::uint64_t>::max();
 
-// ChaChaPoly nonce (§12.3): 32 bits of zeros, then n little-endian.
-[[maybe_unused]] std::array<std::uint8_t, crypto_aead_chacha20poly1305_ietf_NPUBBYTES> aead_nonce(std::uint64_t n) {
-    std::array<std::uint8_t, crypto_aead_chacha20poly1305_ietf_NPUBBYTES> nonce{};
-    for (std::size_t i = 0; i < 8; ++i) nonce[4 + i] = static_cast<std::uint8_t>(n >> (8 * i));
+// Both nonces are 12 bytes: 32 bits of zeros, then n, little-endian for
+// ChaChaPoly (§12.3) and big-endian for AESGCM (§12.2).
+static_assert(crypto_aead_chacha20poly1305_ietf_NPUBBYTES == crypto_aead_aes256gcm_NPUBBYTES);
+using Nonce = std::array<std::uint8_t, crypto_aead_aes256gcm_NPUBBYTES>;
+[[maybe_unused]] Nonce aead_nonce(Cipher cipher, std::uint64_t n) {
+    Nonce nonce{};
+    for (std::size_t i = 0; i < 8; ++i)
+        nonce[cipher == Cipher::chachapoly ? 4 + i : 11 - i] = static_cast<std::uint8_t>(n >> (8 * i));
     return nonce;
 }
 
@@ -68,33 +72,50 @@ constexpr std::uint64_t kMaxNonce = std::numeric_limits<std::uint64_t>::max();
 #error "HALLWAY_FUZZ_NO_AEAD disables all authentication and confidentiality: fuzz builds only"
 #endif
 #warning "HALLWAY_FUZZ_NO_AEAD: this build has NO encryption and NO authentication (fuzzing only)"
-void aead_encrypt(const Secret<kKeyLen>&, std::uint64_t, std::span<const std::uint8_t>,
+void aead_encrypt(Cipher, const Secret<kKeyLen>&, std::uint64_t, std::span<const std::uint8_t>,
                   std::span<const std::uint8_t> plaintext, std::uint8_t* out) {
     // in place: may overlap. An empty plaintext may come with null pointers.
     if (!plaintext.empty()) std::memmove(out, plaintext.data(), plaintext.size());
     std::fill(out + plaintext.size(), out + plaintext.size() + kTagLen, std::uint8_t{0});
 }
-bool aead_decrypt(const Secret<kKeyLen>&, std::uint64_t, std::span<const std::uint8_t>,
+bool aead_decrypt(Cipher, const Secret<kKeyLen>&, std::uint64_t, std::span<const std::uint8_t>,
                   std::span<const std::uint8_t> ciphertext, std::uint8_t* out) {
     if (ciphertext.size() > kTagLen) std::memmove(out, ciphertext.data(), ciphertext.size() - kTagLen);
     return true;
 }
 #else
-void aead_encrypt(const Secret<kKeyLen>& k, std::uint64_t n, std::span<const std::uint8_t> ad,
+// AES-256-GCM takes the key itself, not a precomputed state: expanding it costs
+// well under 1 % of a 64 KiB message, and CipherState stays a plain value.
+void aead_encrypt(Cipher cipher, const Secret<kKeyLen>& k, std::uint64_t n, std::span<const std::uint8_t> ad,
                   std::span<const std::uint8_t> plaintext, std::uint8_t* out) {
-    const auto nonce = aead_nonce(n);
-    crypto_aead_chacha20poly1305_ietf_encrypt(out, nullptr, plaintext.data(), plaintext.size(), ad.data(), ad.size(),
-                                              nullptr, nonce.data(), k.data());
+    const auto nonce = aead_nonce(cipher, n);
+    const auto encrypt = cipher == Cipher::aesgcm ? crypto_aead_aes256gcm_encrypt
+                                                  : crypto_aead_chacha20poly1305_ietf_encrypt;
+    encrypt(out, nullptr, plaintext.data(), plaintext.size(), ad.data(), ad.size(), nullptr, nonce.data(), k.data());
 }
 // ciphertext includes the tag; out receives ciphertext.size() - kTagLen bytes. false: tag mismatch.
-bool aead_decrypt(const Secret<kKeyLen>& k, std::uint64_t n, std::span<const std::uint8_t> ad,
+bool aead_decrypt(Cipher cipher, const Secret<kKeyLen>& k, std::uint64_t n, std::span<const std::uint8_t> ad,
                   std::span<const std::uint8_t> ciphertext, std::uint8_t* out) {
-    const auto nonce = aead_nonce(n);
-    return crypto_aead_chacha20poly1305_ietf_decrypt(out, nullptr, nullptr, ciphertext.data(), ciphertext.size(),
-                                                     ad.data(), ad.size(), nonce.data(), k.data()) == 0;
+    const auto nonce = aead_nonce(cipher, n);
+    const auto decrypt = cipher == Cipher::aesgcm ? crypto_aead_aes256gcm_decrypt
+                                                  : crypto_aead_chacha20poly1305_ietf_decrypt;
+    return decrypt(out, nullptr, nullptr, ciphertext.data(), ciphertext.size(), ad.data(), ad.size(), nonce.data(),
+                   k.data()) == 0;
 }
 #endif
 }  // namespace
+
+bool cipher_available(Cipher cipher) {
+    detail::ensure_sodium();
+    return cipher == Cipher::chachapoly || crypto_aead_aes256gcm_is_available() == 1;
+}
+
+NoiseError CipherState::switch_cipher(Cipher cipher) {
+    if (!has_key_ || n_ != 0) return NoiseError::wrong_state;
+    if (!cipher_available(cipher)) return NoiseError::bad_protocol_name;
+    cipher_ = cipher;
+    return NoiseError::ok;
+}
 
 void CipherState::initialize_key(std::span<const std::uint8_t, kKeyLen> key) {
     detail::ensure_sodium();
@@ -128,7 +149,7 @@ NoiseError CipherState::encrypt_with_ad(std::span<const std::uint8_t> ad, std::s
     }
     const std::size_t start = out.size();
     out.resize(start + plaintext.size() + kTagLen);
-    aead_encrypt(k_, n_, ad, plaintext, out.data() + start);
+    aead_encrypt(cipher_, k_, n_, ad, plaintext, out.data() + start);
     ++n_;
     return NoiseError::ok;
 }
@@ -139,7 +160,7 @@ NoiseError CipherState::encrypt_in_place(std::span<const std::uint8_t> ad, std::
     const auto plaintext = message.first(message.size() - tag);
     if (auto err = check_encrypt(plaintext.size()); err != NoiseError::ok) return err;
     if (!has_key_) return NoiseError::ok;
-    aead_encrypt(k_, n_, ad, plaintext, message.data());  // libsodium allows exact overlap
+    aead_encrypt(cipher_, k_, n_, ad, plaintext, message.data());  // libsodium allows exact overlap
     ++n_;
     return NoiseError::ok;
 }
@@ -153,7 +174,7 @@ NoiseError CipherState::decrypt_with_ad(std::span<const std::uint8_t> ad, std::s
     }
     const std::size_t start = out.size();
     out.resize(start + ciphertext.size() - kTagLen);
-    if (!aead_decrypt(k_, n_, ad, ciphertext, out.data() + start)) {
+    if (!aead_decrypt(cipher_, k_, n_, ad, ciphertext, out.data() + start)) {
         out.resize(start);
         return NoiseError::decrypt_failed;
     }
@@ -165,7 +186,7 @@ NoiseError CipherState::decrypt_in_place(std::span<const std::uint8_t> ad, std::
     if (auto err = check_decrypt(message.size()); err != NoiseError::ok) return err;
     if (!has_key_) return NoiseError::ok;
     // libsodium allows exact overlap; on a bad tag it wipes the output.
-    if (!aead_decrypt(k_, n_, ad, message, message.data())) return NoiseError::decrypt_failed;
+    if (!aead_decrypt(cipher_, k_, n_, ad, message, message.data())) return NoiseError::decrypt_failed;
     ++n_;
     return NoiseError::ok;
 }
@@ -174,7 +195,7 @@ void CipherState::rekey() {
     if (!has_key_) return;
     const std::array<std::uint8_t, kKeyLen> zeros{};
     Secret<kKeyLen + kTagLen> ciphertext;
-    aead_encrypt(k_, kMaxNonce, {}, zeros, ciphertext.data());
+    aead_encrypt(cipher_, k_, kMaxNonce, {}, zeros, ciphertext.data());
     k_ = Secret<kKeyLen>(ciphertext.span().first<kKeyLen>());
 }
 
@@ -253,11 +274,11 @@ struct HandshakeState::Impl {
           fixed_e(std::move(config.e)),
           psks(std::move(config.psks)),
           rng(std::move(config.rng)),
-          progress{detail::SymmetricState(config.protocol_name), std::nullopt, std::nullopt, config.rs, 0} {}
+          progress{detail::SymmetricState(config.protocol_name, pattern.cipher), std::nullopt, std::nullopt, config.rs, 0} {}
 
     void fail() {
         failed = true;
-        progress = Progress{detail::SymmetricState(""), std::nullopt, std::nullopt, std::nullopt, 0};
+        progress = Progress{detail::SymmetricState("", pattern.cipher), std::nullopt, std::nullopt, std::nullopt, 0};
         s.reset();
         fixed_e.reset();
         psks.clear();
@@ -347,7 +368,7 @@ struct HandshakeState::Impl {
 std::unique_ptr<HandshakeState> HandshakeState::create(HandshakeConfig config, NoiseError& err) {
     detail::ensure_sodium();
     std::optional<detail::HandshakePattern> pattern = detail::parse_protocol_name(config.protocol_name);
-    if (!pattern) {
+    if (!pattern || !cipher_available(pattern->cipher)) {
         err = NoiseError::bad_protocol_name;
         return nullptr;
     }

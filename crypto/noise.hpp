@@ -1,6 +1,6 @@
 #pragma once
-// The Noise Protocol Framework (revision 34) for the suite
-// 25519_ChaChaPoly_BLAKE2b, as a pure state machine: bytes in, bytes out, no
+// The Noise Protocol Framework (revision 34) for the suites
+// 25519_ChaChaPoly_BLAKE2b and 25519_AESGCM_BLAKE2b, as a pure state machine: bytes in, bytes out, no
 // sockets, clocks or threads. Any handshake pattern of the spec (fundamental,
 // one-way, deferred, psk modifiers) is interpreted from its protocol name.
 // All types are single-threaded; move them between threads only whole.
@@ -21,7 +21,7 @@ namespace hallway::crypto {
 
 inline constexpr std::size_t kDhLen = 32;       // X25519
 inline constexpr std::size_t kHashLen = 64;     // BLAKE2b-512
-inline constexpr std::size_t kKeyLen = 32;      // ChaCha20-Poly1305
+inline constexpr std::size_t kKeyLen = 32;      // ChaCha20-Poly1305 and AES-256-GCM
 inline constexpr std::size_t kTagLen = 16;
 inline constexpr std::size_t kMaxNoiseMessage = 65535;  // spec §3
 
@@ -29,7 +29,8 @@ using PublicKey = std::array<std::uint8_t, kDhLen>;
 
 enum class NoiseError {
     ok,
-    bad_protocol_name,   // not Noise_<pattern>_25519_ChaChaPoly_BLAKE2b or unknown pattern
+    bad_protocol_name,   // not Noise_<pattern>_25519_{ChaChaPoly,AESGCM}_BLAKE2b, unknown pattern,
+                         // or AESGCM where this CPU cannot run it (cipher_available)
     missing_key,         // the pattern needs s, rs or a psk that was not given (psks: fewer than its modifiers)
     wrong_state,         // write when it is the peer's turn, split before the end, use after failure
     message_too_short,   // truncated handshake or transport message
@@ -49,12 +50,23 @@ struct KeyPair {
     static KeyPair from_private(std::span<const std::uint8_t, kDhLen> private_key);
 };
 
+// The AEAD of a CipherState (Noise §12.3 ChaChaPoly, §12.2 AESGCM).
+enum class Cipher : std::uint8_t { chachapoly, aesgcm };
+// libsodium runs AES-256-GCM only on its hardware path (AES-NI and CLMUL).
+bool cipher_available(Cipher cipher);
+
 // Noise §5.1.
 class CipherState {
 public:
     CipherState() = default;
+    explicit CipherState(Cipher cipher) : cipher_(cipher) {}
     void initialize_key(std::span<const std::uint8_t, kKeyLen> key);
     bool has_key() const { return has_key_; }
+    Cipher cipher() const { return cipher_; }
+    // The same key and nonce under another AEAD, for Hallway's transport cipher
+    // (docs/PROTOCOL.md §4.2): only with a key and before its first message
+    // (nonce 0), else wrong_state; bad_protocol_name when this CPU cannot run it.
+    NoiseError switch_cipher(Cipher cipher);
     void set_nonce(std::uint64_t n) { n_ = n; }
     std::uint64_t nonce() const { return n_; }
 
@@ -84,6 +96,7 @@ private:
     NoiseError check_decrypt(std::size_t ciphertext_len) const;
 
     Secret<kKeyLen> k_;
+    Cipher cipher_ = Cipher::chachapoly;
     bool has_key_ = false;
     std::uint64_t n_ = 0;
 };

@@ -13,7 +13,7 @@ std::span<const std::uint8_t, kKeyLen> truncate_to_key(const Secret<kHashLen>& o
 }
 }  // namespace
 
-SymmetricState::SymmetricState(std::string_view protocol_name) {
+SymmetricState::SymmetricState(std::string_view protocol_name, Cipher cipher) : cipher_(cipher) {
     const auto* name = reinterpret_cast<const std::uint8_t*>(protocol_name.data());
     if (protocol_name.size() <= kHashLen)
         std::copy(name, name + protocol_name.size(), h_.data());  // the rest stays zero
@@ -59,6 +59,8 @@ NoiseError SymmetricState::decrypt_and_hash(std::span<const std::uint8_t> cipher
 void SymmetricState::split(CipherState& c1, CipherState& c2) const {
     std::array<Secret<kHashLen>, 2> out;
     hkdf(ck_.span(), {}, out);
+    c1 = CipherState(cipher_.cipher());
+    c2 = CipherState(cipher_.cipher());
     c1.initialize_key(truncate_to_key(out[0]));
     c2.initialize_key(truncate_to_key(out[1]));
 }

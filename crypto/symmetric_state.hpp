@@ -6,8 +6,8 @@ namespace hallway::crypto::detail {
 
 class SymmetricState {
 public:
-    // InitializeSymmetric(protocol_name).
-    explicit SymmetricState(std::string_view protocol_name);
+    // InitializeSymmetric(protocol_name); cipher is the name's AEAD.
+    SymmetricState(std::string_view protocol_name, Cipher cipher);
 
     void mix_key(std::span<const std::uint8_t> input_key_material);
     void mix_hash(std::span<const std::uint8_t> data);

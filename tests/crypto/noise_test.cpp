@@ -431,6 +431,69 @@ TEST_CASE("rekey replaces k with the first 32 bytes of ENCRYPT(k, 2^64-1, empty,
     CHECK(actual == expected);
 }
 
+TEST_CASE("AESGCM encrypts with AES-256-GCM under the nonce 4 zero bytes then n big-endian") {
+    if (!cipher_available(Cipher::aesgcm)) {
+        MESSAGE("skipped: this CPU has no AES-NI/CLMUL, so libsodium offers no AES-256-GCM");
+        return;
+    }
+    std::array<std::uint8_t, kKeyLen> key;
+    for (std::size_t i = 0; i < key.size(); ++i) key[i] = static_cast<std::uint8_t>(i * 5 + 1);
+    CipherState cipher(Cipher::aesgcm);
+    cipher.initialize_key(key);
+    cipher.set_nonce(0x0102030405060708);
+    const std::vector<std::uint8_t> plaintext = bytes("big-endian");
+    std::vector<std::uint8_t> actual;
+    REQUIRE(cipher.encrypt_with_ad(bytes("ad"), plaintext, actual) == NoiseError::ok);
+
+    const std::array<std::uint8_t, crypto_aead_aes256gcm_NPUBBYTES> nonce{0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8};
+    const std::vector<std::uint8_t> ad = bytes("ad");
+    std::vector<std::uint8_t> expected(plaintext.size() + kTagLen);
+    REQUIRE(crypto_aead_aes256gcm_encrypt(expected.data(), nullptr, plaintext.data(), plaintext.size(), ad.data(),
+                                          ad.size(), nullptr, nonce.data(), key.data()) == 0);
+    CHECK(actual == expected);
+}
+
+TEST_CASE("switch_cipher moves a fresh transport key to AESGCM, and only a fresh one") {
+    if (!cipher_available(Cipher::aesgcm)) {
+        MESSAGE("skipped: this CPU has no AES-NI/CLMUL, so libsodium offers no AES-256-GCM");
+        return;
+    }
+    Session chacha = xx_session(), aes = xx_session();  // same keys: same seeds
+    REQUIRE(aes.initiator_send.switch_cipher(Cipher::aesgcm) == NoiseError::ok);
+    REQUIRE(aes.responder_receive.switch_cipher(Cipher::aesgcm) == NoiseError::ok);
+    CHECK(aes.initiator_send.cipher() == Cipher::aesgcm);
+
+    std::vector<std::uint8_t> under_aes, under_chacha, out;
+    REQUIRE(aes.initiator_send.encrypt_with_ad({}, bytes("same key"), under_aes) == NoiseError::ok);
+    REQUIRE(chacha.initiator_send.encrypt_with_ad({}, bytes("same key"), under_chacha) == NoiseError::ok);
+    CHECK(under_aes != under_chacha);
+    CHECK(chacha.responder_receive.decrypt_with_ad({}, under_aes, out) == NoiseError::decrypt_failed);
+    REQUIRE(aes.responder_receive.decrypt_with_ad({}, under_aes, out) == NoiseError::ok);
+    CHECK(out == bytes("same key"));
+
+    // After a message, and without a key, the cipher is fixed.
+    CHECK(aes.initiator_send.switch_cipher(Cipher::chachapoly) == NoiseError::wrong_state);
+    CHECK(aes.responder_receive.switch_cipher(Cipher::chachapoly) == NoiseError::wrong_state);
+    CipherState unkeyed;
+    CHECK(unkeyed.switch_cipher(Cipher::aesgcm) == NoiseError::wrong_state);
+    CHECK(aes.initiator_send.cipher() == Cipher::aesgcm);
+}
+
+TEST_CASE("protocol names with AESGCM are Noise suites, other ciphers are not") {
+    HandshakeConfig config = xx_config(Role::initiator, 1);
+    config.protocol_name = "Noise_XX_25519_AESGCM_BLAKE2b";
+    NoiseError err = NoiseError::ok;
+    const bool created = HandshakeState::create(config, err) != nullptr;
+    CHECK(created == cipher_available(Cipher::aesgcm));
+    for (const char* name : {"Noise_XX_25519_AESGCM_SHA256", "Noise_XX_25519_AES_BLAKE2b", "Noise_XX_448_AESGCM_BLAKE2b",
+                             "Noise_XX_25519AESGCM_BLAKE2b", "Noise_XX__25519_ChaChaPoly_BLAKE2b"}) {
+        CAPTURE(name);
+        config.protocol_name = name;
+        CHECK(HandshakeState::create(config, err) == nullptr);
+        CHECK(err == NoiseError::bad_protocol_name);
+    }
+}
+
 TEST_CASE("both directions stay in step after rekey on both sides") {
     Session s = xx_session();
     s.initiator_send.rekey();

@@ -1,5 +1,6 @@
-// The Cacophony vectors for 25519_ChaChaPoly_BLAKE2b: every handshake message,
-// the handshake hash on both sides, and the transport messages after split.
+// The Cacophony vectors for 25519_ChaChaPoly_BLAKE2b, and the one AESGCM vector
+// of the Noise test-vector format: every handshake message, the handshake hash
+// on both sides, and the transport messages after split.
 #include "crypto/noise.hpp"
 #include "tests/crypto/noise_test_support.hpp"
 
@@ -135,6 +136,39 @@ TEST_CASE("Cacophony vectors for 25519_ChaChaPoly_BLAKE2b") {
     }
     MESSAGE("ran ", ran, " Noise vectors");
     CHECK(ran == kExpectedVectors);
+}
+
+// The example of "Noise Test Vector Format" (Wied, Weatherley, revision 1, 2017,
+// public domain): four transport messages, so nonces 0 and 1 in each direction,
+// which tells AESGCM's big-endian nonce from ChaChaPoly's little-endian one.
+constexpr std::string_view kAesGcmExample = R"({
+"protocol_name": "Noise_NN_25519_AESGCM_BLAKE2b",
+"init_prologue": "4a6f686e2047616c74",
+"init_ephemeral": "893e28b9dc6ca8d611ab664754b8ceb7bac5117349a4439a6b0569da977c464a",
+"resp_prologue": "4a6f686e2047616c74",
+"resp_ephemeral": "bbdb4cdbd309f1a1f2e1456967fe288cadd6f712d65dc7b7793d5e63da6b375b",
+"handshake_hash": "67b154b6ecdb34fcb837863430a4705c46c1af6e4fbcf1c7f69b324e5b841aed395246bb28fc184b94198ab33dfb9d3967c13c507879431a33d0d952dd1c7eea",
+"messages": [
+{"payload": "4c756477696720766f6e204d69736573",
+ "ciphertext": "ca35def5ae56cec33dc2036731ab14896bc4c75dbb07a61f879f8e3afa4c79444c756477696720766f6e204d69736573"},
+{"payload": "4d757272617920526f746862617264",
+ "ciphertext": "95ebc60d2b1fa672c1f46a8aa265ef51bfe38e7ccb39ec5be34069f1448088430b4b427c7ab9fac9f434513fa08726db51b1b447074227725c16a35f6b37c4"},
+{"payload": "462e20412e20486179656b",
+ "ciphertext": "9d37117df3063b2dd15b76ab8feb70d1a863ed48809447faffba69"},
+{"payload": "4361726c204d656e676572",
+ "ciphertext": "0637f52a8c2a4fc85335e3e54ff6f354c640a748db72134abc544a"},
+{"payload": "4a65616e2d426170746973746520536179",
+ "ciphertext": "6d2a593b40932c40c700d71f5e4223e0ee4401e8682bc1e9c756523f34b2354fcb"},
+{"payload": "457567656e2042f6686d20766f6e2042617765726b",
+ "ciphertext": "a5c747fe5132b92fc0819925ea2e2cf6ce10fd2c52fa8d25a4480c71fcd0d508a8c57adf54"}
+]})";
+
+TEST_CASE("the Noise test-vector format's example, Noise_NN_25519_AESGCM_BLAKE2b") {
+    if (!cipher_available(Cipher::aesgcm)) {
+        MESSAGE("skipped: this CPU has no AES-NI/CLMUL, so libsodium offers no AES-256-GCM");
+        return;
+    }
+    run_vector(Json::parse(kAesGcmExample));
 }
 
 }  // namespace
