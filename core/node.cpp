@@ -137,6 +137,7 @@ transport::Hello Node::Impl::hello() const {
     if (settings.read_receipts) h.capabilities.emplace_back(kReadCapability);
     h.capabilities.emplace_back(kTypingCapability);
     if (tells_nearby()) h.capabilities.emplace_back(kNearbyCapability);
+    if (crypto::cipher_available(crypto::Cipher::aesgcm)) h.capabilities.emplace_back(transport::wire::kAesGcmCapability);
     h.port = port;  // 0 until listening
     return h;
 }

@@ -57,6 +57,10 @@ std::optional<AppMessage> take_app_message(Message& m) {
         m);
 }
 
+bool lists(const Hello& hello, std::string_view capability) {
+    return std::find(hello.capabilities.begin(), hello.capabilities.end(), capability) != hello.capabilities.end();
+}
+
 }  // namespace
 
 struct Session::Impl {
@@ -167,6 +171,13 @@ struct Session::Impl {
         hs.reset();
         send_cs = initiator() ? std::move(c1) : std::move(c2);
         recv_cs = initiator() ? std::move(c2) : std::move(c1);
+        // Both Hellos are authenticated by now, so no one in between can steer this choice.
+        if (lists(config.hello, wire::kAesGcmCapability) && lists(hello, wire::kAesGcmCapability) &&
+            (send_cs.switch_cipher(crypto::Cipher::aesgcm) != crypto::NoiseError::ok ||
+             recv_cs.switch_cipher(crypto::Cipher::aesgcm) != crypto::NoiseError::ok)) {
+            fail(out, CloseKind::handshake_failed, "AES-256-GCM listed but unavailable");
+            return;
+        }
         reader.set_bounds(wire::kMinTransportLen, wire::kMaxFrameBody);
         const auto chosen = lane_from(initiator() ? config.hello.lane : hello.lane);
         if (!chosen) {  // a later version's lane: told, so it can fall back
@@ -176,7 +187,7 @@ struct Session::Impl {
             return;
         }
         lane = *chosen;
-        Established established{*peer, std::move(hello), lane};
+        Established established{*peer, std::move(hello), lane, send_cs.cipher()};
         if (!initiator() && pattern == Handshake::ik) {  // still a handshake, under its timeout
             unconfirmed = std::move(established);
             return;

@@ -49,6 +49,8 @@ struct Established {
     Hello hello;
     // The initiator's choice: its own Hello's lane, or the peer's (responder).
     Lane lane = Lane::chat;
+    // Of the transport messages: AESGCM when both Hellos list "aesgcm".
+    crypto::Cipher cipher = crypto::Cipher::chachapoly;
 };
 // A message of the chat lane.
 struct Received {

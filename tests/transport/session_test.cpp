@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <array>
 #include <utility>
 
 using namespace hallway;
@@ -496,6 +497,46 @@ TEST_CASE("the chat lane skips file messages and the files lane skips everything
         const auto answer = raw.read(bob);
         REQUIRE(answer.size() == 1);
         CHECK(std::get<Pong>(answer[0]).nonce == 9);
+    }
+}
+
+TEST_CASE("transport messages are AES-256-GCM when both Hellos list aesgcm, else ChaChaPoly") {
+    if (!crypto::cipher_available(crypto::Cipher::aesgcm)) {
+        MESSAGE("skipped: this CPU has no AES-NI/CLMUL, so libsodium offers no AES-256-GCM");
+        return;
+    }
+    const std::string aesgcm(wire::kAesGcmCapability);
+    struct Case {
+        bool bob_lists, raw_lists, raw_uses_aes;  // raw: seals under AESGCM
+    };
+    for (const Case& t : std::array<Case, 4>{{{true, true, true}, {true, false, false}, {false, true, false},
+                                              {true, true, false}}}) {
+        const bool bob_lists = t.bob_lists, raw_lists = t.raw_lists, raw_uses_aes = t.raw_uses_aes;
+        CAPTURE(bob_lists);
+        CAPTURE(raw_lists);
+        CAPTURE(raw_uses_aes);
+        MonoTime now{0};
+        auto c = test::session_config(crypto::Role::responder, 2, "bob");
+        if (bob_lists) c.hello.capabilities = {"text", aesgcm};
+        Side bob{Session(std::move(c), now), {}, {}};
+        RawInitiator raw;
+        REQUIRE(raw.connect_with(bob, encode_hello(Hello{1, "raw", raw_lists ? std::vector{aesgcm} : std::vector<std::string>{}}), now));
+        const bool agreed = bob_lists && raw_lists;
+        CHECK(bob.all<Established>().at(0).cipher == (agreed ? crypto::Cipher::aesgcm : crypto::Cipher::chachapoly));
+        if (raw_uses_aes) {
+            REQUIRE(raw.send_cs.switch_cipher(crypto::Cipher::aesgcm) == crypto::NoiseError::ok);
+            REQUIRE(raw.recv_cs.switch_cipher(crypto::Cipher::aesgcm) == crypto::NoiseError::ok);
+        }
+        raw.send_message(bob, encode(Ping{4}), now);
+        if (raw_uses_aes != agreed) {  // sealed under the other cipher: no tag matches
+            REQUIRE(bob.closed());
+            CHECK(bob.closed()->kind == CloseKind::decrypt_failed);
+            continue;
+        }
+        CHECK_FALSE(bob.closed());
+        const auto answer = raw.read(bob);  // opened under the cipher bob chose
+        REQUIRE(answer.size() == 1);
+        CHECK(std::get<Pong>(answer[0]).nonce == 4);
     }
 }
 
