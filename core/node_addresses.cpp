@@ -50,8 +50,7 @@ void Node::Impl::addresses_session_up(const transport::SessionInfo& info) {
         if (std::find(at.begin(), at.end(), info.remote) != at.end()) live[key].found("shared by " + told->second.nick);
         shared_by.erase(told);
     }
-    const auto& caps = info.hello.capabilities;
-    store->set_contact_shares_addresses(key, std::find(caps.begin(), caps.end(), kAddressesCapability) != caps.end());
+    store->set_contact_shares_addresses(key, info.hello.lists(kAddressesCapability));
     if (auto waiting = wheres_waiting.extract(key)) send(key, waiting.mapped());
     ask_addresses(std::chrono::steady_clock::now());
 }

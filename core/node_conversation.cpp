@@ -17,10 +17,6 @@ namespace {
 constexpr std::size_t kReceiptsPerRound = 16 * transport::wire::kMaxReadIds;
 constexpr std::size_t kMaxReceiptRounds = 64;
 
-bool lists(const transport::Hello& hello, std::string_view capability) {
-    return std::find(hello.capabilities.begin(), hello.capabilities.end(), capability) != hello.capabilities.end();
-}
-
 }  // namespace
 
 Node::Impl::Conversation::Conversation(Node::Impl& n) : node(n), expiry(n.io) {}
@@ -32,7 +28,7 @@ std::int64_t Node::Impl::Conversation::mono_ms() {
 
 void Node::Impl::Conversation::session_up(const transport::SessionInfo& info) {
     const PeerKey& peer = info.peer;
-    caps[peer] = Caps{lists(info.hello, kReadCapability), lists(info.hello, kTypingCapability)};
+    caps[peer] = Caps{info.hello.lists(kReadCapability), info.hello.lists(kTypingCapability)};
     // A replaced session (a simultaneous dial) starts the typing afresh too.
     typing_out.forget(peer);
     switch (receipts_owed(node.settings.read_receipts, true, caps[peer].read)) {

@@ -52,10 +52,6 @@ bool same_link(const asio::ip::address& remote, std::span<const LinkPrefix> link
     return on_link(remote, links) || (remote.is_v6() && remote.to_v6().is_link_local());
 }
 
-bool offers(const transport::Hello& hello, std::string_view capability) {
-    return std::find(hello.capabilities.begin(), hello.capabilities.end(), capability) != hello.capabilities.end();
-}
-
 }  // namespace
 
 bool Node::Impl::tells_nearby() const { return !private_mode; }
@@ -67,7 +63,7 @@ void Node::Impl::nearby_session_up(const transport::SessionInfo& info) {
     const auto links = local_links();
     if (!same_link(info.remote.address(), links)) return;  // a contact met across a router is told nothing
     if (discovery_resolving) presence->set_awaiting_record(info.peer);
-    if (!offers(info.hello, kNearbyCapability)) return;
+    if (!info.hello.lists(kNearbyCapability)) return;
     auto told = nearby.tell(info.peer, links, [this](const PeerKey& k) {
         return presence->online(k) && may_reveal_to(k) && !is_private_peer(k);
     });

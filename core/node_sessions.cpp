@@ -135,8 +135,8 @@ void Node::Impl::on_session_up(const transport::SessionInfo& info) {
                    "). It may be an impostor or a new key; nothing is sent to it until you verify it.");
     }
     if (!before) forget_surplus_strangers();
-    store->set_contact_files(key, std::count(info.hello.capabilities.begin(), info.hello.capabilities.end(), "files") > 0);
-    if (info.hello.sign_key && std::count(info.hello.capabilities.begin(), info.hello.capabilities.end(), "rooms"))
+    store->set_contact_files(key, info.hello.lists("files"));
+    if (info.hello.sign_key && info.hello.lists("rooms"))
         store->set_sign_key(key, *info.hello.sign_key);
     transport->send(key, status_message());
     if (auto tell = gone_to_tell.extract(key))

@@ -4,6 +4,7 @@
 // messages.cpp and docs/PROTOCOL.md. Pure functions: no I/O.
 #include "transport/wire.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -44,6 +45,11 @@ struct Hello {
     // The port the sender listens on (0: not said): a peer that only ever
     // reached us can still be dialed back, at the session's address (§4.2).
     std::uint16_t port = 0;
+
+    // Whether capabilities names this one (unknown ones are simply never asked for).
+    bool lists(std::string_view capability) const {
+        return std::find(capabilities.begin(), capabilities.end(), capability) != capabilities.end();
+    }
 };
 
 struct Text {

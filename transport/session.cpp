@@ -57,10 +57,6 @@ std::optional<AppMessage> take_app_message(Message& m) {
         m);
 }
 
-bool lists(const Hello& hello, std::string_view capability) {
-    return std::find(hello.capabilities.begin(), hello.capabilities.end(), capability) != hello.capabilities.end();
-}
-
 }  // namespace
 
 struct Session::Impl {
@@ -172,7 +168,7 @@ struct Session::Impl {
         send_cs = initiator() ? std::move(c1) : std::move(c2);
         recv_cs = initiator() ? std::move(c2) : std::move(c1);
         // Both Hellos are authenticated by now, so no one in between can steer this choice.
-        if (lists(config.hello, wire::kAesGcmCapability) && lists(hello, wire::kAesGcmCapability) &&
+        if (config.hello.lists(wire::kAesGcmCapability) && hello.lists(wire::kAesGcmCapability) &&
             (send_cs.switch_cipher(crypto::Cipher::aesgcm) != crypto::NoiseError::ok ||
              recv_cs.switch_cipher(crypto::Cipher::aesgcm) != crypto::NoiseError::ok)) {
             fail(out, CloseKind::handshake_failed, "AES-256-GCM listed but unavailable");
